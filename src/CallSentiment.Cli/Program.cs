@@ -1,0 +1,38 @@
+using CallSentiment.Analysis.Audio;
+using CallSentiment.Cli;
+using CallSentiment.Cli.Training;
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine("""
+        callsentiment <command> [options]
+
+          export-features  --manifest A.csv[,B.csv] --out DIR [--variants 6] [--config feature-config.json]
+          evaluate-emotion --manifest M.csv --data DIR [--telephone] [--model models/speech-emotion]
+          analyze          FILE... [--model DIR] [--json]
+          bench-emotion    [--seconds 600] [--reference] [--model DIR]
+          fuzz-wav         [--count 100000] [--seed 1]
+        """);
+    return 0;
+}
+
+try
+{
+    var rest = new Args(args.Skip(1));
+    return args[0] switch
+    {
+        "export-features" => ExportFeaturesCommand.Run(rest),
+        "features" => FeaturesCommand.Run(rest),
+        _ => throw new UsageException($"unknown command '{args[0]}' (see --help)"),
+    };
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+catch (AudioFormatException e)
+{
+    Console.Error.WriteLine($"error ({e.Kind}): {e.Message}");
+    return 3;
+}
