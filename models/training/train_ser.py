@@ -130,10 +130,10 @@ def metrics(y, p, k=len(LABELS)):
             "binaryNeg": float(binary), "n": int(len(y)), "confusion": cm.tolist()}
 
 
-def train(data, clips, train_idx, scale, epochs, seed, log=print):
+def train(data, clips, train_idx, scale, epochs, seed, channels, log=print):
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    net = SerCnn(data.shape[1])
+    net = SerCnn(data.shape[1], ch=channels)
     counts = np.bincount([clips[i]["label"] for i in train_idx], minlength=len(LABELS)).astype(np.float64)
     weights = torch.tensor(counts.sum() / np.maximum(counts, 1) / len(LABELS), dtype=torch.float32)
     opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-3)
@@ -169,8 +169,10 @@ def main():
     ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--channels", default="16,32,48,64", help="conv channels of the four blocks")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    channels = tuple(int(c) for c in args.channels.split(","))
     cfg, data, clips = load(args.features)
     os.makedirs(args.out, exist_ok=True)
 
@@ -190,7 +192,7 @@ def main():
             test_idx = [i for i, c in enumerate(clips) if c["speaker"] in test_speakers]
             train_idx = [i for i, c in enumerate(clips) if c["speaker"] not in test_speakers]
             print(f"fold {k + 1}/{args.cv}: test speakers {test_speakers}")
-            net = train(data, clips, train_idx, scale, args.epochs, args.seed + k)
+            net = train(data, clips, train_idx, scale, args.epochs, args.seed + k, channels)
             fy = [clips[i]["label"] for i in test_idx]
             fw = [int(np.argmax(predict(net, data, clips[i], 0, scale))) for i in test_idx]
             ft = [int(np.argmax(predict(net, data, clips[i], 1, scale))) for i in test_idx]
@@ -210,15 +212,15 @@ def main():
         json.dump(result, open(os.path.join(args.out, "cv-metrics.json"), "w"), indent=1)
 
     print("final model on all speakers")
-    net = train(data, clips, list(range(len(clips))), scale, args.epochs, args.seed + 100)
+    net = train(data, clips, list(range(len(clips))), scale, args.epochs, args.seed + 100, channels)
     model = Exported(net).eval()
     dummy = torch.zeros(1, WINDOW, data.shape[1])
     torch.onnx.export(model, dummy, os.path.join(args.out, "speech-emotion.onnx"), input_names=["features"],
                       output_names=["probabilities"], dynamic_axes={"features": {0: "batch"}, "probabilities": {0: "batch"}},
                       opset_version=13, do_constant_folding=True)
     cfg_out = {"labels": LABELS, "windowFrames": WINDOW, "hopFrames": WINDOW // 2, "features": cfg,
-               "input": "features", "output": "probabilities",
-               "valence": {"negative": sorted(NEGATIVE), "positive": ["happy", "calm", "surprise"], "neutral": ["neutral"]}}
+               "input": "features", "output": "probabilities", "architecture": {"channels": list(channels)},
+               "valence": {"negative": sorted(NEGATIVE), "positive": ["happy", "surprise"], "neutral": ["neutral", "calm"]}}
     json.dump(cfg_out, open(os.path.join(args.out, "model.json"), "w"), indent=2)
     print("wrote", os.path.join(args.out, "speech-emotion.onnx"))
 

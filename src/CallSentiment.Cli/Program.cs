@@ -1,5 +1,7 @@
 using CallSentiment.Analysis.Audio;
 using CallSentiment.Cli;
+using CallSentiment.Cli.Diagnostics;
+using CallSentiment.Cli.SpeechEmotion;
 using CallSentiment.Cli.Training;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -9,9 +11,10 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 
           export-features  --manifest A.csv[,B.csv] --out DIR [--variants 6] [--config feature-config.json]
           evaluate-emotion --manifest M.csv --data DIR [--telephone] [--model models/speech-emotion]
-          analyze          FILE... [--model DIR] [--json]
-          bench-emotion    [--seconds 600] [--reference] [--model DIR]
-          fuzz-wav         [--count 100000] [--seed 1]
+          analyze          FILE... [--model DIR] [--json] [--timeline]
+          bench-emotion    [--seconds 300] [--reference] [--memory-hours 2] [--model DIR] [--speech MANIFEST.csv]
+          fuzz-wav         [--count 100000] [--seed 1] [--save DIR]
+          features         FILE --out FRAMES.f32 [--config feature-config.json]
         """);
     return 0;
 }
@@ -23,6 +26,10 @@ try
     {
         "export-features" => ExportFeaturesCommand.Run(rest),
         "features" => FeaturesCommand.Run(rest),
+        "evaluate-emotion" => EvaluateEmotionCommand.Run(rest),
+        "analyze" => AnalyzeCommand.Run(rest),
+        "fuzz-wav" => FuzzWavCommand.Run(rest),
+        "bench-emotion" => BenchEmotionCommand.Run(rest),
         _ => throw new UsageException($"unknown command '{args[0]}' (see --help)"),
     };
 }
@@ -35,4 +42,9 @@ catch (AudioFormatException e)
 {
     Console.Error.WriteLine($"error ({e.Kind}): {e.Message}");
     return 3;
+}
+catch (Exception e) when (e is CallSentiment.Analysis.Onnx.OnnxRuntimeException or FileNotFoundException or InvalidDataException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 4;
 }

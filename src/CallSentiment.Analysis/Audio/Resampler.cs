@@ -109,6 +109,8 @@ public sealed class Resampler
         _historyCount += input.Length;
     }
 
+    // Hot loop: compile fully optimised at once instead of starting in tier 0.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private int Produce(Span<float> output, bool flushing)
     {
         var written = 0;

@@ -196,6 +196,8 @@ internal sealed class WavReader : AudioReader
         return frames;
     }
 
+    // Hot loop: compile fully optimised at once instead of starting in tier 0.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Decode(ReadOnlySpan<byte> src, Span<float> dst)
     {
         switch (Info.Encoding)

@@ -93,6 +93,8 @@ public sealed class FeatureExtractor
         return output;
     }
 
+    // Hot loop: compile fully optimised at once instead of starting in tier 0.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Append(ReadOnlySpan<float> raw)
     {
         if (_signalCount + raw.Length > _signal.Length)
@@ -152,6 +154,8 @@ public sealed class FeatureExtractor
         return rel >= 0 && rel < _signalCount ? _signal[rel] : 0f;
     }
 
+    // Hot loop: compile fully optimised at once instead of starting in tier 0.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Emit(FrameBuffer output, long length)
     {
         var start = _nextFrame * _config.HopLength - _pad;

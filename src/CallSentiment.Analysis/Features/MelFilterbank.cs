@@ -55,6 +55,8 @@ internal sealed class MelFilterbank
 
     public int EmptyFilters => _weights.Count(w => w.Length == 0);
 
+    // Hot loop: compile fully optimised at once instead of starting in tier 0.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Apply(ReadOnlySpan<float> power, Span<float> mel)
     {
         for (var m = 0; m < _start.Length; m++)

@@ -1,15 +1,17 @@
+using System.Runtime.Intrinsics;
+
 namespace CallSentiment.Analysis.Features;
 
 /// <summary>
 /// Power spectrum of a real frame of power-of-two length N: an N/2-point complex radix-2 FFT on the packed
-/// even/odd samples, then the split step that recovers the N/2 + 1 one-sided bins.
+/// even/odd samples, then the split step that recovers the N/2 + 1 one-sided bins. Stages with eight or more
+/// butterflies per group run on 256-bit vectors; twiddles are stored per stage, contiguously.
 /// </summary>
-internal sealed class RealFft
+internal sealed unsafe class RealFft
 {
-    private readonly int _n;
     private readonly int _half;
     private readonly int[] _bitReverse;
-    private readonly float[] _twRe; // complex FFT twiddles for size _half
+    private readonly float[] _twRe; // stage by stage: for group size 2h, w_k = e^{-2πik/2h}, k < h
     private readonly float[] _twIm;
     private readonly float[] _splitRe; // e^{-2πik/N}
     private readonly float[] _splitIm;
@@ -18,7 +20,7 @@ internal sealed class RealFft
 
     public RealFft(int n)
     {
-        _n = n;
+        if (n < 4 || (n & (n - 1)) != 0) throw new ArgumentOutOfRangeException(nameof(n), "FFT size must be a power of two >= 4");
         _half = n / 2;
         _bitReverse = new int[_half];
         var bits = (int)Math.Log2(_half);
@@ -28,12 +30,15 @@ internal sealed class RealFft
             for (var b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
             _bitReverse[i] = r;
         }
-        _twRe = new float[Math.Max(1, _half / 2)];
+        _twRe = new float[Math.Max(1, _half)];
         _twIm = new float[_twRe.Length];
-        for (var k = 0; k < _half / 2; k++)
+        for (int h = 1, offset = 0; h < _half; offset += h, h <<= 1)
         {
-            _twRe[k] = (float)Math.Cos(-2 * Math.PI * k / _half);
-            _twIm[k] = (float)Math.Sin(-2 * Math.PI * k / _half);
+            for (var k = 0; k < h; k++)
+            {
+                _twRe[offset + k] = (float)Math.Cos(-Math.PI * k / h);
+                _twIm[offset + k] = (float)Math.Sin(-Math.PI * k / h);
+            }
         }
         _splitRe = new float[_half + 1];
         _splitIm = new float[_half + 1];
@@ -49,58 +54,89 @@ internal sealed class RealFft
     public int Bins => _half + 1;
 
     /// <summary>Writes |X[k]|² for k = 0..N/2 into <paramref name="power"/>.</summary>
+    // Hot loop: compile fully optimised at once instead of starting in tier 0.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void PowerSpectrum(ReadOnlySpan<float> frame, Span<float> power)
     {
-        var re = _re;
-        var im = _im;
-        for (var i = 0; i < _half; i++)
+        if (frame.Length < 2 * _half || power.Length < _half + 1) throw new ArgumentException("frame or output too short");
+        var half = _half;
+        fixed (float* re = _re, im = _im, twRe = _twRe, twIm = _twIm, sRe = _splitRe, sIm = _splitIm, x = frame, pw = power)
+        fixed (int* rev = _bitReverse)
         {
-            var j = _bitReverse[i];
-            re[j] = frame[2 * i];
-            im[j] = frame[2 * i + 1];
-        }
-        for (var size = 2; size <= _half; size <<= 1)
-        {
-            var halfSize = size >> 1;
-            var step = _half / size;
-            for (var start = 0; start < _half; start += size)
+            for (var i = 0; i < half; i++)
             {
-                for (int k = 0, t = 0; k < halfSize; k++, t += step)
+                var j = rev[i];
+                re[j] = x[2 * i];
+                im[j] = x[2 * i + 1];
+            }
+            // Stage h = 1: w = 1.
+            for (var a = 0; a < half; a += 2)
+            {
+                float ar = re[a], ai = im[a], br = re[a + 1], bi = im[a + 1];
+                re[a] = ar + br;
+                im[a] = ai + bi;
+                re[a + 1] = ar - br;
+                im[a + 1] = ai - bi;
+            }
+            for (int h = 2, offset = 1; h < half; offset += h, h <<= 1)
+            {
+                var size = h << 1;
+                var wr = twRe + offset;
+                var wi = twIm + offset;
+                if (h >= 8 && Vector256.IsHardwareAccelerated)
                 {
-                    var a = start + k;
-                    var b = a + halfSize;
-                    var wr = _twRe[t];
-                    var wi = _twIm[t];
-                    var xr = re[b] * wr - im[b] * wi;
-                    var xi = re[b] * wi + im[b] * wr;
-                    re[b] = re[a] - xr;
-                    im[b] = im[a] - xi;
-                    re[a] += xr;
-                    im[a] += xi;
+                    for (var start = 0; start < half; start += size)
+                    {
+                        float* pr = re + start, pi = im + start, qr = pr + h, qi = pi + h;
+                        for (var k = 0; k < h; k += 8)
+                        {
+                            var vwr = Vector256.Load(wr + k);
+                            var vwi = Vector256.Load(wi + k);
+                            var br = Vector256.Load(qr + k);
+                            var bi = Vector256.Load(qi + k);
+                            var tr = br * vwr - bi * vwi;
+                            var ti = br * vwi + bi * vwr;
+                            var ar = Vector256.Load(pr + k);
+                            var ai = Vector256.Load(pi + k);
+                            (ar - tr).Store(qr + k);
+                            (ai - ti).Store(qi + k);
+                            (ar + tr).Store(pr + k);
+                            (ai + ti).Store(pi + k);
+                        }
+                    }
+                }
+                else
+                {
+                    for (var start = 0; start < half; start += size)
+                    {
+                        for (var k = 0; k < h; k++)
+                        {
+                            var a = start + k;
+                            var b = a + h;
+                            var tr = re[b] * wr[k] - im[b] * wi[k];
+                            var ti = re[b] * wi[k] + im[b] * wr[k];
+                            re[b] = re[a] - tr;
+                            im[b] = im[a] - ti;
+                            re[a] += tr;
+                            im[a] += ti;
+                        }
+                    }
                 }
             }
-        }
-        // Split: X[k] = E[k] + W^k O[k], with E/O from Z[k] and conj(Z[N/2-k]).
-        for (var k = 0; k <= _half; k++)
-        {
-            var k1 = k == _half ? 0 : k;
-            var k2 = k == 0 ? 0 : _half - k;
-            var zr = re[k1];
-            var zi = im[k1];
-            var cr = re[k2];
-            var ci = -im[k2];
-            var er = 0.5f * (zr + cr);
-            var ei = 0.5f * (zi + ci);
-            // O = (Z - conj(Z[N/2-k])) / (2i)
-            var dr = zr - cr;
-            var di = zi - ci;
-            var or = 0.5f * di;
-            var oi = -0.5f * dr;
-            var wr = _splitRe[k];
-            var wi = _splitIm[k];
-            var xr = er + (or * wr - oi * wi);
-            var xi = ei + (or * wi + oi * wr);
-            power[k] = xr * xr + xi * xi;
+            // Split: X[k] = E[k] + W^k O[k], E/O recovered from Z[k] and conj(Z[N/2-k]).
+            for (var k = 0; k <= half; k++)
+            {
+                var k1 = k == half ? 0 : k;
+                var k2 = k == 0 ? 0 : half - k;
+                float zr = re[k1], zi = im[k1], cr = re[k2], ci = -im[k2];
+                var er = 0.5f * (zr + cr);
+                var ei = 0.5f * (zi + ci);
+                var or = 0.5f * (zi - ci);
+                var oi = -0.5f * (zr - cr);
+                var xr = er + (or * sRe[k] - oi * sIm[k]);
+                var xi = ei + (or * sIm[k] + oi * sRe[k]);
+                pw[k] = xr * xr + xi * xi;
+            }
         }
     }
 }

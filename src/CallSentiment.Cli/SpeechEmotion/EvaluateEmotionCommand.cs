@@ -1,0 +1,67 @@
+using System.Globalization;
+using CallSentiment.Analysis.Audio;
+using CallSentiment.Analysis.SpeechEmotion;
+
+namespace CallSentiment.Cli.SpeechEmotion;
+
+/// <summary>
+/// evaluate-emotion: runs the committed model through the product's own pipeline (decode → 16 kHz → optional
+/// telephone channel → features → voiced span → windows → ONNX) on any manifest with path,speaker,emotion columns.
+/// </summary>
+internal static class EvaluateEmotionCommand
+{
+    private static readonly HashSet<string> Negative = ["angry", "sad", "fear", "disgust"];
+
+    public static int Run(Args args)
+    {
+        var manifest = args.Required("manifest");
+        var data = args.Get("data") ?? Path.GetDirectoryName(Path.GetFullPath(manifest))!;
+        var telephone = args.Flag("telephone");
+        var modelDir = ModelLocator.SpeechEmotionFolder(args.Get("model"));
+        var threads = args.Int("threads", Environment.ProcessorCount, 1, 256);
+        args.EnsureAllUsed();
+
+        using var model = SpeechEmotionModel.Load(modelDir);
+        var rows = Manifest.Read(manifest);
+        var labels = model.Labels;
+        var excluded = rows.Where(r => !labels.Contains(r.Emotion)).GroupBy(r => r.Emotion).ToList();
+        var usable = rows.Where(r => labels.Contains(r.Emotion)).ToList();
+        var pairs = new (int Truth, int Predicted)[usable.Count];
+        var failed = new List<string>();
+        var rate = model.Features.SampleRate;
+        Parallel.For(0, usable.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+        {
+            var row = usable[i];
+            try
+            {
+                var audio = AudioLoader.LoadMono(Path.Combine(data, row.Path), rate);
+                if (telephone) audio = TelephoneChannel.Apply(audio, rate);
+                var probabilities = new EmotionAnalyzer(model).AnalyzeClip(audio);
+                pairs[i] = (labels.ToList().IndexOf(row.Emotion), Array.IndexOf(probabilities, probabilities.Max()));
+            }
+            catch (Exception e) when (e is AudioFormatException or FileNotFoundException)
+            {
+                lock (failed) failed.Add($"{row.Path}: {e.Message}");
+                pairs[i] = (-1, -1);
+            }
+        });
+
+        var scored = pairs.Where(p => p.Truth >= 0).ToList();
+        var report = new ClassificationReport(labels, scored, Negative);
+        var ci = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(ci, $"model: {modelDir} (ONNX Runtime {Analysis.Onnx.OnnxSession.RuntimeVersion})"));
+        Console.WriteLine(string.Create(ci, $"manifest: {manifest}; channel: {(telephone ? "telephone (300-3400 Hz, 8 kHz, mu-law)" : "wideband")}"));
+        foreach (var g in excluded)
+            Console.WriteLine(string.Create(ci, $"excluded: {g.Count()} clips labelled '{g.Key}' (not one of the model's labels)"));
+        foreach (var f in failed) Console.WriteLine($"failed: {f}");
+        Console.WriteLine();
+        Console.Write(report.Format());
+        Console.WriteLine();
+        Console.WriteLine(string.Create(ci, $"unweighted accuracy (mean per-class recall): {report.UnweightedAccuracy:0.0000}"));
+        Console.WriteLine(string.Create(ci, $"weighted accuracy: {report.WeightedAccuracy:0.0000}"));
+        Console.WriteLine(string.Create(ci, $"macro-F1: {report.MacroF1:0.0000}"));
+        Console.WriteLine(string.Create(ci, $"binary negative (angry/sad/fear/disgust) vs rest accuracy: {report.BinaryNegative:0.0000}"));
+        Console.WriteLine(report.SummaryLine());
+        return scored.Count == 0 ? 1 : 0;
+    }
+}

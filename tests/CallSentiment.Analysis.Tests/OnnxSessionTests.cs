@@ -1,0 +1,89 @@
+using CallSentiment.Analysis.Onnx;
+using CallSentiment.Analysis.SpeechEmotion;
+
+namespace CallSentiment.Analysis.Tests;
+
+public class OnnxSessionTests
+{
+    private static string SileroVad => Path.Combine(Paths.Shared, "models", "silero-vad", "silero_vad.onnx");
+
+    private static string EmotionOnnx => Path.Combine(Paths.SpeechEmotionModel, SpeechEmotionModel.OnnxFile);
+
+    [Fact]
+    public void Load_ThirdPartyModel_DescribesNamedInputsAndOutputs()
+    {
+        using var session = OnnxSession.Load(SileroVad);
+        Assert.Equal(["input", "state", "sr"], session.Inputs.Select(i => i.Name));
+        Assert.Equal(7, session.Inputs.Single(i => i.Name == "sr").ElementType); // int64
+        Assert.Equal([2, -1, 128], session.Inputs.Single(i => i.Name == "state").Shape);
+        Assert.Contains(session.Outputs, o => o.Name == "stateN");
+    }
+
+    [Fact]
+    public void Run_FloatAndInt64Inputs_ReturnsNamedOutputsOfTheRightShape()
+    {
+        using var session = OnnxSession.Load(SileroVad);
+        var tone = TestWav.Sine(200, 16000, 576, 0.3);
+        var outputs = session.Run(
+        [
+            NamedTensor.Float("input", tone, 1, 576),
+            NamedTensor.Float("state", new float[2 * 128], 2, 1, 128),
+            NamedTensor.Int64("sr", [16000]),
+        ]);
+        var probability = outputs["output"].Floats.Single();
+        Assert.InRange(probability, 0f, 1f);
+        Assert.Equal([2L, 1, 128], outputs["stateN"].Shape);
+        Assert.Contains(outputs["stateN"].Floats, v => v != 0f); // the state really was computed
+    }
+
+    [Fact]
+    public void Run_WrongShape_ThrowsClearError()
+    {
+        using var session = OnnxSession.Load(EmotionOnnx);
+        var e = Assert.Throws<OnnxRuntimeException>(() => session.Run([NamedTensor.Float("features", new float[10 * 40], 1, 10, 40)]));
+        Assert.Contains("shape [1,10,40]", e.Message, StringComparison.Ordinal);
+        Assert.Contains("expects [?,300,40]", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<OnnxRuntimeException>(() => session.Run([NamedTensor.Float("features", new float[5], 1, 300, 40)]));
+        Assert.Contains("needs 12000 values", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<OnnxRuntimeException>(() => session.Run([NamedTensor.Float("nope", new float[1], 1)]));
+        Assert.Contains("no input 'nope'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_MissingOrCorruptModel_ThrowsClearError()
+    {
+        var e = Assert.Throws<OnnxRuntimeException>(() => OnnxSession.Load("/nonexistent/model.onnx"));
+        Assert.Contains("Model file not found: /nonexistent/model.onnx", e.Message, StringComparison.Ordinal);
+        using var dir = new TempDir();
+        var bogus = Path.Combine(dir.Path, "bogus.onnx");
+        File.WriteAllText(bogus, "this is not a protobuf");
+        e = Assert.Throws<OnnxRuntimeException>(() => OnnxSession.Load(bogus));
+        Assert.Contains("ONNX Runtime error", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_FromManyThreadsAtOnce_GivesTheSameAnswersAsOneThread()
+    {
+        using var session = OnnxSession.Load(EmotionOnnx);
+        var rng = new Random(5);
+        var inputs = Enumerable.Range(0, 16).Select(_ => Enumerable.Range(0, 300 * 40).Select(_ => (float)rng.NextDouble()).ToArray()).ToArray();
+        var sequential = inputs.Select(x => session.Run([NamedTensor.Float("features", x, 1, 300, 40)])["probabilities"].Floats).ToArray();
+        var parallel = new float[16][];
+        Parallel.For(0, 64, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            var r = session.Run([NamedTensor.Float("features", inputs[i % 16], 1, 300, 40)])["probabilities"].Floats;
+            if (i < 16) parallel[i] = r;
+            else Assert.Equal(sequential[i % 16], r);
+        });
+        Assert.Equal(sequential, parallel);
+        Assert.All(sequential, p => Assert.Equal(1.0, p.Sum(), 4));
+    }
+
+    [Fact]
+    public void Dispose_ThenRun_ThrowsObjectDisposed()
+    {
+        var session = OnnxSession.Load(EmotionOnnx);
+        session.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => session.Run([NamedTensor.Float("features", new float[12000], 1, 300, 40)]));
+    }
+}
