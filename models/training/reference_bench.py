@@ -37,7 +37,7 @@ def main():
     energy = torch.log(m.sum(dim=0) + f["logOffset"]).numpy()
     logmel = torch.log(m + f["logOffset"]).T.contiguous()  # [frames, mels]
     # energy VAD with a rising noise floor and hang-over (as VoiceActivity/EmotionAnalyzer)
-    margin, absfloor, rise = 10 / 10 * math.log(10), -10 / 10 * math.log(10), 0.3 * math.log(10) / 100
+    margin, absfloor, rise = 10 / 10 * math.log(10), -35 / 10 * math.log(10), 0.3 * math.log(10) / 100
     floor, since, keep = None, 10 ** 9, np.zeros(len(energy), dtype=bool)
     for i, e in enumerate(energy):
         floor = e if floor is None else min(e, floor + rise)

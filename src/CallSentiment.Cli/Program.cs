@@ -13,6 +13,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
           evaluate-emotion --manifest M.csv --data DIR [--telephone] [--model models/speech-emotion]
           analyze          FILE... [--model DIR] [--json] [--timeline]
           bench-emotion    [--seconds 300] [--reference] [--memory-hours 2] [--model DIR] [--speech MANIFEST.csv]
+          demo-call        [--out data/recordings/demo] [--ravdess DIR]
           fuzz-wav         [--count 100000] [--seed 1] [--save DIR]
           features         FILE --out FRAMES.f32 [--config feature-config.json]
         """);
@@ -30,6 +31,7 @@ try
         "analyze" => AnalyzeCommand.Run(rest),
         "fuzz-wav" => FuzzWavCommand.Run(rest),
         "bench-emotion" => BenchEmotionCommand.Run(rest),
+        "demo-call" => DemoCallCommand.Run(rest),
         _ => throw new UsageException($"unknown command '{args[0]}' (see --help)"),
     };
 }

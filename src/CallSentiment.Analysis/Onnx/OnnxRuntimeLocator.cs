@@ -9,14 +9,16 @@ public static class OnnxRuntimeLocator
     /// <summary>Folder (relative to the repository root) into which scripts/setup installs the native library.</summary>
     public const string SetupFolder = ".tools/onnxruntime";
 
+    /// <summary>An explicit path or the environment variable is used alone: a wrong setting fails loudly instead of
+    /// silently loading some other copy.</summary>
     public static IEnumerable<string> Candidates(string? explicitPath)
     {
-        if (!string.IsNullOrWhiteSpace(explicitPath))
+        var configured = !string.IsNullOrWhiteSpace(explicitPath) ? explicitPath : Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(configured))
         {
-            yield return explicitPath;
+            yield return configured;
             yield break;
         }
-        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } env) yield return env;
         yield return Path.Combine(AppContext.BaseDirectory, LibraryFile);
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -13,9 +13,9 @@ public sealed class VoiceActivity
     private double _floor = double.NaN;
 
     /// <param name="marginDb">How far above the noise floor speech must be.</param>
-    /// <param name="absoluteFloorDb">Energy (dB of summed mel power, full scale ≈ +50 dB) below which nothing is speech.</param>
+    /// <param name="absoluteFloorDb">Energy (dB of summed mel power; a full-scale tone is about +40 dB, quiet read speech -30..-10 dB) below which nothing is speech.</param>
     /// <param name="framesPerSecond">Frame rate, to make the floor adapt in seconds rather than frames.</param>
-    public VoiceActivity(double marginDb = 10, double absoluteFloorDb = -10, double framesPerSecond = 100)
+    public VoiceActivity(double marginDb = 10, double absoluteFloorDb = -35, double framesPerSecond = 100)
     {
         _marginNats = marginDb / 10 * Math.Log(10);
         _absoluteFloor = absoluteFloorDb / 10 * Math.Log(10);

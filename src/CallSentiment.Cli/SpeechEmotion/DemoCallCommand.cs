@@ -1,0 +1,106 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using CallSentiment.Analysis.Audio;
+
+namespace CallSentiment.Cli.SpeechEmotion;
+
+/// <summary>
+/// demo-call: assembles two-channel call recordings the way call recorders store them (8 kHz G.711 µ-law WAV,
+/// agent on the left channel, customer on the right) from acted emotional speech, with turn-taking pauses: one
+/// call where the customer stays calm and one where the customer grows angry. Input for `analyze` until the
+/// product's own demo generator lands.
+/// </summary>
+internal static class DemoCallCommand
+{
+    private const int Rate = 8000;
+
+    public static int Run(Args args)
+    {
+        var outDir = args.Get("out") ?? Path.Combine("data", "recordings", "demo");
+        var ravdess = args.Get("ravdess") ?? FindRavdess();
+        args.EnsureAllUsed();
+        Directory.CreateDirectory(outDir);
+        // RAVDESS file names: modality-channel-emotion-intensity-statement-repetition-actor; 01 neutral, 02 calm,
+        // 03 happy, 05 angry, 06 fearful, 07 disgust.
+        var agentTurns = new[] { "02-01-01-01", "01-01-02-01", "02-02-01-01", "02-01-02-02", "03-01-01-01" };
+        var calmCustomer = new[] { "01-01-01-01", "02-01-02-01", "03-01-01-02", "03-02-02-01" };
+        var angryCustomer = new[] { "01-01-01-02", "05-01-01-01", "05-02-02-01", "07-02-01-01", "05-02-01-02" };
+        var ci = CultureInfo.InvariantCulture;
+        var calm = Write(Path.Combine(outDir, "demo-calm-customer.wav"), ravdess, agent: 2, customer: 5, agentTurns, calmCustomer);
+        var angry = Write(Path.Combine(outDir, "demo-angry-customer.wav"), ravdess, agent: 4, customer: 13, agentTurns, angryCustomer);
+        Console.WriteLine(string.Create(ci, $"wrote {calm:0.0} s and {angry:0.0} s stereo 8 kHz mu-law calls to {outDir}"));
+        return 0;
+    }
+
+    private static double Write(string path, string ravdess, int agent, int customer, string[] agentTurns, string[] customerTurns)
+    {
+        var left = new List<float>();
+        var right = new List<float>();
+        var rng = new Random(agent * 100 + customer);
+        for (var turn = 0; turn < Math.Max(agentTurns.Length, customerTurns.Length); turn++)
+        {
+            if (turn < agentTurns.Length) Say(left, right, Load(ravdess, agent, agentTurns[turn]), rng);
+            if (turn < customerTurns.Length) Say(right, left, Load(ravdess, customer, customerTurns[turn]), rng);
+        }
+        var frames = left.Count;
+        var data = new byte[frames * 2];
+        for (var i = 0; i < frames; i++)
+        {
+            data[2 * i] = G711.LinearToMuLaw(ToPcm(left[i]));
+            data[2 * i + 1] = G711.LinearToMuLaw(ToPcm(right[i]));
+        }
+        File.WriteAllBytes(path, MuLawWav(data, channels: 2));
+        return (double)frames / Rate;
+    }
+
+    // The speaker's channel gets the utterance; the other channel line noise of the same length; then a pause.
+    private static void Say(List<float> speaker, List<float> other, float[] utterance, Random rng)
+    {
+        var pause = (int)(Rate * (0.4 + 0.8 * rng.NextDouble()));
+        foreach (var s in utterance) speaker.Add(s * 1.5f);
+        for (var i = 0; i < utterance.Length; i++) other.Add(Noise(rng));
+        for (var i = 0; i < pause; i++)
+        {
+            speaker.Add(Noise(rng));
+            other.Add(Noise(rng));
+        }
+    }
+
+    private static float Noise(Random rng) => (float)((rng.NextDouble() - 0.5) * 3e-4);
+
+    private static short ToPcm(float x) => (short)Math.Clamp(MathF.Round(x * 32767f), -32768, 32767);
+
+    private static float[] Load(string ravdess, int actor, string emotionIntensityStatementRepetition)
+    {
+        var name = string.Create(CultureInfo.InvariantCulture, $"Actor_{actor:00}/03-01-{emotionIntensityStatementRepetition}-{actor:00}.flac");
+        return AudioLoader.LoadMono(Path.Combine(ravdess, name), Rate);
+    }
+
+    private static byte[] MuLawWav(byte[] data, int channels)
+    {
+        var header = new byte[44];
+        "RIFF"u8.CopyTo(header);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), (uint)(36 + data.Length));
+        "WAVEfmt "u8.CopyTo(header.AsSpan(8));
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(16), 16);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(20), 7);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(22), (ushort)channels);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(24), Rate);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(28), (uint)(Rate * channels));
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(32), (ushort)channels);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(34), 8);
+        "data"u8.CopyTo(header.AsSpan(36));
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(40), (uint)data.Length);
+        return [.. header, .. data];
+    }
+
+    private static string FindRavdess()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared", "datasets", "ser", "ravdess");
+            if (Directory.Exists(candidate)) return candidate;
+        }
+        throw new UsageException("the RAVDESS folder was not found (../shared/datasets/ser/ravdess); pass --ravdess DIR");
+    }
+}

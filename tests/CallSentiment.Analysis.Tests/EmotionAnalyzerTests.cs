@@ -1,0 +1,89 @@
+using CallSentiment.Analysis.Audio;
+using CallSentiment.Analysis.SpeechEmotion;
+
+namespace CallSentiment.Analysis.Tests;
+
+public class EmotionAnalyzerTests
+{
+    private static readonly Lazy<SpeechEmotionModel> Model = new(() => SpeechEmotionModel.Load(Paths.SpeechEmotionModel));
+
+    private static float[] Clip(string name, int rate) => AudioLoader.LoadMono(Paths.Dataset("ser/ravdess/Actor_01/" + name), rate);
+
+    [Fact]
+    public void Analyze_StereoMuLawCallRecording_GivesATimelinePerChannelOverVoicedAudioOnly()
+    {
+        const int rate = 8000;
+        float[] neutral = Clip("03-01-01-01-01-01-01.flac", rate), neutral2 = Clip("03-01-01-01-02-01-01.flac", rate);
+        float[] angry = Clip("03-01-05-02-01-01-01.flac", rate), angry2 = Clip("03-01-05-02-02-01-01.flac", rate);
+        var silence3 = new float[3 * rate];
+        var gap = new float[2 * rate];
+        var agent = Concat(silence3, neutral, gap, neutral2, gap);
+        var customer = Concat(angry, gap, angry2, gap, silence3);
+        var length = Math.Max(agent.Length, customer.Length);
+        Array.Resize(ref agent, length);
+        Array.Resize(ref customer, length);
+        var wav = TestWav.Build([agent, customer, new float[length]], rate, SampleEncoding.MuLaw);
+
+        using var reader = AudioReader.OpenWav(new MemoryStream(wav));
+        var result = new EmotionAnalyzer(Model.Value).Analyze(reader);
+
+        Assert.Equal(3, result.Channels.Count);
+        Assert.Equal((double)length / rate, result.DurationSeconds, 3);
+        var (a, c, silent) = (result.Channels[0], result.Channels[1], result.Channels[2]);
+        Assert.NotEmpty(a.Timeline);
+        Assert.NotEmpty(c.Timeline);
+        // Nothing voiced in the leading 3 s of the agent channel: its first window starts with the speech.
+        Assert.True(a.Timeline[0].StartSeconds >= 2.5, $"first agent window starts at {a.Timeline[0].StartSeconds}");
+        // Voiced time is the speech, not the recording: the clips hold ~6-8 s of speech (with their own pauses).
+        var speechSeconds = (neutral.Length + neutral2.Length) / (double)rate;
+        Assert.InRange(a.VoicedSeconds, 0.3 * speechSeconds, speechSeconds);
+        Assert.Empty(silent.Timeline);
+        Assert.Equal(-1, silent.Dominant);
+        Assert.Equal(0, silent.VoicedSeconds);
+        // The angry customer sounds more negative than the neutral agent.
+        var model = Model.Value;
+        Assert.True(ValenceScores.From(c.Mean, model).Negative > ValenceScores.From(a.Mean, model).Negative);
+        Assert.All(result.Channels.SelectMany(ch => ch.Timeline), w => Assert.Equal(1.0, w.Probabilities.Sum(), 3));
+    }
+
+    [Fact]
+    public void Analyze_LongRecording_ProducesOverlappingWindowsCoveringTheSpeech()
+    {
+        const int rate = 16000;
+        var parts = new List<float[]>();
+        foreach (var name in new[] { "03-01-03-01-01-01-01.flac", "03-01-04-01-01-01-01.flac", "03-01-06-01-01-01-01.flac", "03-01-07-01-01-01-01.flac" })
+            for (var i = 0; i < 3; i++) parts.Add(Clip(name, rate));
+        var speech = Concat([.. parts]);
+        var wav = TestWav.Build([speech], rate, SampleEncoding.Pcm16);
+        using var reader = AudioReader.OpenWav(new MemoryStream(wav));
+        var channel = new EmotionAnalyzer(Model.Value).Analyze(reader).Channels.Single();
+        var window = Model.Value.Card.WindowFrames / Model.Value.Features.FramesPerSecond;
+        Assert.True(channel.Timeline.Count >= 3);
+        for (var i = 1; i < channel.Timeline.Count; i++)
+        {
+            Assert.True(channel.Timeline[i].StartSeconds > channel.Timeline[i - 1].StartSeconds);
+            Assert.True(channel.Timeline[i].StartSeconds < channel.Timeline[i - 1].EndSeconds, "windows overlap");
+        }
+        Assert.All(channel.Timeline, w => Assert.True(w.EndSeconds - w.StartSeconds >= window - 0.01));
+        Assert.True(channel.Timeline[^1].EndSeconds > speech.Length / (double)rate - 1.5, "the end of the speech is covered");
+    }
+
+    [Fact]
+    public void AnalyzeClip_ShortUtterance_ReturnsADistribution()
+    {
+        var p = new EmotionAnalyzer(Model.Value).AnalyzeClip(Clip("03-01-05-02-01-01-01.flac", 16000));
+        Assert.Equal(8, p.Length);
+        Assert.Equal(1.0, p.Sum(), 3);
+    }
+
+    [Fact]
+    public void WindowStarts_LastWindowIsAlignedToTheEnd()
+    {
+        Assert.Equal([0], EmotionAnalyzer.WindowStarts(120, 300, 150));
+        Assert.Equal([0], EmotionAnalyzer.WindowStarts(300, 300, 150));
+        Assert.Equal([0, 100], EmotionAnalyzer.WindowStarts(400, 300, 150));
+        Assert.Equal([0, 150, 300, 350], EmotionAnalyzer.WindowStarts(650, 300, 150));
+    }
+
+    private static float[] Concat(params float[][] parts) => [.. parts.SelectMany(p => p)];
+}
