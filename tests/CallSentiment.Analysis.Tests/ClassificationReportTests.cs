@@ -20,5 +20,10 @@ public class ClassificationReportTests
         Assert.Equal(4.0 / 6, r.BinaryNegative, 10);
         Assert.Equal("UA=0.7222 WA=0.6667 macroF1=0.7111 binaryNeg=0.6667 n=6", r.SummaryLine());
         Assert.Equal(1, r.Confusion(0, 3));
+
+        // With the probability-mass call: say the (1,2) item was judged not negative overall -> 5 of 6.
+        var mass = new ClassificationReport(labels, pairs, new HashSet<string> { "angry", "sad" }, [false, false, true, false, false, true]);
+        Assert.Equal(5.0 / 6, mass.BinaryNegative, 10);
+        Assert.Equal(r.UnweightedAccuracy, mass.UnweightedAccuracy);
     }
 }

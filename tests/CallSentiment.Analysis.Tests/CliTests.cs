@@ -111,6 +111,34 @@ public partial class CliTests
         Assert.True(samples.Max() > 0.05);
     }
 
+    [Theory]
+    [InlineData("mp3", "libmp3lame")]
+    [InlineData("m4a", "aac")]
+    [InlineData("ogg", "libvorbis")]
+    [InlineData("flac", "flac")]
+    public void Open_CompressedStereoRecording_DecodesBothChannelsThroughFfmpeg(string extension, string codec)
+    {
+        using var dir = new TempDir();
+        var wav = Path.Combine(dir.Path, "call.wav");
+        File.WriteAllBytes(wav, TestWav.Build([TestWav.Sine(440, 16000, 32000, 0.5), TestWav.Sine(1000, 16000, 32000, 0.1)], 16000, SampleEncoding.Pcm16));
+        var encoded = Path.Combine(dir.Path, "call." + extension);
+        var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true };
+        foreach (var a in new[] { "-v", "error", "-i", wav, "-c:a", codec, encoded }) psi.ArgumentList.Add(a);
+        using (var p = Process.Start(psi)!)
+        {
+            p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            Assert.Equal(0, p.ExitCode);
+        }
+        using var reader = AudioReader.Open(encoded);
+        Assert.Equal(2, reader.Info.Channels);
+        var ch = reader.ReadAllChannels();
+        double Rms(float[] x) => Math.Sqrt(x.Skip(4000).Take(20000).Average(v => (double)v * v));
+        // Channels stay apart: the left is the loud 440 Hz tone, the right the quiet 1 kHz one.
+        Assert.InRange(Rms(ch[0]), 0.30, 0.40);
+        Assert.InRange(Rms(ch[1]), 0.05, 0.09);
+    }
+
     [Fact]
     public void Open_TextFile_ThrowsNotAudio()
     {

@@ -6,22 +6,29 @@ namespace CallSentiment.Analysis.SpeechEmotion;
 /// <summary>
 /// Scores of a labelled evaluation: unweighted accuracy (mean recall over the classes present), weighted accuracy
 /// (plain accuracy), macro-F1 over the classes present, per-class precision/recall/F1, the confusion matrix, and
-/// binary negative-vs-rest accuracy.
+/// binary negative-vs-rest accuracy. The binary call is <c>predictedNegative</c> when given (the product
+/// calls a voice negative when the negative labels together hold at least half the probability), else the
+/// predicted label's side.
 /// </summary>
 public sealed class ClassificationReport
 {
     private readonly int[,] _confusion;
 
-    public ClassificationReport(IReadOnlyList<string> labels, IReadOnlyList<(int Truth, int Predicted)> pairs, ISet<string> negative)
+    public ClassificationReport(IReadOnlyList<string> labels, IReadOnlyList<(int Truth, int Predicted)> pairs, ISet<string> negative,
+        IReadOnlyList<bool>? predictedNegative = null)
     {
+        if (predictedNegative is not null && predictedNegative.Count != pairs.Count)
+            throw new ArgumentException("one binary prediction per pair", nameof(predictedNegative));
         Labels = labels;
         var k = labels.Count;
         _confusion = new int[k, k];
         var binaryCorrect = 0;
-        foreach (var (t, p) in pairs)
+        for (var i = 0; i < pairs.Count; i++)
         {
+            var (t, p) = pairs[i];
             _confusion[t, p]++;
-            if (negative.Contains(labels[t]) == negative.Contains(labels[p])) binaryCorrect++;
+            var saidNegative = predictedNegative?[i] ?? negative.Contains(labels[p]);
+            if (negative.Contains(labels[t]) == saidNegative) binaryCorrect++;
         }
         Count = pairs.Count;
         Precision = new double[k];

@@ -27,6 +27,7 @@ internal static class EvaluateEmotionCommand
         var excluded = rows.Where(r => !labels.Contains(r.Emotion)).GroupBy(r => r.Emotion).ToList();
         var usable = rows.Where(r => labels.Contains(r.Emotion)).ToList();
         var pairs = new (int Truth, int Predicted)[usable.Count];
+        var saidNegative = new bool[usable.Count];
         var failed = new List<string>();
         var rate = model.Features.SampleRate;
         Parallel.For(0, usable.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
@@ -38,6 +39,7 @@ internal static class EvaluateEmotionCommand
                 if (telephone) audio = TelephoneChannel.Apply(audio, rate);
                 var probabilities = new EmotionAnalyzer(model).AnalyzeClip(audio);
                 pairs[i] = (labels.ToList().IndexOf(row.Emotion), Array.IndexOf(probabilities, probabilities.Max()));
+                saidNegative[i] = ValenceScores.From(probabilities, model).Negative >= 0.5;
             }
             catch (Exception e) when (e is AudioFormatException or FileNotFoundException)
             {
@@ -46,8 +48,9 @@ internal static class EvaluateEmotionCommand
             }
         });
 
-        var scored = pairs.Where(p => p.Truth >= 0).ToList();
-        var report = new ClassificationReport(labels, scored, Negative);
+        var keep = Enumerable.Range(0, pairs.Length).Where(i => pairs[i].Truth >= 0).ToList();
+        var scored = keep.Select(i => pairs[i]).ToList();
+        var report = new ClassificationReport(labels, scored, Negative, [.. keep.Select(i => saidNegative[i])]);
         var ci = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(ci, $"model: {modelDir} (ONNX Runtime {Analysis.Onnx.OnnxSession.RuntimeVersion})"));
         Console.WriteLine(string.Create(ci, $"manifest: {manifest}; channel: {(telephone ? "telephone (300-3400 Hz, 8 kHz, mu-law)" : "wideband")}"));
@@ -60,7 +63,8 @@ internal static class EvaluateEmotionCommand
         Console.WriteLine(string.Create(ci, $"unweighted accuracy (mean per-class recall): {report.UnweightedAccuracy:0.0000}"));
         Console.WriteLine(string.Create(ci, $"weighted accuracy: {report.WeightedAccuracy:0.0000}"));
         Console.WriteLine(string.Create(ci, $"macro-F1: {report.MacroF1:0.0000}"));
-        Console.WriteLine(string.Create(ci, $"binary negative (angry/sad/fear/disgust) vs rest accuracy: {report.BinaryNegative:0.0000}"));
+        Console.WriteLine(string.Create(ci,
+            $"binary negative (angry/sad/fear/disgust) vs rest accuracy: {report.BinaryNegative:0.0000} (negative = those labels hold >= 0.5 of the probability, as the call verdict uses it)"));
         Console.WriteLine(report.SummaryLine());
         return scored.Count == 0 ? 1 : 0;
     }
