@@ -47,25 +47,49 @@ public class EmotionAnalyzerTests
     }
 
     [Fact]
-    public void Analyze_LongRecording_ProducesOverlappingWindowsCoveringTheSpeech()
+    public void Analyze_ContinuousSpeech_ProducesOverlappingWindowsCoveringIt()
     {
         const int rate = 16000;
-        var parts = new List<float[]>();
-        foreach (var name in new[] { "03-01-03-01-01-01-01.flac", "03-01-04-01-01-01-01.flac", "03-01-06-01-01-01-01.flac", "03-01-07-01-01-01-01.flac" })
-            for (var i = 0; i < 3; i++) parts.Add(Clip(name, rate));
-        var speech = Concat([.. parts]);
+        // EmoDB utterances are cut tight: joined, they make one long stretch of speech without long pauses.
+        var files = Directory.GetFiles(Paths.Dataset("ser/emodb"), "03a0*.flac").Order(StringComparer.Ordinal).Take(6);
+        var speech = Concat([.. files.Select(f => AudioLoader.LoadMono(f, rate))]);
         var wav = TestWav.Build([speech], rate, SampleEncoding.Pcm16);
         using var reader = AudioReader.OpenWav(new MemoryStream(wav));
         var channel = new EmotionAnalyzer(Model.Value).Analyze(reader).Channels.Single();
         var window = Model.Value.Card.WindowFrames / Model.Value.Features.FramesPerSecond;
-        Assert.True(channel.Timeline.Count >= 3);
+        Assert.True(channel.Timeline.Count >= 4, $"{channel.Timeline.Count} windows over {speech.Length / (double)rate:0.0} s");
+        var overlapping = 0;
         for (var i = 1; i < channel.Timeline.Count; i++)
         {
             Assert.True(channel.Timeline[i].StartSeconds > channel.Timeline[i - 1].StartSeconds);
-            Assert.True(channel.Timeline[i].StartSeconds < channel.Timeline[i - 1].EndSeconds, "windows overlap");
+            if (channel.Timeline[i].StartSeconds < channel.Timeline[i - 1].EndSeconds) overlapping++;
         }
-        Assert.All(channel.Timeline, w => Assert.True(w.EndSeconds - w.StartSeconds >= window - 0.01));
-        Assert.True(channel.Timeline[^1].EndSeconds > speech.Length / (double)rate - 1.5, "the end of the speech is covered");
+        Assert.True(overlapping >= channel.Timeline.Count / 2, "windows within a stretch of speech overlap");
+        Assert.True(channel.Timeline[^1].EndSeconds > speech.Length / (double)rate - 1.0, "the end of the speech is covered");
+    }
+
+    [Fact]
+    public void Analyze_TurnsSeparatedByLongPauses_NeverShareAWindow()
+    {
+        const int rate = 16000;
+        var turn = Clip("03-01-05-02-01-01-01.flac", rate);
+        Array.Resize(ref turn, (turn.Length / 160 + 1) * 160); // whole hops, so every turn starts on a frame boundary
+        var speech = Concat(turn, new float[4 * rate], turn, new float[4 * rate], turn);
+        using var reader = AudioReader.OpenWav(new MemoryStream(TestWav.Build([speech], rate, SampleEncoding.Pcm16)));
+        var channel = new EmotionAnalyzer(Model.Value).Analyze(reader).Channels.Single();
+        var turnSeconds = turn.Length / (double)rate;
+        // A window may start up to the 200 ms hang-over before its turn.
+        var byTurn = channel.Timeline.GroupBy(w => (int)((w.StartSeconds + 0.25) / (turnSeconds + 4))).ToList();
+        Assert.Equal(3, byTurn.Count);
+        foreach (var group in byTurn)
+        {
+            var turnStart = group.Key * (turnSeconds + 4);
+            // Every window lies inside its own turn: none spans the pause into the next one.
+            Assert.All(group, w => Assert.InRange(w.StartSeconds, turnStart - 0.21, turnStart + turnSeconds));
+            Assert.All(group, w => Assert.InRange(w.EndSeconds, turnStart, turnStart + turnSeconds + 0.011));
+        }
+        // The second and third turns follow identical silence: identical windows, identical answers.
+        Assert.Equal(byTurn[1].Select(w => w.Probabilities), byTurn[2].Select(w => w.Probabilities));
     }
 
     [Fact]

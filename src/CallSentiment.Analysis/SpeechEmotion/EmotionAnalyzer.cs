@@ -8,14 +8,22 @@ public sealed record EmotionAnalyzerOptions
     /// <summary>Unvoiced frames kept on each side of voiced ones, so short pauses stay part of the speech.</summary>
     public int HangoverFrames { get; init; } = 20;
 
-    /// <summary>Voiced frames a channel needs before it gets any emotion at all (shorter is treated as silent).</summary>
-    public int MinVoicedFrames { get; init; } = 50;
+    /// <summary>Kept frames a speech segment needs to get a window of its own (shorter ones carry too little voice).</summary>
+    public int MinSegmentFrames { get; init; } = 50;
+
+    /// <summary>
+    /// A pause longer than this (after the hang-over) ends a speech segment: windows never span two turns of the
+    /// same speaker separated by the other party talking.
+    /// </summary>
+    public int MaxGapFrames { get; init; } = 100;
 }
 
 /// <summary>
 /// Recording → emotion timeline per channel, streaming: audio is decoded, resampled, featurised and classified
-/// block by block, so memory stays flat for recordings of any length. Silence and hold time are skipped: windows
-/// (model.json windowFrames, overlapping by hopFrames) run over the voiced frames only. One instance per recording.
+/// block by block, so memory stays flat for recordings of any length. Silence and hold time are skipped: voiced
+/// frames (with a short hang-over) form speech segments, which end at a long pause; within a segment, windows of
+/// model.json windowFrames overlap by hopFrames, the last aligned to the segment's end, and a segment shorter
+/// than a window is tiled into one, as in training. One instance per recording.
 /// </summary>
 public sealed class EmotionAnalyzer(SpeechEmotionModel model, EmotionAnalyzerOptions? options = null)
 {
@@ -122,6 +130,8 @@ public sealed class EmotionAnalyzer(SpeechEmotionModel model, EmotionAnalyzerOpt
         private long _sinceVoiced = long.MaxValue / 2;
         private long _voicedFrames;
         private int _nextStart; // next window start, relative to _kept[0]
+        private int _segmentWindows; // windows run in the current segment
+        private long _lastKeptIndex = long.MinValue / 2;
 
         public ChannelState(SpeechEmotionModel model, EmotionAnalyzerOptions options, int sourceRate, int channel)
         {
@@ -167,16 +177,7 @@ public sealed class EmotionAnalyzer(SpeechEmotionModel model, EmotionAnalyzerOpt
             }
             _extractor.Flush(_fresh);
             Drain();
-            var w = _model.Card.WindowFrames;
-            if (_timeline.Count == 0)
-            {
-                if (_voicedFrames >= _options.MinVoicedFrames && _kept.Count > 0) RunWindow(0, Math.Min(_kept.Count, w));
-            }
-            else if (_kept.Count > _nextStart - _model.Card.HopFrames + w)
-            {
-                // Frames after the last full window: one more window aligned to the end.
-                RunWindow(_kept.Count - w, w);
-            }
+            EndSegment();
             var mean = _timeline.Count == 0 ? new float[_model.Labels.Count]
                 : MeanRows([.. _timeline.SelectMany(t => t.Probabilities)], _timeline.Count, _model.Labels.Count);
             return new ChannelEmotion(_channel, _timeline, mean, _voicedFrames / _fps);
@@ -220,14 +221,35 @@ public sealed class EmotionAnalyzer(SpeechEmotionModel model, EmotionAnalyzerOpt
             _fresh.Clear();
         }
 
+        /// <summary>Closes the current speech segment: a tiled window if it had none, or one aligned to its end.</summary>
+        private void EndSegment()
+        {
+            var w = _model.Card.WindowFrames;
+            if (_segmentWindows == 0)
+            {
+                if (_kept.Count >= _options.MinSegmentFrames) RunWindow(0, Math.Min(_kept.Count, w));
+            }
+            else if (_kept.Count > _nextStart - _model.Card.HopFrames + w)
+            {
+                RunWindow(_kept.Count - w, w);
+            }
+            _kept.Clear();
+            _keptIndex.Clear();
+            _nextStart = 0;
+            _segmentWindows = 0;
+        }
+
         private void Keep(ReadOnlySpan<float> frame, long index)
         {
+            if (index - _lastKeptIndex > _options.MaxGapFrames) EndSegment();
+            _lastKeptIndex = index;
             frame.CopyTo(_kept.AddFrame(0));
             _keptIndex.Add(index);
             var w = _model.Card.WindowFrames;
             var hop = _model.Card.HopFrames;
             if (_kept.Count < _nextStart + w) return;
             RunWindow(_nextStart, w);
+            _segmentWindows++;
             _nextStart += hop;
             // Keep what the end-aligned final window may still need: the frames from (next start - hop) on.
             var drop = _nextStart - hop;

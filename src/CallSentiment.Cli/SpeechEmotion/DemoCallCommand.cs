@@ -53,11 +53,13 @@ internal static class DemoCallCommand
         return (double)frames / Rate;
     }
 
-    // The speaker's channel gets the utterance; the other channel line noise of the same length; then a pause.
+    // The speaker's channel gets the utterance at telephone speech level; the other channel is quiet; then a pause.
+    // Both channels carry the same steady line noise throughout, as a real line does.
     private static void Say(List<float> speaker, List<float> other, float[] utterance, Random rng)
     {
         var pause = (int)(Rate * (0.4 + 0.8 * rng.NextDouble()));
-        foreach (var s in utterance) speaker.Add(s * 1.5f);
+        var gain = SpeechGain(utterance);
+        foreach (var s in utterance) speaker.Add(s * gain + Noise(rng));
         for (var i = 0; i < utterance.Length; i++) other.Add(Noise(rng));
         for (var i = 0; i < pause; i++)
         {
@@ -66,7 +68,22 @@ internal static class DemoCallCommand
         }
     }
 
-    private static float Noise(Random rng) => (float)((rng.NextDouble() - 0.5) * 3e-4);
+    /// <summary>Gain that brings the loudest 30 % of 20 ms frames to an RMS of -26 dBFS (a usual telephone level).</summary>
+    private static float SpeechGain(float[] x)
+    {
+        const int frame = Rate / 50;
+        var energies = new List<double>();
+        for (var i = 0; i + frame <= x.Length; i += frame)
+        {
+            double e = 0;
+            for (var k = 0; k < frame; k++) e += (double)x[i + k] * x[i + k];
+            energies.Add(e / frame);
+        }
+        var loud = energies.OrderDescending().Take(Math.Max(1, energies.Count * 3 / 10)).Average();
+        return loud <= 0 ? 1f : (float)(0.05 / Math.Sqrt(loud));
+    }
+
+    private static float Noise(Random rng) => (float)((rng.NextDouble() - 0.5) * 1e-3); // about -71 dBFS RMS
 
     private static short ToPcm(float x) => (short)Math.Clamp(MathF.Round(x * 32767f), -32768, 32767);
 
