@@ -1,5 +1,6 @@
 """The PyTorch/torchaudio reference for `callsentiment bench-emotion --reference`: the same work as the C# pipeline
-(decode a WAV, pre-emphasis, log-mel, energy VAD with hang-over, 3 s windows over voiced frames, the same CNN) on
+(decode a WAV, pre-emphasis, log-mel, energy VAD with hang-over, speech segments, 3 s windows over voiced frames,
+the same CNN) on
 one thread. Like the product's streaming analyser, each window is classified as it completes (--batched classifies
 all windows in one call instead, which only an offline tool could do; it is reported for comparison).
 
@@ -48,14 +49,26 @@ def main():
             since += 1
             if since <= 20:
                 keep[i] = True
-    kept = logmel[torch.from_numpy(keep)]
-    starts = list(range(0, max(1, kept.shape[0] - W + 1), H)) if kept.shape[0] >= W else [0]
+    # speech segments: kept frames split where the gap exceeds 100 frames; windows per segment, end-aligned,
+    # a segment shorter than a window tiled, segments under 50 frames skipped (as EmotionAnalyzer)
+    idx = np.flatnonzero(keep)
+    segments = np.split(idx, np.flatnonzero(np.diff(idx) > 101) + 1) if len(idx) else []
     windows = []
-    for s in starts:
-        w = kept[s:s + W]
-        if w.shape[0] < W:
-            w = w.repeat(math.ceil(W / w.shape[0]), 1)[:W]
-        windows.append((w - w.mean(dim=0, keepdim=True)) * f["scale"])
+    for seg in segments:
+        if len(seg) < 50:
+            continue
+        frames = logmel[torch.from_numpy(seg)]
+        if frames.shape[0] <= W:
+            starts = [0]
+        else:
+            starts = list(range(0, frames.shape[0] - W + 1, H))
+            if starts[-1] != frames.shape[0] - W:
+                starts.append(frames.shape[0] - W)
+        for s in starts:
+            w = frames[s:s + W]
+            if w.shape[0] < W:
+                w = w.repeat(math.ceil(W / w.shape[0]), 1)[:W]
+            windows.append((w - w.mean(dim=0, keepdim=True)) * f["scale"])
     with torch.no_grad():
         if args.batched:
             probs = torch.softmax(net(torch.stack(windows).transpose(1, 2).unsqueeze(1)), dim=1)
