@@ -88,61 +88,11 @@ public static class WavFuzzer
 
     private static byte[] Write(float[][] ch, SampleEncoding encoding, bool extensible, bool rf64)
     {
-        var (tag, bytes) = encoding switch
-        {
-            SampleEncoding.PcmUnsigned8 => (1, 1),
-            SampleEncoding.Pcm16 => (1, 2),
-            SampleEncoding.Pcm24 => (1, 3),
-            SampleEncoding.Pcm32 => (1, 4),
-            SampleEncoding.Float32 => (3, 4),
-            SampleEncoding.Float64 => (3, 8),
-            SampleEncoding.ALaw => (6, 1),
-            _ => (7, 1),
-        };
-        var frames = ch[0].Length;
-        var data = new byte[frames * ch.Length * bytes];
-        var rng = new Random(frames);
-        rng.NextBytes(data); // content does not matter to the parser; every bit pattern is a legal sample
-        using var ms = new MemoryStream();
-        using var w = new BinaryWriter(ms);
-        w.Write(rf64 ? "RF64"u8 : "RIFF"u8);
-        w.Write(rf64 ? uint.MaxValue : 0u);
-        w.Write("WAVE"u8);
-        if (rf64)
-        {
-            w.Write("ds64"u8);
-            w.Write(28u);
-            w.Write(0L);
-            w.Write((long)data.Length);
-            w.Write((long)frames);
-            w.Write(0u);
-        }
-        w.Write("fmt "u8);
-        w.Write(extensible ? 40u : 16u);
-        w.Write((ushort)(extensible ? 0xFFFE : tag));
-        w.Write((ushort)ch.Length);
-        w.Write(8000u);
-        w.Write((uint)(8000 * ch.Length * bytes));
-        w.Write((ushort)(ch.Length * bytes));
-        w.Write((ushort)(bytes * 8));
-        if (extensible)
-        {
-            w.Write((ushort)22);
-            w.Write((ushort)(bytes * 8));
-            w.Write(3u);
-            w.Write((ushort)tag);
-            w.Write(new byte[] { 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71 });
-        }
-        w.Write("LIST"u8);
-        w.Write(4u);
-        w.Write("INFO"u8);
-        w.Write("data"u8);
-        w.Write(rf64 ? uint.MaxValue : (uint)data.Length);
-        w.Write(data);
-        w.Flush();
-        var result = ms.ToArray();
-        if (!rf64) BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(4), (uint)(result.Length - 8));
-        return result;
+        var (tag, bytes) = WavWriter.Layout(encoding);
+        // Random sample bytes: every bit pattern is a legal sample, the parser is what is being fuzzed.
+        var data = new byte[ch[0].Length * ch.Length * bytes];
+        new Random(ch[0].Length).NextBytes(data);
+        return WavWriter.Container(data, 8000, ch.Length, tag, bytes, extensible, rf64, extraChunks: true);
     }
 
     private static readonly uint[] InterestingSizes = [0, 1, 2, 3, 4, 15, 16, 17, 39, 40, 41, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFE, 0xFFFF_FFFF, 0xFFFF];

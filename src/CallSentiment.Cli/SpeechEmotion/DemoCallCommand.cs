@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using CallSentiment.Analysis.Audio;
 
@@ -42,15 +41,8 @@ internal static class DemoCallCommand
             if (turn < agentTurns.Length) Say(left, right, Load(ravdess, agent, agentTurns[turn]), rng);
             if (turn < customerTurns.Length) Say(right, left, Load(ravdess, customer, customerTurns[turn]), rng);
         }
-        var frames = left.Count;
-        var data = new byte[frames * 2];
-        for (var i = 0; i < frames; i++)
-        {
-            data[2 * i] = G711.LinearToMuLaw(ToPcm(left[i]));
-            data[2 * i + 1] = G711.LinearToMuLaw(ToPcm(right[i]));
-        }
-        File.WriteAllBytes(path, MuLawWav(data, channels: 2));
-        return (double)frames / Rate;
+        File.WriteAllBytes(path, WavWriter.Build([[.. left], [.. right]], Rate, SampleEncoding.MuLaw));
+        return (double)left.Count / Rate;
     }
 
     // The speaker's channel gets the utterance at telephone speech level; the other channel is quiet; then a pause.
@@ -85,30 +77,10 @@ internal static class DemoCallCommand
 
     private static float Noise(Random rng) => (float)((rng.NextDouble() - 0.5) * 1e-3); // about -71 dBFS RMS
 
-    private static short ToPcm(float x) => (short)Math.Clamp(MathF.Round(x * 32767f), -32768, 32767);
-
     private static float[] Load(string ravdess, int actor, string emotionIntensityStatementRepetition)
     {
         var name = string.Create(CultureInfo.InvariantCulture, $"Actor_{actor:00}/03-01-{emotionIntensityStatementRepetition}-{actor:00}.flac");
         return AudioLoader.LoadMono(Path.Combine(ravdess, name), Rate);
-    }
-
-    private static byte[] MuLawWav(byte[] data, int channels)
-    {
-        var header = new byte[44];
-        "RIFF"u8.CopyTo(header);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), (uint)(36 + data.Length));
-        "WAVEfmt "u8.CopyTo(header.AsSpan(8));
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(16), 16);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(20), 7);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(22), (ushort)channels);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(24), Rate);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(28), (uint)(Rate * channels));
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(32), (ushort)channels);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(34), 8);
-        "data"u8.CopyTo(header.AsSpan(36));
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(40), (uint)data.Length);
-        return [.. header, .. data];
     }
 
     private static string FindRavdess()
