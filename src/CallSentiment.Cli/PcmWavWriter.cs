@@ -6,13 +6,11 @@ namespace CallSentiment.Cli;
 internal sealed class PcmWavWriter : IDisposable
 {
     private readonly FileStream _file;
-    private readonly int _channels;
     private long _dataBytes;
     private byte[] _buffer = new byte[65536];
 
     public PcmWavWriter(string path, int rate, int channels)
     {
-        _channels = channels;
         _file = new FileStream(path, FileMode.Create, FileAccess.ReadWrite);
         Span<byte> h = stackalloc byte[44];
         "RIFF"u8.CopyTo(h);
@@ -37,8 +35,6 @@ internal sealed class PcmWavWriter : IDisposable
         _file.Write(_buffer, 0, interleaved.Length * 2);
         _dataBytes += interleaved.Length * 2;
     }
-
-    public int Channels => _channels;
 
     public void Dispose()
     {

@@ -93,11 +93,16 @@ public class EmotionAnalyzerTests
     }
 
     [Fact]
-    public void AnalyzeClip_ShortUtterance_ReturnsADistribution()
+    public void AnalyzeClip_StronglyAngryUtterance_IsAngryAndNegative()
     {
-        var p = new EmotionAnalyzer(Model.Value).AnalyzeClip(Clip("03-01-05-02-01-01-01.flac", 16000));
+        var model = Model.Value;
+        var p = new EmotionAnalyzer(model).AnalyzeClip(Clip("03-01-05-02-01-01-01.flac", 16000));
         Assert.Equal(8, p.Length);
         Assert.Equal(1.0, p.Sum(), 3);
+        Assert.Equal("angry", model.Labels[Array.IndexOf(p, p.Max())]);
+        Assert.True(ValenceScores.From(p, model).Negative > 0.5);
+        var calm = new EmotionAnalyzer(model).AnalyzeClip(Clip("03-01-01-01-01-01-01.flac", 16000));
+        Assert.True(ValenceScores.From(calm, model).Negative < ValenceScores.From(p, model).Negative);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using CallSentiment.Analysis.Audio;
+using CallSentiment.Cli.Diagnostics;
 
 namespace CallSentiment.Analysis.Tests;
 
@@ -52,7 +53,7 @@ public class WavReaderTests
         // As ffmpeg writes to a pipe: sizes 0xFFFFFFFF.
         BitConverter.TryWriteBytes(wav.AsSpan(4), uint.MaxValue);
         BitConverter.TryWriteBytes(wav.AsSpan(40), uint.MaxValue);
-        using var reader = AudioReader.OpenWav(new NonSeekableStream(wav));
+        using var reader = AudioReader.OpenWav(new ChunkedStream(wav, 37));
         Assert.Null(reader.Info.TotalFrames);
         Assert.Equal(5000, reader.ReadAllChannels()[0].Length);
     }
@@ -120,7 +121,7 @@ public class WavReaderTests
     public void Read_TruncatedNonSeekableStream_ThrowsTruncatedWhenTheDataRunsOut()
     {
         var wav = TestWav.Build([TestWav.Sine(300, 8000, 1000)], 8000, SampleEncoding.Pcm16);
-        using var reader = AudioReader.OpenWav(new NonSeekableStream(wav[..1000]));
+        using var reader = AudioReader.OpenWav(new ChunkedStream(wav[..1000], 37));
         var e = Assert.Throws<AudioFormatException>(() => reader.ReadAllChannels());
         Assert.Equal(AudioErrorKind.Truncated, e.Kind);
         Assert.Contains("truncated", e.Message, StringComparison.Ordinal);
@@ -156,20 +157,5 @@ public class WavReaderTests
             Assert.True(Math.Abs(mu - s) <= Math.Abs(s) / 16 + 8, $"mu-law {s} -> {mu}");
             Assert.True(Math.Abs(a - s) <= Math.Abs(s) / 16 + 16, $"A-law {s} -> {a}");
         }
-    }
-
-    private sealed class NonSeekableStream(byte[] bytes) : Stream
-    {
-        private readonly MemoryStream _inner = new(bytes);
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, Math.Min(count, 37));
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -60,7 +60,15 @@ internal sealed class FfmpegReader : AudioReader
             lock (stderr)
                 if (stderr.Length < MaxStderrChars) stderr.AppendLine(e.Data);
         };
-        process.Start();
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            process.Dispose();
+            throw new AudioFormatException(AudioErrorKind.ToolMissing, $"{name}: ffmpeg at {ffmpeg} could not be started: {e.Message}", e);
+        }
         process.StandardInput.Close();
         process.BeginErrorReadLine();
         try

@@ -44,8 +44,6 @@ public sealed record FeatureConfig
     public double PreEmphasis { get; init; } = 0.97;
     public double LogOffset { get; init; } = 1e-6;
     public MelNorm MelNorm { get; init; } = MelNorm.None;
-
-    [JsonConverter(typeof(JsonStringEnumConverter<FeatureNormalization>))]
     public FeatureNormalization Normalization { get; init; } = FeatureNormalization.WindowMean;
     public double Scale { get; init; } = 1.0;
 

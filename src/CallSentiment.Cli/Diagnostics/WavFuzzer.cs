@@ -157,26 +157,26 @@ public static class WavFuzzer
         }
         return data;
     }
+}
 
-    /// <summary>A pipe-like stream: not seekable, short reads.</summary>
-    private sealed class ChunkedStream(byte[] bytes, int maxRead) : Stream
+/// <summary>A pipe-like stream: not seekable, short reads.</summary>
+internal sealed class ChunkedStream(byte[] bytes, int maxRead) : Stream
+{
+    private int _position;
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override int Read(byte[] buffer, int offset, int count)
     {
-        private int _position;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var n = Math.Min(Math.Min(count, maxRead), bytes.Length - _position);
-            Array.Copy(bytes, _position, buffer, offset, n);
-            _position += n;
-            return n;
-        }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        var n = Math.Min(Math.Min(count, maxRead), bytes.Length - _position);
+        Array.Copy(bytes, _position, buffer, offset, n);
+        _position += n;
+        return n;
     }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
