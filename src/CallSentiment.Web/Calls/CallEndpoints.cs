@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using CallSentiment.Analysis.Audio;
+using CallSentiment.Analysis.Visualization;
+using CallSentiment.Web.Ingestion;
+using CallSentiment.Web.Recordings;
+
+namespace CallSentiment.Web.Calls;
+
+public static class CallEndpoints
+{
+    public static IEndpointRouteBuilder MapCallEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/calls/{id:long}/audio", AudioAsync);
+        app.MapGet("/calls/{id:long}/waveform.png", (long id, CallDetails calls, IRecordingSource source, CancellationToken ct) =>
+            ImageAsync(id, calls, source, r => WaveformImage.Render(r, 1200, 90, ct), ct));
+        app.MapGet("/calls/{id:long}/spectrogram.png", (long id, CallDetails calls, IRecordingSource source, CancellationToken ct) =>
+            ImageAsync(id, calls, source, r => SpectrogramImage.Render(r, 1200, 120, ct), ct));
+        app.MapGet("/status/progress", async (StatusQueries status, CancellationToken ct) =>
+        {
+            var s = await status.GetAsync(ct).ConfigureAwait(false);
+            return Results.Json(new
+            {
+                counts = s.Counts,
+                active = s.Active.Select(j => new { j.Id, j.SourceKey, j.Status, j.Progress, j.Attempts }),
+            });
+        });
+        return app;
+    }
+
+    /// <summary>A picture of the recording, drawn on request from the audio (it is cheap: ~0.1 s for a 10-minute call).</summary>
+    private static async Task<IResult> ImageAsync(long id, CallDetails calls, IRecordingSource source, Func<AudioReader, byte[]> render, CancellationToken ct)
+    {
+        var key = await calls.SourceKeyAsync(id, ct).ConfigureAwait(false);
+        if (key is null) return Results.NotFound();
+        try
+        {
+            using var local = await source.GetLocalFileAsync(key, ct).ConfigureAwait(false);
+            var png = await Task.Run(() =>
+            {
+                using var reader = AudioReader.Open(local.Path);
+                return render(reader);
+            }, ct).ConfigureAwait(false);
+            return Results.File(png, "image/png");
+        }
+        catch (FileNotFoundException)
+        {
+            return Results.Problem($"The recording {key} is no longer in the source.", statusCode: StatusCodes.Status410Gone);
+        }
+        catch (AudioFormatException e)
+        {
+            return Results.Problem(e.Message, statusCode: StatusCodes.Status422UnprocessableEntity);
+        }
+    }
+
+    /// <summary>The original recording, with single-range requests (the audio element seeks with them).</summary>
+    private static async Task<IResult> AudioAsync(long id, HttpContext context, CallDetails calls, IRecordingSource source, CancellationToken ct)
+    {
+        var key = await calls.SourceKeyAsync(id, ct).ConfigureAwait(false);
+        if (key is null) return Results.NotFound();
+        var info = await source.StatAsync(key, ct).ConfigureAwait(false);
+        if (info is null) return Results.Problem($"The recording {key} is no longer in the source.", statusCode: StatusCodes.Status410Gone);
+        var contentType = ContentTypeOf(key);
+        var response = context.Response;
+        response.Headers.AcceptRanges = "bytes";
+        response.Headers.ETag = $"\"{info.Version}\"";
+        long start = 0, end = info.Size - 1;
+        var rangeHeader = context.Request.Headers.Range.ToString();
+        var partial = false;
+        if (rangeHeader.Length > 0 && RangeHeaderValue.TryParse(rangeHeader, out var range) && range.Unit == "bytes" && range.Ranges.Count == 1)
+        {
+            var r = range.Ranges.First();
+            if (r.From is { } from)
+            {
+                start = from;
+                end = r.To is { } to ? Math.Min(to, info.Size - 1) : info.Size - 1;
+            }
+            else if (r.To is { } suffix)
+            {
+                start = Math.Max(0, info.Size - suffix);
+            }
+            if (start >= info.Size || start > end)
+            {
+                response.Headers.ContentRange = $"bytes */{info.Size}";
+                return Results.StatusCode(StatusCodes.Status416RangeNotSatisfiable);
+            }
+            partial = true;
+        }
+        var length = end - start + 1;
+        var stream = await source.OpenReadAsync(key, start, ct).ConfigureAwait(false);
+        response.StatusCode = partial ? StatusCodes.Status206PartialContent : StatusCodes.Status200OK;
+        if (partial) response.Headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes {start}-{end}/{info.Size}");
+        response.ContentType = contentType;
+        response.ContentLength = length;
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = new byte[64 * 1024];
+            var left = length;
+            while (left > 0)
+            {
+                var n = await stream.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), ct).ConfigureAwait(false);
+                if (n == 0) break;
+                await response.Body.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                left -= n;
+            }
+        }
+        return Results.Empty;
+    }
+
+    public static string ContentTypeOf(string key) => Path.GetExtension(key).ToUpperInvariant() switch
+    {
+        ".WAV" => "audio/wav",
+        ".MP3" => "audio/mpeg",
+        ".M4A" or ".AAC" => "audio/mp4",
+        ".OGG" or ".OPUS" => "audio/ogg",
+        ".FLAC" => "audio/flac",
+        _ => "application/octet-stream",
+    };
+}

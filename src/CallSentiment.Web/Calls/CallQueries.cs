@@ -1,0 +1,115 @@
+using CallSentiment.Web.Metrics;
+using CallSentiment.Web.Storage;
+using Dapper;
+
+namespace CallSentiment.Web.Calls;
+
+public sealed record AgentRow(long Id, string Name, string? DisplayName)
+{
+    public string Label => DisplayName is { Length: > 0 } d ? $"{d} ({Name})" : Name;
+}
+
+public sealed record CallFilter(long? AgentId, DateTimeOffset From, DateTimeOffset To, bool NegativeOnly);
+
+public enum CallSort { Time, Agent, Duration, Verdict, Confidence, Emotion }
+
+public sealed record CallRow(long Id, long StartedAt, string Agent, long DurationMs, string Sentiment, double Confidence,
+    string? DominantEmotion, string CallRef, string? CustomerRef, double Positive, double Negative, double Neutral, double Mixed)
+{
+    public DateTimeOffset Started => DateTimeOffset.FromUnixTimeMilliseconds(StartedAt);
+}
+
+public sealed record WeekAggregate(WeekBucket Week, CallAggregate Aggregate);
+
+/// <summary>The dashboard's reads. Every query is a range scan on a covering index (see the migrations).</summary>
+public sealed class CallQueries(Db db)
+{
+    public async Task<IReadOnlyList<AgentRow>> AgentsAsync(CancellationToken cancellationToken)
+    {
+        const string Sql = "SELECT id AS Id, name AS Name, display_name AS DisplayName FROM agents ORDER BY name";
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await c.QueryAsync<AgentRow>(new CommandDefinition(Sql, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+    }
+
+    /// <summary>Sums per week; the totals are their sum, so each call in the range is read once.</summary>
+    public async Task<IReadOnlyList<WeekAggregate>> WeeklyAsync(long? agentId, IReadOnlyList<WeekBucket> weeks, CancellationToken cancellationToken)
+    {
+        const string Sums = """
+            SELECT COUNT(*) AS Count, CAST(COALESCE(SUM(duration_ms), 0) AS BIGINT) AS DurationMs,
+                   COALESCE(SUM(positive), 0) AS SumPositive, COALESCE(SUM(negative), 0) AS SumNegative,
+                   COALESCE(SUM(neutral), 0) AS SumNeutral, COALESCE(SUM(mixed), 0) AS SumMixed,
+                   CAST(COALESCE(SUM(CASE WHEN sentiment = 'POSITIVE' THEN 1 ELSE 0 END), 0) AS BIGINT) AS Positives,
+                   CAST(COALESCE(SUM(CASE WHEN sentiment = 'NEGATIVE' THEN 1 ELSE 0 END), 0) AS BIGINT) AS Negatives,
+                   CAST(COALESCE(SUM(CASE WHEN sentiment = 'NEUTRAL' THEN 1 ELSE 0 END), 0) AS BIGINT) AS Neutrals,
+                   CAST(COALESCE(SUM(CASE WHEN sentiment = 'MIXED' THEN 1 ELSE 0 END), 0) AS BIGINT) AS Mixeds
+            FROM calls
+            """;
+        const string AllAgents = Sums + " WHERE started_at >= @from AND started_at < @to";
+        const string OneAgent = Sums + " WHERE agent_id = @agentId AND started_at >= @from AND started_at < @to";
+        var result = new List<WeekAggregate>(weeks.Count);
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var w in weeks)
+        {
+            var a = await c.QuerySingleAsync<CallAggregate>(new CommandDefinition(agentId is null ? AllAgents : OneAgent, new
+            {
+                agentId, from = w.StartUtc.ToUnixTimeMilliseconds(), to = w.EndUtc.ToUnixTimeMilliseconds(),
+            }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            result.Add(new WeekAggregate(w, a));
+        }
+        return result;
+    }
+
+    private static string Where(CallFilter f) =>
+        "c.started_at >= @from AND c.started_at < @to"
+        + (f.AgentId is null ? "" : " AND c.agent_id = @agentId")
+        + (f.NegativeOnly ? " AND c.sentiment = 'NEGATIVE'" : "");
+
+    private static string OrderBy(CallSort sort, bool descending)
+    {
+        var column = sort switch
+        {
+            CallSort.Agent => "a.name",
+            CallSort.Duration => "c.duration_ms",
+            CallSort.Verdict => "c.sentiment",
+            CallSort.Confidence => "c.confidence",
+            CallSort.Emotion => "c.dominant_emotion",
+            _ => "c.started_at",
+        };
+        var dir = descending ? "DESC" : "ASC";
+        return $"{column} {dir}, c.id {dir}";
+    }
+
+    private const string Columns = """
+        SELECT c.id AS Id, c.started_at AS StartedAt, a.name AS Agent, c.duration_ms AS DurationMs, c.sentiment AS Sentiment,
+               c.confidence AS Confidence, c.dominant_emotion AS DominantEmotion, c.call_ref AS CallRef, c.customer_ref AS CustomerRef,
+               c.positive AS Positive, c.negative AS Negative, c.neutral AS Neutral, c.mixed AS Mixed
+        FROM calls c JOIN agents a ON a.id = c.agent_id
+        """;
+
+    public async Task<IReadOnlyList<CallRow>> PageAsync(CallFilter f, CallSort sort, bool descending, int skip, int take, CancellationToken cancellationToken)
+    {
+        var sql = $"{Columns} WHERE {Where(f)} ORDER BY {OrderBy(sort, descending)} LIMIT @take OFFSET @skip";
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await c.QueryAsync<CallRow>(new CommandDefinition(sql, Parameters(f, new { take = (long)take, skip = (long)skip }),
+            cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+    }
+
+    /// <summary>Every row of the filter, streamed (CSV export); the connection lives as long as the enumeration.</summary>
+    public async IAsyncEnumerable<CallRow> AllAsync(CallFilter f, CallSort sort, bool descending,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var sql = $"{Columns} WHERE {Where(f)} ORDER BY {OrderBy(sort, descending)}";
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var row in c.QueryUnbufferedAsync<CallRow>(sql, Parameters(f, null)).WithCancellation(cancellationToken).ConfigureAwait(false))
+            yield return row;
+    }
+
+    private static DynamicParameters Parameters(CallFilter f, object? extra)
+    {
+        var p = new DynamicParameters(extra);
+        p.Add("from", f.From.ToUnixTimeMilliseconds());
+        p.Add("to", f.To.ToUnixTimeMilliseconds());
+        if (f.AgentId is { } id) p.Add("agentId", id);
+        return p;
+    }
+}

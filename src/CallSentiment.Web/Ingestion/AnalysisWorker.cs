@@ -1,0 +1,197 @@
+using CallSentiment.Analysis.Audio;
+using CallSentiment.Web.Metrics;
+using CallSentiment.Web.Recordings;
+using Microsoft.Extensions.Options;
+
+namespace CallSentiment.Web.Ingestion;
+
+/// <summary>
+/// Claims jobs and analyses up to Concurrency recordings at once. Each job's lease is renewed while it runs; a
+/// failure is recorded against that job only, so one bad file never stops the worker.
+/// </summary>
+public sealed partial class AnalysisWorker(
+    JobQueue queue, IRecordingSource source, IEnumerable<IAnalysisStage> stages, IngestionSignal signal, TimeProvider clock,
+    IOptions<IngestionOptions> options, ILogger<AnalysisWorker> logger) : BackgroundService
+{
+    private readonly IReadOnlyList<IAnalysisStage> _stages = stages.ToList();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        var instance = o.Instance;
+        using var slots = new SemaphoreSlim(o.EffectiveConcurrency);
+        var running = new HashSet<Task>();
+        var heartbeat = HeartbeatAsync(instance, stoppingToken);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
+                var wake = signal.WorkRequested;
+                ClaimedJob? job = null;
+                try
+                {
+                    job = await queue.ClaimAsync(instance, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogClaimFailed(logger, e);
+                }
+                if (job is null)
+                {
+                    slots.Release();
+                    await Task.WhenAny(Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken), wake).ConfigureAwait(false);
+                    continue;
+                }
+                var task = Task.Run(async () =>
+                {
+                    try { await ProcessAsync(job, instance, stoppingToken).ConfigureAwait(false); }
+                    finally { slots.Release(); }
+                }, CancellationToken.None);
+                lock (running) running.Add(task);
+                _ = task.ContinueWith(t => { lock (running) running.Remove(t); }, TaskScheduler.Default);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        Task[] pending;
+        lock (running) pending = [.. running];
+        await Task.WhenAll(pending).ConfigureAwait(false);
+        await heartbeat.ConfigureAwait(false);
+    }
+
+    private async Task HeartbeatAsync(string instance, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await queue.HeartbeatAsync(instance, stoppingToken).ConfigureAwait(false);
+                signal.LastWorkerBeat = clock.GetUtcNow();
+                await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogHeartbeatFailed(logger, e);
+                await Task.Delay(TimeSpan.FromSeconds(5), clock, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Runs every stage on one recording and stores the outcome; never throws.</summary>
+    public async Task ProcessAsync(ClaimedJob job, string instance, CancellationToken stoppingToken)
+    {
+        using var jobCancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var progress = new ProgressBox();
+        var renewer = RenewLeaseAsync(job, instance, progress, jobCancel);
+        try
+        {
+            var analysis = await AnalyseAsync(job, progress, jobCancel.Token).ConfigureAwait(false);
+            await jobCancel.CancelAsync().ConfigureAwait(false);
+            await renewer.ConfigureAwait(false);
+            var callId = await queue.CompleteAsync(job, instance, analysis, CancellationToken.None).ConfigureAwait(false);
+            if (callId is null) LogLeaseLost(logger, job.SourceKey);
+            else LogAnalysed(logger, job.SourceKey, analysis.Verdict.Sentiment.ToLabel(), analysis.DurationMs / 1000.0);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            await renewer.ConfigureAwait(false);
+            await queue.ReleaseAsync(job, instance, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (progress.LeaseLost)
+        {
+            LogLeaseLost(logger, job.SourceKey);
+        }
+        catch (Exception e)
+        {
+            await jobCancel.CancelAsync().ConfigureAwait(false);
+            await renewer.ConfigureAwait(false);
+            var permanent = e is AudioFormatException or FileNotFoundException or ArgumentException;
+            var reason = e is AudioFormatException or FileNotFoundException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            LogFailed(logger, job.SourceKey, permanent, reason);
+            try
+            {
+                await queue.FailAsync(job, instance, reason, permanent, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception recordError)
+            {
+                // The lease will expire and the job will be tried again: nothing is lost.
+                LogRecordFailed(logger, recordError, job.SourceKey);
+            }
+        }
+    }
+
+    private async Task<CallAnalysis> AnalyseAsync(ClaimedJob job, ProgressBox progress, CancellationToken cancellationToken)
+    {
+        using var local = await source.GetLocalFileAsync(job.SourceKey, cancellationToken).ConfigureAwait(false);
+        var context = new AnalysisContext(job.Metadata, local.Path, progress);
+        var results = new List<StageOutput>();
+        foreach (var stage in _stages)
+            results.Add(await stage.RunAsync(context, cancellationToken).ConfigureAwait(false));
+        var voice = results.FirstOrDefault(r => r.Channels is not null)
+            ?? throw new InvalidOperationException("no enabled stage measured the recording");
+        var verdict = VerdictFusion.Combine(results.Select(r => r.Result.Verdict).OfType<Verdict>().ToList());
+        return new CallAnalysis(voice.DurationMs ?? 0, voice.SampleRate ?? 0, voice.ChannelCount ?? 0, verdict, voice.DominantEmotion,
+            voice.Channels!, results.Select(r => r.Result).ToList());
+    }
+
+    private async Task RenewLeaseAsync(ClaimedJob job, string instance, ProgressBox progress, CancellationTokenSource jobCancel)
+    {
+        var interval = options.Value.LeaseDuration / 3;
+        while (!jobCancel.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, clock, jobCancel.Token).ConfigureAwait(false);
+                if (!await queue.RenewAsync(job, instance, progress.Value, jobCancel.Token).ConfigureAwait(false))
+                {
+                    progress.LeaseLost = true;
+                    await jobCancel.CancelAsync().ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogRenewFailed(logger, e, job.SourceKey);
+            }
+        }
+    }
+
+    private sealed class ProgressBox : IProgress<double>
+    {
+        public double Value { get; private set; }
+
+        public volatile bool LeaseLost;
+
+        public void Report(double value) => Value = value;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Analysed {Key}: {Sentiment} ({Seconds:0.0} s of audio)")]
+    private static partial void LogAnalysed(ILogger logger, string key, string sentiment, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Analysis of {Key} failed (permanent: {Permanent}): {Reason}")]
+    private static partial void LogFailed(ILogger logger, string key, bool permanent, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lease on {Key} was lost to another instance; its result is discarded")]
+    private static partial void LogLeaseLost(ILogger logger, string key);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Claiming a job failed")]
+    private static partial void LogClaimFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recording the failure of {Key} failed")]
+    private static partial void LogRecordFailed(ILogger logger, Exception exception, string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease on {Key} failed")]
+    private static partial void LogRenewFailed(ILogger logger, Exception exception, string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker heartbeat failed")]
+    private static partial void LogHeartbeatFailed(ILogger logger, Exception exception);
+}

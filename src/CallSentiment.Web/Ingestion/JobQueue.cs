@@ -1,0 +1,297 @@
+using System.Data.Common;
+using CallSentiment.Web.Metrics;
+using CallSentiment.Web.Recordings;
+using CallSentiment.Web.Storage;
+using Dapper;
+using Microsoft.Extensions.Options;
+
+namespace CallSentiment.Web.Ingestion;
+
+public sealed record DiscoveredRecording(RecordingObject Object, CallMetadata Metadata);
+
+public sealed record ClaimedJob(long JobId, long RecordingId, long Attempt, string SourceKey, CallMetadata Metadata);
+
+/// <summary>
+/// Durable analysis jobs: one per recording version, claimed under a lease that the worker renews. A job whose
+/// lease runs out (its instance died) is claimed again; on PostgreSQL instances skip rows another holds
+/// (FOR UPDATE SKIP LOCKED), on SQLite the file's write lock serialises claims. Results are written in the same
+/// transaction that marks the job done, and only while the lease is still the worker's: nothing is doubled.
+/// </summary>
+public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOptions> options)
+{
+    private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>The versions already known under a key prefix, so a poll only touches the database for new files.</summary>
+    public async Task<HashSet<(string Key, string Version)>> KnownVersionsAsync(string prefix, CancellationToken cancellationToken)
+    {
+        const string Sql = """
+            SELECT source_key AS Key, version AS Version FROM recordings
+            WHERE source_key >= @from AND source_key < @to
+            """;
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await c.QueryAsync<(string Key, string Version)>(new CommandDefinition(Sql,
+            new { from = prefix, to = prefix + "\uffff" }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.ToHashSet();
+    }
+
+    /// <summary>Queues the recordings not seen before (same key and version = same recording); returns how many were new.</summary>
+    public async Task<int> EnqueueAsync(IReadOnlyList<DiscoveredRecording> found, CancellationToken cancellationToken)
+    {
+        const string InsertAgent = "INSERT INTO agents (name, display_name) VALUES (@name, @display) ON CONFLICT (name) DO NOTHING";
+        const string UpdateAgentName = "UPDATE agents SET display_name = @display WHERE name = @name AND (display_name IS NULL OR display_name <> @display)";
+        const string InsertRecording = """
+            INSERT INTO recordings (source_key, version, size_bytes, agent_id, call_ref, customer_ref, started_at, agent_channel, customer_channel, discovered_at)
+            SELECT @key, @version, @size, a.id, @callRef, @customerRef, @startedAt, @agentChannel, @customerChannel, @now
+            FROM agents a WHERE a.name = @agent
+            ON CONFLICT (source_key, version) DO NOTHING
+            RETURNING id
+            """;
+        const string InsertJob = """
+            INSERT INTO jobs (recording_id, status, call_started_at, attempts, run_after, progress, created_at, updated_at)
+            VALUES (@recordingId, 'queued', @startedAt, 0, @now, 0, @now, @now)
+            """;
+        const string ClearProblem = "DELETE FROM source_problems WHERE source_key = @key";
+        if (found.Count == 0) return 0;
+        var now = Now;
+        var added = 0;
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await Migrator.BeginAsync(c, cancellationToken).ConfigureAwait(false);
+        foreach (var (o, m) in found)
+        {
+            await c.ExecuteAsync(new CommandDefinition(InsertAgent, new { name = m.Agent, display = m.AgentName }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (m.AgentName is not null)
+                await c.ExecuteAsync(new CommandDefinition(UpdateAgentName, new { name = m.Agent, display = m.AgentName }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var startedAt = m.StartedAt.ToUnixTimeMilliseconds();
+            var id = await c.ExecuteScalarAsync<long?>(new CommandDefinition(InsertRecording, new
+            {
+                key = o.Key, version = o.Version, size = o.Size, agent = m.Agent, callRef = m.CallId, customerRef = m.CustomerId,
+                startedAt, agentChannel = (long)m.AgentChannel, customerChannel = (long)m.CustomerChannel, now,
+            }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (id is not { } recordingId) continue;
+            await c.ExecuteAsync(new CommandDefinition(InsertJob, new { recordingId, startedAt, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await c.ExecuteAsync(new CommandDefinition(ClearProblem, new { key = o.Key }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            added++;
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return added;
+    }
+
+    public async Task RecordProblemAsync(string key, string reason, CancellationToken cancellationToken)
+    {
+        const string Sql = """
+            INSERT INTO source_problems (source_key, reason, first_seen, last_seen) VALUES (@key, @reason, @now, @now)
+            ON CONFLICT (source_key) DO UPDATE SET reason = excluded.reason, last_seen = excluded.last_seen
+            """;
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(Sql, new { key, reason, now = Now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Takes the newest runnable job (queued, due for retry, or abandoned by a dead instance), or null.</summary>
+    public async Task<ClaimedJob?> ClaimAsync(string instance, CancellationToken cancellationToken)
+    {
+        const string Candidates = """
+            (status IN ('queued', 'retrying') AND run_after <= @now) OR (status = 'running' AND lease_until < @now)
+            """;
+        const string PostgresClaim = $"""
+            WITH next AS (
+                SELECT id FROM jobs WHERE {Candidates}
+                ORDER BY call_started_at DESC, id LIMIT 1
+                FOR UPDATE SKIP LOCKED)
+            UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = @instance, lease_until = @until,
+                progress = 0, updated_at = @now
+            FROM next WHERE jobs.id = next.id
+            RETURNING jobs.id AS JobId, jobs.recording_id AS RecordingId, jobs.attempts AS Attempt
+            """;
+        const string SqliteClaim = $"""
+            UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = @instance, lease_until = @until,
+                progress = 0, updated_at = @now
+            WHERE id = (SELECT id FROM jobs WHERE {Candidates} ORDER BY call_started_at DESC, id LIMIT 1)
+            RETURNING id AS JobId, recording_id AS RecordingId, attempts AS Attempt
+            """;
+        const string Abandon = """
+            UPDATE job_attempts SET finished_at = @now, outcome = 'abandoned', error = 'lease expired: the instance stopped or died'
+            WHERE job_id = @JobId AND finished_at IS NULL
+            """;
+        const string Attempt = "INSERT INTO job_attempts (job_id, attempt, instance, started_at) VALUES (@JobId, @Attempt, @instance, @now)";
+        const string Recording = """
+            SELECT r.source_key AS SourceKey, a.name AS Agent, a.display_name AS AgentName, r.started_at AS StartedAt, r.call_ref AS CallRef,
+                   r.customer_ref AS CustomerRef, r.agent_channel AS AgentChannel, r.customer_channel AS CustomerChannel
+            FROM recordings r JOIN agents a ON a.id = r.agent_id WHERE r.id = @RecordingId
+            """;
+        var now = Now;
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await Migrator.BeginAsync(c, cancellationToken).ConfigureAwait(false);
+        var job = await c.QuerySingleOrDefaultAsync<ClaimRow>(new CommandDefinition(
+            db.IsPostgres ? PostgresClaim : SqliteClaim,
+            new { instance, now, until = now + (long)options.Value.LeaseDuration.TotalMilliseconds }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (job is null)
+        {
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        await c.ExecuteAsync(new CommandDefinition(Abandon, new { job.JobId, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(Attempt, new { job.JobId, job.Attempt, instance, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var r = await c.QuerySingleAsync<RecordingRow>(new CommandDefinition(Recording, new { job.RecordingId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new ClaimedJob(job.JobId, job.RecordingId, job.Attempt, r.SourceKey, new CallMetadata(
+            r.Agent, r.AgentName, DateTimeOffset.FromUnixTimeMilliseconds(r.StartedAt), r.CallRef, r.CustomerRef, (int)r.AgentChannel, (int)r.CustomerChannel));
+    }
+
+    private sealed record ClaimRow(long JobId, long RecordingId, long Attempt);
+
+    private sealed record RecordingRow(string SourceKey, string Agent, string? AgentName, long StartedAt, string CallRef, string? CustomerRef, long AgentChannel, long CustomerChannel);
+
+    /// <summary>Extends the lease and records progress; false when the lease was lost (another instance took the job).</summary>
+    public async Task<bool> RenewAsync(ClaimedJob job, string instance, double progress, CancellationToken cancellationToken)
+    {
+        const string Sql = """
+            UPDATE jobs SET lease_until = @until, progress = @progress, updated_at = @now
+            WHERE id = @JobId AND status = 'running' AND lease_owner = @instance
+            """;
+        var now = Now;
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await c.ExecuteAsync(new CommandDefinition(Sql, new
+        {
+            job.JobId, instance, progress, now, until = now + (long)options.Value.LeaseDuration.TotalMilliseconds,
+        }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>
+    /// Stores the analysis and marks the job done, atomically, if the lease is still ours. A re-analysed version of
+    /// the same key replaces the call's previous results. Returns the call id, or null when the lease was lost.
+    /// </summary>
+    public async Task<long?> CompleteAsync(ClaimedJob job, string instance, CallAnalysis a, CancellationToken cancellationToken)
+    {
+        const string Done = """
+            UPDATE jobs SET status = 'done', progress = 1, lease_owner = NULL, lease_until = NULL, last_error = NULL,
+                finished_at = @now, updated_at = @now
+            WHERE id = @JobId AND status = 'running' AND lease_owner = @instance
+            """;
+        const string AttemptDone = "UPDATE job_attempts SET finished_at = @now, outcome = 'done' WHERE job_id = @JobId AND attempt = @Attempt";
+        const string DeletePrevious = "DELETE FROM calls WHERE source_key = @SourceKey";
+        const string InsertCall = """
+            INSERT INTO calls (source_key, recording_id, agent_id, call_ref, customer_ref, started_at, duration_ms, sentiment, confidence,
+                               positive, negative, neutral, mixed, dominant_emotion, channel_count, sample_rate, agent_channel, customer_channel, analyzed_at)
+            SELECT r.source_key, r.id, r.agent_id, r.call_ref, r.customer_ref, r.started_at, @durationMs, @sentiment, @confidence,
+                   @positive, @negative, @neutral, @mixed, @dominant, @channelCount, @sampleRate, r.agent_channel, r.customer_channel, @now
+            FROM recordings r WHERE r.id = @RecordingId
+            RETURNING id
+            """;
+        const string InsertChannel = """
+            INSERT INTO call_channels (call_id, channel, role, voiced_seconds, dominant_emotion, negative, neutral, positive)
+            VALUES (@callId, @Channel, @Role, @VoicedSeconds, @DominantEmotion, @Negative, @Neutral, @Positive)
+            """;
+        const string InsertWindow = """
+            INSERT INTO emotion_windows (call_id, channel, start_ms, end_ms, emotion, negative, neutral, positive, probabilities)
+            VALUES (@callId, @channel, @StartMs, @EndMs, @Emotion, @Negative, @Neutral, @Positive, @Probabilities)
+            """;
+        const string InsertStage = """
+            INSERT INTO stage_results (call_id, stage, sentiment, positive, negative, neutral, mixed, detail, elapsed_ms)
+            VALUES (@callId, @stage, @sentiment, @positive, @negative, @neutral, @mixed, @detail, @elapsed)
+            """;
+        var now = Now;
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await Migrator.BeginAsync(c, cancellationToken).ConfigureAwait(false);
+        if (await c.ExecuteAsync(new CommandDefinition(Done, new { job.JobId, instance, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) != 1)
+        {
+            await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        await c.ExecuteAsync(new CommandDefinition(AttemptDone, new { job.JobId, job.Attempt, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(DeletePrevious, new { job.SourceKey }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var s = a.Verdict.Scores;
+        var callId = await c.ExecuteScalarAsync<long>(new CommandDefinition(InsertCall, new
+        {
+            job.RecordingId, durationMs = a.DurationMs, sentiment = a.Verdict.Sentiment.ToLabel(), confidence = a.Verdict.Confidence,
+            positive = s.Positive, negative = s.Negative, neutral = s.Neutral, mixed = s.Mixed, dominant = a.DominantEmotion,
+            channelCount = (long)a.ChannelCount, sampleRate = (long)a.SampleRate, now,
+        }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        foreach (var ch in a.Channels)
+        {
+            await c.ExecuteAsync(new CommandDefinition(InsertChannel, new
+            {
+                callId, Channel = (long)ch.Channel, ch.Role, ch.VoicedSeconds, ch.DominantEmotion, ch.Negative, ch.Neutral, ch.Positive,
+            }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await c.ExecuteAsync(new CommandDefinition(InsertWindow, ch.Windows.Select(w => new
+            {
+                callId, channel = (long)ch.Channel, w.StartMs, w.EndMs, w.Emotion, w.Negative, w.Neutral, w.Positive, w.Probabilities,
+            }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        foreach (var st in a.Stages)
+        {
+            var v = st.Verdict;
+            await c.ExecuteAsync(new CommandDefinition(InsertStage, new
+            {
+                callId, stage = st.Stage, sentiment = v?.Sentiment.ToLabel(), positive = v?.Scores.Positive, negative = v?.Scores.Negative,
+                neutral = v?.Scores.Neutral, mixed = v?.Scores.Mixed, detail = st.Detail, elapsed = st.ElapsedMs,
+            }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return callId;
+    }
+
+    /// <summary>
+    /// Records a failure: a permanent one (the file is not audio, …) or the last allowed attempt fails the job with
+    /// the reason; otherwise it is retried after a doubling, jittered delay.
+    /// </summary>
+    public async Task FailAsync(ClaimedJob job, string instance, string reason, bool permanent, CancellationToken cancellationToken)
+    {
+        const string Sql = """
+            UPDATE jobs SET status = @status, run_after = @runAfter, last_error = @reason, lease_owner = NULL, lease_until = NULL,
+                updated_at = @now, finished_at = CASE WHEN @status = 'failed' THEN @now ELSE NULL END
+            WHERE id = @JobId AND lease_owner = @instance
+            """;
+        const string AttemptFailed = "UPDATE job_attempts SET finished_at = @now, outcome = @status, error = @reason WHERE job_id = @JobId AND attempt = @Attempt";
+        var o = options.Value;
+        var now = Now;
+        var final = permanent || job.Attempt >= o.MaxAttempts;
+        var delay = o.RetryDelay.TotalMilliseconds * Math.Pow(2, job.Attempt - 1) * (0.75 + 0.5 * Random.Shared.NextDouble());
+        var status = final ? "failed" : "retrying";
+        if (reason.Length > 2000) reason = reason[..2000];
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await Migrator.BeginAsync(c, cancellationToken).ConfigureAwait(false);
+        var p = new { job.JobId, job.Attempt, instance, reason, now, status, runAfter = now + (long)delay };
+        if (await c.ExecuteAsync(new CommandDefinition(Sql, p, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1)
+            await c.ExecuteAsync(new CommandDefinition(AttemptFailed, p, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Gives a job back on shutdown so another instance takes it at once; the attempt does not count.</summary>
+    public async Task ReleaseAsync(ClaimedJob job, string instance, CancellationToken cancellationToken)
+    {
+        const string Sql = """
+            UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_owner = NULL, lease_until = NULL, progress = 0, updated_at = @now
+            WHERE id = @JobId AND lease_owner = @instance AND status = 'running'
+            """;
+        const string AttemptReleased = "DELETE FROM job_attempts WHERE job_id = @JobId AND attempt = @Attempt";
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await Migrator.BeginAsync(c, cancellationToken).ConfigureAwait(false);
+        if (await c.ExecuteAsync(new CommandDefinition(Sql, new { job.JobId, instance, now = Now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1)
+            await c.ExecuteAsync(new CommandDefinition(AttemptReleased, new { job.JobId, job.Attempt }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Puts failed jobs (one, or all when <paramref name="jobId"/> is null) back in the queue with fresh attempts.</summary>
+    public async Task<int> RetryFailedAsync(long? jobId, CancellationToken cancellationToken)
+    {
+        const string Sql = """
+            UPDATE jobs SET status = 'queued', attempts = 0, run_after = @now, updated_at = @now, finished_at = NULL
+            WHERE status = 'failed' AND (@jobId IS NULL OR id = @jobId)
+            """;
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await c.ExecuteAsync(new CommandDefinition(Sql, new { jobId, now = Now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task HeartbeatAsync(string instance, CancellationToken cancellationToken)
+    {
+        const string Sql = """
+            INSERT INTO worker_heartbeats (instance, beat_at) VALUES (@instance, @now)
+            ON CONFLICT (instance) DO UPDATE SET beat_at = excluded.beat_at
+            """;
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(Sql, new { instance, now = Now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    internal static async Task<long> ScalarAsync(DbConnection c, string sql, object? p, CancellationToken ct) =>
+        await c.ExecuteScalarAsync<long>(new CommandDefinition(sql, p, cancellationToken: ct)).ConfigureAwait(false);
+}

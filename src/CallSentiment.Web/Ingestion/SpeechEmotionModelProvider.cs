@@ -1,0 +1,49 @@
+using System.ComponentModel.DataAnnotations;
+using CallSentiment.Analysis.Onnx;
+using CallSentiment.Analysis.SpeechEmotion;
+using Microsoft.Extensions.Options;
+
+namespace CallSentiment.Web.Ingestion;
+
+public sealed class SpeechEmotionOptions
+{
+    public const string Section = "SpeechEmotion";
+
+    /// <summary>Folder with model.json and speech-emotion.onnx; empty: models/speech-emotion found upwards from the app.</summary>
+    public string? ModelFolder { get; set; }
+
+    /// <summary>Path of libonnxruntime.so.1; empty: CALLSENTIMENT_ORT_LIBRARY or .tools/onnxruntime (scripts/setup).</summary>
+    public string? OnnxRuntimeLibrary { get; set; }
+
+    [Range(1, 64)]
+    public int ThreadsPerRecording { get; set; } = 1;
+}
+
+/// <summary>The model, loaded once on first use and shared by every worker (ONNX Runtime sessions are thread-safe).</summary>
+public sealed class SpeechEmotionModelProvider(IOptions<SpeechEmotionOptions> options, IHostEnvironment environment) : IDisposable
+{
+    private readonly Lazy<SpeechEmotionModel> _model = new(() => SpeechEmotionModel.Load(
+        FindFolder(options.Value.ModelFolder, environment.ContentRootPath),
+        new OnnxSessionOptions { IntraOpThreads = options.Value.ThreadsPerRecording, LibraryPath = string.IsNullOrEmpty(options.Value.OnnxRuntimeLibrary) ? null : options.Value.OnnxRuntimeLibrary }));
+
+    public SpeechEmotionModel Model => _model.Value;
+
+    public static string FindFolder(string? configured, string contentRoot)
+    {
+        if (!string.IsNullOrEmpty(configured)) return configured;
+        foreach (var start in new[] { contentRoot, Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "models", "speech-emotion");
+                if (File.Exists(Path.Combine(candidate, SpeechEmotionModel.CardFile))) return candidate;
+            }
+        }
+        throw new FileNotFoundException("models/speech-emotion was not found; set SpeechEmotion:ModelFolder");
+    }
+
+    public void Dispose()
+    {
+        if (_model.IsValueCreated) _model.Value.Dispose();
+    }
+}

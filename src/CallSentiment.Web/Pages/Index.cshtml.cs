@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CallSentiment.Web.Calls;
+using CallSentiment.Web.Metrics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+
+namespace CallSentiment.Web.Pages;
+
+public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> options, TimeProvider clock) : PageModel
+{
+    [BindProperty(SupportsGet = true, Name = "agent")] public string? Agent { get; set; }
+    [BindProperty(SupportsGet = true, Name = "from")] public string? From { get; set; }
+    [BindProperty(SupportsGet = true, Name = "fromTime")] public string? FromTime { get; set; }
+    [BindProperty(SupportsGet = true, Name = "to")] public string? To { get; set; }
+    [BindProperty(SupportsGet = true, Name = "toTime")] public string? ToTime { get; set; }
+    [BindProperty(SupportsGet = true, Name = "negative")] public string? Negative { get; set; }
+    [BindProperty(SupportsGet = true, Name = "sort")] public string? Sort { get; set; }
+    [BindProperty(SupportsGet = true, Name = "dir")] public string? Dir { get; set; }
+    // "page" is Razor Pages' own route value, so the page number is read from the query string itself.
+    public string? PageText => Request.Query["page"].FirstOrDefault();
+
+    public IReadOnlyList<AgentRow> Agents { get; private set; } = [];
+    public ResolvedRange? Range { get; private set; }
+    public CallAggregate Total { get; private set; } = CallAggregate.Empty;
+    public IReadOnlyList<WeekAggregate> Weeks { get; private set; } = [];
+    public IReadOnlyList<CallRow> Rows { get; private set; } = [];
+    public int PageNumber { get; private set; } = 1;
+    public int PageCount { get; private set; } = 1;
+    public long RowCount { get; private set; }
+    public bool NegativeOnly { get; private set; }
+    public CallSort SortBy { get; private set; } = CallSort.Time;
+    public bool Descending { get; private set; } = true;
+    public TimeZoneInfo Zone => options.Value.Zone;
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
+    {
+        if (await LoadAsync(cancellationToken).ConfigureAwait(false) is { } filter)
+        {
+            var pageSize = options.Value.PageSize;
+            RowCount = NegativeOnly ? Total.Negatives : Total.Count;
+            PageCount = Math.Max(1, (int)((RowCount + pageSize - 1) / pageSize));
+            PageNumber = Math.Min(PageNumber, PageCount);
+            Rows = await queries.PageAsync(filter, SortBy, Descending, (PageNumber - 1) * pageSize, pageSize, cancellationToken).ConfigureAwait(false);
+        }
+        return Page();
+    }
+
+    /// <summary>The rows of the current filter as CSV (all pages), culture-invariant.</summary>
+    public async Task<IActionResult> OnGetCsvAsync(CancellationToken cancellationToken)
+    {
+        if (await LoadAsync(cancellationToken, weekly: false).ConfigureAwait(false) is not { } filter) return Page();
+        Response.ContentType = "text/csv; charset=utf-8";
+        Response.Headers.ContentDisposition = $"attachment; filename=\"calls-{Range!.FromDate:yyyyMMdd}-{Range.ToDate:yyyyMMdd}.csv\"";
+        await using var writer = new StreamWriter(Response.Body, new UTF8Encoding(false));
+        await writer.WriteLineAsync("started_at,agent,call_id,customer_id,duration_seconds,sentiment,confidence,positive,negative,neutral,mixed,dominant_emotion").ConfigureAwait(false);
+        var zone = Zone;
+        await foreach (var r in queries.AllAsync(filter, SortBy, Descending, cancellationToken).ConfigureAwait(false))
+        {
+            var local = TimeZoneInfo.ConvertTime(r.Started, zone);
+            await writer.WriteLineAsync(string.Join(',',
+                local.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture), Csv(r.Agent), Csv(r.CallRef), Csv(r.CustomerRef ?? ""),
+                (r.DurationMs / 1000.0).ToString("0.0", CultureInfo.InvariantCulture), r.Sentiment,
+                F(r.Confidence), F(r.Positive), F(r.Negative), F(r.Neutral), F(r.Mixed), Csv(r.DominantEmotion ?? ""))).ConfigureAwait(false);
+        }
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return new EmptyResult();
+
+        static string F(double v) => v.ToString("0.0000", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Quotes a field when needed and defuses spreadsheet formulas (a value starting with = + - @).</summary>
+    public static string Csv(string value)
+    {
+        if (value.Length > 0 && "=+-@\t\r".Contains(value[0], StringComparison.Ordinal)) value = "'" + value;
+        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+
+    private async Task<CallFilter?> LoadAsync(CancellationToken cancellationToken, bool weekly = true)
+    {
+        Agents = await queries.AgentsAsync(cancellationToken).ConfigureAwait(false);
+        var errors = new List<(string Field, string Message)>();
+        long? agentId = null;
+        if (!string.IsNullOrEmpty(Agent))
+        {
+            var agent = Agents.FirstOrDefault(a => string.Equals(a.Name, Agent, StringComparison.Ordinal));
+            if (agent is null) errors.Add(("agent", $"There is no employee '{Agent}'."));
+            else agentId = agent.Id;
+        }
+        NegativeOnly = Negative switch
+        {
+            null or "" or "false" => false,
+            "true" or "on" => true,
+            _ => Error("negative", "The negative-calls filter must be true or false.", false),
+        };
+        SortBy = Sort switch
+        {
+            null or "" or "time" => CallSort.Time,
+            "agent" => CallSort.Agent,
+            "duration" => CallSort.Duration,
+            "verdict" => CallSort.Verdict,
+            "confidence" => CallSort.Confidence,
+            "emotion" => CallSort.Emotion,
+            _ => Error("sort", $"Cannot sort by '{Sort}'.", CallSort.Time),
+        };
+        Descending = Dir switch
+        {
+            null or "" => SortBy is CallSort.Time or CallSort.Duration or CallSort.Confidence,
+            "desc" => true,
+            "asc" => false,
+            _ => Error("dir", "The sort direction must be asc or desc.", true),
+        };
+        if (!string.IsNullOrEmpty(PageText))
+        {
+            if (int.TryParse(PageText, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p >= 1) PageNumber = p;
+            else errors.Add(("page", $"Page '{PageText}' is not a page number."));
+        }
+        var o = options.Value;
+        Range = DashboardFilter.Resolve(new DashboardFilterInput(Agent, From, FromTime, To, ToTime), o.Zone, clock.GetUtcNow(), o.DefaultWeeks, o.MaxRangeDays, errors);
+        foreach (var (field, message) in errors) ModelState.AddModelError(field, message);
+        if (errors.Count > 0 || Range is null) return null;
+        var weeks = WeekBuckets.Between(Range.FromUtc, Range.ToUtc, o.Zone);
+        Weeks = await queries.WeeklyAsync(agentId, weeks, cancellationToken).ConfigureAwait(false);
+        Total = Weeks.Aggregate(CallAggregate.Empty, (a, w) => a + w.Aggregate);
+        _ = weekly;
+        return new CallFilter(agentId, Range.FromUtc, Range.ToUtc, NegativeOnly);
+
+        T Error<T>(string field, string message, T fallback)
+        {
+            errors.Add((field, message));
+            return fallback;
+        }
+    }
+
+    /// <summary>The current filter as query values, with some replaced (links for sorting and paging keep the rest).</summary>
+    public Dictionary<string, string?> Query(params (string Key, string? Value)[] overrides)
+    {
+        var q = new Dictionary<string, string?>
+        {
+            ["agent"] = Agent, ["from"] = From, ["fromTime"] = FromTime, ["to"] = To, ["toTime"] = ToTime,
+            ["negative"] = NegativeOnly ? "true" : null, ["sort"] = Sort, ["dir"] = Dir, ["page"] = PageNumber > 1 ? PageNumber.ToString(CultureInfo.InvariantCulture) : null,
+        };
+        foreach (var (k, v) in overrides) q[k] = v;
+        return q.Where(kv => !string.IsNullOrEmpty(kv.Value)).ToDictionary(kv => kv.Key, kv => kv.Value);
+    }
+
+    public string LinkTo(params (string Key, string? Value)[] overrides) =>
+        "/" + Microsoft.AspNetCore.Http.QueryString.Create(Query(overrides).Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value))).ToUriComponent();
+
+    public string SortUrl(CallSort column, string key)
+    {
+        var desc = SortBy == column ? !Descending : column is CallSort.Time or CallSort.Duration or CallSort.Confidence;
+        return LinkTo(("sort", key), ("dir", desc ? "desc" : "asc"), ("page", null));
+    }
+
+    public string SortMark(CallSort column) => SortBy != column ? "" : Descending ? " ▼" : " ▲";
+
+    public string Local(DateTimeOffset t) => TimeZoneInfo.ConvertTime(t, Zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+
+    /// <summary>Weekly series for the charts, embedded as JSON data (not script) and drawn by wwwroot/js/dashboard.js.</summary>
+    public string TrendJson() => JsonSerializer.Serialize(new
+    {
+        labels = Weeks.Select(w => w.Week.Label),
+        calls = Weeks.Select(w => w.Aggregate.Count),
+        positive = Weeks.Select(w => Round(w.Aggregate.AveragePositive)),
+        negative = Weeks.Select(w => Round(w.Aggregate.AverageNegative)),
+        neutral = Weeks.Select(w => Round(w.Aggregate.AverageNeutral)),
+        mixed = Weeks.Select(w => Round(w.Aggregate.AverageMixed)),
+        nps = Weeks.Select(w => w.Aggregate.Nps is { } n ? Math.Round(n, 2) : (double?)null),
+    });
+
+    private static double? Round(double? v) => v is { } x ? Math.Round(x, 4) : null;
+}

@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CallSentiment.Web.Metrics;
+
+namespace CallSentiment.Web.Recordings;
+
+/// <summary>Everything the product knows about a call before analysing it. <see cref="StartedAt"/> is UTC.</summary>
+public sealed record CallMetadata(
+    string Agent,
+    string? AgentName,
+    DateTimeOffset StartedAt,
+    string CallId,
+    string? CustomerId,
+    int AgentChannel,
+    int CustomerChannel);
+
+/// <summary>
+/// The optional JSON file beside a recording (same key, <c>.json</c> extension). Every field is optional; what it
+/// gives wins over what the key says. <c>startedAt</c> is ISO 8601 with an offset, or local time in
+/// <c>timeZone</c> (else the source's zone).
+/// </summary>
+public sealed record Sidecar
+{
+    public string? Agent { get; init; }
+    public string? AgentName { get; init; }
+    public string? CallId { get; init; }
+    public string? CustomerId { get; init; }
+    public string? StartedAt { get; init; }
+    public string? TimeZone { get; init; }
+    public SidecarChannels? Channels { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+        AllowTrailingCommas = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+    };
+
+    public static Sidecar Parse(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<Sidecar>(utf8, Json) ?? throw new FormatException("the sidecar JSON is null");
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"the sidecar JSON is not valid: {e.Message}", e);
+        }
+    }
+}
+
+public sealed record SidecarChannels(int? Agent, int? Customer);
+
+public static class CallMetadataResolver
+{
+    /// <summary>
+    /// Key fields + sidecar → metadata, or the reason it cannot be known. Nothing is guessed: a call without an agent,
+    /// a start time or an id is a problem to report.
+    /// </summary>
+    public static bool TryResolve(
+        string key, KeyPattern pattern, Sidecar? sidecar, TimeZoneInfo sourceZone, int defaultAgentChannel, int defaultCustomerChannel,
+        out CallMetadata? metadata, out string? error)
+    {
+        metadata = null;
+        var keyOk = pattern.TryParse(key, out var fields, out var keyError);
+        if (!keyOk && sidecar is null)
+        {
+            error = keyError;
+            return false;
+        }
+
+        var zone = sourceZone;
+        if (sidecar?.TimeZone is { } tzName && !TimeZoneInfo.TryFindSystemTimeZoneById(tzName, out zone))
+        {
+            error = $"sidecar time zone '{tzName}' is unknown";
+            return false;
+        }
+
+        var agent = sidecar?.Agent ?? fields?.Agent;
+        var callId = sidecar?.CallId ?? fields?.CallId;
+        DateTimeOffset? start = null;
+        if (sidecar?.StartedAt is { } s)
+        {
+            if (DateTimeOffset.TryParseExact(s, ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var withOffset)
+                && (s.EndsWith('Z') || HasOffset(s)))
+                start = withOffset.ToUniversalTime();
+            else if (DateTime.TryParseExact(s, ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", "yyyy-MM-dd'T'HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+                start = WeekBuckets.LocalToUtc(local, zone!);
+            else
+            {
+                error = $"sidecar startedAt '{s}' is not an ISO 8601 date and time";
+                return false;
+            }
+        }
+        else if (fields?.LocalStart is { } localStart)
+        {
+            start = WeekBuckets.LocalToUtc(localStart, zone!);
+        }
+
+        var missing = new List<string>();
+        if (string.IsNullOrWhiteSpace(agent)) missing.Add("agent");
+        if (start is null) missing.Add("start time");
+        if (string.IsNullOrWhiteSpace(callId)) missing.Add("call id");
+        if (missing.Count > 0)
+        {
+            error = (keyOk ? "" : keyError + "; ") + "no " + string.Join(", ", missing) + " in key or sidecar";
+            return false;
+        }
+
+        var agentChannel = sidecar?.Channels?.Agent ?? defaultAgentChannel;
+        var customerChannel = sidecar?.Channels?.Customer ?? defaultCustomerChannel;
+        if (agentChannel < 0 || customerChannel < 0 || agentChannel == customerChannel)
+        {
+            error = $"channel roles agent={agentChannel} customer={customerChannel} are not two different channels";
+            return false;
+        }
+
+        metadata = new CallMetadata(agent!.Trim(), sidecar?.AgentName, start!.Value, callId!.Trim(), sidecar?.CustomerId ?? fields?.CustomerId,
+            agentChannel, customerChannel);
+        error = null;
+        return true;
+    }
+
+    private static bool HasOffset(string s)
+    {
+        var t = s.IndexOf('T', StringComparison.Ordinal);
+        return t > 0 && (s.IndexOf('+', t) > 0 || s.IndexOf('-', t) > 0);
+    }
+}

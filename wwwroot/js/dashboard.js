@@ -1,0 +1,31 @@
+// Draws the weekly trend charts from the JSON the page embeds (#trend-data); the page works without it.
+(function () {
+  const data = document.getElementById('trend-data');
+  if (!data || typeof Chart === 'undefined') return;
+  const t = JSON.parse(data.textContent);
+  const colours = { positive: '#2e9d5b', negative: '#d2453d', neutral: '#8a94a6', mixed: '#d49a1f', nps: '#2b5cd6' };
+  const line = (label, values, colour) => ({ label, data: values, borderColor: colour, backgroundColor: colour, spanGaps: true, tension: 0.25, pointRadius: 3 });
+  new Chart(document.getElementById('scores-chart'), {
+    type: 'line',
+    data: {
+      labels: t.labels,
+      datasets: [
+        line('Positive', t.positive, colours.positive), line('Negative', t.negative, colours.negative),
+        line('Neutral', t.neutral, colours.neutral), line('Mixed', t.mixed, colours.mixed),
+      ],
+    },
+    options: { animation: false, responsive: true, scales: { y: { min: 0, max: 1, title: { display: true, text: 'average score' } } } },
+  });
+  new Chart(document.getElementById('nps-chart'), {
+    type: 'bar',
+    data: {
+      labels: t.labels,
+      datasets: [{ label: 'NPS (%)', data: t.nps, backgroundColor: t.nps.map(v => v === null ? '#ccc' : v < 0 ? colours.negative : colours.positive) }],
+    },
+    options: {
+      animation: false, responsive: true,
+      scales: { y: { min: -100, max: 100, title: { display: true, text: 'NPS %' } } },
+      plugins: { tooltip: { callbacks: { afterLabel: ctx => 'calls: ' + t.calls[ctx.dataIndex] } } },
+    },
+  });
+})();
