@@ -1,0 +1,73 @@
+using CallSentiment.Web.Storage;
+using Dapper;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CallSentiment.Web.Tests.Infrastructure;
+
+/// <summary>
+/// The real app in-process (WebApplicationFactory) on a real database — a SQLite file or a throwaway PostgreSQL
+/// database — and a temporary recordings folder, with ingestion polling quickly.
+/// </summary>
+public sealed class CallSentimentApp : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public CallSentimentApp(string? postgresConnectionString = null, IDictionary<string, string?>? settings = null)
+    {
+        Root = Path.Combine(Path.GetTempPath(), "callsentiment-test-" + Guid.NewGuid().ToString("N")[..10]);
+        Recordings = Path.Combine(Root, "recordings");
+        Directory.CreateDirectory(Recordings);
+        _settings = new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = postgresConnectionString is null ? "Sqlite" : "Postgres",
+            ["Storage:ConnectionString"] = postgresConnectionString ?? $"Data Source={Path.Combine(Root, "test.db")}",
+            ["Recordings:Folder"] = Recordings,
+            ["Recordings:TimeZone"] = "UTC",
+            ["Dashboard:TimeZone"] = "UTC",
+            ["Ingestion:PollInterval"] = "00:00:01",
+            ["Ingestion:SettleTime"] = "00:00:00",
+            ["Ingestion:RetryDelay"] = "00:00:01",
+            ["Ingestion:Concurrency"] = "2",
+            ["DataProtection:KeysFolder"] = Path.Combine(Root, "keys"),
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) _settings[k] = v;
+    }
+
+    public string Root { get; }
+
+    public string Recordings { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+    }
+
+    public Db Db => Services.GetRequiredService<Db>();
+
+    /// <summary>Waits until <paramref name="count"/> jobs have finished (done or failed) and none is pending.</summary>
+    public async Task WaitForJobsAsync(int count, TimeSpan? timeout = null)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var limit = timeout ?? TimeSpan.FromSeconds(90);
+        while (true)
+        {
+            await using var c = await Db.OpenAsync(CancellationToken.None);
+            var finished = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status IN ('done', 'failed')");
+            var pending = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status NOT IN ('done', 'failed')");
+            if (finished >= count && pending == 0) return;
+            if (clock.Elapsed > limit) throw new TimeoutException($"{finished} of {count} jobs finished, {pending} pending");
+            await Task.Delay(200);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+    }
+}

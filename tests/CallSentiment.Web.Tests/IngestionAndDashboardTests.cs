@@ -1,0 +1,164 @@
+using System.Net;
+using AngleSharp.Html.Parser;
+using CallSentiment.Web.Tests.Infrastructure;
+using Dapper;
+
+namespace CallSentiment.Web.Tests;
+
+/// <summary>
+/// Recordings dropped into the folder are found, analysed once and shown on the dashboard; bad input is reported,
+/// never a 500. Runs on SQLite and on PostgreSQL (the subclasses below).
+/// </summary>
+public abstract class IngestionAndDashboardTests : IAsyncLifetime
+{
+    private CallSentimentApp _app = null!;
+
+    protected abstract Task<CallSentimentApp> CreateAppAsync();
+
+    public async Task InitializeAsync()
+    {
+        _app = await CreateAppAsync();
+        var start = new DateTime(2026, 3, 2, 9, 0, 0); // Monday of ISO week 2026-W10
+        TestCalls.Write(_app.Recordings, "alice", start, "a1", CustomerMood.Angry);
+        TestCalls.Write(_app.Recordings, "alice", start.AddDays(1), "a2", CustomerMood.Happy);
+        TestCalls.Write(_app.Recordings, "bob", start.AddDays(8), "b1", CustomerMood.Calm);
+        Directory.CreateDirectory(Path.Combine(_app.Recordings, "bob", "2026-03-10"));
+        await File.WriteAllTextAsync(Path.Combine(_app.Recordings, "bob", "2026-03-10", "120000_broken.wav"), "this is not audio");
+        File.SetLastWriteTimeUtc(Path.Combine(_app.Recordings, "bob", "2026-03-10", "120000_broken.wav"), DateTime.UnixEpoch.AddSeconds(1_700_000_000));
+        await File.WriteAllTextAsync(Path.Combine(_app.Recordings, "stray.wav"), "x");
+        File.SetLastWriteTimeUtc(Path.Combine(_app.Recordings, "stray.wav"), DateTime.UnixEpoch.AddSeconds(1_700_000_000));
+        _ = _app.Server; // start the host (and its workers)
+        await _app.WaitForJobsAsync(4);
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Ingestion_FolderOfCalls_AnalysesEachOnceAndRecordsFailuresWithReasons()
+    {
+        await using var c = await _app.Db.OpenAsync(CancellationToken.None);
+        var jobs = (await c.QueryAsync<(string Key, string Status, long Attempts, string? Error)>(
+            "SELECT r.source_key, j.status, j.attempts, j.last_error FROM jobs j JOIN recordings r ON r.id = j.recording_id ORDER BY r.source_key")).ToList();
+        Assert.Equal(4, jobs.Count);
+        Assert.All(jobs.Where(j => !j.Key.Contains("broken")), j => Assert.Equal(("done", 1L), (j.Status, j.Attempts)));
+        var broken = Assert.Single(jobs, j => j.Key.Contains("broken"));
+        Assert.Equal("failed", broken.Status);
+        Assert.Contains("not a recognised audio file", broken.Error);
+        Assert.Equal(3, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM calls"));
+        var problem = await c.QuerySingleAsync<(string Key, string Reason)>("SELECT source_key, reason FROM source_problems");
+        Assert.Equal("stray.wav", problem.Key);
+        Assert.Contains("does not match the key pattern", problem.Reason);
+        var windows = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM emotion_windows");
+        Assert.True(windows >= 6, $"{windows} emotion windows");
+        var stages = await c.QueryAsync<string>("SELECT DISTINCT stage FROM stage_results");
+        Assert.Equal(["voice-emotion"], stages);
+    }
+
+    [Fact]
+    public async Task Dashboard_OneAgentOneWeek_ShowsTotalsNpsAndRows()
+    {
+        using var http = _app.CreateClient();
+        var html = await http.GetStringAsync("/?agent=alice&from=2026-03-02&to=2026-03-08");
+        var doc = await new HtmlParser().ParseDocumentAsync(html);
+        Assert.Equal("2", doc.QuerySelector("#total-calls")!.TextContent);
+        var counts = new[] { "positive", "negative", "neutral", "mixed" }.Sum(l => int.Parse(doc.QuerySelector($"#count-{l}")!.TextContent));
+        Assert.Equal(2, counts);
+        var pos = int.Parse(doc.QuerySelector("#count-positive")!.TextContent);
+        var neg = int.Parse(doc.QuerySelector("#count-negative")!.TextContent);
+        Assert.Equal(((pos / 2.0 - neg / 2.0) * 100).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) + "%", doc.QuerySelector("#nps")!.TextContent);
+        Assert.Equal(2, doc.QuerySelectorAll("#calls-table tbody tr").Length);
+        Assert.Contains("2026-W10", doc.QuerySelector("#trend-data")!.TextContent);
+    }
+
+    [Fact]
+    public async Task Dashboard_NoCallsInRange_ShowsNpsNotApplicable()
+    {
+        using var http = _app.CreateClient();
+        var doc = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync("/?from=2020-01-01&to=2020-01-31"));
+        Assert.Equal("0", doc.QuerySelector("#total-calls")!.TextContent);
+        Assert.Equal("N/A", doc.QuerySelector("#nps")!.TextContent);
+    }
+
+    [Theory]
+    [InlineData("/?from=2026-03-10&to=2026-03-01", "The end must be after the begin.")]
+    [InlineData("/?from=yesterday", "is not a date")]
+    [InlineData("/?fromTime=25:00", "is not a time of day")]
+    [InlineData("/?agent=nobody", "There is no employee")]
+    [InlineData("/?page=-3", "is not a page number")]
+    [InlineData("/?sort=drop%20table", "Cannot sort by")]
+    public async Task Dashboard_BadFilter_ShowsValidationMessageNot500(string url, string message)
+    {
+        using var http = _app.CreateClient();
+        var response = await http.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var doc = await new HtmlParser().ParseDocumentAsync(await response.Content.ReadAsStringAsync());
+        Assert.Contains(message, doc.QuerySelector("#filter-errors")!.TextContent);
+    }
+
+    [Fact]
+    public async Task CsvExport_Filter_ReturnsEveryRowInvariantCulture()
+    {
+        using var http = _app.CreateClient();
+        var csv = await http.GetStringAsync("/?handler=Csv&from=2026-03-01&to=2026-03-31");
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("started_at,agent,call_id", lines[0]);
+        Assert.Equal(4, lines.Length);
+        Assert.Contains(lines, l => l.StartsWith("2026-03-02T09:00:00+00:00,alice,a1,", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task NegativeFilter_OnlyNegativeRows()
+    {
+        await using var c = await _app.Db.OpenAsync(CancellationToken.None);
+        var negatives = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM calls WHERE sentiment = 'NEGATIVE'");
+        using var http = _app.CreateClient();
+        var doc = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync("/?from=2026-03-01&to=2026-03-31&negative=true"));
+        var rows = doc.QuerySelectorAll("#calls-table tbody tr").Where(r => r.QuerySelector("td.empty") is null).ToList();
+        Assert.Equal(negatives, rows.Count);
+        Assert.All(rows, r => Assert.Equal("NEGATIVE", r.QuerySelector(".sentiment")!.TextContent));
+    }
+
+    [Fact]
+    public async Task CallPage_AudioSupportsRangesAndImagesRender()
+    {
+        await using var c = await _app.Db.OpenAsync(CancellationToken.None);
+        var id = await c.ExecuteScalarAsync<long>("SELECT id FROM calls WHERE call_ref = 'a1'");
+        using var http = _app.CreateClient();
+        var doc = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync($"/calls/{id}"));
+        Assert.Equal(2, doc.QuerySelectorAll(".timeline").Length);
+        Assert.Contains("voice-emotion", doc.QuerySelector("#stages")!.TextContent);
+
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/calls/{id}/audio");
+        request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(44, 143);
+        var partial = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+        Assert.Equal(100, (await partial.Content.ReadAsByteArrayAsync()).Length);
+        var whole = await http.GetByteArrayAsync($"/calls/{id}/audio");
+        Assert.Equal(whole.AsSpan(44, 100).ToArray(), await partial.Content.ReadAsByteArrayAsync());
+
+        var png = await http.GetByteArrayAsync($"/calls/{id}/spectrogram.png");
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/calls/999999")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Health_Ready_ReportsDatabaseAndWorker()
+    {
+        using var http = _app.CreateClient();
+        var body = await http.GetStringAsync("/health/ready");
+        Assert.Contains("\"status\":\"Healthy\"", body);
+        Assert.Contains("migrations", body);
+        Assert.Contains("heartbeat", body);
+    }
+}
+
+public sealed class SqliteIngestionAndDashboardTests : IngestionAndDashboardTests
+{
+    protected override Task<CallSentimentApp> CreateAppAsync() => Task.FromResult(new CallSentimentApp());
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresIngestionAndDashboardTests(PostgresCluster cluster) : IngestionAndDashboardTests
+{
+    protected override async Task<CallSentimentApp> CreateAppAsync() => new(await cluster.CreateDatabaseAsync());
+}
