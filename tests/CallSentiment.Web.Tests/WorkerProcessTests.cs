@@ -1,0 +1,125 @@
+using CallSentiment.Web.Tests.Infrastructure;
+using Dapper;
+using Npgsql;
+
+namespace CallSentiment.Web.Tests;
+
+/// <summary>
+/// Real worker processes sharing one PostgreSQL database and one recordings folder: every recording is analysed
+/// exactly once with two instances racing for jobs, and a worker killed mid-batch loses and doubles nothing.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class WorkerProcessTests(PostgresCluster cluster) : IAsyncLifetime
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "cs-workers-" + Guid.NewGuid().ToString("N")[..8]);
+    private string Recordings => Path.Combine(_root, "recordings");
+
+    public Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Recordings);
+        return Task.CompletedTask;
+    }
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_root, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private void WriteCalls(int count, int turns)
+    {
+        var start = new DateTime(2026, 4, 6, 8, 0, 0);
+        Parallel.For(0, count, i =>
+            TestCalls.Write(Recordings, $"agent{i % 3}", start.AddMinutes(7 * i), $"w{i:000}", (CustomerMood)(i % 3), turns));
+    }
+
+    private Dictionary<string, string> Settings(string connectionString, string instance, string lease = "00:00:30") => new()
+    {
+        ["Storage:Provider"] = "Postgres",
+        ["Storage:ConnectionString"] = connectionString,
+        ["Recordings:Folder"] = Recordings,
+        ["Recordings:TimeZone"] = "UTC",
+        ["Ingestion:PollInterval"] = "00:00:01",
+        ["Ingestion:SettleTime"] = "00:00:00",
+        ["Ingestion:Concurrency"] = "1",
+        ["Ingestion:LeaseDuration"] = lease,
+        ["Ingestion:InstanceName"] = instance,
+        ["DataProtection:KeysFolder"] = Path.Combine(_root, "keys"),
+    };
+
+    [Fact]
+    public async Task TwoWorkerProcesses_OneDatabase_EveryRecordingAnalysedExactlyOnce()
+    {
+        const int Count = 24;
+        WriteCalls(Count, turns: 3);
+        var db = await cluster.CreateDatabaseAsync();
+        await using var a = await AppProcess.StartAsync(Settings(db, "worker-a"));
+        await using var b = await AppProcess.StartAsync(Settings(db, "worker-b"));
+        await WaitAsync(db, c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status = 'done'"), Count, TimeSpan.FromMinutes(3));
+
+        await using var c = new NpgsqlConnection(db);
+        Assert.Equal(Count, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM recordings"));
+        Assert.Equal(Count, await c.ExecuteScalarAsync<long>("SELECT COUNT(DISTINCT source_key) FROM calls"));
+        Assert.Equal(Count, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM calls"));
+        // Each job was claimed and run once: one attempt per job, none abandoned or repeated.
+        Assert.Equal(Count, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM job_attempts"));
+        Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE attempts <> 1"));
+        // Both instances did real work, so the claims genuinely raced.
+        var perInstance = (await c.QueryAsync<(string Instance, long N)>("SELECT instance, COUNT(*) FROM job_attempts GROUP BY instance")).ToDictionary(r => r.Instance, r => r.N);
+        Assert.True(perInstance.GetValueOrDefault("worker-a") > 0 && perInstance.GetValueOrDefault("worker-b") > 0, string.Join(", ", perInstance));
+    }
+
+    [Fact]
+    public async Task WorkerKilledMidBatch_Restarted_NothingLostNothingDoubled()
+    {
+        const int Count = 16;
+        WriteCalls(Count, turns: 60); // ~3.5 min calls, so a batch takes long enough to interrupt
+        var db = await cluster.CreateDatabaseAsync();
+        var first = await AppProcess.StartAsync(Settings(db, "worker-1", lease: "00:00:03"));
+        await WaitAsync(db, c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status = 'done'"), 3, TimeSpan.FromMinutes(2));
+        // Kill while a job is running (wait for one to be claimed after the third finished).
+        await WaitAsync(db, c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status = 'running'"), 1, TimeSpan.FromMinutes(1));
+        first.Kill();
+        await first.DisposeAsync();
+
+        long doneAtKill, runningAtKill;
+        await using (var c = new NpgsqlConnection(db))
+        {
+            doneAtKill = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status = 'done'");
+            runningAtKill = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status = 'running'");
+        }
+        Assert.True(doneAtKill < Count, "the batch finished before the kill; the test proves nothing");
+        Assert.Equal(1, runningAtKill);
+
+        await using var second = await AppProcess.StartAsync(Settings(db, "worker-2", lease: "00:00:03"));
+        await WaitAsync(db, c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status = 'done'"), Count, TimeSpan.FromMinutes(4));
+
+        await using var check = new NpgsqlConnection(db);
+        Assert.Equal(Count, await check.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM calls"));
+        Assert.Equal(Count, await check.ExecuteScalarAsync<long>("SELECT COUNT(DISTINCT source_key) FROM calls"));
+        Assert.Equal(0, await check.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status <> 'done'"));
+        // The job in flight at the kill was abandoned by worker-1 and finished by worker-2, once.
+        var abandoned = (await check.QueryAsync<(long Job, string Instance)>("SELECT job_id, instance FROM job_attempts WHERE outcome = 'abandoned'")).ToList();
+        var lost = Assert.Single(abandoned);
+        Assert.Equal("worker-1", lost.Instance);
+        Assert.Equal("done", await check.ExecuteScalarAsync<string>("SELECT outcome FROM job_attempts WHERE job_id = @Job AND instance = 'worker-2'", new { lost.Job }));
+        Assert.Equal(Count, await check.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM job_attempts WHERE outcome = 'done'"));
+    }
+
+    private static async Task WaitAsync(string db, Func<NpgsqlConnection, Task<long>> probe, long target, TimeSpan limit)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long value = 0;
+        while (clock.Elapsed < limit)
+        {
+            await using (var c = new NpgsqlConnection(db))
+            {
+                try { value = await probe(c); }
+                catch (PostgresException e) when (e.SqlState == "42P01") { value = 0; } // not migrated yet
+            }
+            if (value >= target) return;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"reached {value} of {target} in {limit}");
+    }
+}
