@@ -16,13 +16,15 @@ public sealed partial class DiscoveryService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var forced = false;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var requested = signal.DiscoverRequested;
+            // Taken before the pass: an "analyse now" during the pass completes it and triggers another full pass.
+            var wake = signal.DiscoverRequested;
             try
             {
                 var now = clock.GetUtcNow();
-                var full = now - _lastFullScan >= options.Value.FullScanInterval || requested.IsCompleted;
+                var full = forced || now - _lastFullScan >= options.Value.FullScanInterval;
                 var added = await DiscoverAsync(full, stoppingToken).ConfigureAwait(false);
                 if (full) _lastFullScan = now;
                 signal.LastDiscovery = clock.GetUtcNow();
@@ -43,7 +45,9 @@ public sealed partial class DiscoveryService(
                 signal.LastDiscoveryError = e.Message;
                 LogFailed(logger, e, source.Description);
             }
-            await Task.WhenAny(Task.Delay(options.Value.PollInterval, clock, stoppingToken), signal.DiscoverRequested).ConfigureAwait(false);
+            var delay = Task.Delay(options.Value.PollInterval, clock, stoppingToken);
+            forced = await Task.WhenAny(delay, wake).ConfigureAwait(false) == wake;
+            if (stoppingToken.IsCancellationRequested) return;
         }
     }
 

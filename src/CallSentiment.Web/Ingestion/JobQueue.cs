@@ -9,7 +9,11 @@ namespace CallSentiment.Web.Ingestion;
 
 public sealed record DiscoveredRecording(RecordingObject Object, CallMetadata Metadata);
 
-public sealed record ClaimedJob(long JobId, long RecordingId, long Attempt, string SourceKey, CallMetadata Metadata);
+/// <summary>
+/// A job this instance holds. <see cref="Attempt"/> counts towards MaxAttempts (reset by a manual retry);
+/// <see cref="Run"/> numbers the job's runs in job_attempts and never repeats.
+/// </summary>
+public sealed record ClaimedJob(long JobId, long RecordingId, long Attempt, long Run, string SourceKey, CallMetadata Metadata);
 
 /// <summary>
 /// Durable analysis jobs: one per recording version, claimed under a lease that the worker renews. A job whose
@@ -112,7 +116,11 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             UPDATE job_attempts SET finished_at = @now, outcome = 'abandoned', error = 'lease expired: the instance stopped or died'
             WHERE job_id = @JobId AND finished_at IS NULL
             """;
-        const string Attempt = "INSERT INTO job_attempts (job_id, attempt, instance, started_at) VALUES (@JobId, @Attempt, @instance, @now)";
+        const string Attempt = """
+            INSERT INTO job_attempts (job_id, attempt, instance, started_at)
+            SELECT @JobId, COALESCE(MAX(attempt), 0) + 1, @instance, @now FROM job_attempts WHERE job_id = @JobId
+            RETURNING attempt
+            """;
         const string Recording = """
             SELECT r.source_key AS SourceKey, a.name AS Agent, a.display_name AS AgentName, r.started_at AS StartedAt, r.call_ref AS CallRef,
                    r.customer_ref AS CustomerRef, r.agent_channel AS AgentChannel, r.customer_channel AS CustomerChannel
@@ -130,10 +138,10 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             return null;
         }
         await c.ExecuteAsync(new CommandDefinition(Abandon, new { job.JobId, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await c.ExecuteAsync(new CommandDefinition(Attempt, new { job.JobId, job.Attempt, instance, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var run = await c.ExecuteScalarAsync<long>(new CommandDefinition(Attempt, new { job.JobId, instance, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var r = await c.QuerySingleAsync<RecordingRow>(new CommandDefinition(Recording, new { job.RecordingId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new ClaimedJob(job.JobId, job.RecordingId, job.Attempt, r.SourceKey, new CallMetadata(
+        return new ClaimedJob(job.JobId, job.RecordingId, job.Attempt, run, r.SourceKey, new CallMetadata(
             r.Agent, r.AgentName, DateTimeOffset.FromUnixTimeMilliseconds(r.StartedAt), r.CallRef, r.CustomerRef, (int)r.AgentChannel, (int)r.CustomerChannel));
     }
 
@@ -167,7 +175,7 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
                 finished_at = @now, updated_at = @now
             WHERE id = @JobId AND status = 'running' AND lease_owner = @instance
             """;
-        const string AttemptDone = "UPDATE job_attempts SET finished_at = @now, outcome = 'done' WHERE job_id = @JobId AND attempt = @Attempt";
+        const string AttemptDone = "UPDATE job_attempts SET finished_at = @now, outcome = 'done' WHERE job_id = @JobId AND attempt = @Run";
         const string DeletePrevious = "DELETE FROM calls WHERE source_key = @SourceKey";
         const string InsertCall = """
             INSERT INTO calls (source_key, recording_id, agent_id, call_ref, customer_ref, started_at, duration_ms, sentiment, confidence,
@@ -197,7 +205,7 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
             return null;
         }
-        await c.ExecuteAsync(new CommandDefinition(AttemptDone, new { job.JobId, job.Attempt, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(AttemptDone, new { job.JobId, job.Run, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await c.ExecuteAsync(new CommandDefinition(DeletePrevious, new { job.SourceKey }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var s = a.Verdict.Scores;
         var callId = await c.ExecuteScalarAsync<long>(new CommandDefinition(InsertCall, new
@@ -241,7 +249,7 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
                 updated_at = @now, finished_at = CASE WHEN @status = 'failed' THEN @now ELSE NULL END
             WHERE id = @JobId AND lease_owner = @instance
             """;
-        const string AttemptFailed = "UPDATE job_attempts SET finished_at = @now, outcome = @status, error = @reason WHERE job_id = @JobId AND attempt = @Attempt";
+        const string AttemptFailed = "UPDATE job_attempts SET finished_at = @now, outcome = @status, error = @reason WHERE job_id = @JobId AND attempt = @Run";
         var o = options.Value;
         var now = Now;
         var final = permanent || job.Attempt >= o.MaxAttempts;
@@ -250,7 +258,7 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
         if (reason.Length > 2000) reason = reason[..2000];
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await Migrator.BeginAsync(c, cancellationToken).ConfigureAwait(false);
-        var p = new { job.JobId, job.Attempt, instance, reason, now, status, runAfter = now + (long)delay };
+        var p = new { job.JobId, job.Run, instance, reason, now, status, runAfter = now + (long)delay };
         if (await c.ExecuteAsync(new CommandDefinition(Sql, p, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1)
             await c.ExecuteAsync(new CommandDefinition(AttemptFailed, p, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -263,11 +271,11 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_owner = NULL, lease_until = NULL, progress = 0, updated_at = @now
             WHERE id = @JobId AND lease_owner = @instance AND status = 'running'
             """;
-        const string AttemptReleased = "DELETE FROM job_attempts WHERE job_id = @JobId AND attempt = @Attempt";
+        const string AttemptReleased = "DELETE FROM job_attempts WHERE job_id = @JobId AND attempt = @Run";
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await Migrator.BeginAsync(c, cancellationToken).ConfigureAwait(false);
         if (await c.ExecuteAsync(new CommandDefinition(Sql, new { job.JobId, instance, now = Now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1)
-            await c.ExecuteAsync(new CommandDefinition(AttemptReleased, new { job.JobId, job.Attempt }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await c.ExecuteAsync(new CommandDefinition(AttemptReleased, new { job.JobId, job.Run }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
