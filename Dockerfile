@@ -1,0 +1,35 @@
+# CallSentiment web app (dashboard + ingestion worker). Built from the repository root:
+#   docker build -t callsentiment .
+# Native and front-end parts come from npm, as in scripts/setup: ONNX Runtime's CPU library (onnxruntime-node)
+# and Chart.js (declared in libman.json).
+FROM node:20-bookworm-slim AS npm
+WORKDIR /npm
+RUN npm install --ignore-scripts --no-audit --no-fund onnxruntime-node@1.30.0 chart.js@4.5.1
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY . .
+RUN dotnet publish src/CallSentiment.Web -c Release -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+# ffmpeg decodes MP3/M4A/OGG/FLAC recordings; tzdata names the dashboard's time zones; curl serves the health check.
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg tzdata curl && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /app .
+COPY wwwroot ./wwwroot
+COPY models/speech-emotion ./models/speech-emotion
+COPY --from=npm /npm/node_modules/chart.js/dist/chart.umd.js ./wwwroot/lib/chart.js/dist/chart.umd.js
+COPY --from=npm /npm/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1 /opt/onnxruntime/libonnxruntime.so.1
+RUN mkdir -p /data && chown app /data
+ENV ASPNETCORE_URLS=http://+:8080 \
+    CALLSENTIMENT_WEBROOT=/app/wwwroot \
+    CALLSENTIMENT_ORT_LIBRARY=/opt/onnxruntime/libonnxruntime.so.1 \
+    SpeechEmotion__ModelFolder=/app/models/speech-emotion \
+    Storage__ConnectionString="Data Source=/data/callsentiment.db" \
+    Recordings__Folder=/data/recordings \
+    DataProtection__KeysFolder=/data/keys
+USER app
+VOLUME /data
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s CMD curl -fsS http://localhost:8080/health/live || exit 1
+ENTRYPOINT ["dotnet", "CallSentiment.Web.dll"]
