@@ -28,13 +28,14 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
     /// <summary>The versions already known under a key prefix, so a poll only touches the database for new files.</summary>
     public async Task<HashSet<(string Key, string Version)>> KnownVersionsAsync(string prefix, CancellationToken cancellationToken)
     {
+        // Keys compare bytewise (SQLite; PostgreSQL column collation "C"), so a prefix is an index range.
         const string Sql = """
             SELECT source_key AS Key, version AS Version FROM recordings
             WHERE source_key >= @from AND source_key < @to
             """;
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await c.QueryAsync<(string Key, string Version)>(new CommandDefinition(Sql,
-            new { from = prefix, to = prefix + "\uffff" }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { from = prefix, to = prefix + char.ConvertFromUtf32(0x10FFFF) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.ToHashSet();
     }
 
