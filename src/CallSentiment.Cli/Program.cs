@@ -14,7 +14,6 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
           evaluate-emotion --manifest M.csv --data DIR [--telephone] [--model models/speech-emotion]
           analyze          FILE... [--model DIR] [--json] [--timeline]
           bench-emotion    [--seconds 300] [--reference] [--memory-hours 2] [--model DIR] [--speech MANIFEST.csv]
-          demo-call        [--out data/recordings/demo] [--ravdess DIR]
           demo-data        [--out data/recordings] [--agents 6] [--weeks 8] [--calls-per-week 3] [--seed 1]
                            [--end yyyy-MM-dd] [--time-zone Europe/London] [--force] [--manifest FILE.csv]
           fuzz-wav         [--count 100000] [--seed 1] [--save DIR]
@@ -34,7 +33,6 @@ try
         "analyze" => AnalyzeCommand.Run(rest),
         "fuzz-wav" => FuzzWavCommand.Run(rest),
         "bench-emotion" => BenchEmotionCommand.Run(rest),
-        "demo-call" => DemoCallCommand.Run(rest),
         "demo-data" => DemoDataCommand.Run(rest, TimeProvider.System),
         _ => throw new UsageException($"unknown command '{args[0]}' (see --help)"),
     };
