@@ -85,8 +85,16 @@ public sealed class S3RecordingSource(IAmazonS3 s3, S3SourceOptions options) : I
         Check(key);
         var request = new GetObjectRequest { BucketName = _bucket, Key = _prefix + key };
         if (offset > 0) request.ByteRange = new ByteRange($"bytes={offset}-");
-        var response = await s3.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
-        return new ResponseStream(response);
+        try
+        {
+            var response = await s3.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            return new ResponseStream(response);
+        }
+        catch (AmazonS3Exception e) when (IsMissingKey(e))
+        {
+            // As a folder source does: callers tell a vanished recording from a failing source by this type.
+            throw new FileNotFoundException($"recording '{key}' is no longer in {Description}", key, e);
+        }
     }
 
     public async Task<LocalRecording> GetLocalFileAsync(string key, CancellationToken cancellationToken)
@@ -99,11 +107,6 @@ public sealed class S3RecordingSource(IAmazonS3 s3, S3SourceOptions options) : I
             await using var source = await OpenReadAsync(key, 0, cancellationToken).ConfigureAwait(false);
             await using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true);
             await source.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
-        }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
-        {
-            File.Delete(temp);
-            throw new FileNotFoundException($"recording '{key}' is no longer in {Description}", key, e);
         }
         catch
         {
@@ -128,8 +131,13 @@ public sealed class S3RecordingSource(IAmazonS3 s3, S3SourceOptions options) : I
         }
         try
         {
-            await s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = _prefix + key, InputStream = body, AutoCloseStream = false }, cancellationToken)
-                .ConfigureAwait(false);
+            // No aws-chunked streaming upload: S3-compatible servers that do not decode it store the chunk framing
+            // (sizes and signatures) as part of the object. The body is seekable here, so it is signed whole instead.
+            var request = new PutObjectRequest
+            {
+                BucketName = _bucket, Key = _prefix + key, InputStream = body, AutoCloseStream = false, UseChunkEncoding = false,
+            };
+            await s3.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -141,6 +149,11 @@ public sealed class S3RecordingSource(IAmazonS3 s3, S3SourceOptions options) : I
     {
         if (!RecordingKey.IsSafe(key, out var reason)) throw new ArgumentException($"unsafe key '{key}': {reason}", nameof(key));
     }
+
+    // A 404 also answers a request to a bucket that is not there (deleted, misnamed): that is a failing source, to
+    // be retried, not a recording that has gone for good.
+    private static bool IsMissingKey(AmazonS3Exception e) =>
+        e.StatusCode == HttpStatusCode.NotFound && !string.Equals(e.ErrorCode, "NoSuchBucket", StringComparison.Ordinal);
 
     private static DateTimeOffset ToOffset(DateTime? t) =>
         t is { } v ? new DateTimeOffset(v.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : v.ToUniversalTime()) : DateTimeOffset.UnixEpoch;
