@@ -108,7 +108,9 @@ public sealed class S3RecordingSourceTests(S3Server s3) : IAsyncLifetime
         Assert.Equal(content, await ReadAllAsync("alice/2026-03-02/090000_a1.wav", 0));
         Assert.Equal(content[123_457..], await ReadAllAsync("alice/2026-03-02/090000_a1.wav", 123_457));
         Assert.Equal(content[^1..], await ReadAllAsync("alice/2026-03-02/090000_a1.wav", content.Length - 1));
-        await Assert.ThrowsAsync<FileNotFoundException>(() => _source.OpenReadAsync("alice/2026-03-02/090000_gone.wav", 0, CancellationToken.None));
+        // A bounded range asks S3 for exactly those bytes, not the rest of the object.
+        Assert.Equal(content[1000..1100], await ReadAllAsync("alice/2026-03-02/090000_a1.wav", 1000, 100));
+        await Assert.ThrowsAsync<FileNotFoundException>(() => _source.OpenReadAsync("alice/2026-03-02/090000_gone.wav", 0, null, CancellationToken.None));
     }
 
     [Fact]
@@ -198,15 +200,15 @@ public sealed class S3RecordingSourceTests(S3Server s3) : IAsyncLifetime
     public async Task EveryKeyOperation_UnsafeKey_IsRejectedBeforeAnyRequest(string key)
     {
         await Assert.ThrowsAsync<ArgumentException>(() => _source.StatAsync(key, CancellationToken.None));
-        await Assert.ThrowsAsync<ArgumentException>(() => _source.OpenReadAsync(key, 0, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => _source.OpenReadAsync(key, 0, null, CancellationToken.None));
         await Assert.ThrowsAsync<ArgumentException>(() => _source.GetLocalFileAsync(key, CancellationToken.None));
         await Assert.ThrowsAsync<ArgumentException>(() => _source.WriteAsync(key, new MemoryStream([1, 2, 3]), CancellationToken.None));
         Assert.Empty(await ToListAsync(_source.ListAsync("", CancellationToken.None)));
     }
 
-    private async Task<byte[]> ReadAllAsync(string key, long offset)
+    private async Task<byte[]> ReadAllAsync(string key, long offset, long? length = null)
     {
-        await using var stream = await _source.OpenReadAsync(key, offset, CancellationToken.None);
+        await using var stream = await _source.OpenReadAsync(key, offset, length, CancellationToken.None);
         using var buffer = new MemoryStream();
         await stream.CopyToAsync(buffer, CancellationToken.None);
         return buffer.ToArray();

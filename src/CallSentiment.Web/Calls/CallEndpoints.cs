@@ -87,7 +87,7 @@ public static class CallEndpoints
             partial = true;
         }
         var length = end - start + 1;
-        var stream = await source.OpenReadAsync(key, start, ct).ConfigureAwait(false);
+        var stream = await source.OpenReadAsync(key, start, length, ct).ConfigureAwait(false);
         response.StatusCode = partial ? StatusCodes.Status206PartialContent : StatusCodes.Status200OK;
         if (partial) response.Headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes {start}-{end}/{info.Size}");
         response.ContentType = contentType;

@@ -106,7 +106,7 @@ public sealed partial class DiscoveryService(
             {
                 try
                 {
-                    await using var stream = await source.OpenReadAsync(sidecarKey, 0, cancellationToken).ConfigureAwait(false);
+                    await using var stream = await source.OpenReadAsync(sidecarKey, 0, null, cancellationToken).ConfigureAwait(false);
                     using var buffer = new MemoryStream();
                     await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
                     sidecar = Sidecar.Parse(buffer.ToArray());

@@ -18,8 +18,11 @@ public interface IRecordingSource
     /// <summary>Null when the key does not exist.</summary>
     Task<RecordingObject?> StatAsync(string key, CancellationToken cancellationToken);
 
-    /// <summary>The object's bytes from <paramref name="offset"/> to the end.</summary>
-    Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken);
+    /// <summary>
+    /// The object's bytes from <paramref name="offset"/>: <paramref name="length"/> of them, or to the end when null
+    /// (so a range request fetches only its range).
+    /// </summary>
+    Task<Stream> OpenReadAsync(string key, long offset, long? length, CancellationToken cancellationToken);
 
     /// <summary>A file path the audio decoder can open; temporary copies are deleted when the lease is disposed.</summary>
     Task<LocalRecording> GetLocalFileAsync(string key, CancellationToken cancellationToken);

@@ -63,7 +63,7 @@ public sealed class LocalFolderSource : IRecordingSource
         return Task.FromResult(info.Exists ? ToObject(key, info) : null);
     }
 
-    public Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken)
+    public Task<Stream> OpenReadAsync(string key, long offset, long? length, CancellationToken cancellationToken)
     {
         var stream = new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, useAsync: true);
         stream.Position = offset;

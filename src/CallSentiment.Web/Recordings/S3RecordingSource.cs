@@ -80,11 +80,12 @@ public sealed class S3RecordingSource(IAmazonS3 s3, S3SourceOptions options) : I
         }
     }
 
-    public async Task<Stream> OpenReadAsync(string key, long offset, CancellationToken cancellationToken)
+    public async Task<Stream> OpenReadAsync(string key, long offset, long? length, CancellationToken cancellationToken)
     {
         Check(key);
         var request = new GetObjectRequest { BucketName = _bucket, Key = _prefix + key };
-        if (offset > 0) request.ByteRange = new ByteRange($"bytes={offset}-");
+        if (length is { } n) request.ByteRange = new ByteRange(offset, offset + n - 1);
+        else if (offset > 0) request.ByteRange = new ByteRange($"bytes={offset}-");
         try
         {
             var response = await s3.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
@@ -104,7 +105,7 @@ public sealed class S3RecordingSource(IAmazonS3 s3, S3SourceOptions options) : I
         var temp = Path.Combine(Path.GetTempPath(), $"callsentiment-{Guid.NewGuid():N}{(dot > key.LastIndexOf('/') ? key[dot..] : "")}");
         try
         {
-            await using var source = await OpenReadAsync(key, 0, cancellationToken).ConfigureAwait(false);
+            await using var source = await OpenReadAsync(key, 0, null, cancellationToken).ConfigureAwait(false);
             await using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true);
             await source.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
         }
