@@ -4,6 +4,8 @@
   if (!data || typeof Chart === 'undefined') return;
   const t = JSON.parse(data.textContent);
   const colours = { positive: '#2e9d5b', negative: '#d2453d', neutral: '#8a94a6', mixed: '#d49a1f', nps: '#2b5cd6' };
+  // Wide and low, so the calls table stays in view; without it Chart.js keeps the canvas's 300×220 attribute shape.
+  const aspectRatio = 2.4;
   const line = (label, values, colour) => ({ label, data: values, borderColor: colour, backgroundColor: colour, spanGaps: true, tension: 0.25, pointRadius: 3 });
   new Chart(document.getElementById('scores-chart'), {
     type: 'line',
@@ -14,7 +16,7 @@
         line('Neutral', t.neutral, colours.neutral), line('Mixed', t.mixed, colours.mixed),
       ],
     },
-    options: { animation: false, responsive: true, scales: { y: { min: 0, max: 1, title: { display: true, text: 'average score' } } } },
+    options: { animation: false, responsive: true, aspectRatio, scales: { y: { min: 0, max: 1, title: { display: true, text: 'average score' } } } },
   });
   new Chart(document.getElementById('nps-chart'), {
     type: 'bar',
@@ -23,9 +25,10 @@
       datasets: [{ label: 'NPS (%)', data: t.nps, backgroundColor: t.nps.map(v => v === null ? '#ccc' : v < 0 ? colours.negative : colours.positive) }],
     },
     options: {
-      animation: false, responsive: true,
+      animation: false, responsive: true, aspectRatio,
       scales: { y: { min: -100, max: 100, title: { display: true, text: 'NPS %' } } },
-      plugins: { tooltip: { callbacks: { afterLabel: ctx => 'calls: ' + t.calls[ctx.dataIndex] } } },
+      // One series, named by the heading; its legend swatch would take the first bar's colour (grey for an empty week).
+      plugins: { legend: { display: false }, tooltip: { callbacks: { afterLabel: ctx => 'calls: ' + t.calls[ctx.dataIndex] } } },
     },
   });
 })();
