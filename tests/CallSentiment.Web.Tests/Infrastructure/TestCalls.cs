@@ -21,7 +21,8 @@ public static class TestCalls
         var key = string.Create(CultureInfo.InvariantCulture, $"{agent}/{localStart:yyyy-MM-dd}/{localStart:HHmmss}_{callId}.{ext}");
         var path = Path.Combine(root, key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, Build(mood, turns, callId.GetHashCode(StringComparison.Ordinal)));
+        // A stable seed (string hashes differ per process), so a call id always gives the same recording.
+        File.WriteAllBytes(path, Build(mood, turns, callId.Aggregate(17, (h, ch) => unchecked(h * 31 + ch))));
         // Discovery waits for files to settle; tests make them old enough at once.
         File.SetLastWriteTimeUtc(path, DateTime.UnixEpoch.AddSeconds(1_700_000_000));
         return key;
