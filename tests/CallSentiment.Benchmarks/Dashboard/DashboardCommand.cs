@@ -12,7 +12,8 @@ namespace CallSentiment.Benchmarks.Dashboard;
 /// dashboard: generates (or reuses) a large call history, starts the real app as a process on it (ingestion off)
 /// and measures the dashboard over HTTP — server time from the app's Server-Timing header and wall time at the
 /// client — for (a) one random agent × one random calendar quarter and (b) all agents × one random 12-month
-/// window. Warm-up requests are not counted; they also check that the page's call count matches the database.
+/// window. Warm-up requests are not counted; they also check the page's counts against the calls table, including
+/// for ranges whose ends are not on whole hours.
 /// </summary>
 internal static partial class DashboardCommand
 {
@@ -41,7 +42,7 @@ internal static partial class DashboardCommand
         };
         Directory.CreateDirectory(dir);
         var zone = TimeZoneInfo.FindSystemTimeZoneById(ZoneId);
-        var name = string.Create(CultureInfo.InvariantCulture, $"calls{callCount}_agents{agentCount}_{years}y_seed{seed}");
+        var dataName = string.Create(CultureInfo.InvariantCulture, $"calls{callCount}_agents{agentCount}_{years}y_seed{seed}");
         CallDataset? dataset = null;
         CallDataset Dataset()
         {
@@ -65,6 +66,8 @@ internal static partial class DashboardCommand
                     ["Recordings:Folder"] = Path.Combine(work.FullName, "recordings"),
                     ["DataProtection:KeysFolder"] = Path.Combine(work.FullName, "keys"),
                 };
+                // A changed migration makes a new database: a reused one always has the schema under test.
+                var name = $"{dataName}_schema{SchemaTag(engine == "postgres")}";
                 if (engine == "sqlite")
                 {
                     var file = Path.Combine(dir, name + ".db");
@@ -139,19 +142,26 @@ internal static partial class DashboardCommand
         {
             var (id, name) = agents[rng.Next(agents.Count)];
             var q = quarters[rng.Next(quarters.Count)];
-            return new Request($"/?agent={Uri.EscapeDataString(name)}&from={q:yyyy-MM-dd}&to={q.AddMonths(3).AddDays(-1):yyyy-MM-dd}", id, q, q.AddMonths(3));
+            return new Request($"/?agent={Uri.EscapeDataString(name)}&from={q:yyyy-MM-dd}&to={q.AddMonths(3).AddDays(-1):yyyy-MM-dd}", id, Midnight(q), Midnight(q.AddMonths(3)));
         };
         Func<Request> allYear = () =>
         {
             var y = years[rng.Next(years.Count)];
-            return new Request($"/?from={y:yyyy-MM-dd}&to={y.AddMonths(12).AddDays(-1):yyyy-MM-dd}", null, y, y.AddMonths(12));
+            return new Request($"/?from={y:yyyy-MM-dd}&to={y.AddMonths(12).AddDays(-1):yyyy-MM-dd}", null, Midnight(y), Midnight(y.AddMonths(12)));
+        };
+        // Checked only: a range whose ends are not on whole hours (sums part of its first and last week from calls).
+        Func<Request> allMinutes = () =>
+        {
+            var from = Midnight(years[rng.Next(years.Count)]).AddDays(rng.Next(60)).AddMinutes(9 * 60 + 17);
+            var to = from.AddDays(20 + rng.Next(60)).AddMinutes(7 * 60 + 29);
+            return new Request($"/?from={from:yyyy-MM-dd}&fromTime={from:HH:mm}&to={to:yyyy-MM-dd}&toTime={to:HH:mm}", null, from, to.AddMinutes(1));
         };
         var scenarios = new[]
         {
             ("(a) one agent x one quarter", agentQuarter, TargetAgentQuarterMs),
             ("(b) all agents x one year", allYear, TargetAllYearMs),
         };
-        foreach (var (_, next, _) in scenarios)
+        foreach (var next in scenarios.Select(s => s.Item2).Append(allMinutes))
         {
             for (var i = 0; i < warmup; i++)
             {
@@ -176,7 +186,8 @@ internal static partial class DashboardCommand
         }
     }
 
-    private sealed record Request(string Url, long? AgentId, DateOnly From, DateOnly ToExclusive);
+    /// <summary>A dashboard URL and the local begin and (exclusive) end it filters on.</summary>
+    private sealed record Request(string Url, long? AgentId, DateTime From, DateTime To);
 
     /// <summary>One GET: the app's own time (Server-Timing) and the client's wall time including the body.</summary>
     private static async Task<(double ServerMs, double WallMs, string Html)> GetAsync(HttpClient http, string url)
@@ -192,20 +203,24 @@ internal static partial class DashboardCommand
         return (double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), wall, html);
     }
 
-    /// <summary>The page shows the number of calls the database holds for that filter (so a fast page is also a right one).</summary>
+    /// <summary>
+    /// The page shows the numbers of calls (all, and per verdict) that the calls table holds for that filter, so a
+    /// fast page is also a right one.
+    /// </summary>
     private static async Task CheckAsync(Db db, TimeZoneInfo zone, Request r, string html)
     {
         if (html.Contains("id=\"filter-errors\"", StringComparison.Ordinal)) throw new InvalidOperationException($"GET {r.Url}: the page reports filter errors");
-        var shown = TotalCalls().Match(html);
-        if (!shown.Success) throw new InvalidOperationException($"GET {r.Url}: no call total on the page");
-        var from = WeekBuckets.LocalToUtc(r.From.ToDateTime(TimeOnly.MinValue), zone).ToUnixTimeMilliseconds();
-        var to = WeekBuckets.LocalToUtc(r.ToExclusive.ToDateTime(TimeOnly.MinValue), zone).ToUnixTimeMilliseconds();
+        var shown = Counts().Matches(html).ToDictionary(m => m.Groups[1].Value, m => long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+        var from = WeekBuckets.LocalToUtc(r.From, zone).ToUnixTimeMilliseconds();
+        var to = WeekBuckets.LocalToUtc(r.To, zone).ToUnixTimeMilliseconds();
         await using var c = await db.OpenAsync(CancellationToken.None);
-        var expected = await c.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM calls WHERE started_at >= @from AND started_at < @to AND (@agentId IS NULL OR agent_id = @agentId)",
-            new { from, to, agentId = r.AgentId });
-        if (long.Parse(shown.Groups[1].Value, CultureInfo.InvariantCulture) != expected || expected == 0)
-            throw new InvalidOperationException($"GET {r.Url}: the page shows {shown.Groups[1].Value} calls, the database has {expected}");
+        var expected = (await c.QueryAsync<(string, long)>(
+            "SELECT sentiment, COUNT(*) FROM calls WHERE started_at >= @from AND started_at < @to AND (@agentId IS NULL OR agent_id = @agentId) GROUP BY sentiment",
+            new { from, to, agentId = r.AgentId })).ToDictionary(x => "count-" + x.Item1.ToLowerInvariant(), x => x.Item2);
+        expected["total-calls"] = expected.Values.Sum();
+        foreach (var label in new[] { "positive", "negative", "neutral", "mixed" }) expected.TryAdd("count-" + label, 0);
+        if (expected["total-calls"] == 0 || expected.Any(e => shown.GetValueOrDefault(e.Key, -1) != e.Value))
+            throw new InvalidOperationException($"GET {r.Url}: the page shows {string.Join(", ", shown)}; the calls table has {string.Join(", ", expected)}");
     }
 
     /// <summary>First days of the months whose <paramref name="months"/>-month span lies within [first, last].</summary>
@@ -216,6 +231,14 @@ internal static partial class DashboardCommand
         for (; m.AddMonths(months).AddDays(-1) <= last; m = m.AddMonths(1)) yield return m;
     }
 
+    private static string SchemaTag(bool postgres)
+    {
+        var sql = string.Concat(Migrator.Migrations(postgres).Select(m => m.Sql));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sql)))[..8];
+    }
+
+    private static DateTime Midnight(DateOnly day) => day.ToDateTime(TimeOnly.MinValue);
+
     private static DateOnly LocalDay(long unixMs, TimeZoneInfo zone) =>
         DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(unixMs), zone).DateTime);
 
@@ -224,6 +247,6 @@ internal static partial class DashboardCommand
     [GeneratedRegex(@"app;dur=([0-9.]+)")]
     private static partial Regex ServerTiming();
 
-    [GeneratedRegex("<p id=\"total-calls\">([0-9]+)</p>")]
-    private static partial Regex TotalCalls();
+    [GeneratedRegex("id=\"(total-calls|count-[a-z]+)\">([0-9]+)<")]
+    private static partial Regex Counts();
 }

@@ -56,10 +56,9 @@ internal static class DatasetLoader
                   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass)
                 """)).ToList();
             foreach (var (name, _) in indexes) await c.ExecuteAsync($"DROP INDEX {name}");
-            // The rows are consistent by construction: skip the per-row foreign-key triggers during the load.
-            await c.ExecuteAsync("SET session_replication_role = replica; SET maintenance_work_mem = '512MB'");
+            // Triggers stay on (foreign keys, the schema's own derived tables): the load writes what the app would.
+            await c.ExecuteAsync("SET maintenance_work_mem = '512MB'");
             await WriteTablesAsync(data, (table, columns) => PostgresRows.CreateAsync(c, table, columns, cancellationToken), cancellationToken);
-            await c.ExecuteAsync("SET session_replication_role = DEFAULT");
             foreach (var (_, sql) in indexes) await c.ExecuteAsync(sql);
             foreach (var table in new[] { "agents", "recordings", "calls" })
                 await c.ExecuteAsync($"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))");

@@ -59,7 +59,7 @@ internal static class IngestCommand
                 var (finished, pending) = File.Exists(dbFile) ? await JobCountsAsync(db) : (0, 0);
                 if (finished >= count && pending == 0) break;
                 if (clock.Elapsed > TimeSpan.FromHours(2)) throw new TimeoutException($"{finished} of {count} jobs finished after 2 h");
-                await Task.Delay(250);
+                await Task.Delay(50);
             }
             var wall = clock.Elapsed.TotalSeconds;
             await using var c = await db.OpenAsync(CancellationToken.None);
@@ -77,6 +77,13 @@ internal static class IngestCommand
             Print($"x real time (audio / wall from start): {audio / wall:0.0}");
             Print($"x real time while analysing (first claim to last job done, {busy:0.0} s): {audio / busy:0.0}");
             Print($"voice stage per recording (audio / summed stage time, one worker): {audio / (r.StageMs / 1000.0):0.0} x real time");
+            var verdicts = (await c.QueryAsync<(string Key, string Sentiment)>("SELECT source_key, sentiment FROM calls")).ToList();
+            foreach (var (mood, m) in moods.Select((mood, m) => (mood, m)))
+            {
+                var judged = verdicts.Where(v => MoodIndex(v.Key) % moods.Length == m).GroupBy(v => v.Sentiment).OrderByDescending(g => g.Count())
+                    .Select(g => $"{g.Key} {g.Count()}");
+                Print($"verdicts, {mood.ToString().ToLowerInvariant()} customers: {string.Join(", ", judged)}");
+            }
             return r.Calls == count ? 0 : 1;
         }
         finally
@@ -87,7 +94,7 @@ internal static class IngestCommand
     }
 
     /// <summary>Jobs finished (done or failed) and not finished; zero until the app has created the schema.</summary>
-    internal static async Task<(long Finished, long Pending)> JobCountsAsync(Db db)
+    private static async Task<(long Finished, long Pending)> JobCountsAsync(Db db)
     {
         try
         {
@@ -103,6 +110,10 @@ internal static class IngestCommand
             return (0, 0);
         }
     }
+
+    /// <summary>The call's number from its key (…_bench0007.wav), which chose its mood.</summary>
+    private static int MoodIndex(string key) =>
+        int.Parse(key.AsSpan(key.LastIndexOf("_bench", StringComparison.Ordinal) + 6, 4), CultureInfo.InvariantCulture);
 
     private static void Print(FormattableString line) => Console.WriteLine(line.ToString(CultureInfo.InvariantCulture));
 }
