@@ -8,13 +8,19 @@ namespace CallSentiment.Web.Tests.Infrastructure;
 /// <summary>
 /// A throwaway PostgreSQL 15 cluster (initdb + pg_ctl from Debian's postgresql package) on a free loopback port,
 /// shared by the tests of one run; each test gets a database of its own. As root, the server runs as the
-/// postgres user, since PostgreSQL refuses to run as root.
+/// postgres user, since PostgreSQL refuses to run as root. No test-framework types here: the benchmarks link this
+/// file too (the xunit fixture part is in PostgresCluster.Xunit.cs).
 /// </summary>
-public sealed class PostgresCluster : IAsyncLifetime
+public sealed partial class PostgresCluster
 {
     private const string BinDir = "/usr/lib/postgresql/15/bin";
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "callsentiment-pg-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly bool _asRoot = Environment.UserName == "root";
+
+    /// <summary>The cluster's folder; one that already holds a cluster is started as it is, not initialised again.</summary>
+    public string Folder { get; init; } = Path.Combine(Path.GetTempPath(), "callsentiment-pg-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>On dispose, stop the server cleanly and keep the folder (the benchmarks reuse a generated database).</summary>
+    public bool Keep { get; init; }
 
     public int Port { get; } = FreePort();
 
@@ -24,37 +30,46 @@ public sealed class PostgresCluster : IAsyncLifetime
     {
         if (!File.Exists(Path.Combine(BinDir, "initdb")))
             throw new InvalidOperationException($"PostgreSQL 15 is not installed ({BinDir}/initdb missing): run scripts/setup --test");
-        Directory.CreateDirectory(_dir);
-        if (_asRoot) await RunAsync("chown", "postgres", _dir).ConfigureAwait(false);
-        var data = Path.Combine(_dir, "data");
-        await PgAsync("initdb", "-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync").ConfigureAwait(false);
-        await PgAsync("pg_ctl", "-D", data, "-l", Path.Combine(_dir, "server.log"), "-w", "-t", "60", "-o",
-            $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={_dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+        Directory.CreateDirectory(Folder);
+        if (_asRoot) await RunAsync("chown", "postgres", Folder).ConfigureAwait(false);
+        var data = Path.Combine(Folder, "data");
+        if (!File.Exists(Path.Combine(data, "PG_VERSION")))
+            await PgAsync("initdb", "-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync").ConfigureAwait(false);
+        else if (File.Exists(Path.Combine(data, "postmaster.pid")))
+        {
+            // A kept cluster whose owner was killed may still be running: stop it before starting on a new port.
+            try { await PgAsync("pg_ctl", "-D", data, "-m", "fast", "-w", "stop").ConfigureAwait(false); }
+            catch (InvalidOperationException) { }
+        }
+        await PgAsync("pg_ctl", "-D", data, "-l", Path.Combine(Folder, "server.log"), "-w", "-t", "60", "-o",
+            $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={Folder} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
             "start").ConfigureAwait(false);
     }
 
     /// <summary>A new, empty database; returns its connection string.</summary>
-    public async Task<string> CreateDatabaseAsync()
+    public async Task<string> CreateDatabaseAsync(string? name = null)
     {
-        var name = "t_" + Guid.NewGuid().ToString("N")[..12];
+        name ??= "t_" + Guid.NewGuid().ToString("N")[..12];
         await using (var c = new NpgsqlConnection(AdminConnectionString))
         {
             await c.OpenAsync().ConfigureAwait(false);
             await using var cmd = new NpgsqlCommand($"CREATE DATABASE {name}", c);
             await cmd.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
-        return $"Host=127.0.0.1;Port={Port};Username=postgres;Database={name}";
+        return ConnectionString(name);
     }
+
+    public string ConnectionString(string database) => $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database}";
 
     public async Task DisposeAsync()
     {
         try
         {
-            await PgAsync("pg_ctl", "-D", Path.Combine(_dir, "data"), "-m", "immediate", "-w", "stop").ConfigureAwait(false);
+            await PgAsync("pg_ctl", "-D", Path.Combine(Folder, "data"), "-m", Keep ? "fast" : "immediate", "-w", "stop").ConfigureAwait(false);
         }
         finally
         {
-            Directory.Delete(_dir, recursive: true);
+            if (!Keep) Directory.Delete(Folder, recursive: true);
         }
     }
 
@@ -79,10 +94,4 @@ public sealed class PostgresCluster : IAsyncLifetime
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresCluster>
-{
-    public const string Name = "postgres";
 }

@@ -1,0 +1,252 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using CallSentiment.Cli;
+using CallSentiment.Web.Metrics;
+using CallSentiment.Web.Storage;
+using Dapper;
+
+namespace CallSentiment.Benchmarks.Dashboard;
+
+/// <summary>
+/// dashboard: generates (or reuses) a large call history, starts the real app as a process on it (ingestion off)
+/// and measures the dashboard over HTTP — server time from the app's Server-Timing header and wall time at the
+/// client — for (a) one random agent × one random calendar quarter and (b) all agents × one random 12-month
+/// window. Warm-up requests are not counted; they also check the page's counts against the calls table, including
+/// for ranges whose ends are not on whole hours.
+/// </summary>
+internal static partial class DashboardCommand
+{
+    private const string ZoneId = "Europe/London";
+    private const double TargetAgentQuarterMs = 100;
+    private const double TargetAllYearMs = 300;
+
+    public static async Task<int> RunAsync(Args args)
+    {
+        var which = args.Get("db") ?? "both";
+        var callCount = args.Int("calls", 1_000_000, 1_000, 100_000_000);
+        var agentCount = args.Int("agents", 500, 1, 100_000);
+        var years = args.Int("years", 2, 1, 10);
+        var iterations = args.Int("iterations", 50, 1, 100_000);
+        var warmup = args.Int("warmup", 5, 1, 1_000);
+        var seed = args.Int("seed", 1);
+        var reuse = args.Flag("reuse");
+        var dir = args.Get("dir") ?? Path.Combine(Path.GetTempPath(), "callsentiment-bench");
+        args.EnsureAllUsed();
+        var engines = which switch
+        {
+            "sqlite" => new[] { "sqlite" },
+            "postgres" => ["postgres"],
+            "both" => ["sqlite", "postgres"],
+            _ => throw new UsageException($"--db must be sqlite, postgres or both (got '{which}')"),
+        };
+        Directory.CreateDirectory(dir);
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(ZoneId);
+        var dataName = string.Create(CultureInfo.InvariantCulture, $"calls{callCount}_agents{agentCount}_{years}y_seed{seed}");
+        CallDataset? dataset = null;
+        CallDataset Dataset()
+        {
+            if (dataset is not null) return dataset;
+            var clock = Stopwatch.StartNew();
+            var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(TimeProvider.System.GetUtcNow(), zone).DateTime);
+            dataset = CallDataset.Generate(callCount, agentCount, years, seed, zone, today.AddDays(-1));
+            Print($"generated {callCount} calls of {agentCount} agents over {years} years in memory: {clock.Elapsed.TotalSeconds:0.0} s");
+            return dataset;
+        }
+
+        foreach (var engine in engines)
+        {
+            var work = Directory.CreateTempSubdirectory("callsentiment-bench-app-");
+            try
+            {
+                var settings = new Dictionary<string, string>
+                {
+                    ["Ingestion:Enabled"] = "false",
+                    ["Dashboard:TimeZone"] = ZoneId,
+                    ["Recordings:Folder"] = Path.Combine(work.FullName, "recordings"),
+                    ["DataProtection:KeysFolder"] = Path.Combine(work.FullName, "keys"),
+                };
+                // A changed migration makes a new database: a reused one always has the schema under test.
+                var name = $"{dataName}_schema{SchemaTag(engine == "postgres")}";
+                if (engine == "sqlite")
+                {
+                    var file = Path.Combine(dir, name + ".db");
+                    if (reuse && File.Exists(file)) Print($"sqlite: reusing {file}");
+                    else
+                    {
+                        var data = Dataset();
+                        var clock = Stopwatch.StartNew();
+                        await DatasetLoader.LoadSqliteAsync(file, data, CancellationToken.None);
+                        Print($"sqlite: loaded {data.Count} calls into {file} in {clock.Elapsed.TotalSeconds:0.0} s ({new FileInfo(file).Length / 1048576.0:0} MB)");
+                    }
+                    settings["Storage:Provider"] = "Sqlite";
+                    settings["Storage:ConnectionString"] = $"Data Source={file}";
+                    await using var db = new SqliteDb($"Data Source={file}");
+                    await MeasureAsync("sqlite", settings, db, zone, iterations, warmup, seed);
+                }
+                else
+                {
+                    var cluster = new PostgresCluster { Folder = Path.Combine(dir, "pg"), Keep = true };
+                    await cluster.InitializeAsync();
+                    try
+                    {
+                        if (reuse && await DatasetLoader.PostgresDatabaseExistsAsync(cluster, name)) Print($"postgres: reusing database {name} in {cluster.Folder}");
+                        else
+                        {
+                            var data = Dataset();
+                            var clock = Stopwatch.StartNew();
+                            await DatasetLoader.LoadPostgresAsync(cluster, name, data, CancellationToken.None);
+                            Print($"postgres: loaded {data.Count} calls into database {name} in {clock.Elapsed.TotalSeconds:0.0} s (COPY, index build, VACUUM ANALYZE)");
+                        }
+                        settings["Storage:Provider"] = "Postgres";
+                        settings["Storage:ConnectionString"] = cluster.ConnectionString(name);
+                        await using var db = new PostgresDb(cluster.ConnectionString(name));
+                        await MeasureAsync("postgres", settings, db, zone, iterations, warmup, seed);
+                    }
+                    finally
+                    {
+                        await cluster.DisposeAsync();
+                    }
+                }
+            }
+            finally
+            {
+                work.Delete(recursive: true);
+            }
+        }
+        return 0;
+    }
+
+    private static async Task MeasureAsync(string engine, Dictionary<string, string> settings, Db db, TimeZoneInfo zone, int iterations, int warmup, int seed)
+    {
+        List<(long Id, string Name)> agents;
+        DateOnly first, last;
+        await using (var c = await db.OpenAsync(CancellationToken.None))
+        {
+            agents = (await c.QueryAsync<(long, string)>("SELECT id, name FROM agents ORDER BY id")).ToList();
+            var (min, max) = await c.QuerySingleAsync<(long, long)>("SELECT MIN(started_at), MAX(started_at) FROM calls");
+            first = LocalDay(min, zone);
+            last = LocalDay(max, zone);
+        }
+        // Calendar quarters and 12-month windows (from the first of a month) that lie wholly inside the data.
+        var quarters = Months(first, last, 3).Where(m => (m.Month - 1) % 3 == 0).ToList();
+        var years = Months(first, last, 12).ToList();
+        if (quarters.Count == 0 || years.Count == 0) throw new UsageException("the data must cover at least a calendar quarter and 12 whole months (use --years 2)");
+
+        var started = Stopwatch.StartNew();
+        await using var app = await AppProcess.StartAsync(settings, TimeSpan.FromMinutes(15));
+        Print($"{engine}: app started in {started.Elapsed.TotalSeconds:0.0} s on {agents.Count} agents, calls {first:yyyy-MM-dd}..{last:yyyy-MM-dd} ({zone.Id})");
+        using var http = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        var rng = new Random(seed);
+        Func<Request> agentQuarter = () =>
+        {
+            var (id, name) = agents[rng.Next(agents.Count)];
+            var q = quarters[rng.Next(quarters.Count)];
+            return new Request($"/?agent={Uri.EscapeDataString(name)}&from={q:yyyy-MM-dd}&to={q.AddMonths(3).AddDays(-1):yyyy-MM-dd}", id, Midnight(q), Midnight(q.AddMonths(3)));
+        };
+        Func<Request> allYear = () =>
+        {
+            var y = years[rng.Next(years.Count)];
+            return new Request($"/?from={y:yyyy-MM-dd}&to={y.AddMonths(12).AddDays(-1):yyyy-MM-dd}", null, Midnight(y), Midnight(y.AddMonths(12)));
+        };
+        // Checked only: a range whose ends are not on whole hours (sums part of its first and last week from calls).
+        Func<Request> allMinutes = () =>
+        {
+            var from = Midnight(years[rng.Next(years.Count)]).AddDays(rng.Next(60)).AddMinutes(9 * 60 + 17);
+            var to = from.AddDays(20 + rng.Next(60)).AddMinutes(7 * 60 + 29);
+            return new Request($"/?from={from:yyyy-MM-dd}&fromTime={from:HH:mm}&to={to:yyyy-MM-dd}&toTime={to:HH:mm}", null, from, to.AddMinutes(1));
+        };
+        var scenarios = new[]
+        {
+            ("(a) one agent x one quarter", agentQuarter, TargetAgentQuarterMs),
+            ("(b) all agents x one year", allYear, TargetAllYearMs),
+        };
+        foreach (var next in scenarios.Select(s => s.Item2).Append(allMinutes))
+        {
+            for (var i = 0; i < warmup; i++)
+            {
+                var r = next();
+                var (_, _, html) = await GetAsync(http, r.Url);
+                await CheckAsync(db, zone, r, html);
+            }
+        }
+        foreach (var (label, next, target) in scenarios)
+        {
+            var server = new List<double>();
+            var wall = new List<double>();
+            for (var i = 0; i < iterations; i++)
+            {
+                var (s, w, _) = await GetAsync(http, next().Url);
+                server.Add(s);
+                wall.Add(w);
+            }
+            var serverStats = new Stats(server);
+            Print($"{engine} {label}: server {serverStats.Summary("ms")}; target p95 <= {target:0} ms {(serverStats.Percentile(95) <= target ? "met" : "MISSED")}");
+            Print($"{engine} {label}: wall   {new Stats(wall).Summary("ms")}");
+        }
+    }
+
+    /// <summary>A dashboard URL and the local begin and (exclusive) end it filters on.</summary>
+    private sealed record Request(string Url, long? AgentId, DateTime From, DateTime To);
+
+    /// <summary>One GET: the app's own time (Server-Timing) and the client's wall time including the body.</summary>
+    private static async Task<(double ServerMs, double WallMs, string Html)> GetAsync(HttpClient http, string url)
+    {
+        var clock = Stopwatch.StartNew();
+        using var response = await http.GetAsync(new Uri(url, UriKind.Relative));
+        var html = await response.Content.ReadAsStringAsync();
+        var wall = clock.Elapsed.TotalMilliseconds;
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"GET {url}: {(int)response.StatusCode}");
+        var timing = response.Headers.TryGetValues("Server-Timing", out var values) ? values.FirstOrDefault() : null;
+        var match = timing is null ? null : ServerTiming().Match(timing);
+        if (match is not { Success: true }) throw new InvalidOperationException($"GET {url}: no Server-Timing app;dur=… header");
+        return (double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), wall, html);
+    }
+
+    /// <summary>
+    /// The page shows the numbers of calls (all, and per verdict) that the calls table holds for that filter, so a
+    /// fast page is also a right one.
+    /// </summary>
+    private static async Task CheckAsync(Db db, TimeZoneInfo zone, Request r, string html)
+    {
+        if (html.Contains("id=\"filter-errors\"", StringComparison.Ordinal)) throw new InvalidOperationException($"GET {r.Url}: the page reports filter errors");
+        var shown = Counts().Matches(html).ToDictionary(m => m.Groups[1].Value, m => long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+        var from = WeekBuckets.LocalToUtc(r.From, zone).ToUnixTimeMilliseconds();
+        var to = WeekBuckets.LocalToUtc(r.To, zone).ToUnixTimeMilliseconds();
+        await using var c = await db.OpenAsync(CancellationToken.None);
+        var expected = (await c.QueryAsync<(string, long)>(
+            "SELECT sentiment, COUNT(*) FROM calls WHERE started_at >= @from AND started_at < @to AND (@agentId IS NULL OR agent_id = @agentId) GROUP BY sentiment",
+            new { from, to, agentId = r.AgentId })).ToDictionary(x => "count-" + x.Item1.ToLowerInvariant(), x => x.Item2);
+        expected["total-calls"] = expected.Values.Sum();
+        foreach (var label in new[] { "positive", "negative", "neutral", "mixed" }) expected.TryAdd("count-" + label, 0);
+        if (expected["total-calls"] == 0 || expected.Any(e => shown.GetValueOrDefault(e.Key, -1) != e.Value))
+            throw new InvalidOperationException($"GET {r.Url}: the page shows {string.Join(", ", shown)}; the calls table has {string.Join(", ", expected)}");
+    }
+
+    /// <summary>First days of the months whose <paramref name="months"/>-month span lies within [first, last].</summary>
+    private static IEnumerable<DateOnly> Months(DateOnly first, DateOnly last, int months)
+    {
+        var m = new DateOnly(first.Year, first.Month, 1);
+        if (m < first) m = m.AddMonths(1);
+        for (; m.AddMonths(months).AddDays(-1) <= last; m = m.AddMonths(1)) yield return m;
+    }
+
+    private static string SchemaTag(bool postgres)
+    {
+        var sql = string.Concat(Migrator.Migrations(postgres).Select(m => m.Sql));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sql)))[..8];
+    }
+
+    private static DateTime Midnight(DateOnly day) => day.ToDateTime(TimeOnly.MinValue);
+
+    private static DateOnly LocalDay(long unixMs, TimeZoneInfo zone) =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(unixMs), zone).DateTime);
+
+    private static void Print(FormattableString line) => Console.WriteLine(line.ToString(CultureInfo.InvariantCulture));
+
+    [GeneratedRegex(@"app;dur=([0-9.]+)")]
+    private static partial Regex ServerTiming();
+
+    [GeneratedRegex("id=\"(total-calls|count-[a-z]+)\">([0-9]+)<")]
+    private static partial Regex Counts();
+}

@@ -1,0 +1,243 @@
+using CallSentiment.Web.Storage;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CallSentiment.Benchmarks.Dashboard;
+
+/// <summary>
+/// Writes a <see cref="CallDataset"/> into a fresh database with the app's own schema (its migrator), fast: secondary
+/// indexes are dropped during the load and rebuilt from their own definitions afterwards (so the benchmark always
+/// measures the indexes the migrations create). SQLite gets one prepared INSERT per table in one transaction,
+/// PostgreSQL binary COPY. The database only gets its final name once complete, so a killed load is never reused.
+/// </summary>
+internal static class DatasetLoader
+{
+    public static async Task LoadSqliteAsync(string path, CallDataset data, CancellationToken cancellationToken)
+    {
+        var loading = path + ".loading";
+        DeleteSqlite(loading);
+        await using (var db = new SqliteDb($"Data Source={loading}"))
+            await new Migrator(db, NullLogger<Migrator>.Instance, TimeProvider.System).MigrateAsync(cancellationToken);
+        await using (var c = new SqliteConnection($"Data Source={loading};Pooling=False"))
+        {
+            await c.OpenAsync(cancellationToken);
+            await c.ExecuteAsync("PRAGMA journal_mode=DELETE; PRAGMA synchronous=OFF; PRAGMA cache_size=-524288; PRAGMA temp_store=MEMORY;");
+            var indexes = (await c.QueryAsync<(string Name, string Sql)>(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('calls', 'recordings') AND sql IS NOT NULL")).ToList();
+            foreach (var (name, _) in indexes) await c.ExecuteAsync($"DROP INDEX {name}");
+            await using (var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken))
+            {
+                await WriteTablesAsync(data, (table, columns) => SqliteRows.CreateAsync(c, tx, table, columns, cancellationToken), cancellationToken);
+                await tx.CommitAsync(cancellationToken);
+            }
+            foreach (var (_, sql) in indexes) await c.ExecuteAsync(sql);
+        }
+        DeleteSqlite(path);
+        File.Move(loading, path);
+    }
+
+    public static async Task LoadPostgresAsync(PostgresCluster cluster, string database, CallDataset data, CancellationToken cancellationToken)
+    {
+        var loading = database + "_loading";
+        await AdminAsync(cluster, $"DROP DATABASE IF EXISTS {loading}");
+        var connectionString = await cluster.CreateDatabaseAsync(loading);
+        await using (var db = new PostgresDb(connectionString))
+            await new Migrator(db, NullLogger<Migrator>.Instance, TimeProvider.System).MigrateAsync(cancellationToken);
+        await using (var c = new NpgsqlConnection(connectionString + ";Pooling=false;Command Timeout=0"))
+        {
+            await c.OpenAsync(cancellationToken);
+            // Indexes that back a constraint (primary keys, UNIQUE) stay; the others are rebuilt after the load.
+            var indexes = (await c.QueryAsync<(string Name, string Sql)>("""
+                SELECT i.indexname, i.indexdef FROM pg_indexes i
+                WHERE i.schemaname = 'public' AND i.tablename IN ('calls', 'recordings')
+                  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass)
+                """)).ToList();
+            foreach (var (name, _) in indexes) await c.ExecuteAsync($"DROP INDEX {name}");
+            // Triggers stay on (foreign keys, the schema's own derived tables): the load writes what the app would.
+            await c.ExecuteAsync("SET maintenance_work_mem = '512MB'");
+            await WriteTablesAsync(data, (table, columns) => PostgresRows.CreateAsync(c, table, columns, cancellationToken), cancellationToken);
+            foreach (var (_, sql) in indexes) await c.ExecuteAsync(sql);
+            foreach (var table in new[] { "agents", "recordings", "calls" })
+                await c.ExecuteAsync($"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))");
+            // What autovacuum would have done by the time anyone looks at a year of calls: statistics and the
+            // visibility map (index-only scans need it).
+            await c.ExecuteAsync("VACUUM ANALYZE");
+        }
+        await AdminAsync(cluster, $"DROP DATABASE IF EXISTS {database}");
+        await AdminAsync(cluster, $"ALTER DATABASE {loading} RENAME TO {database}");
+    }
+
+    public static async Task<bool> PostgresDatabaseExistsAsync(PostgresCluster cluster, string database)
+    {
+        await using var c = new NpgsqlConnection(cluster.AdminConnectionString);
+        await c.OpenAsync();
+        return await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM pg_database WHERE datname = @database", new { database }) > 0;
+    }
+
+    private static async Task AdminAsync(PostgresCluster cluster, string sql)
+    {
+        await using var c = new NpgsqlConnection(cluster.AdminConnectionString);
+        await c.OpenAsync();
+        await c.ExecuteAsync(sql);
+    }
+
+    private static void DeleteSqlite(string path)
+    {
+        foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" }) File.Delete(path + suffix);
+    }
+
+    private static async Task WriteTablesAsync(CallDataset data, Func<string, string[], Task<RowWriter>> open, CancellationToken cancellationToken)
+    {
+        await using (var w = await open("agents", ["id", "name", "display_name"]))
+        {
+            foreach (var a in data.Agents)
+            {
+                await w.StartRowAsync();
+                await w.WriteAsync(a.Id);
+                await w.WriteAsync(a.Name);
+                await w.WriteAsync(a.DisplayName);
+                await w.EndRowAsync();
+            }
+            await w.CompleteAsync();
+        }
+        await using (var w = await open("recordings",
+            ["id", "source_key", "version", "size_bytes", "agent_id", "call_ref", "customer_ref", "started_at", "agent_channel", "customer_channel", "discovered_at"]))
+        {
+            for (var i = 0; i < data.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var r = data.Row(i);
+                await w.StartRowAsync();
+                await w.WriteAsync(r.Id);
+                await w.WriteAsync(r.SourceKey);
+                await w.WriteAsync(r.Version);
+                await w.WriteAsync(r.SizeBytes);
+                await w.WriteAsync(r.AgentId);
+                await w.WriteAsync(r.CallRef);
+                await w.WriteAsync(r.CustomerRef);
+                await w.WriteAsync(r.StartedAtMs);
+                await w.WriteAsync(0L);
+                await w.WriteAsync(1L);
+                await w.WriteAsync(r.DiscoveredAtMs);
+                await w.EndRowAsync();
+            }
+            await w.CompleteAsync();
+        }
+        await using (var w = await open("calls",
+            ["id", "source_key", "recording_id", "agent_id", "call_ref", "customer_ref", "started_at", "duration_ms", "sentiment", "confidence",
+             "positive", "negative", "neutral", "mixed", "dominant_emotion", "channel_count", "sample_rate", "agent_channel", "customer_channel", "analyzed_at"]))
+        {
+            for (var i = 0; i < data.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var r = data.Row(i);
+                await w.StartRowAsync();
+                await w.WriteAsync(r.Id);
+                await w.WriteAsync(r.SourceKey);
+                await w.WriteAsync(r.Id);
+                await w.WriteAsync(r.AgentId);
+                await w.WriteAsync(r.CallRef);
+                await w.WriteAsync(r.CustomerRef);
+                await w.WriteAsync(r.StartedAtMs);
+                await w.WriteAsync(r.DurationMs);
+                await w.WriteAsync(r.Sentiment);
+                await w.WriteAsync(r.Confidence);
+                await w.WriteAsync(r.Scores.Positive);
+                await w.WriteAsync(r.Scores.Negative);
+                await w.WriteAsync(r.Scores.Neutral);
+                await w.WriteAsync(r.Scores.Mixed);
+                await w.WriteAsync(r.DominantEmotion);
+                await w.WriteAsync(2L);
+                await w.WriteAsync(8000L);
+                await w.WriteAsync(0L);
+                await w.WriteAsync(1L);
+                await w.WriteAsync(r.AnalyzedAtMs);
+                await w.EndRowAsync();
+            }
+            await w.CompleteAsync();
+        }
+    }
+
+    /// <summary>One table's rows, a column at a time, in the order the columns were named.</summary>
+    private abstract class RowWriter : IAsyncDisposable
+    {
+        public abstract ValueTask StartRowAsync();
+        public abstract ValueTask WriteAsync(long value);
+        public abstract ValueTask WriteAsync(double value);
+        public abstract ValueTask WriteAsync(string? value);
+        public abstract ValueTask EndRowAsync();
+        public abstract ValueTask CompleteAsync();
+        public abstract ValueTask DisposeAsync();
+    }
+
+    private sealed class SqliteRows : RowWriter
+    {
+        private readonly SqliteCommand _insert;
+        private readonly CancellationToken _cancellationToken;
+        private int _column;
+
+        private SqliteRows(SqliteCommand insert, CancellationToken cancellationToken)
+        {
+            _insert = insert;
+            _cancellationToken = cancellationToken;
+        }
+
+        public static async Task<RowWriter> CreateAsync(SqliteConnection c, SqliteTransaction tx, string table, string[] columns, CancellationToken cancellationToken)
+        {
+            var insert = c.CreateCommand();
+            insert.Transaction = tx;
+            insert.CommandText = $"INSERT INTO {table} ({string.Join(", ", columns)}) VALUES ({string.Join(", ", columns.Select((_, i) => $"$p{i}"))})";
+            for (var i = 0; i < columns.Length; i++) insert.Parameters.Add(new SqliteParameter($"$p{i}", DBNull.Value));
+            await insert.PrepareAsync(cancellationToken);
+            return new SqliteRows(insert, cancellationToken);
+        }
+
+        public override ValueTask StartRowAsync()
+        {
+            _column = 0;
+            return ValueTask.CompletedTask;
+        }
+
+        public override ValueTask WriteAsync(long value) => Set(value);
+
+        public override ValueTask WriteAsync(double value) => Set(value);
+
+        public override ValueTask WriteAsync(string? value) => Set(value is null ? DBNull.Value : value);
+
+        private ValueTask Set(object value)
+        {
+            _insert.Parameters[_column++].Value = value;
+            return ValueTask.CompletedTask;
+        }
+
+        public override async ValueTask EndRowAsync() => await _insert.ExecuteNonQueryAsync(_cancellationToken);
+
+        public override ValueTask CompleteAsync() => ValueTask.CompletedTask;
+
+        public override ValueTask DisposeAsync() => _insert.DisposeAsync();
+    }
+
+    private sealed class PostgresRows(NpgsqlBinaryImporter copy, CancellationToken cancellationToken) : RowWriter
+    {
+        public static async Task<RowWriter> CreateAsync(NpgsqlConnection c, string table, string[] columns, CancellationToken cancellationToken) =>
+            new PostgresRows(await c.BeginBinaryImportAsync($"COPY {table} ({string.Join(", ", columns)}) FROM STDIN (FORMAT BINARY)", cancellationToken), cancellationToken);
+
+        public override ValueTask StartRowAsync() => new(copy.StartRowAsync(cancellationToken));
+
+        public override ValueTask WriteAsync(long value) => new(copy.WriteAsync(value, NpgsqlDbType.Bigint, cancellationToken));
+
+        public override ValueTask WriteAsync(double value) => new(copy.WriteAsync(value, NpgsqlDbType.Double, cancellationToken));
+
+        public override ValueTask WriteAsync(string? value) =>
+            new(value is null ? copy.WriteNullAsync(cancellationToken) : copy.WriteAsync(value, NpgsqlDbType.Text, cancellationToken));
+
+        public override ValueTask EndRowAsync() => ValueTask.CompletedTask;
+
+        public override async ValueTask CompleteAsync() => await copy.CompleteAsync(cancellationToken);
+
+        public override ValueTask DisposeAsync() => copy.DisposeAsync();
+    }
+}

@@ -1,0 +1,33 @@
+using CallSentiment.Benchmarks.Dashboard;
+using CallSentiment.Benchmarks.Ingestion;
+using CallSentiment.Cli;
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    await Console.Out.WriteLineAsync("""
+        callsentiment-bench <command> [options]   (build the solution in Release first: the app runs as a process)
+
+          dashboard --db sqlite|postgres|both [--calls 1000000] [--agents 500] [--years 2] [--iterations 50]
+                    [--warmup 5] [--seed 1] [--reuse] [--dir /tmp/callsentiment-bench]
+          ingest    [--calls 40] [--minutes 2]
+          latency   [--minutes 5] [--repeat 1] [--timeout 300]
+        """);
+    return 0;
+}
+
+try
+{
+    var rest = new Args(args.Skip(1));
+    return args[0] switch
+    {
+        "dashboard" => await DashboardCommand.RunAsync(rest),
+        "ingest" => await IngestCommand.RunAsync(rest),
+        "latency" => await LatencyCommand.RunAsync(rest),
+        _ => throw new UsageException($"unknown command '{args[0]}' (see --help)"),
+    };
+}
+catch (UsageException e)
+{
+    await Console.Error.WriteLineAsync($"error: {e.Message}");
+    return 2;
+}
