@@ -186,22 +186,11 @@ public class VisualizationTests
     /// A stereo 16-bit 8 kHz WAV of any length produced on the fly, as a decoder pipe delivers it: not seekable,
     /// sizes unknown. Channel 0: silence, then a 1 kHz tone (one period is 8 samples); channel 1: silence.
     /// </summary>
-    private sealed class SyntheticCall(long frames, long loudFrom) : Stream
+    private sealed class SyntheticCall(long frames, long loudFrom) : ForwardOnlyStream
     {
         private static readonly short[] Period = [.. Enumerable.Range(0, 8).Select(i => (short)(26000 * Math.Sin(2 * Math.PI * i / 8)))];
         private readonly byte[] _header = UnknownSizeHeader();
         private long _position; // bytes
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {

@@ -160,23 +160,15 @@ public static class WavFuzzer
 }
 
 /// <summary>A pipe-like stream: not seekable, short reads.</summary>
-internal sealed class ChunkedStream(byte[] bytes, int maxRead) : Stream
+internal sealed class ChunkedStream(byte[] bytes, int maxRead) : ForwardOnlyStream
 {
     private int _position;
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count)
+
+    public override int Read(Span<byte> buffer)
     {
-        var n = Math.Min(Math.Min(count, maxRead), bytes.Length - _position);
-        Array.Copy(bytes, _position, buffer, offset, n);
+        var n = Math.Min(Math.Min(buffer.Length, maxRead), bytes.Length - _position);
+        bytes.AsSpan(_position, n).CopyTo(buffer);
         _position += n;
         return n;
     }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

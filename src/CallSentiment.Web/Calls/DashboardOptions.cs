@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
 
 namespace CallSentiment.Web.Calls;
 
@@ -38,6 +37,4 @@ public static class DashboardExtensions
         builder.Services.AddSingleton<Ingestion.StatusQueries>();
         return builder;
     }
-
-    public static DashboardOptions Value(this IOptions<DashboardOptions> o) => o.Value;
 }

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using CallSentiment.Web.Metrics;
 using CallSentiment.Web.Recordings;
 using CallSentiment.Web.Storage;
@@ -300,7 +299,4 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
         await c.ExecuteAsync(new CommandDefinition(Sql, new { instance, now = Now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
-
-    internal static async Task<long> ScalarAsync(DbConnection c, string sql, object? p, CancellationToken ct) =>
-        await c.ExecuteScalarAsync<long>(new CommandDefinition(sql, p, cancellationToken: ct)).ConfigureAwait(false);
 }

@@ -121,10 +121,12 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
         Range = DashboardFilter.Resolve(new DashboardFilterInput(Agent, From, FromTime, To, ToTime), o.Zone, clock.GetUtcNow(), o.DefaultWeeks, o.MaxRangeDays, errors);
         foreach (var (field, message) in errors) ModelState.AddModelError(field, message);
         if (errors.Count > 0 || Range is null) return null;
-        var weeks = WeekBuckets.Between(Range.FromUtc, Range.ToUtc, o.Zone);
-        Weeks = await queries.WeeklyAsync(agentId, weeks, cancellationToken).ConfigureAwait(false);
-        Total = Weeks.Aggregate(CallAggregate.Empty, (a, w) => a + w.Aggregate);
-        _ = weekly;
+        if (weekly)
+        {
+            var weeks = WeekBuckets.Between(Range.FromUtc, Range.ToUtc, o.Zone);
+            Weeks = await queries.WeeklyAsync(agentId, weeks, cancellationToken).ConfigureAwait(false);
+            Total = Weeks.Aggregate(CallAggregate.Empty, (a, w) => a + w.Aggregate);
+        }
         return new CallFilter(agentId, Range.FromUtc, Range.ToUtc, NegativeOnly);
 
         T Error<T>(string field, string message, T fallback)

@@ -9,6 +9,8 @@ using Microsoft.Extensions.Options;
 
 namespace CallSentiment.Web.Pages;
 
+[RequestSizeLimit(MaxUploadBytes + 1024 * 1024)]
+[RequestFormLimits(MultipartBodyLengthLimit = MaxUploadBytes + 1024 * 1024)]
 public sealed class StatusModel(
     StatusQueries status, JobQueue queue, IngestionSignal signal, IRecordingSource source, KeyPattern pattern,
     IOptions<RecordingSourceOptions> sourceOptions, IOptions<IngestionOptions> ingestion, IOptions<DashboardOptions> dashboard, TimeProvider clock) : PageModel
