@@ -1,5 +1,4 @@
 using CallSentiment.Web.Ingestion;
-using CallSentiment.Web.Metrics;
 using CallSentiment.Web.Recordings;
 using CallSentiment.Web.Storage;
 using Dapper;

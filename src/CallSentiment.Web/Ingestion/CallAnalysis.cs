@@ -1,4 +1,3 @@
-using CallSentiment.Web.Metrics;
 using CallSentiment.Web.Recordings;
 
 namespace CallSentiment.Web.Ingestion;

@@ -1,4 +1,3 @@
-using CallSentiment.Web.Metrics;
 using CallSentiment.Web.Recordings;
 using CallSentiment.Web.Storage;
 using Dapper;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using CallSentiment.Web.Metrics;
 
 namespace CallSentiment.Benchmarks.Dashboard;
 

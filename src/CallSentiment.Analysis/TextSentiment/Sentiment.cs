@@ -1,4 +1,4 @@
-namespace CallSentiment.Web.Metrics;
+namespace CallSentiment.Analysis.TextSentiment;
 
 /// <summary>The four labels Amazon Comprehend uses; stored and exported by these upper-case names.</summary>
 public enum Sentiment
