@@ -9,12 +9,17 @@ public sealed record AgentRow(long Id, string Name, string? DisplayName)
     public string Label => DisplayName is { Length: > 0 } d ? $"{d} ({Name})" : Name;
 }
 
-public sealed record CallFilter(long? AgentId, DateTimeOffset From, DateTimeOffset To, bool NegativeOnly);
+/// <summary>
+/// <paramref name="Customer"/> / <paramref name="AgentTone"/>: only calls where the customer felt, or the agent came across,
+/// this way (a label, from each side's fused words and voice); null for any.
+/// </summary>
+public sealed record CallFilter(long? AgentId, DateTimeOffset From, DateTimeOffset To, bool NegativeOnly, string? Customer = null, string? AgentTone = null);
 
 public enum CallSort { Time, Agent, Duration, Verdict, Confidence, Emotion }
 
 public sealed record CallRow(long Id, long StartedAt, string Agent, long DurationMs, string Sentiment, double Confidence,
-    string? DominantEmotion, string CallRef, string? CustomerRef, double Positive, double Negative, double Neutral, double Mixed)
+    string? DominantEmotion, string CallRef, string? CustomerRef, double Positive, double Negative, double Neutral, double Mixed,
+    string? CustomerSentiment, string? AgentSentiment)
 {
     public DateTimeOffset Started => DateTimeOffset.FromUnixTimeMilliseconds(StartedAt);
 }
@@ -37,7 +42,8 @@ public sealed class CallQueries(Db db)
     /// triggers keep in call_hours (a year is ~3,000 rows there, ~500,000 calls here), plus the calls in any part of a
     /// week that is not a whole hour.
     /// </summary>
-    public async Task<IReadOnlyList<WeekAggregate>> WeeklyAsync(long? agentId, IReadOnlyList<WeekBucket> weeks, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<WeekAggregate>> WeeklyAsync(long? agentId, IReadOnlyList<WeekBucket> weeks, CancellationToken cancellationToken,
+        string? customer = null, string? agentTone = null)
     {
         const string Sums = """
             SELECT COUNT(*) AS Count, CAST(COALESCE(SUM(duration_ms), 0) AS BIGINT) AS DurationMs,
@@ -51,6 +57,12 @@ public sealed class CallQueries(Db db)
             """;
         const string AllAgents = Sums + " WHERE started_at >= @from AND started_at < @to";
         const string OneAgent = Sums + " WHERE agent_id = @agentId AND started_at >= @from AND started_at < @to";
+        // By what each side felt: there are no hourly totals for these, so calls are summed (ix_calls_customer_time and
+        // ix_calls_agent_sentiment_time narrow the scan).
+        const string BySide = Sums + """
+             WHERE started_at >= @from AND started_at < @to AND (@agentId IS NULL OR agent_id = @agentId)
+               AND (@customer IS NULL OR customer_sentiment = @customer) AND (@agentTone IS NULL OR agent_sentiment = @agentTone)
+            """;
         const string Hours = """
             SELECT CAST(COALESCE(SUM(call_count), 0) AS BIGINT) AS Count, CAST(COALESCE(SUM(duration_ms), 0) AS BIGINT) AS DurationMs,
                    COALESCE(SUM(positive), 0) AS SumPositive, COALESCE(SUM(negative), 0) AS SumNegative,
@@ -66,7 +78,9 @@ public sealed class CallQueries(Db db)
         {
             long from = w.StartUtc.ToUnixTimeMilliseconds(), to = w.EndUtc.ToUnixTimeMilliseconds();
             CallAggregate a;
-            if (agentId is not null)
+            if (customer is not null || agentTone is not null)
+                a = await SumAsync(BySide, from, to).ConfigureAwait(false);
+            else if (agentId is not null)
                 a = await SumAsync(OneAgent, from, to).ConfigureAwait(false);
             else
             {
@@ -87,13 +101,15 @@ public sealed class CallQueries(Db db)
         return result;
 
         Task<CallAggregate> SumAsync(string sql, long from, long to) =>
-            c.QuerySingleAsync<CallAggregate>(new CommandDefinition(sql, new { agentId, from, to }, cancellationToken: cancellationToken));
+            c.QuerySingleAsync<CallAggregate>(new CommandDefinition(sql, new { agentId, from, to, customer, agentTone }, cancellationToken: cancellationToken));
     }
 
     private static string Where(CallFilter f) =>
         "c.started_at >= @from AND c.started_at < @to"
         + (f.AgentId is null ? "" : " AND c.agent_id = @agentId")
-        + (f.NegativeOnly ? " AND c.sentiment = 'NEGATIVE'" : "");
+        + (f.NegativeOnly ? " AND c.sentiment = 'NEGATIVE'" : "")
+        + (f.Customer is null ? "" : " AND c.customer_sentiment = @customer")
+        + (f.AgentTone is null ? "" : " AND c.agent_sentiment = @agentTone");
 
     private static string OrderBy(CallSort sort, bool descending)
     {
@@ -113,7 +129,8 @@ public sealed class CallQueries(Db db)
     private const string Columns = """
         SELECT c.id AS Id, c.started_at AS StartedAt, a.name AS Agent, c.duration_ms AS DurationMs, c.sentiment AS Sentiment,
                c.confidence AS Confidence, c.dominant_emotion AS DominantEmotion, c.call_ref AS CallRef, c.customer_ref AS CustomerRef,
-               c.positive AS Positive, c.negative AS Negative, c.neutral AS Neutral, c.mixed AS Mixed
+               c.positive AS Positive, c.negative AS Negative, c.neutral AS Neutral, c.mixed AS Mixed,
+               c.customer_sentiment AS CustomerSentiment, c.agent_sentiment AS AgentSentiment
         FROM calls c JOIN agents a ON a.id = c.agent_id
         """;
 
@@ -141,6 +158,8 @@ public sealed class CallQueries(Db db)
         p.Add("from", f.From.ToUnixTimeMilliseconds());
         p.Add("to", f.To.ToUnixTimeMilliseconds());
         if (f.AgentId is { } id) p.Add("agentId", id);
+        if (f.Customer is not null) p.Add("customer", f.Customer);
+        if (f.AgentTone is not null) p.Add("agentTone", f.AgentTone);
         return p;
     }
 }

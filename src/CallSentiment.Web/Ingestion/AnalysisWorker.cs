@@ -129,15 +129,24 @@ public sealed partial class AnalysisWorker(
     private async Task<CallAnalysis> AnalyseAsync(ClaimedJob job, ProgressBox progress, CancellationToken cancellationToken)
     {
         using var local = await source.GetLocalFileAsync(job.SourceKey, cancellationToken).ConfigureAwait(false);
-        var context = new AnalysisContext(job.Metadata, local.Path, progress);
+        var context = new AnalysisContext(job.Metadata, local.Path, progress, local.RemoteUri);
         var results = new List<StageOutput>();
         foreach (var stage in _stages)
             results.Add(await stage.RunAsync(context, cancellationToken).ConfigureAwait(false));
         var voice = results.FirstOrDefault(r => r.Channels is not null)
             ?? throw new InvalidOperationException("no enabled stage measured the recording");
-        var verdict = VerdictFusion.Combine(results.Select(r => r.Result.Verdict).OfType<Verdict>().ToList());
+        var conversation = results.Select(r => r.Conversation).OfType<ConversationResult>().FirstOrDefault();
+        Verdict verdict;
+        if (conversation is null)
+            verdict = VerdictFusion.Combine(results.Select(r => r.Result.Verdict).OfType<Verdict>().ToList());
+        else
+        {
+            conversation = CallFusion.Fuse(conversation, voice.Channels!, (voice.DurationMs ?? 0) / 1000.0);
+            // The customer's side drives the verdict (service recovery is about how the customer felt).
+            verdict = conversation.Customer?.Mood?.Fused ?? VerdictFusion.Combine([]);
+        }
         return new CallAnalysis(voice.DurationMs ?? 0, voice.SampleRate ?? 0, voice.ChannelCount ?? 0, verdict, voice.DominantEmotion,
-            voice.Channels!, results.Select(r => r.Result).ToList());
+            voice.Channels!, results.Select(r => r.Result).ToList(), conversation);
     }
 
     private async Task RenewLeaseAsync(ClaimedJob job, string instance, ProgressBox progress, CancellationTokenSource jobCancel)

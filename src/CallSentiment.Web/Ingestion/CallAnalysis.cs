@@ -1,3 +1,4 @@
+using CallSentiment.Web.Metrics;
 using CallSentiment.Web.Recordings;
 
 namespace CallSentiment.Web.Ingestion;
@@ -10,7 +11,8 @@ public sealed record CallAnalysis(
     Verdict Verdict,
     string? DominantEmotion,
     IReadOnlyList<ChannelResult> Channels,
-    IReadOnlyList<StageResult> Stages);
+    IReadOnlyList<StageResult> Stages,
+    ConversationResult? Conversation = null);
 
 public sealed record ChannelResult(
     int Channel,
@@ -27,8 +29,45 @@ public sealed record WindowResult(long StartMs, long EndMs, string Emotion, doub
 /// <summary>One stage's outcome. <see cref="Verdict"/> is null when the stage heard nothing to judge (e.g. no speech).</summary>
 public sealed record StageResult(string Stage, Verdict? Verdict, string? Detail, long ElapsedMs);
 
-/// <summary>Everything a stage may read about the recording it analyses.</summary>
-public sealed record AnalysisContext(CallMetadata Metadata, string AudioPath, IProgress<double> Progress);
+/// <summary>Everything a stage may read about the recording it analyses (<paramref name="RemoteUri"/>: s3://… when in S3).</summary>
+public sealed record AnalysisContext(CallMetadata Metadata, string AudioPath, IProgress<double> Progress, string? RemoteUri = null);
+
+/// <summary>
+/// What the transcript told about the conversation: its chunks (with text sentiment), its speakers with their roles,
+/// talk time and mood (<see cref="SpeakerResult.Mood"/> is filled in by the fusion with the voice), and its shape.
+/// </summary>
+public sealed record ConversationResult(
+    string Engine,
+    string Separation,
+    IReadOnlyList<SpeakerResult> Speakers,
+    IReadOnlyList<ChunkResult> Chunks,
+    long SilenceMs,
+    long LongestSilenceMs,
+    long OverlapMs,
+    int Interruptions)
+{
+    public SpeakerResult? Customer => Speakers.FirstOrDefault(s => s.Role == Roles.Customer)
+        ?? (Speakers.Count == 1 ? Speakers[0] : null);
+
+    public SpeakerResult? Agent => Speakers.FirstOrDefault(s => s.Role == Roles.Agent);
+}
+
+public sealed record SpeakerResult(int Speaker, string Role, int? Channel, long TalkMs, int Words, int Interruptions,
+    IReadOnlyList<(double Start, double End)> Speech, SpeakerMood? Mood = null);
+
+/// <summary>A transcript chunk; <paramref name="Verdict"/> is null when it was not scored (<paramref name="Note"/> says why).</summary>
+public sealed record ChunkResult(int Speaker, string Role, long StartMs, long EndMs, string Text, string WordsJson, Verdict? Verdict, string? Note);
+
+public static class Roles
+{
+    public const string Agent = "agent";
+    public const string Customer = "customer";
+
+    /// <summary>A mono recording whose speakers were not separated.</summary>
+    public const string Mixed = "mixed";
+
+    public const string Other = "other";
+}
 
 /// <summary>
 /// One step of a call's analysis (voice emotion now; transcript and text sentiment join later). Stages run in
@@ -43,4 +82,4 @@ public interface IAnalysisStage
 
 /// <summary>A stage's result plus what it adds to the call (the voice stage measures duration and channels).</summary>
 public sealed record StageOutput(StageResult Result, long? DurationMs = null, int? SampleRate = null, int? ChannelCount = null,
-    IReadOnlyList<ChannelResult>? Channels = null, string? DominantEmotion = null);
+    IReadOnlyList<ChannelResult>? Channels = null, string? DominantEmotion = null, ConversationResult? Conversation = null);

@@ -122,7 +122,8 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             """;
         const string Recording = """
             SELECT r.source_key AS SourceKey, a.name AS Agent, a.display_name AS AgentName, r.started_at AS StartedAt, r.call_ref AS CallRef,
-                   r.customer_ref AS CustomerRef, r.agent_channel AS AgentChannel, r.customer_channel AS CustomerChannel
+                   r.customer_ref AS CustomerRef, r.agent_channel AS AgentChannel, r.customer_channel AS CustomerChannel,
+                   r.roles_swapped AS RolesSwapped
             FROM recordings r JOIN agents a ON a.id = r.agent_id WHERE r.id = @RecordingId
             """;
         var now = Now;
@@ -140,13 +141,18 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
         var run = await c.ExecuteScalarAsync<long>(new CommandDefinition(Attempt, new { job.JobId, instance, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var r = await c.QuerySingleAsync<RecordingRow>(new CommandDefinition(Recording, new { job.RecordingId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        // A supervisor's swap exchanges the channel roles here, so every stage sees the corrected roles; the flag itself
+        // tells the transcript stage to swap the roles its rule gives diarized speakers of a mono call.
+        var swapped = r.RolesSwapped != 0;
         return new ClaimedJob(job.JobId, job.RecordingId, job.Attempt, run, r.SourceKey, new CallMetadata(
-            r.Agent, r.AgentName, DateTimeOffset.FromUnixTimeMilliseconds(r.StartedAt), r.CallRef, r.CustomerRef, (int)r.AgentChannel, (int)r.CustomerChannel));
+            r.Agent, r.AgentName, DateTimeOffset.FromUnixTimeMilliseconds(r.StartedAt), r.CallRef, r.CustomerRef,
+            (int)(swapped ? r.CustomerChannel : r.AgentChannel), (int)(swapped ? r.AgentChannel : r.CustomerChannel), swapped));
     }
 
     private sealed record ClaimRow(long JobId, long RecordingId, long Attempt);
 
-    private sealed record RecordingRow(string SourceKey, string Agent, string? AgentName, long StartedAt, string CallRef, string? CustomerRef, long AgentChannel, long CustomerChannel);
+    private sealed record RecordingRow(string SourceKey, string Agent, string? AgentName, long StartedAt, string CallRef, string? CustomerRef,
+        long AgentChannel, long CustomerChannel, long RolesSwapped);
 
     /// <summary>Extends the lease and records progress; false when the lease was lost (another instance took the job).</summary>
     public async Task<bool> RenewAsync(ClaimedJob job, string instance, double progress, CancellationToken cancellationToken)
@@ -178,9 +184,12 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
         const string DeletePrevious = "DELETE FROM calls WHERE source_key = @SourceKey";
         const string InsertCall = """
             INSERT INTO calls (source_key, recording_id, agent_id, call_ref, customer_ref, started_at, duration_ms, sentiment, confidence,
-                               positive, negative, neutral, mixed, dominant_emotion, channel_count, sample_rate, agent_channel, customer_channel, analyzed_at)
+                               positive, negative, neutral, mixed, dominant_emotion, channel_count, sample_rate, agent_channel, customer_channel, analyzed_at,
+                               customer_sentiment, agent_sentiment, sentiment_change, silence_ms, longest_silence_ms, overlap_ms, interruptions,
+                               speaker_separation)
             SELECT r.source_key, r.id, r.agent_id, r.call_ref, r.customer_ref, r.started_at, @durationMs, @sentiment, @confidence,
-                   @positive, @negative, @neutral, @mixed, @dominant, @channelCount, @sampleRate, r.agent_channel, r.customer_channel, @now
+                   @positive, @negative, @neutral, @mixed, @dominant, @channelCount, @sampleRate, @agentChannel, @customerChannel, @now,
+                   @customerSentiment, @agentSentiment, @change, @silenceMs, @longestSilenceMs, @overlapMs, @interruptions, @separation
             FROM recordings r WHERE r.id = @RecordingId
             RETURNING id
             """;
@@ -191,6 +200,16 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
         const string InsertWindow = """
             INSERT INTO emotion_windows (call_id, channel, start_ms, end_ms, emotion, negative, neutral, positive, probabilities)
             VALUES (@callId, @channel, @StartMs, @EndMs, @Emotion, @Negative, @Neutral, @Positive, @Probabilities)
+            """;
+        const string InsertSpeaker = """
+            INSERT INTO call_speakers (call_id, speaker, role, channel, talk_ms, words, interruptions, sentiment, positive, negative, neutral, mixed,
+                                       text_sentiment, voice_sentiment, q1, q2, q3, q4, change)
+            VALUES (@callId, @speaker, @role, @channel, @talkMs, @words, @interruptions, @sentiment, @positive, @negative, @neutral, @mixed,
+                    @textSentiment, @voiceSentiment, @q1, @q2, @q3, @q4, @change)
+            """;
+        const string InsertChunk = """
+            INSERT INTO transcript_chunks (call_id, seq, speaker, role, start_ms, end_ms, text, words, sentiment, positive, negative, neutral, mixed, note)
+            VALUES (@callId, @seq, @speaker, @role, @startMs, @endMs, @text, @words, @sentiment, @positive, @negative, @neutral, @mixed, @note)
             """;
         const string InsertStage = """
             INSERT INTO stage_results (call_id, stage, sentiment, positive, negative, neutral, mixed, detail, elapsed_ms)
@@ -207,12 +226,39 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
         await c.ExecuteAsync(new CommandDefinition(AttemptDone, new { job.JobId, job.Run, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await c.ExecuteAsync(new CommandDefinition(DeletePrevious, new { job.SourceKey }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var s = a.Verdict.Scores;
+        var conv = a.Conversation;
         var callId = await c.ExecuteScalarAsync<long>(new CommandDefinition(InsertCall, new
         {
             job.RecordingId, durationMs = a.DurationMs, sentiment = a.Verdict.Sentiment.ToLabel(), confidence = a.Verdict.Confidence,
             positive = s.Positive, negative = s.Negative, neutral = s.Neutral, mixed = s.Mixed, dominant = a.DominantEmotion,
             channelCount = (long)a.ChannelCount, sampleRate = (long)a.SampleRate, now,
+            agentChannel = (long)job.Metadata.AgentChannel, customerChannel = (long)job.Metadata.CustomerChannel,
+            customerSentiment = conv?.Customer?.Mood?.Fused?.Sentiment.ToLabel(), agentSentiment = conv?.Agent?.Mood?.Fused?.Sentiment.ToLabel(),
+            change = conv?.Customer?.Mood?.Change, silenceMs = conv?.SilenceMs, longestSilenceMs = conv?.LongestSilenceMs,
+            overlapMs = conv?.OverlapMs, interruptions = (long?)conv?.Interruptions, separation = conv?.Separation,
         }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (conv is not null)
+        {
+            await c.ExecuteAsync(new CommandDefinition(InsertSpeaker, conv.Speakers.Select(sp =>
+            {
+                var f = sp.Mood?.Fused;
+                var q = sp.Mood?.Quarters ?? new double?[4];
+                return new
+                {
+                    callId, speaker = (long)sp.Speaker, role = sp.Role, channel = (long?)sp.Channel, talkMs = sp.TalkMs, words = (long)sp.Words,
+                    interruptions = (long)sp.Interruptions, sentiment = f?.Sentiment.ToLabel(), positive = f?.Scores.Positive,
+                    negative = f?.Scores.Negative, neutral = f?.Scores.Neutral, mixed = f?.Scores.Mixed,
+                    textSentiment = sp.Mood?.Text?.Sentiment.ToLabel(), voiceSentiment = sp.Mood?.Voice?.Sentiment.ToLabel(),
+                    q1 = q[0], q2 = q[1], q3 = q[2], q4 = q[3], change = sp.Mood?.Change,
+                };
+            }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await c.ExecuteAsync(new CommandDefinition(InsertChunk, conv.Chunks.Select((k, i) => new
+            {
+                callId, seq = (long)i, speaker = (long)k.Speaker, role = k.Role, startMs = k.StartMs, endMs = k.EndMs, text = k.Text, words = k.WordsJson,
+                sentiment = k.Verdict?.Sentiment.ToLabel(), positive = k.Verdict?.Scores.Positive, negative = k.Verdict?.Scores.Negative,
+                neutral = k.Verdict?.Scores.Neutral, mixed = k.Verdict?.Scores.Mixed, note = k.Note,
+            }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
         foreach (var ch in a.Channels)
         {
             await c.ExecuteAsync(new CommandDefinition(InsertChannel, new

@@ -31,9 +31,9 @@ public sealed class VoiceEmotionStage(SpeechEmotionModelProvider models) : IAnal
 
         var meta = context.Metadata;
         var mono = emotion.Channels.Count == 1;
-        var channels = emotion.Channels.Select(c => ToChannelResult(c, model, mono ? "mixed" :
-            c.Channel == meta.CustomerChannel ? "customer" : c.Channel == meta.AgentChannel ? "agent" : "other")).ToList();
-        var judged = channels.FirstOrDefault(c => c.Role == "customer") ?? (mono ? channels[0] : null);
+        var channels = emotion.Channels.Select(c => ToChannelResult(c, model, mono ? Roles.Mixed :
+            c.Channel == meta.CustomerChannel ? Roles.Customer : c.Channel == meta.AgentChannel ? Roles.Agent : Roles.Other)).ToList();
+        var judged = channels.FirstOrDefault(c => c.Role == Roles.Customer) ?? (mono ? channels[0] : null);
         var verdict = judged is null ? null : VoiceVerdict.FromWindows(judged.Windows
             .Select(w => new ValenceWindow((w.EndMs - w.StartMs) / 1000.0, w.Negative, w.Neutral, w.Positive)).ToList());
         var detail = JsonSerializer.Serialize(new

@@ -17,6 +17,8 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
     [BindProperty(SupportsGet = true, Name = "to")] public string? To { get; set; }
     [BindProperty(SupportsGet = true, Name = "toTime")] public string? ToTime { get; set; }
     [BindProperty(SupportsGet = true, Name = "negative")] public string? Negative { get; set; }
+    [BindProperty(SupportsGet = true, Name = "customer")] public string? Customer { get; set; }
+    [BindProperty(SupportsGet = true, Name = "agentTone")] public string? AgentTone { get; set; }
     [BindProperty(SupportsGet = true, Name = "sort")] public string? Sort { get; set; }
     [BindProperty(SupportsGet = true, Name = "dir")] public string? Dir { get; set; }
     // "page" is Razor Pages' own route value, so the page number is read from the query string itself.
@@ -95,6 +97,8 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
             "true" or "on" => true,
             _ => Error("negative", "The negative-calls filter must be true or false.", false),
         };
+        var customer = Side(Customer, "customer", "What the customer felt");
+        var agentTone = Side(AgentTone, "agentTone", "How the agent came across");
         SortBy = Sort switch
         {
             null or "" or "time" => CallSort.Time,
@@ -124,10 +128,18 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
         if (weekly)
         {
             var weeks = WeekBuckets.Between(Range.FromUtc, Range.ToUtc, o.Zone);
-            Weeks = await queries.WeeklyAsync(agentId, weeks, cancellationToken).ConfigureAwait(false);
+            Weeks = await queries.WeeklyAsync(agentId, weeks, cancellationToken, customer, agentTone).ConfigureAwait(false);
             Total = Weeks.Aggregate(CallAggregate.Empty, (a, w) => a + w.Aggregate);
         }
-        return new CallFilter(agentId, Range.FromUtc, Range.ToUtc, NegativeOnly);
+        return new CallFilter(agentId, Range.FromUtc, Range.ToUtc, NegativeOnly, customer, agentTone);
+
+        string? Side(string? value, string field, string name)
+        {
+            if (string.IsNullOrEmpty(value)) return null;
+            if (value is "POSITIVE" or "NEGATIVE" or "NEUTRAL" or "MIXED") return value;
+            errors.Add((field, $"{name} must be POSITIVE, NEGATIVE, NEUTRAL or MIXED."));
+            return null;
+        }
 
         T Error<T>(string field, string message, T fallback)
         {
@@ -142,7 +154,7 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
         var q = new Dictionary<string, string?>
         {
             ["agent"] = Agent, ["from"] = From, ["fromTime"] = FromTime, ["to"] = To, ["toTime"] = ToTime,
-            ["negative"] = NegativeOnly ? "true" : null, ["sort"] = Sort, ["dir"] = Dir, ["page"] = PageNumber > 1 ? PageNumber.ToString(CultureInfo.InvariantCulture) : null,
+            ["negative"] = NegativeOnly ? "true" : null, ["customer"] = Customer, ["agentTone"] = AgentTone, ["sort"] = Sort, ["dir"] = Dir, ["page"] = PageNumber > 1 ? PageNumber.ToString(CultureInfo.InvariantCulture) : null,
         };
         foreach (var (k, v) in overrides) q[k] = v;
         return q.Where(kv => !string.IsNullOrEmpty(kv.Value)).ToDictionary(kv => kv.Key, kv => kv.Value);

@@ -13,7 +13,8 @@ public sealed record CallMetadata(
     string CallId,
     string? CustomerId,
     int AgentChannel,
-    int CustomerChannel);
+    int CustomerChannel,
+    bool RolesSwapped = false);
 
 /// <summary>
 /// The optional JSON file beside a recording (same key, <c>.json</c> extension). Every field is optional; what it

@@ -34,6 +34,9 @@ public sealed class LocalRecording(string path, bool temporary) : IDisposable
 {
     public string Path { get; } = path;
 
+    /// <summary>Where the recording lives when a cloud service can read it directly (<c>s3://bucket/key</c>), else null.</summary>
+    public string? RemoteUri { get; init; }
+
     public void Dispose()
     {
         if (temporary) File.Delete(Path);

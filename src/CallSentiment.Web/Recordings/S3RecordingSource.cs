@@ -115,7 +115,8 @@ public sealed class S3RecordingSource(IAmazonS3 s3, S3SourceOptions options) : I
             File.Delete(temp);
             throw;
         }
-        return new LocalRecording(temp, temporary: true);
+        // Amazon Transcribe reads the object where it is instead of an upload of the local copy.
+        return new LocalRecording(temp, temporary: true) { RemoteUri = $"s3://{_bucket}/{_prefix}{key}" };
     }
 
     public async Task WriteAsync(string key, Stream content, CancellationToken cancellationToken)

@@ -1,14 +1,17 @@
 using System.Globalization;
 using CallSentiment.Web.Calls;
+using CallSentiment.Web.Ingestion;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 
 namespace CallSentiment.Web.Pages.Calls;
 
-public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions> options) : PageModel
+public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions> options, TimeProvider clock, IngestionSignal signal) : PageModel
 {
     public CallView View { get; private set; } = null!;
+
+    [TempData] public string? Message { get; set; }
 
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken cancellationToken)
     {
@@ -18,10 +21,35 @@ public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions>
         return Page();
     }
 
+    /// <summary>"Swap agent and customer": the recording is analysed again with the roles exchanged.</summary>
+    public async Task<IActionResult> OnPostSwapAsync(long id, CancellationToken cancellationToken)
+    {
+        if (!await details.SwapRolesAsync(id, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false)) return NotFound();
+        signal.WorkAvailable();
+        Message = "Agent and customer swapped; the call is being analysed again with the new roles (refresh in a moment).";
+        return RedirectToPage(new { id });
+    }
+
     public string Local(DateTimeOffset t) =>
         TimeZoneInfo.ConvertTime(t, options.Value.Zone).ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture);
 
     public static string Seconds(long ms) => (ms / 1000.0).ToString("0.0", CultureInfo.InvariantCulture);
+
+    public readonly record struct Word(string Text, double Start, double Confidence);
+
+    /// <summary>The chunk's words as stored: JSON [[text, start_ms, end_ms, confidence], ...].</summary>
+    public static IEnumerable<Word> Words(string json)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        var list = new List<Word>();
+        foreach (var w in doc.RootElement.EnumerateArray())
+            list.Add(new Word(w[0].GetString() ?? "", w[1].GetInt64() / 1000.0, w[3].GetDouble()));
+        return list;
+    }
+
+    public static string Clock(long ms) => TimeSpan.FromMilliseconds(ms).ToString(ms >= 3_600_000 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture);
+
+    public static string Signed(double? v) => v is { } x ? x.ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture) : "–";
 
     public static string P(double? v) => v is { } x ? x.ToString("0.000", CultureInfo.InvariantCulture) : "–";
 
