@@ -130,9 +130,22 @@ public sealed partial class AnalysisWorker(
     {
         using var local = await source.GetLocalFileAsync(job.SourceKey, cancellationToken).ConfigureAwait(false);
         var context = new AnalysisContext(job.Metadata, local.Path, progress, local.RemoteUri);
-        var results = new List<StageOutput>();
-        foreach (var stage in _stages)
-            results.Add(await stage.RunAsync(context, cancellationToken).ConfigureAwait(false));
+        // Stages are independent readers of the same file (voice and transcript), so they run side by side: a fresh
+        // negative call reaches the QA queue sooner when the worker has cores to spare.
+        // A failing stage cancels the others, and its own error (not their cancellation) is what the job records.
+        using var stagesCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var tasks = _stages.Select(s => RunStageAsync(s, context, stagesCancel)).ToList();
+        StageOutput[] results;
+        try
+        {
+            results = await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch when (!cancellationToken.IsCancellationRequested)
+        {
+            var failure = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
+            if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            throw;
+        }
         var voice = results.FirstOrDefault(r => r.Channels is not null)
             ?? throw new InvalidOperationException("no enabled stage measured the recording");
         var conversation = results.Select(r => r.Conversation).OfType<ConversationResult>().FirstOrDefault();
@@ -147,6 +160,19 @@ public sealed partial class AnalysisWorker(
         }
         return new CallAnalysis(voice.DurationMs ?? 0, voice.SampleRate ?? 0, voice.ChannelCount ?? 0, verdict, voice.DominantEmotion,
             voice.Channels!, results.Select(r => r.Result).ToList(), conversation);
+    }
+
+    private static async Task<StageOutput> RunStageAsync(IAnalysisStage stage, AnalysisContext context, CancellationTokenSource cancel)
+    {
+        try
+        {
+            return await stage.RunAsync(context, cancel.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            await cancel.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     private async Task RenewLeaseAsync(ClaimedJob job, string instance, ProgressBox progress, CancellationTokenSource jobCancel)
