@@ -55,8 +55,12 @@ public sealed record ConversationResult(
 public sealed record SpeakerResult(int Speaker, string Role, int? Channel, long TalkMs, int Words, int Interruptions,
     IReadOnlyList<(double Start, double End)> Speech, SpeakerMood? Mood = null);
 
-/// <summary>A transcript chunk; <paramref name="Verdict"/> is null when it was not scored (<paramref name="Note"/> says why).</summary>
-public sealed record ChunkResult(int Speaker, string Role, long StartMs, long EndMs, string Text, string WordsJson, Verdict? Verdict, string? Note);
+/// <summary>
+/// A transcript chunk; <paramref name="Verdict"/> is null when it was not scored (<paramref name="Note"/> says why).
+/// <paramref name="Confidence"/>: the recogniser's mean word confidence over the chunk (0..1).
+/// </summary>
+public sealed record ChunkResult(int Speaker, string Role, long StartMs, long EndMs, string Text, string WordsJson, Verdict? Verdict, string? Note,
+    double Confidence = 1);
 
 public static class Roles
 {

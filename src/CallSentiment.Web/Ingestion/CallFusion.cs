@@ -15,7 +15,7 @@ public static class CallFusion
         {
             var text = conversation.Chunks
                 .Where(k => k.Speaker == s.Speaker && k.Verdict is not null)
-                .Select(k => new MoodSpan(k.StartMs / 1000.0, k.EndMs / 1000.0, k.Verdict!.Scores))
+                .Select(k => new MoodSpan(k.StartMs / 1000.0, k.EndMs / 1000.0, k.Verdict!.Scores, k.Confidence))
                 .ToList();
             var voice = VoiceWindows(s, conversation.Speakers, channels)
                 .Select(w => new MoodSpan(w.StartMs / 1000.0, w.EndMs / 1000.0, new SentimentScores(w.Positive, w.Negative, w.Neutral, 0)))

@@ -1,9 +1,16 @@
 namespace CallSentiment.Web.Metrics;
 
-/// <summary>A stretch of evidence about one speaker's mood: a scored transcript chunk or a voice-emotion window.</summary>
-public readonly record struct MoodSpan(double Start, double End, SentimentScores Scores)
+/// <summary>
+/// A stretch of evidence about one speaker's mood: a scored transcript chunk or a voice-emotion window.
+/// <paramref name="Reliability"/> (0..1) scales how much it counts: for a chunk, the recogniser's mean word confidence,
+/// so words the recogniser was unsure of (noise, a poor line) do not outvote the voice.
+/// </summary>
+public readonly record struct MoodSpan(double Start, double End, SentimentScores Scores, double Reliability = 1)
 {
     public double Seconds => Math.Max(End - Start, 1e-6);
+
+    /// <summary>Seconds times reliability: the weight of this span in averages and coverage.</summary>
+    public double Weight => Seconds * Math.Clamp(Reliability, 0.01, 1);
 
     /// <summary>Position on the sentiment axis, −1 (all negative) … +1 (all positive); MIXED counts as neither.</summary>
     public double Valence => Scores.Positive - Scores.Negative;
@@ -22,8 +29,9 @@ public sealed record SpeakerMood(Verdict? Text, Verdict? Voice, Verdict? Fused, 
 /// <list type="bullet">
 /// <item>Text: chunks weighted by duration (<see cref="TextVerdict"/>); voice: <see cref="VoiceVerdict"/>.</item>
 /// <item>Weights: text <see cref="TextWeight"/>·coverage, voice <see cref="VoiceWeight"/>·coverage, where coverage grows
-/// with the seconds of evidence (full at <see cref="FullTextSeconds"/> and <see cref="FullVoiceSeconds"/>): a customer
-/// who said one sentence is not judged by it alone.</item>
+/// with the seconds of evidence (full at <see cref="FullTextSeconds"/> and <see cref="FullVoiceSeconds"/>), each chunk's
+/// seconds scaled by the recogniser's confidence in its words: a customer who said one sentence, or whose words were
+/// barely recognised, is not judged by the words alone.</item>
 /// <item>Scores: the weighted mean of the two verdicts' scores (still summing to 1).</item>
 /// <item>Label: one signal → its label; both agree → that label; NEGATIVE against POSITIVE with both confidences at least
 /// 0.5 → MIXED; otherwise the larger weight × confidence wins.</item>
@@ -60,7 +68,7 @@ public static class ConversationFusion
         double total = 0, p = 0, n = 0, u = 0, m = 0, negShare = 0, posShare = 0;
         foreach (var c in chunks)
         {
-            var d = c.Seconds;
+            var d = c.Weight;
             var s = c.Scores;
             total += d;
             p += d * s.Positive; n += d * s.Negative; u += d * s.Neutral; m += d * s.Mixed;
@@ -122,13 +130,14 @@ public static class ConversationFusion
         {
             var overlap = Math.Min(s.End, to) - Math.Max(s.Start, from);
             if (overlap <= 0) continue;
-            seconds += overlap;
-            sum += overlap * s.Valence;
+            var w = overlap * Math.Clamp(s.Reliability, 0.01, 1);
+            seconds += w;
+            sum += w * s.Valence;
         }
         return seconds > 0 ? (sum / seconds, seconds) : (0, 0);
     }
 
-    private static double Coverage(IReadOnlyList<MoodSpan> spans, double full) => Math.Min(1, spans.Sum(s => s.Seconds) / full);
+    private static double Coverage(IReadOnlyList<MoodSpan> spans, double full) => Math.Min(1, spans.Sum(s => s.Weight) / full);
 
     private static bool IsOpposite(Sentiment a, Sentiment b) =>
         (a == Sentiment.Negative && b == Sentiment.Positive) || (a == Sentiment.Positive && b == Sentiment.Negative);
