@@ -4,7 +4,7 @@
 # and Chart.js (declared in libman.json).
 FROM node:20-bookworm-slim AS npm
 WORKDIR /npm
-RUN npm install --ignore-scripts --no-audit --no-fund onnxruntime-node@1.30.0 chart.js@4.5.1
+RUN npm install --ignore-scripts --no-audit --no-fund onnxruntime-node@1.30.0 chart.js@4.5.1 @ricky0123/vad-web@0.0.31
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
@@ -12,12 +12,16 @@ COPY . .
 RUN dotnet publish src/CallSentiment.Web -c Release -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
-# ffmpeg decodes MP3/M4A/OGG/FLAC recordings; tzdata names the dashboard's time zones; curl serves the health check.
-RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg tzdata curl && rm -rf /var/lib/apt/lists/*
+# ffmpeg decodes MP3/M4A/OGG/FLAC recordings; tzdata names the dashboard's time zones; curl serves the health check;
+# libpocketsphinx3 + pocketsphinx-en-us are the offline speech recogniser and its US English model.
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg tzdata curl libpocketsphinx3 pocketsphinx-en-us \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app .
 COPY wwwroot ./wwwroot
 COPY models/speech-emotion ./models/speech-emotion
+COPY models/text-sentiment ./models/text-sentiment
+COPY --from=npm /npm/node_modules/@ricky0123/vad-web/dist/silero_vad_v6.onnx /opt/silero-vad/silero_vad.onnx
 COPY --from=npm /npm/node_modules/chart.js/dist/chart.umd.js ./wwwroot/lib/chart.js/dist/chart.umd.js
 COPY --from=npm /npm/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1 /opt/onnxruntime/libonnxruntime.so.1
 RUN mkdir -p /data && chown app /data
@@ -25,6 +29,8 @@ ENV ASPNETCORE_URLS=http://+:8080 \
     CALLSENTIMENT_WEBROOT=/app/wwwroot \
     CALLSENTIMENT_ORT_LIBRARY=/opt/onnxruntime/libonnxruntime.so.1 \
     SpeechEmotion__ModelFolder=/app/models/speech-emotion \
+    Transcription__TextModelFolder=/app/models/text-sentiment \
+    Transcription__VadModel=/opt/silero-vad/silero_vad.onnx \
     Storage__ConnectionString="Data Source=/data/callsentiment.db" \
     Recordings__Folder=/data/recordings \
     DataProtection__KeysFolder=/data/keys
