@@ -43,12 +43,16 @@ internal sealed class LocalAwsServer : IDisposable
     public const string Region = "us-east-1";
 
     private readonly HttpListener _listener = new();
-    private readonly Func<ReceivedRequest, Reply> _handler;
+    private readonly Func<ReceivedRequest, Task<Reply>> _handler;
     private readonly string _service;
     private readonly string? _sessionToken;
-    private readonly Task _loop;
 
     public LocalAwsServer(string service, Func<ReceivedRequest, Reply> handler, string? sessionToken = null)
+        : this(service, r => Task.FromResult(handler(r)), sessionToken)
+    {
+    }
+
+    public LocalAwsServer(string service, Func<ReceivedRequest, Task<Reply>> handler, string? sessionToken = null)
     {
         _service = service;
         _handler = handler;
@@ -57,7 +61,8 @@ internal sealed class LocalAwsServer : IDisposable
         Url = new Uri($"http://127.0.0.1:{Port}/");
         _listener.Prefixes.Add(Url.ToString());
         _listener.Start();
-        _loop = Task.Run(LoopAsync);
+        // Ends by itself when the listener stops (GetContextAsync then throws).
+        _ = Task.Run(LoopAsync);
     }
 
     public int Port { get; }
@@ -100,7 +105,7 @@ internal sealed class LocalAwsServer : IDisposable
                 try
                 {
                     reply = signatureError is null
-                        ? _handler(request)
+                        ? await _handler(request).ConfigureAwait(false)
                         : Reply.Error(403, "InvalidSignatureException", signatureError);
                 }
                 catch (Exception e)
@@ -176,12 +181,5 @@ internal sealed class LocalAwsServer : IDisposable
     {
         _listener.Stop();
         _listener.Close();
-        try
-        {
-            _loop.Wait(TimeSpan.FromSeconds(5));
-        }
-        catch (AggregateException)
-        {
-        }
     }
 }
