@@ -64,7 +64,11 @@ public sealed class AmazonTranscribeSettings : IValidatableObject
     public void ValidateOrThrow()
     {
         var errors = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), errors, validateAllProperties: true))
+        var context = new ValidationContext(this);
+        // The validator skips Validate() once a property fails; run it anyway so every problem is named at once.
+        if (!Validator.TryValidateObject(this, context, errors, validateAllProperties: true) && errors.Count > 0)
+            errors.AddRange(Validate(context).Where(v => errors.All(e => e.ErrorMessage != v.ErrorMessage)));
+        if (errors.Count > 0)
             throw new ArgumentException(string.Join("; ", errors.Select(e => e.ErrorMessage)));
     }
 
