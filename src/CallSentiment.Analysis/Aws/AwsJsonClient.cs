@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Amazon.Runtime;
+
+namespace CallSentiment.Analysis.Aws;
+
+/// <summary>
+/// A service that speaks AWS JSON 1.1: its SigV4 signing name, its <c>X-Amz-Target</c> prefix, the region, and
+/// optionally an explicit endpoint (tests, VPC endpoints, FIPS endpoints).
+/// </summary>
+public sealed record AwsServiceEndpoint(string SigningName, string TargetPrefix, string Region, Uri? ServiceUrl = null)
+{
+    public Uri Url => ServiceUrl ?? new Uri(
+        $"https://{SigningName}.{Region}.amazonaws.com{(Region.StartsWith("cn-", StringComparison.Ordinal) ? ".cn" : "")}/");
+}
+
+/// <summary>
+/// POSTs signed AWS JSON 1.1 requests (<c>X-Amz-Target: Prefix.Operation</c>) and turns error answers into
+/// <see cref="AwsServiceException"/>; throttling, server faults and transport errors are retried (see README).
+/// </summary>
+public sealed class AwsJsonClient
+{
+    public const string ContentType = "application/x-amz-json-1.1";
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        PropertyNameCaseInsensitive = true,
+    };
+
+    private readonly HttpClient _http;
+    private readonly AWSCredentials? _credentials;
+    private readonly TimeProvider _time;
+    private readonly AwsRetryOptions _retry;
+
+    /// <summary>A client of one service; <paramref name="credentials"/> null means AWSSDK.Core's standard chain.</summary>
+    public AwsJsonClient(HttpClient http, AwsServiceEndpoint endpoint, AWSCredentials? credentials = null, TimeProvider? time = null, AwsRetryOptions? retry = null)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (string.IsNullOrWhiteSpace(endpoint.Region)) throw new ArgumentException("the AWS region is not set", nameof(endpoint));
+        _http = http;
+        Endpoint = endpoint;
+        _credentials = credentials;
+        _time = time ?? TimeProvider.System;
+        _retry = retry ?? AwsRetryOptions.Default;
+        if (_retry.MaxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(retry), "MaxAttempts must be at least 1");
+    }
+
+    public AwsServiceEndpoint Endpoint { get; }
+
+    public async Task<TResponse> SendAsync<TRequest, TResponse>(string operation, TRequest request, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(request, Json);
+        var answer = await SendAsync(operation, body, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return JsonSerializer.Deserialize<TResponse>(answer, Json)
+                ?? throw new InvalidDataException($"{Endpoint.TargetPrefix}.{operation}: the answer is JSON null");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{Endpoint.TargetPrefix}.{operation}: the answer is not the expected JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Sends a JSON body (UTF-8) and returns the successful answer's body.</summary>
+    public Task<byte[]> SendAsync(string operation, byte[] body, CancellationToken cancellationToken) =>
+        AwsRetry.RunAsync($"{Endpoint.TargetPrefix}.{operation}", ct => SendOnceAsync(operation, body, ct), _retry, _time, cancellationToken);
+
+    private async Task<byte[]> SendOnceAsync(string operation, byte[] body, CancellationToken cancellationToken)
+    {
+        // Signed afresh on every attempt: the timestamp must be current and the credentials may have rotated.
+        var credentials = await AwsCredentialChain.ResolveAsync(_credentials, cancellationToken).ConfigureAwait(false);
+        var url = Endpoint.Url;
+        var target = $"{Endpoint.TargetPrefix}.{operation}";
+        using var message = new HttpRequestMessage(HttpMethod.Post, url);
+        message.Content = new ByteArrayContent(body);
+        message.Content.Headers.ContentType = new MediaTypeHeaderValue(ContentType);
+        message.Headers.TryAddWithoutValidation("X-Amz-Target", target);
+
+        var toSign = new List<KeyValuePair<string, string>>
+        {
+            new("Host", url.Authority),
+            new("Content-Type", ContentType),
+            new("X-Amz-Target", target),
+        };
+        var signed = SigV4Signer.SignHeaders(
+            new SigV4Request("POST", url.AbsolutePath, [], toSign, SigV4Request.HashPayload(body)),
+            credentials, new SigV4Scope(Endpoint.Region, Endpoint.SigningName), _time.GetUtcNow());
+        foreach (var (name, value) in signed.AddedHeaders)
+            message.Headers.TryAddWithoutValidation(name, value);
+
+        using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        var answer = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode) return answer;
+        throw ParseError(response, answer);
+    }
+
+    /// <summary>
+    /// The error code comes from <c>x-amzn-ErrorType</c> ("Code:http://..." ) or the body's <c>__type</c>
+    /// ("com.amazonaws.transcribe#ConflictException" or plain); the message from <c>message</c> or <c>Message</c>.
+    /// </summary>
+    internal static AwsServiceException ParseError(HttpResponseMessage response, byte[] body)
+    {
+        string? code = null, text = null;
+        if (response.Headers.TryGetValues("x-amzn-ErrorType", out var types) && types.FirstOrDefault() is { Length: > 0 } header)
+            code = header.Split(':')[0];
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var p in doc.RootElement.EnumerateObject())
+                {
+                    if (p.Value.ValueKind != JsonValueKind.String) continue;
+                    if (p.NameEquals("__type") || (code is null && p.Name.Equals("code", StringComparison.OrdinalIgnoreCase)))
+                        code ??= p.Value.GetString();
+                    else if (p.Name.Equals("message", StringComparison.OrdinalIgnoreCase) || p.NameEquals("errorMessage"))
+                        text ??= p.Value.GetString();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: a proxy or load balancer answered; the status code says enough.
+            text = System.Text.Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(body.Length, 200))).Trim();
+        }
+        if (code is not null && code.LastIndexOf('#') is var hash and >= 0) code = code[(hash + 1)..];
+        code = string.IsNullOrWhiteSpace(code) ? FromStatus(response.StatusCode) : code.Trim();
+        var requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault()
+            : response.Headers.TryGetValues("x-amz-request-id", out var ids2) ? ids2.FirstOrDefault() : null;
+        return new AwsServiceException(code, text ?? "", response.StatusCode, requestId);
+    }
+
+    private static string FromStatus(HttpStatusCode status) => status switch
+    {
+        HttpStatusCode.TooManyRequests => "TooManyRequestsException",
+        HttpStatusCode.ServiceUnavailable => "ServiceUnavailable",
+        HttpStatusCode.InternalServerError => "InternalFailure",
+        _ => $"Http{(int)status}",
+    };
+}

@@ -1,0 +1,79 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CallSentiment.Analysis.Transcription.Aws;
+
+/// <summary>
+/// Amazon Transcribe settings. Audio not yet in S3 is uploaded to <see cref="Bucket"/> under <see cref="Prefix"/>;
+/// transcripts are fetched from Transcribe's own presigned URL, or from <see cref="OutputBucket"/> when set.
+/// Credentials come from AWSSDK.Core's standard chain, never from settings.
+/// </summary>
+public sealed class AmazonTranscribeSettings : IValidatableObject
+{
+    [Required(ErrorMessage = "AmazonTranscribe:Region is required (e.g. eu-west-2)")]
+    public string Region { get; set; } = "";
+
+    /// <summary>An explicit Transcribe endpoint (VPC endpoint, tests); null for the region's public endpoint.</summary>
+    public Uri? ServiceUrl { get; set; }
+
+    /// <summary>Bucket for uploads of recordings that are not in S3 already.</summary>
+    public string? Bucket { get; set; }
+
+    public string Prefix { get; set; } = "callsentiment/transcribe/";
+
+    /// <summary>Keep transcripts in this bucket (under Prefix + "transcripts/") instead of Transcribe's service bucket.</summary>
+    public string? OutputBucket { get; set; }
+
+    /// <summary>The language of the calls, e.g. en-US; null lets Transcribe identify it among <see cref="LanguageOptions"/>.</summary>
+    public string? LanguageCode { get; set; }
+
+    public IList<string> LanguageOptions { get; set; } = [];
+
+    /// <summary>Upper bound on speakers for diarization of mono recordings (Transcribe allows 2..30).</summary>
+    [Range(2, 30, ErrorMessage = "AmazonTranscribe:MaxSpeakers must be 2..30")]
+    public int MaxSpeakers { get; set; } = 2;
+
+    public TimeSpan PollInitial { get; set; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan PollMax { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long one job may take, from start to transcript.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromHours(2);
+
+    [Range(1, 10, ErrorMessage = "AmazonTranscribe:MaxAttempts must be 1..10")]
+    public int MaxAttempts { get; set; } = 5;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (PollInitial <= TimeSpan.Zero)
+            yield return new ValidationResult("AmazonTranscribe:PollInitial must be positive", [nameof(PollInitial)]);
+        if (PollMax < PollInitial)
+            yield return new ValidationResult("AmazonTranscribe:PollMax must be at least PollInitial", [nameof(PollMax)]);
+        if (Timeout <= PollInitial)
+            yield return new ValidationResult("AmazonTranscribe:Timeout must be longer than PollInitial", [nameof(Timeout)]);
+        if (Bucket is { } b && !IsBucketName(b))
+            yield return new ValidationResult($"AmazonTranscribe:Bucket '{b}' is not a valid S3 bucket name", [nameof(Bucket)]);
+        if (OutputBucket is { } o && !IsBucketName(o))
+            yield return new ValidationResult($"AmazonTranscribe:OutputBucket '{o}' is not a valid S3 bucket name", [nameof(OutputBucket)]);
+        if (Prefix.StartsWith('/'))
+            yield return new ValidationResult("AmazonTranscribe:Prefix must not start with '/'", [nameof(Prefix)]);
+        if (LanguageCode is null && LanguageOptions.Count == 1)
+            yield return new ValidationResult("AmazonTranscribe:LanguageOptions needs at least two languages (or set LanguageCode)", [nameof(LanguageOptions)]);
+    }
+
+    /// <summary>Throws with every problem, each naming its setting.</summary>
+    public void ValidateOrThrow()
+    {
+        var errors = new List<ValidationResult>();
+        var context = new ValidationContext(this);
+        // The validator skips Validate() once a property fails; run it anyway so every problem is named at once.
+        if (!Validator.TryValidateObject(this, context, errors, validateAllProperties: true) && errors.Count > 0)
+            errors.AddRange(Validate(context).Where(v => errors.All(e => e.ErrorMessage != v.ErrorMessage)));
+        if (errors.Count > 0)
+            throw new ArgumentException(string.Join("; ", errors.Select(e => e.ErrorMessage)));
+    }
+
+    private static bool IsBucketName(string name) =>
+        name.Length is >= 3 and <= 63
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.')
+        && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]);
+}

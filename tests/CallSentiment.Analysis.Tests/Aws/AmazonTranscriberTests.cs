@@ -1,0 +1,341 @@
+using System.Collections.Concurrent;
+using Amazon.S3.Model;
+using CallSentiment.Analysis.Audio;
+using CallSentiment.Analysis.Transcription;
+using CallSentiment.Analysis.Transcription.Aws;
+
+namespace CallSentiment.Analysis.Tests.Aws;
+
+/// <summary>
+/// Amazon Transcribe as the service behaves: job names are unique (ConflictException), jobs go QUEUED/IN_PROGRESS →
+/// COMPLETED or FAILED over a few polls, and a completed job names a presigned transcript URL (served here too).
+/// </summary>
+internal sealed class FakeTranscribe
+{
+    private readonly ConcurrentDictionary<string, Job> _jobs = new();
+
+    public sealed class Job
+    {
+        public required string Name { get; init; }
+        public required string MediaUri { get; init; }
+        public string Transcript { get; init; } = TranscribeFixtures.Stereo;
+        public string? FailureReason { get; init; }
+        public int PollsBeforeDone { get; init; } = 2;
+        public int Polls { get; set; }
+        public bool Done => Polls >= PollsBeforeDone;
+    }
+
+    public string Transcript { get; set; } = TranscribeFixtures.Stereo;
+    public string? FailureReason { get; set; }
+    public int ThrottleStarts { get; set; }
+
+    /// <summary>Runs when a job completes (e.g. to write its output into an output bucket, as Transcribe does).</summary>
+    public Func<Job, Task>? OnCompleted { get; set; }
+
+    public Uri? BaseUrl { get; set; }
+
+    public void AddExisting(Job job) => _jobs[job.Name] = job;
+
+    public async Task<Reply> HandleAsync(ReceivedRequest r)
+    {
+        if (r.Method == "GET" && r.Path.StartsWith("/transcripts/", StringComparison.Ordinal))
+        {
+            var name = Path.GetFileNameWithoutExtension(r.Path);
+            return _jobs.TryGetValue(name, out var j) && j.Done && j.FailureReason is null ? new Reply(200, j.Transcript) : new Reply(403, "<Error><Code>AccessDenied</Code></Error>");
+        }
+        Assert.Equal("application/x-amz-json-1.1", r.Headers["Content-Type"]);
+        var body = r.Json;
+        switch (r.Operation)
+        {
+            case "StartTranscriptionJob":
+            {
+                if (ThrottleStarts > 0)
+                {
+                    ThrottleStarts--;
+                    return Reply.Error(400, "LimitExceededException", "You have exceeded the maximum number of concurrent jobs.");
+                }
+                var name = body.GetProperty("TranscriptionJobName").GetString()!;
+                var job = new Job { Name = name, MediaUri = body.GetProperty("Media").GetProperty("MediaFileUri").GetString()!, Transcript = Transcript, FailureReason = FailureReason };
+                if (!_jobs.TryAdd(name, job))
+                    return Reply.Error(400, "ConflictException", "The requested job name already exists. Use a different job name.");
+                return Reply.Ok(new { TranscriptionJob = Describe(job) });
+            }
+            case "GetTranscriptionJob":
+            {
+                var name = body.GetProperty("TranscriptionJobName").GetString()!;
+                if (!_jobs.TryGetValue(name, out var job))
+                    return Reply.Error(400, "BadRequestException", "The requested job couldn't be found. Check the job name and try your request again.");
+                job.Polls++;
+                if (job.Polls == job.PollsBeforeDone && job.FailureReason is null && OnCompleted is not null) await OnCompleted(job);
+                return Reply.Ok(new { TranscriptionJob = Describe(job) });
+            }
+            default:
+                return Reply.Error(400, "UnknownOperationException", r.Operation);
+        }
+    }
+
+    private Dictionary<string, object?> Describe(Job job)
+    {
+        var status = !job.Done ? (job.Polls == 0 ? "QUEUED" : "IN_PROGRESS") : job.FailureReason is null ? "COMPLETED" : "FAILED";
+        var d = new Dictionary<string, object?>
+        {
+            ["TranscriptionJobName"] = job.Name,
+            ["TranscriptionJobStatus"] = status,
+            ["LanguageCode"] = "en-US",
+            ["MediaFormat"] = "wav",
+            ["Media"] = new { MediaFileUri = job.MediaUri },
+            ["CreationTime"] = 1.764590400123E9,
+        };
+        if (status == "COMPLETED") d["Transcript"] = new { TranscriptFileUri = $"{BaseUrl}transcripts/{job.Name}.json?X-Amz-Signature=abc" };
+        if (status == "FAILED") d["FailureReason"] = job.FailureReason;
+        return d;
+    }
+}
+
+public sealed class AmazonTranscriberTests : IClassFixture<S3rver>, IDisposable
+{
+    private readonly S3rver _s3;
+    private readonly string _dir = Directory.CreateTempSubdirectory("callsentiment-transcribe-").FullName;
+
+    public AmazonTranscriberTests(S3rver s3) => _s3 = s3;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Wav(int channels, double seconds = 3.0, string name = "call.wav")
+    {
+        const int rate = 8000;
+        var samples = (int)(seconds * rate);
+        var data = Enumerable.Range(0, channels).Select(c => TestWav.Sine(300 + (100 * c), rate, samples)).ToArray();
+        var path = Path.Combine(_dir, name);
+        File.WriteAllBytes(path, TestWav.Build(data, rate, SampleEncoding.Pcm16));
+        return path;
+    }
+
+    private static (LocalAwsServer Server, FakeTranscribe Fake) Start(FakeTranscribe? fake = null)
+    {
+        fake ??= new FakeTranscribe();
+        var server = new LocalAwsServer("transcribe", fake.HandleAsync);
+        fake.BaseUrl = server.Url;
+        return (server, fake);
+    }
+
+    private AmazonTranscriber Transcriber(LocalAwsServer server, Action<AmazonTranscribeSettings>? configure = null)
+    {
+        var settings = new AmazonTranscribeSettings
+        {
+            Region = LocalAwsServer.Region,
+            ServiceUrl = server.Url,
+            Bucket = "unused-bucket",
+            Prefix = "calls/",
+            LanguageCode = "en-US",
+            PollInitial = TimeSpan.FromMilliseconds(5),
+            PollMax = TimeSpan.FromMilliseconds(20),
+            Timeout = TimeSpan.FromSeconds(20),
+        };
+        configure?.Invoke(settings);
+        return new AmazonTranscriber(settings, new HttpClient(), _s3.Client, TimeProvider.System, LocalAwsServer.Credentials);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_StereoAlreadyInS3_ChannelIdentificationPolledAndParsed()
+    {
+        var (server, _) = Start();
+        using var _server = server;
+        var wav = Wav(2);
+
+        var t = await Transcriber(server).TranscribeAsync(new TranscriptionRequest(wav, "call 42/äb", S3Uri: "s3://recordings/2026/call-42.wav"), CancellationToken.None);
+
+        var start = Assert.Single(server.Calls("StartTranscriptionJob")).Json;
+        var name = start.GetProperty("TranscriptionJobName").GetString()!;
+        Assert.Matches("^call-42-b-[0-9a-f]{12}$", name);
+        Assert.Equal("s3://recordings/2026/call-42.wav", start.GetProperty("Media").GetProperty("MediaFileUri").GetString());
+        Assert.Equal("wav", start.GetProperty("MediaFormat").GetString());
+        Assert.Equal("en-US", start.GetProperty("LanguageCode").GetString());
+        Assert.False(start.TryGetProperty("IdentifyLanguage", out _));
+        Assert.True(start.GetProperty("Settings").GetProperty("ChannelIdentification").GetBoolean());
+        Assert.False(start.GetProperty("Settings").TryGetProperty("ShowSpeakerLabels", out _));
+        Assert.False(start.TryGetProperty("OutputBucketName", out _));
+        Assert.Equal(2, server.Calls("GetTranscriptionJob").Count);
+        Assert.All(server.Requests.Where(r => r.Method == "POST"), r => Assert.Null(r.SignatureError));
+        var download = Assert.Single(server.Requests, r => r.Method == "GET");
+        Assert.False(download.Headers.ContainsKey("Authorization"));
+
+        Assert.Equal(SpeakerSeparation.Channels, t.Separation);
+        Assert.Equal("help?", t.Words[4].Text);
+        Assert.Equal(3.0, t.DurationSeconds, 6);
+        Assert.Equal(2, t.Speakers.Count);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_MonoLocalFile_UploadsToS3AndAsksForSpeakerLabels()
+    {
+        var bucket = await _s3.CreateBucketAsync();
+        var (server, _) = Start(new FakeTranscribe { Transcript = TranscribeFixtures.Mono });
+        using var _server = server;
+        var wav = Wav(1, 2.5, "mono.wav");
+
+        var t = await Transcriber(server, s =>
+        {
+            s.Bucket = bucket;
+            s.LanguageCode = null;
+            s.LanguageOptions = ["en-US", "en-GB", "es-US"];
+            s.MaxSpeakers = 4;
+        }).TranscribeAsync(new TranscriptionRequest(wav, "c-0007", MaxSpeakers: 3), CancellationToken.None);
+
+        var start = Assert.Single(server.Calls("StartTranscriptionJob")).Json;
+        var name = start.GetProperty("TranscriptionJobName").GetString()!;
+        var uri = start.GetProperty("Media").GetProperty("MediaFileUri").GetString()!;
+        Assert.Equal($"s3://{bucket}/calls/{name}.wav", uri);
+        Assert.Equal(await File.ReadAllBytesAsync(wav), await _s3.GetAsync(bucket, $"calls/{name}.wav"));
+        Assert.True(start.GetProperty("IdentifyLanguage").GetBoolean());
+        Assert.False(start.TryGetProperty("LanguageCode", out _));
+        Assert.Equal(["en-US", "en-GB", "es-US"], start.GetProperty("LanguageOptions").EnumerateArray().Select(e => e.GetString()));
+        Assert.True(start.GetProperty("Settings").GetProperty("ShowSpeakerLabels").GetBoolean());
+        Assert.Equal(3, start.GetProperty("Settings").GetProperty("MaxSpeakerLabels").GetInt32());
+        Assert.False(start.GetProperty("Settings").TryGetProperty("ChannelIdentification", out _));
+
+        Assert.Equal(SpeakerSeparation.Diarization, t.Separation);
+        Assert.Equal("en-GB", t.LanguageCode);
+        Assert.Equal(2.5, t.DurationSeconds, 6);
+        Assert.Equal(["Thanks", "for", "calling.", "I", "want", "to", "cancel."], t.Words.Select(w => w.Text));
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_OutputBucket_ReadsTranscriptThroughS3()
+    {
+        var bucket = await _s3.CreateBucketAsync();
+        var fake = new FakeTranscribe();
+        fake.OnCompleted = async job =>
+        {
+            // Transcribe writes the output object itself; here the fake does, at the key the request asked for.
+            await _s3.Client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = $"calls/transcripts/{job.Name}.json", ContentBody = fake.Transcript, UseChunkEncoding = false });
+        };
+        var (server, _) = Start(fake);
+        using var _server = server;
+
+        var t = await Transcriber(server, s => s.OutputBucket = bucket)
+            .TranscribeAsync(new TranscriptionRequest(Wav(2), "c1", S3Uri: $"s3://{bucket}/in/c1.wav"), CancellationToken.None);
+
+        var start = Assert.Single(server.Calls("StartTranscriptionJob")).Json;
+        Assert.Equal(bucket, start.GetProperty("OutputBucketName").GetString());
+        Assert.Equal($"calls/transcripts/{start.GetProperty("TranscriptionJobName").GetString()}.json", start.GetProperty("OutputKey").GetString());
+        Assert.DoesNotContain(server.Requests, r => r.Method == "GET");
+        Assert.Equal(9, t.Words.Count);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_JobFailed_ThrowsPermanentFailureWithReason()
+    {
+        var (server, _) = Start(new FakeTranscribe { FailureReason = "Unsupported audio format: the media file could not be decoded." });
+        using var _server = server;
+
+        var e = await Assert.ThrowsAsync<TranscriptionJobFailedException>(() =>
+            Transcriber(server).TranscribeAsync(new TranscriptionRequest(Wav(2), "c9", S3Uri: "s3://b/c9.wav"), CancellationToken.None));
+
+        Assert.Equal("Unsupported audio format: the media file could not be decoded.", e.FailureReason);
+        Assert.Contains("c9-", e.JobName, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Requests, r => r.Method == "GET");
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_NameTakenBySameMedia_ReusesEarlierJob()
+    {
+        var (server, _) = Start();
+        using var _server = server;
+        var wav = Wav(2);
+        var request = new TranscriptionRequest(wav, "c5", S3Uri: "s3://b/c5.wav");
+        await Transcriber(server).TranscribeAsync(request, CancellationToken.None);
+
+        // A retry of the same call (e.g. after a worker restart) finds the finished job instead of paying again.
+        var t = await Transcriber(server).TranscribeAsync(request, CancellationToken.None);
+
+        var starts = server.Calls("StartTranscriptionJob");
+        Assert.Equal(2, starts.Count);
+        Assert.Equal(starts[0].Json.GetProperty("TranscriptionJobName").GetString(), starts[1].Json.GetProperty("TranscriptionJobName").GetString());
+        Assert.Equal(9, t.Words.Count);
+        Assert.Equal(2, server.Requests.Count(r => r.Method == "GET"));
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_NameTakenByOtherMedia_StartsSuffixedJob()
+    {
+        var (server, _) = Start();
+        using var _server = server;
+        var wav = Wav(2);
+        var request = new TranscriptionRequest(wav, "c6", S3Uri: "s3://b/c6.wav");
+        await Transcriber(server).TranscribeAsync(request, CancellationToken.None);
+        var first = server.Calls("StartTranscriptionJob")[0].Json.GetProperty("TranscriptionJobName").GetString()!;
+
+        var t = await Transcriber(server).TranscribeAsync(request with { S3Uri = "s3://other/c6.wav" }, CancellationToken.None);
+
+        var starts = server.Calls("StartTranscriptionJob").Select(s => s.Json.GetProperty("TranscriptionJobName").GetString()).ToList();
+        Assert.Equal([first, first, first + "-2"], starts);
+        Assert.Equal(9, t.Words.Count);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_StartThrottled_RetriedThenCompletes()
+    {
+        var (server, _) = Start(new FakeTranscribe { ThrottleStarts = 2 });
+        using var _server = server;
+
+        var t = await Transcriber(server).TranscribeAsync(new TranscriptionRequest(Wav(2), "c7", S3Uri: "s3://b/c7.wav"), CancellationToken.None);
+
+        Assert.Equal(3, server.Calls("StartTranscriptionJob").Count);
+        Assert.Equal(SpeakerSeparation.Channels, t.Separation);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_NeverCompletes_TimesOut()
+    {
+        var (server, _) = Start();
+        using var _server = server;
+        // The fake completes after 2 polls; a 30 ms budget with 20 ms polls allows one.
+        var transcriber = Transcriber(server, s =>
+        {
+            s.PollInitial = TimeSpan.FromMilliseconds(20);
+            s.PollMax = TimeSpan.FromMilliseconds(20);
+            s.Timeout = TimeSpan.FromMilliseconds(30);
+        });
+
+        var e = await Assert.ThrowsAsync<TimeoutException>(() =>
+            transcriber.TranscribeAsync(new TranscriptionRequest(Wav(2), "c8", S3Uri: "s3://b/c8.wav"), CancellationToken.None));
+
+        Assert.Contains("still", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a.WAV", "wav")]
+    [InlineData("a.m4a", "mp4")]
+    [InlineData("x/y.flac", "flac")]
+    [InlineData("b.ogg", "ogg")]
+    [InlineData("c.amr", "amr")]
+    public void MediaFormat_Extension_MapsToTranscribeFormat(string file, string expected) =>
+        Assert.Equal(expected, AmazonTranscriber.MediaFormat(file));
+
+    [Fact]
+    public void MediaFormat_Unknown_ThrowsNamingTheFile()
+    {
+        var e = Assert.Throws<ArgumentException>(() => AmazonTranscriber.MediaFormat("call.aiff"));
+        Assert.Contains("call.aiff", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void JobName_LongOrOddCallId_SanitisedAndBounded()
+    {
+        var name = AmazonTranscriber.JobName(new string('x', 300) + "/ü", "0123456789ab");
+        Assert.True(name.Length <= 200 - 3);
+        Assert.Matches("^[0-9a-zA-Z._-]+$", name);
+        Assert.EndsWith("-0123456789ab", name, StringComparison.Ordinal);
+        Assert.Equal("call-0123456789ab", AmazonTranscriber.JobName("///", "0123456789ab"));
+    }
+
+    [Fact]
+    public void Settings_Invalid_RejectedNamingEachSetting()
+    {
+        var settings = new AmazonTranscribeSettings { Region = "", Bucket = "Bad_Bucket", MaxSpeakers = 1, PollInitial = TimeSpan.Zero };
+        var e = Assert.Throws<ArgumentException>(settings.ValidateOrThrow);
+        foreach (var name in new[] { "AmazonTranscribe:Region", "AmazonTranscribe:Bucket", "AmazonTranscribe:MaxSpeakers", "AmazonTranscribe:PollInitial" })
+            Assert.Contains(name, e.Message, StringComparison.Ordinal);
+    }
+}

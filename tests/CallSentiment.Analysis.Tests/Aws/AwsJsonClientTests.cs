@@ -1,0 +1,152 @@
+using System.Net;
+using Amazon.Runtime;
+using CallSentiment.Analysis.Aws;
+
+namespace CallSentiment.Analysis.Tests.Aws;
+
+public sealed class AwsJsonClientTests
+{
+    private static readonly AwsRetryOptions FastRetry = new() { MaxAttempts = 5, BaseDelay = TimeSpan.FromMilliseconds(2), MaxDelay = TimeSpan.FromMilliseconds(20) };
+
+    private sealed record EchoRequest(string Name, int Count);
+
+    private sealed record EchoResponse(string Echo);
+
+    private static AwsJsonClient Client(LocalAwsServer server, AWSCredentials? credentials = null) =>
+        new(new HttpClient(), new AwsServiceEndpoint("transcribe", "Transcribe", LocalAwsServer.Region, server.Url), credentials ?? LocalAwsServer.Credentials, TimeProvider.System, FastRetry);
+
+    [Fact]
+    public async Task SendAsync_ValidRequest_SendsSignedJson11WithTarget()
+    {
+        using var server = new LocalAwsServer("transcribe", r => Reply.Ok(new { Echo = r.Json.GetProperty("Name").GetString() }));
+
+        var response = await Client(server).SendAsync<EchoRequest, EchoResponse>("StartTranscriptionJob", new EchoRequest("x", 3), CancellationToken.None);
+
+        Assert.Equal("x", response.Echo);
+        var request = Assert.Single(server.Requests);
+        Assert.Null(request.SignatureError);
+        Assert.Equal("POST", request.Method);
+        Assert.Equal("/", request.Path);
+        Assert.Equal("Transcribe.StartTranscriptionJob", request.Target);
+        Assert.Equal("application/x-amz-json-1.1", request.Headers["Content-Type"]);
+        Assert.Equal(3, request.Json.GetProperty("Count").GetInt32());
+        Assert.Contains("SignedHeaders=content-type;host;x-amz-date;x-amz-target,", request.Headers["Authorization"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendAsync_SessionCredentials_SignsAndSendsSecurityToken()
+    {
+        const string token = "FQoGZXIvYXdzEXAMPLEsessionTOKEN//+=";
+        using var server = new LocalAwsServer("transcribe", _ => Reply.Ok(new { Echo = "ok" }), sessionToken: token);
+        var session = new SessionAWSCredentials(LocalAwsServer.AccessKey, LocalAwsServer.SecretKey, token);
+
+        var response = await Client(server, session).SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None);
+
+        Assert.Equal("ok", response.Echo);
+        Assert.Null(Assert.Single(server.Requests).SignatureError);
+    }
+
+    [Fact]
+    public async Task SendAsync_WrongSecretKey_RejectedAsInvalidSignatureWithoutRetry()
+    {
+        using var server = new LocalAwsServer("transcribe", _ => Reply.Ok(new { Echo = "never" }));
+        var wrong = new BasicAWSCredentials(LocalAwsServer.AccessKey, "not-the-secret");
+
+        var e = await Assert.ThrowsAsync<AwsServiceException>(() =>
+            Client(server, wrong).SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None));
+
+        Assert.Equal("InvalidSignatureException", e.ErrorCode);
+        Assert.Equal(HttpStatusCode.Forbidden, e.StatusCode);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task SendAsync_ThrottledThenOk_RetriesAndSucceeds()
+    {
+        var calls = 0;
+        using var server = new LocalAwsServer("transcribe", _ => Interlocked.Increment(ref calls) == 1
+            ? Reply.Error(400, "ThrottlingException", "Rate exceeded")
+            : Reply.Ok(new { Echo = "second" }));
+
+        var response = await Client(server).SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None);
+
+        Assert.Equal("second", response.Echo);
+        Assert.Equal(2, server.Requests.Count);
+        Assert.All(server.Requests, r => Assert.Null(r.SignatureError));
+    }
+
+    [Fact]
+    public async Task SendAsync_InternalServerErrorThenOk_RetriesAndSucceeds()
+    {
+        var calls = 0;
+        using var server = new LocalAwsServer("comprehend", _ => Interlocked.Increment(ref calls) == 1
+            ? new Reply(500, "<html>upstream failure</html>")
+            : Reply.Ok(new { Echo = "after 500" }));
+        var client = new AwsJsonClient(new HttpClient(), new AwsServiceEndpoint("comprehend", "Comprehend_20171127", LocalAwsServer.Region, server.Url), LocalAwsServer.Credentials, TimeProvider.System, FastRetry);
+
+        var response = await client.SendAsync<EchoRequest, EchoResponse>("DetectSentiment", new EchoRequest("x", 1), CancellationToken.None);
+
+        Assert.Equal("after 500", response.Echo);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task SendAsync_AlwaysThrottled_GivesUpAfterMaxAttempts()
+    {
+        using var server = new LocalAwsServer("transcribe", _ => Reply.Error(400, "LimitExceededException", "too many jobs"));
+
+        var e = await Assert.ThrowsAsync<AwsServiceException>(() =>
+            Client(server).SendAsync<EchoRequest, EchoResponse>("StartTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None));
+
+        Assert.Equal("LimitExceededException", e.ErrorCode);
+        Assert.Equal("too many jobs", e.ServiceMessage);
+        Assert.Equal(5, e.Attempts);
+        Assert.Contains("gave up after 5 attempts", e.Message, StringComparison.Ordinal);
+        Assert.Equal(5, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task SendAsync_ValidationErrorInHeader_ThrowsTypedErrorWithoutRetry()
+    {
+        using var server = new LocalAwsServer("transcribe", _ => Reply.Error(400, "BadRequestException", "1 validation error detected", typeInHeader: true));
+
+        var e = await Assert.ThrowsAsync<AwsServiceException>(() =>
+            Client(server).SendAsync<EchoRequest, EchoResponse>("StartTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None));
+
+        Assert.Equal("BadRequestException", e.ErrorCode);
+        Assert.Equal("1 validation error detected", e.ServiceMessage);
+        Assert.Equal(HttpStatusCode.BadRequest, e.StatusCode);
+        Assert.False(string.IsNullOrEmpty(e.RequestId));
+        Assert.False(e.IsRetryable);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task SendAsync_NothingListening_RetriesThenFailsWithClearError()
+    {
+        var port = LocalAwsServer.FreePort();
+        var client = new AwsJsonClient(new HttpClient(), new AwsServiceEndpoint("transcribe", "Transcribe", "us-east-1", new Uri($"http://127.0.0.1:{port}/")),
+            LocalAwsServer.Credentials, TimeProvider.System, FastRetry with { MaxAttempts = 3 });
+
+        var e = await Assert.ThrowsAsync<HttpRequestException>(() =>
+            client.SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None));
+
+        Assert.Contains("Transcribe.GetTranscriptionJob: no usable answer after 3 attempts", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendAsync_Cancelled_StopsRetrying()
+    {
+        using var server = new LocalAwsServer("transcribe", _ => Reply.Error(503, "ServiceUnavailable", "busy"));
+        using var cts = new CancellationTokenSource();
+        var client = new AwsJsonClient(new HttpClient(), new AwsServiceEndpoint("transcribe", "Transcribe", LocalAwsServer.Region, server.Url),
+            LocalAwsServer.Credentials, TimeProvider.System, new AwsRetryOptions { MaxAttempts = 5, BaseDelay = TimeSpan.FromSeconds(30), MaxDelay = TimeSpan.FromSeconds(30) });
+
+        var task = client.SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), cts.Token);
+        while (server.Requests.IsEmpty) await Task.Delay(5);
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
+        Assert.InRange(server.Requests.Count, 1, 2); // full jitter may, rarely, pick a near-zero first wait
+    }
+}
