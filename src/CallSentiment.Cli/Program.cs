@@ -2,6 +2,7 @@ using CallSentiment.Analysis.Audio;
 using CallSentiment.Cli;
 using CallSentiment.Cli.Demo;
 using CallSentiment.Cli.Diagnostics;
+using CallSentiment.Cli.Diarization;
 using CallSentiment.Cli.SpeechEmotion;
 using CallSentiment.Cli.Training;
 
@@ -18,6 +19,11 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
                            [--end yyyy-MM-dd] [--time-zone Europe/London] [--force] [--manifest FILE.csv]
           fuzz-wav         [--count 100000] [--seed 1] [--save DIR]
           features         FILE --out FRAMES.f32 [--config feature-config.json]
+          diarize          FILE [--max-speakers 2] [--rttm OUT] [--vad-model PATH] [--agent-rule first-speaker|most-talk|least-talk]
+          evaluate-diarization --audio WAV --rttm REF.rttm [--collar 0.25] [--skip-overlap] [--max-speakers 2]
+                           [--vad-model PATH] [--hyp OUT.rttm]
+          bench-diarization [--actors 1-24] [--pairing mixed|same] [--conversations 6] [--turns 16] [--seed 1]
+                           [--clean] [--collar 0.25] [--max-speakers 2] [--vad-model PATH] [--save DIR]
         """);
     return 0;
 }
@@ -33,6 +39,9 @@ try
         "analyze" => AnalyzeCommand.Run(rest),
         "fuzz-wav" => FuzzWavCommand.Run(rest),
         "bench-emotion" => BenchEmotionCommand.Run(rest),
+        "diarize" => DiarizeCommand.Run(rest),
+        "evaluate-diarization" => EvaluateDiarizationCommand.Run(rest),
+        "bench-diarization" => BenchDiarizationCommand.Run(rest),
         "demo-data" => DemoDataCommand.Run(rest, TimeProvider.System),
         _ => throw new UsageException($"unknown command '{args[0]}' (see --help)"),
     };
