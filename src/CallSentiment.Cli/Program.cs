@@ -4,6 +4,7 @@ using CallSentiment.Cli.Demo;
 using CallSentiment.Cli.Diagnostics;
 using CallSentiment.Cli.SpeechEmotion;
 using CallSentiment.Cli.Training;
+using CallSentiment.Cli.Transcription;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
@@ -18,6 +19,10 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
                            [--end yyyy-MM-dd] [--time-zone Europe/London] [--force] [--manifest FILE.csv]
           fuzz-wav         [--count 100000] [--seed 1] [--save DIR]
           features         FILE --out FRAMES.f32 [--config feature-config.json]
+          transcribe       FILE... [--vad-model PATH] [--json] [--speakers 2] [--decoder-args "-beam 1e-60 ..."]
+          evaluate-asr     --data ../shared/datasets/asr/speech [--telephone] [--sclite PATH] [--out DIR] [--vad-model PATH]
+                           [--decoder-args "..."] [--max-utterance 20]
+          bench-pipeline   [--calls 4] [--parallel 2] [--seconds 300] [--vad-model PATH] [--model DIR]
         """);
     return 0;
 }
@@ -33,6 +38,8 @@ try
         "analyze" => AnalyzeCommand.Run(rest),
         "fuzz-wav" => FuzzWavCommand.Run(rest),
         "bench-emotion" => BenchEmotionCommand.Run(rest),
+        "transcribe" => TranscribeCommand.Run(rest),
+        "evaluate-asr" => EvaluateAsrCommand.Run(rest),
         "demo-data" => DemoDataCommand.Run(rest, TimeProvider.System),
         _ => throw new UsageException($"unknown command '{args[0]}' (see --help)"),
     };
@@ -47,7 +54,8 @@ catch (AudioFormatException e)
     Console.Error.WriteLine($"error ({e.Kind}): {e.Message}");
     return 3;
 }
-catch (Exception e) when (e is CallSentiment.Analysis.Onnx.OnnxRuntimeException or FileNotFoundException or InvalidDataException)
+catch (Exception e) when (e is CallSentiment.Analysis.Onnx.OnnxRuntimeException or FileNotFoundException or InvalidDataException
+    or CallSentiment.Analysis.Transcription.PocketSphinx.PocketSphinxException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 4;
