@@ -2,6 +2,7 @@ using CallSentiment.Analysis.Audio;
 using CallSentiment.Cli;
 using CallSentiment.Cli.Demo;
 using CallSentiment.Cli.Diagnostics;
+using CallSentiment.Cli.Pipeline;
 using CallSentiment.Cli.SpeechEmotion;
 using CallSentiment.Cli.Training;
 using CallSentiment.Cli.Transcription;
@@ -40,6 +41,7 @@ try
         "bench-emotion" => BenchEmotionCommand.Run(rest),
         "transcribe" => TranscribeCommand.Run(rest),
         "evaluate-asr" => EvaluateAsrCommand.Run(rest),
+        "bench-pipeline" => BenchPipelineCommand.Run(rest),
         "demo-data" => DemoDataCommand.Run(rest, TimeProvider.System),
         _ => throw new UsageException($"unknown command '{args[0]}' (see --help)"),
     };

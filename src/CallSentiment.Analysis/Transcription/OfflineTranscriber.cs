@@ -71,6 +71,9 @@ public sealed class OfflineTranscriber : ITranscriber, IDisposable
 
     public string Name => EngineName;
 
+    /// <summary>Loads all pooled decoders now rather than on the first recordings.</summary>
+    public void WarmUp() => _pool.WarmUp();
+
     public OfflineTranscriberOptions Options => _options;
 
     public async Task<Transcript> TranscribeAsync(TranscriptionRequest request, CancellationToken cancellationToken) =>

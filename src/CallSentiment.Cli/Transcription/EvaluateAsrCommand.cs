@@ -35,6 +35,7 @@ internal static partial class EvaluateAsrCommand
         outDir ??= Directory.CreateTempSubdirectory("evaluate-asr-").FullName;
         Directory.CreateDirectory(outDir);
         using var transcriber = OfflineTranscriber.Load(options);
+        transcriber.WarmUp();
         var ci = CultureInfo.InvariantCulture;
         var refLines = new List<string>();
         var hypLines = new List<string>();

@@ -48,6 +48,21 @@ public sealed class PocketSphinxDecoderPool : IDisposable
         }
     }
 
+    /// <summary>Loads every decoder now (about a second each) instead of on first use, so timings exclude model loading.</summary>
+    public void WarmUp()
+    {
+        // Holding every slot at once forces each decoder into existence without racing concurrent renters.
+        var leases = new List<Lease>();
+        try
+        {
+            for (var i = 0; i < Capacity; i++) leases.Add(RentAsync(CancellationToken.None).GetAwaiter().GetResult());
+        }
+        finally
+        {
+            foreach (var l in leases) l.Dispose();
+        }
+    }
+
     private void Return(PocketSphinxDecoder decoder)
     {
         _idle.Add(decoder);
