@@ -19,3 +19,21 @@ internal static class ModelLocator
         throw new UsageException("models/speech-emotion not found; pass --model DIR");
     }
 }
+
+internal static class SharedModelLocator
+{
+    /// <summary>--vad-model, else ../shared/models/silero-vad/silero_vad.onnx beside the repository (working directory or tool folder upwards).</summary>
+    public static string SileroVad(string? explicitPath)
+    {
+        if (explicitPath is not null) return explicitPath;
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "..", "shared", "models", "silero-vad", "silero_vad.onnx");
+                if (File.Exists(candidate)) return Path.GetFullPath(candidate);
+            }
+        }
+        throw new UsageException("Silero VAD model (../shared/models/silero-vad/silero_vad.onnx) not found; pass --vad-model PATH");
+    }
+}

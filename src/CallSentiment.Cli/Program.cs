@@ -3,8 +3,10 @@ using CallSentiment.Cli;
 using CallSentiment.Cli.Demo;
 using CallSentiment.Cli.Diagnostics;
 using CallSentiment.Cli.Diarization;
+using CallSentiment.Cli.Pipeline;
 using CallSentiment.Cli.SpeechEmotion;
 using CallSentiment.Cli.Training;
+using CallSentiment.Cli.Transcription;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
@@ -24,6 +26,10 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
                            [--vad-model PATH] [--hyp OUT.rttm]
           bench-diarization [--actors 1-24] [--pairing mixed|same] [--conversations 6] [--turns 16] [--seed 1]
                            [--clean] [--collar 0.25] [--max-speakers 2] [--vad-model PATH] [--save DIR]
+          transcribe       FILE... [--vad-model PATH] [--json] [--speakers 2] [--decoder-args "-beam 1e-60 ..."]
+          evaluate-asr     --data ../shared/datasets/asr/speech [--telephone] [--sclite PATH] [--out DIR] [--vad-model PATH]
+                           [--decoder-args "..."] [--max-utterance 20]
+          bench-pipeline   [--calls 4] [--parallel 2] [--seconds 300] [--vad-model PATH] [--model DIR]
         """);
     return 0;
 }
@@ -42,6 +48,9 @@ try
         "diarize" => DiarizeCommand.Run(rest),
         "evaluate-diarization" => EvaluateDiarizationCommand.Run(rest),
         "bench-diarization" => BenchDiarizationCommand.Run(rest),
+        "transcribe" => TranscribeCommand.Run(rest),
+        "evaluate-asr" => EvaluateAsrCommand.Run(rest),
+        "bench-pipeline" => BenchPipelineCommand.Run(rest),
         "demo-data" => DemoDataCommand.Run(rest, TimeProvider.System),
         _ => throw new UsageException($"unknown command '{args[0]}' (see --help)"),
     };
@@ -56,7 +65,8 @@ catch (AudioFormatException e)
     Console.Error.WriteLine($"error ({e.Kind}): {e.Message}");
     return 3;
 }
-catch (Exception e) when (e is CallSentiment.Analysis.Onnx.OnnxRuntimeException or FileNotFoundException or InvalidDataException)
+catch (Exception e) when (e is CallSentiment.Analysis.Onnx.OnnxRuntimeException or FileNotFoundException or InvalidDataException
+    or CallSentiment.Analysis.Transcription.PocketSphinx.PocketSphinxException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 4;

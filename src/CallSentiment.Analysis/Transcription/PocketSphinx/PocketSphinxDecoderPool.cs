@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+
+namespace CallSentiment.Analysis.Transcription.PocketSphinx;
+
+/// <summary>
+/// A bounded set of decoders shared by threads: each decoder holds its own copy of the model (about 60 MB with the
+/// en-us LM) and is used by one thread at a time. Decoders are created on first need, up to <see cref="Capacity"/>.
+/// </summary>
+public sealed class PocketSphinxDecoderPool : IDisposable
+{
+    private readonly PocketSphinxSettings _settings;
+    private readonly SemaphoreSlim _slots;
+    private readonly ConcurrentBag<PocketSphinxDecoder> _idle = [];
+    private readonly ConcurrentBag<PocketSphinxDecoder> _all = [];
+    private bool _disposed;
+
+    public PocketSphinxDecoderPool(PocketSphinxSettings settings, int capacity)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _settings = settings;
+        Capacity = capacity;
+        _slots = new SemaphoreSlim(capacity, capacity);
+    }
+
+    public int Capacity { get; }
+
+    public PocketSphinxSettings Settings => _settings;
+
+    /// <summary>Waits for a free decoder; dispose the lease to give it back.</summary>
+    public async Task<Lease> RentAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_idle.TryTake(out var decoder))
+            {
+                decoder = new PocketSphinxDecoder(_settings);
+                _all.Add(decoder);
+            }
+            return new Lease(this, decoder);
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+    }
+
+    /// <summary>Loads every decoder now (about a second each) instead of on first use, so timings exclude model loading.</summary>
+    public void WarmUp()
+    {
+        // Holding every slot at once forces each decoder into existence without racing concurrent renters.
+        var leases = new List<Lease>();
+        try
+        {
+            for (var i = 0; i < Capacity; i++) leases.Add(RentAsync(CancellationToken.None).GetAwaiter().GetResult());
+        }
+        finally
+        {
+            foreach (var l in leases) l.Dispose();
+        }
+    }
+
+    private void Return(PocketSphinxDecoder decoder)
+    {
+        _idle.Add(decoder);
+        _slots.Release();
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var d in _all) d.Dispose();
+        _slots.Dispose();
+    }
+
+    public sealed class Lease : IDisposable
+    {
+        private readonly PocketSphinxDecoderPool _pool;
+        private PocketSphinxDecoder? _decoder;
+
+        internal Lease(PocketSphinxDecoderPool pool, PocketSphinxDecoder decoder)
+        {
+            _pool = pool;
+            _decoder = decoder;
+        }
+
+        public PocketSphinxDecoder Decoder => _decoder ?? throw new ObjectDisposedException(nameof(Lease));
+
+        public void Dispose()
+        {
+            var d = Interlocked.Exchange(ref _decoder, null);
+            if (d is not null) _pool.Return(d);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Globalization;
+using CallSentiment.Analysis.Audio;
+using CallSentiment.Analysis.SpeechEmotion;
+using CallSentiment.Analysis.TextSentiment;
+using CallSentiment.Analysis.Transcription;
+using CallSentiment.Cli.Transcription;
+
+namespace CallSentiment.Cli.Pipeline;
+
+/// <summary>
+/// bench-pipeline: the whole offline analysis of a call (decode, VAD, transcription, voice emotion, text sentiment)
+/// on stereo 8 kHz µ-law test calls built from real speech (agent: the ASR read-speech clips, customer: RAVDESS
+/// clips), several recordings at once, reporting audio seconds per wall second and where the CPU time went.
+/// </summary>
+internal static class BenchPipelineCommand
+{
+    private const double LoadAverageWarning = 1.5;
+
+    public static int Run(Args args)
+    {
+        var calls = args.Int("calls", 4, 1, 100);
+        var parallel = args.Int("parallel", 2, 1, 16);
+        var seconds = args.Double("seconds", 300, 20, 7200);
+        var modelDir = ModelLocator.SpeechEmotionFolder(args.Get("model"));
+        var agentData = args.Get("agent-speech") ?? FindShared("datasets", "asr", "speech");
+        var customerManifest = args.Get("customer-speech") ?? FindShared("datasets", "ser", "ravdess", "MANIFEST.csv");
+        var options = TranscriberFactory.Options(args, decoders: parallel);
+        args.EnsureAllUsed();
+        var ci = CultureInfo.InvariantCulture;
+
+        var dir = Directory.CreateTempSubdirectory("callsentiment-pipeline-");
+        try
+        {
+            Console.WriteLine(string.Create(ci, $"building {calls} stereo 8 kHz µ-law test call(s) of {seconds:0} s (agent: {agentData}, customer: {customerManifest})"));
+            var files = TestCalls.Build(dir.FullName, calls, seconds, agentData, customerManifest);
+
+            using var transcriber = OfflineTranscriber.Load(options);
+            using var emotionModel = SpeechEmotionModel.Load(modelDir);
+            // ==== TEXT SENTIMENT: the coordinator plugs the offline scorer in here, e.g.
+            //      ITextSentimentScorer? textScorer = new OfflineTextSentimentScorer(...);
+            //      Until then the stage is skipped and reported as such. ====
+            ITextSentimentScorer? textScorer = null;
+
+            transcriber.WarmUp();
+            // Warm-up run on a short slice (JIT, ONNX Runtime arenas) so the figures are steady-state.
+            RunOne(files[0], transcriber, emotionModel, textScorer, CancellationToken.None);
+
+            var load0 = LoadAverage();
+            var process = Process.GetCurrentProcess();
+            process.Refresh();
+            var cpu0 = process.TotalProcessorTime;
+            var wall = Stopwatch.StartNew();
+            var results = new StageTimes[files.Count];
+            Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = parallel },
+                i => results[i] = RunOne(files[i], transcriber, emotionModel, textScorer, CancellationToken.None));
+            wall.Stop();
+            process.Refresh();
+            var cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
+            var load1 = LoadAverage();
+
+            var audio = results.Sum(r => r.AudioSeconds);
+            var total = StageTimes.Sum(results);
+            Console.WriteLine(string.Create(ci, $"machine: {Environment.ProcessorCount} cores; load average (1 min) {load0:0.00} before, {load1:0.00} after"));
+            if (load0 > LoadAverageWarning || load1 > LoadAverageWarning)
+                Console.WriteLine("warning: the machine was busy with other work; wall-clock figures are pessimistic");
+            Console.WriteLine(string.Create(ci, $"{files.Count} call(s), {parallel} at a time: {audio:0} s of audio in {wall.Elapsed.TotalSeconds:0.0} s wall = {audio / wall.Elapsed.TotalSeconds:0.0}x real time"));
+            Console.WriteLine(string.Create(ci, $"process CPU {cpu:0.0} s = {audio / cpu:0.0} s of audio per CPU-second; speech found {total.SpeechSeconds:0} s, {total.Words} words"));
+            Console.WriteLine("stage busy time (thread time summed over recordings and channels; ≈ CPU time for these single-threaded stages):");
+            foreach (var (name, t) in new[]
+                     {
+                         ("audio decode + resample", total.Decode), ("voice activity (Silero)", total.Vad),
+                         ("speech recognition", total.Asr), ("voice emotion", total.Emotion), ("text sentiment", total.Text),
+                     })
+                Console.WriteLine(string.Create(ci, $"  {name,-24} {t.TotalSeconds,8:0.0} s  ({t.TotalSeconds / audio * 100,5:0.0} % of audio duration)"));
+            if (textScorer is null) Console.WriteLine("  (text sentiment: no offline scorer plugged in yet; stage skipped)");
+            return 0;
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private sealed record StageTimes(double AudioSeconds, TimeSpan Decode, TimeSpan Vad, TimeSpan Asr, TimeSpan Emotion, TimeSpan Text,
+        double SpeechSeconds, int Words)
+    {
+        public static StageTimes Sum(IEnumerable<StageTimes> all) => all.Aggregate(new StageTimes(0, default, default, default, default, default, 0, 0),
+            (a, b) => new StageTimes(a.AudioSeconds + b.AudioSeconds, a.Decode + b.Decode, a.Vad + b.Vad, a.Asr + b.Asr, a.Emotion + b.Emotion,
+                a.Text + b.Text, a.SpeechSeconds + b.SpeechSeconds, a.Words + b.Words));
+    }
+
+    private static StageTimes RunOne(string file, OfflineTranscriber transcriber, SpeechEmotionModel emotionModel,
+        ITextSentimentScorer? textScorer, CancellationToken cancellationToken)
+    {
+        var (transcript, stats) = transcriber.TranscribeWithStatsAsync(new TranscriptionRequest(file, Path.GetFileName(file)), cancellationToken)
+            .GetAwaiter().GetResult();
+
+        var sw = Stopwatch.StartNew();
+        using (var reader = AudioReader.Open(file)) new EmotionAnalyzer(emotionModel).Analyze(reader, cancellationToken);
+        var emotion = sw.Elapsed;
+
+        var text = TimeSpan.Zero;
+        if (textScorer is not null)
+        {
+            sw.Restart();
+            var turns = Turns(transcript);
+            textScorer.ScoreAsync(turns, transcript.LanguageCode, cancellationToken).GetAwaiter().GetResult();
+            text = sw.Elapsed;
+        }
+        return new StageTimes(transcript.DurationSeconds, stats.AudioDecoding, stats.VoiceActivity, stats.Recognition, emotion, text,
+            stats.SpeechSeconds, transcript.Words.Count);
+    }
+
+    /// <summary>Texts of consecutive words by one speaker: what a sentiment scorer sees per turn.</summary>
+    private static List<string> Turns(Transcript t)
+    {
+        var turns = new List<string>();
+        var current = new List<string>();
+        var speaker = -1;
+        foreach (var w in t.Words)
+        {
+            if (w.Speaker != speaker && current.Count > 0)
+            {
+                turns.Add(string.Join(' ', current));
+                current.Clear();
+            }
+            speaker = w.Speaker;
+            current.Add(w.Text);
+        }
+        if (current.Count > 0) turns.Add(string.Join(' ', current));
+        return turns;
+    }
+
+    private static double LoadAverage()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.Parse(first, CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return double.NaN;
+        }
+    }
+
+    private static string FindShared(params string[] parts)
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine([dir.FullName, "shared", .. parts]);
+            if (File.Exists(candidate) || Directory.Exists(candidate)) return candidate;
+        }
+        throw new UsageException($"shared/{string.Join('/', parts)} not found above the working directory; pass --agent-speech/--customer-speech");
+    }
+}

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace CallSentiment.Analysis.Tests.Transcription;
+
+public partial class EvaluateAsrCliTests
+{
+    [Fact]
+    public void EvaluateAsr_TwoUtterances_PrintsScliteSummaryAndExactLastLine()
+    {
+        using var dir = new TempDir();
+        string[] ids = ["ls_1089-134691-0000", "lv_sense_and_sensibility_01_austen_64kb-0930"];
+        var lines = File.ReadAllLines(Paths.Dataset("asr/speech/transcripts.tsv")).Where(l => ids.Contains(l.Split('\t')[0])).ToArray();
+        File.WriteAllLines(Path.Combine(dir.Path, "transcripts.tsv"), lines);
+        foreach (var id in ids) File.Copy(Paths.Dataset($"asr/speech/{id}.wav"), Path.Combine(dir.Path, id + ".wav"));
+
+        var (code, stdout, stderr) = Cli("evaluate-asr", "--data", dir.Path, "--vad-model", AsrFixtures.VadModel);
+
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("Sum/Avg", stdout, StringComparison.Ordinal);
+        var last = stdout.TrimEnd().Split('\n')[^1];
+        var m = LastLine().Match(last);
+        Assert.True(m.Success, last);
+        Assert.Equal(13, int.Parse(m.Groups["words"].Value, CultureInfo.InvariantCulture));
+        var wer = double.Parse(m.Groups["wer"].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(wer, 0, 0.5);
+        Assert.Equal(int.Parse(m.Groups["errors"].Value, CultureInfo.InvariantCulture) / 13.0, wer, 3);
+    }
+
+    [Fact]
+    public void EvaluateAsr_MissingSclite_FailsNamingIt()
+    {
+        var (code, _, stderr) = Cli("evaluate-asr", "--data", Paths.Dataset("asr/speech"), "--sclite", "/nonexistent/sclite");
+        Assert.NotEqual(0, code);
+        Assert.Contains("/nonexistent/sclite", stderr, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"^WER=(?<wer>[01]\.\d{4}) words=(?<words>\d+) errors=(?<errors>\d+) rtf=\d+\.\d{3}$")]
+    private static partial Regex LastLine();
+
+    private static (int ExitCode, string Stdout, string Stderr) Cli(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Paths.Root };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "callsentiment.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout, stderr.GetAwaiter().GetResult());
+    }
+}

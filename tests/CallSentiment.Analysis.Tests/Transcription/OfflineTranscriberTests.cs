@@ -1,0 +1,136 @@
+using CallSentiment.Analysis.Audio;
+using CallSentiment.Analysis.Transcription;
+using CallSentiment.Analysis.Vad;
+
+namespace CallSentiment.Analysis.Tests.Transcription;
+
+public class OfflineTranscriberTests
+{
+    private const string First = "ls_1089-134691-0001";
+    private const string Second = "lv_sense_and_sensibility_01_austen_64kb-0890";
+
+    [Fact]
+    public async Task TranscribeSamplesAsync_UtteranceBetweenSilences_WordsTimedInsideTheSpeech()
+    {
+        using var transcriber = OfflineTranscriber.Load(AsrFixtures.Options);
+        var speech = AsrFixtures.Utterance(First);
+        var signal = AsrFixtures.Silence(1.5).Concat(speech).Concat(AsrFixtures.Silence(1.5, 2)).ToArray();
+        var speechEnd = 1.5 + speech.Length / 16000.0;
+
+        var (t, stats) = await transcriber.TranscribeSamplesAsync([signal], 2, CancellationToken.None);
+
+        Assert.Equal(SpeakerSeparation.None, t.Separation);
+        var errors = AsrFixtures.Errors(First, t.Words);
+        Assert.True(errors.Rate <= 0.4, $"WER {errors.Rate:P0}: {string.Join(' ', t.Words.Select(w => w.Text))}");
+        Assert.NotEmpty(t.Speech);
+        Assert.InRange(stats.SpeechSeconds, 0.6 * (speechEnd - 1.5), speechEnd - 1.5 + 0.8);
+        for (var i = 0; i < t.Words.Count; i++)
+        {
+            var w = t.Words[i];
+            Assert.True(w.Start >= 1.2 && w.End <= speechEnd + 0.3, $"'{w.Text}' at {w.Start:0.00}-{w.End:0.00} s lies outside the speech 1.5-{speechEnd:0.00} s");
+            Assert.True(w.End > w.Start, $"'{w.Text}' has no duration");
+            Assert.Contains(t.Speech, s => w.Start >= s.Start - 1e-9 && w.End <= s.End + 1e-9);
+            if (i > 0) Assert.True(w.Start >= t.Words[i - 1].End - 1e-9, "word times go backwards");
+            Assert.InRange(w.Confidence, 0, 1);
+        }
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_StereoWithOneUtterancePerChannel_EachSpeakerGetsItsOwnWords()
+    {
+        using var dir = new TempDir();
+        var a = AsrFixtures.Utterance(First);
+        var b = AsrFixtures.Utterance(Second);
+        // Agent speaks first, customer answers after the agent has finished, as on a call.
+        var bStart = 0.5 + a.Length / 16000.0 + 1.0;
+        var length = (int)((bStart + b.Length / 16000.0 + 0.5) * 16000);
+        var left = AsrFixtures.Silence(length / 16000.0, 3);
+        var right = AsrFixtures.Silence(length / 16000.0, 4);
+        a.CopyTo(left, 8000);
+        b.CopyTo(right, (int)(bStart * 16000));
+        var path = Path.Combine(dir.Path, "call.wav");
+        // 8 kHz µ-law, as call recorders store it.
+        await File.WriteAllBytesAsync(path, TestWav.Build([Resampler.ResampleAll(left, 16000, 8000), Resampler.ResampleAll(right, 16000, 8000)], 8000, SampleEncoding.MuLaw), CancellationToken.None);
+        using var transcriber = OfflineTranscriber.Load(AsrFixtures.Options);
+
+        var t = await transcriber.TranscribeAsync(new TranscriptionRequest(path, "call"), CancellationToken.None);
+
+        Assert.Equal(SpeakerSeparation.Channels, t.Separation);
+        Assert.Equal([0, 1], t.Speakers.Select(s => s.Id));
+        Assert.Equal([0, 1], t.Speakers.Select(s => s.Channel));
+        var agent = t.Words.Where(w => w.Speaker == 0).ToList();
+        var customer = t.Words.Where(w => w.Speaker == 1).ToList();
+        Assert.True(AsrFixtures.Errors(First, agent).Rate <= 0.5, "agent: " + string.Join(' ', agent.Select(w => w.Text)));
+        Assert.True(AsrFixtures.Errors(Second, customer).Rate <= 0.5, "customer: " + string.Join(' ', customer.Select(w => w.Text)));
+        Assert.All(agent, w => Assert.True(w.End < bStart, $"agent word '{w.Text}' at {w.Start:0.00} s, after the agent stopped"));
+        Assert.All(customer, w => Assert.True(w.Start > bStart - 0.3, $"customer word '{w.Text}' at {w.Start:0.00} s, before the customer spoke"));
+        Assert.Equal(t.Words.OrderBy(w => w.Start).Select(w => w.Start), t.Words.Select(w => w.Start));
+        Assert.Equal(length / 16000.0, t.DurationSeconds, 1);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_SilenceOnly_NoWordsAndNoSpeech()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "silence.wav");
+        await File.WriteAllBytesAsync(path, TestWav.Build([AsrFixtures.Silence(5, 5), AsrFixtures.Silence(5, 6)], 16000, SampleEncoding.Pcm16), CancellationToken.None);
+        using var transcriber = OfflineTranscriber.Load(AsrFixtures.Options);
+
+        var t = await transcriber.TranscribeAsync(new TranscriptionRequest(path, "silence"), CancellationToken.None);
+
+        Assert.Empty(t.Words);
+        Assert.Empty(t.Speech);
+        Assert.Equal(5, t.DurationSeconds, 1);
+    }
+
+    [Fact]
+    public async Task TranscribeSamplesAsync_MonoWithSpeakerSegmenter_WordsCarryTheDiarizedSpeaker()
+    {
+        var a = AsrFixtures.Utterance(First);
+        var b = AsrFixtures.Utterance(Second);
+        var split = 0.5 + a.Length / 16000.0 + 0.75;
+        var signal = AsrFixtures.Silence(0.5).Concat(a).Concat(AsrFixtures.Silence(1.5, 2)).Concat(b).Concat(AsrFixtures.Silence(0.5, 3)).ToArray();
+        using var vad = SileroVad.Load(AsrFixtures.VadModel);
+        using var transcriber = new OfflineTranscriber(AsrFixtures.Options, vad, new SplitAt(split));
+
+        var (t, _) = await transcriber.TranscribeSamplesAsync([signal], 2, CancellationToken.None);
+
+        Assert.Equal(SpeakerSeparation.Diarization, t.Separation);
+        Assert.Equal([0, 1], t.Speakers.Select(s => s.Id));
+        Assert.All(t.Speakers, s => Assert.Null(s.Channel));
+        Assert.True(AsrFixtures.Errors(First, t.Words.Where(w => w.Speaker == 0)).Rate <= 0.5);
+        Assert.True(AsrFixtures.Errors(Second, t.Words.Where(w => w.Speaker == 1)).Rate <= 0.5);
+    }
+
+    [Fact]
+    public void Load_MissingVadModel_ThrowsNamingTheFile()
+    {
+        var options = AsrFixtures.Options with { VadModelPath = "/nonexistent/silero_vad.onnx" };
+        var e = Assert.Throws<FileNotFoundException>(() => OfflineTranscriber.Load(options));
+        Assert.Contains("/nonexistent/silero_vad.onnx", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SplitLong_LongSpeechRun_CutsAtTheLeastSpeechLikeWindowWithinTheLimit()
+    {
+        var p = Enumerable.Repeat(0.9f, (int)(50 / SileroVad.WindowSeconds)).ToArray();
+        var dip = (int)(16 / SileroVad.WindowSeconds);
+        p[dip] = 0.2f;
+
+        var pieces = OfflineTranscriber.SplitLong(p, 0, 50, 20);
+
+        Assert.Equal((dip + 0.5) * SileroVad.WindowSeconds, pieces[0].End, 3);
+        Assert.All(pieces, s => Assert.True(s.End - s.Start <= 20 + 1e-9));
+        Assert.Equal(0, pieces[0].Start);
+        Assert.Equal(50, pieces[^1].End);
+        for (var i = 1; i < pieces.Count; i++) Assert.Equal(pieces[i - 1].End, pieces[i].Start);
+    }
+
+    /// <summary>A diarizer that knows where the speaker changes: proves the seam carries labels through.</summary>
+    private sealed class SplitAt(double seconds) : ISpeakerSegmenter
+    {
+        public IReadOnlyList<SpeechSegment> Segment(float[] samples16k, IReadOnlyList<(double Start, double End)> speech, int maxSpeakers,
+            CancellationToken cancellationToken) =>
+            [.. speech.Select(s => new SpeechSegment(s.Start < seconds ? 0 : 1, s.Start, s.End))];
+    }
+}
