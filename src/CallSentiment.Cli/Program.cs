@@ -3,6 +3,7 @@ using CallSentiment.Cli;
 using CallSentiment.Cli.Demo;
 using CallSentiment.Cli.Diagnostics;
 using CallSentiment.Cli.SpeechEmotion;
+using CallSentiment.Cli.TextSentiment;
 using CallSentiment.Cli.Training;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -18,6 +19,10 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
                            [--end yyyy-MM-dd] [--time-zone Europe/London] [--force] [--manifest FILE.csv]
           fuzz-wav         [--count 100000] [--seed 1] [--save DIR]
           features         FILE --out FRAMES.f32 [--config feature-config.json]
+          export-text-features --input A.csv[,B.tsv] --out DIR [--text-column text] [--label-column label]
+                           [--lexicon models/text-sentiment/lexicon.tsv] [--hash-bits 18]
+          evaluate-text    --input FILE.csv --text-column NAME --label-column NAME [--engine offline|vader]
+                           [--model models/text-sentiment] [--lexicon vader_lexicon.txt]
         """);
     return 0;
 }
@@ -33,6 +38,8 @@ try
         "analyze" => AnalyzeCommand.Run(rest),
         "fuzz-wav" => FuzzWavCommand.Run(rest),
         "bench-emotion" => BenchEmotionCommand.Run(rest),
+        "export-text-features" => ExportTextFeaturesCommand.Run(rest),
+        "evaluate-text" => EvaluateTextCommand.Run(rest),
         "demo-data" => DemoDataCommand.Run(rest, TimeProvider.System),
         _ => throw new UsageException($"unknown command '{args[0]}' (see --help)"),
     };
