@@ -1,4 +1,5 @@
 using CallSentiment.Analysis.SpeechEmotion;
+using CallSentiment.Analysis.TextSentiment;
 
 namespace CallSentiment.Cli;
 
@@ -17,6 +18,38 @@ internal static class ModelLocator
             }
         }
         throw new UsageException("models/speech-emotion not found; pass --model DIR");
+    }
+
+    /// <summary>--model, else models/text-sentiment found from the working directory or the tool's folder upwards.
+    /// Without <paramref name="requireModel"/> the folder only needs to exist (feature export runs before training).</summary>
+    public static string TextSentimentFolder(string? explicitFolder, bool requireModel = true)
+    {
+        if (explicitFolder is not null) return explicitFolder;
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "models", "text-sentiment");
+                if (requireModel ? File.Exists(Path.Combine(candidate, OfflineTextSentimentScorer.CardFile)) : Directory.Exists(candidate))
+                    return candidate;
+            }
+        }
+        throw new UsageException("models/text-sentiment not found; pass --model DIR");
+    }
+
+    /// <summary>VADER's lexicon in the shared datasets beside the repository (../shared/datasets/text/vader).</summary>
+    public static string VaderLexicon(string? explicitPath)
+    {
+        if (explicitPath is not null) return explicitPath;
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "shared", "datasets", "text", "vader", "vader_lexicon.txt");
+                if (File.Exists(candidate)) return candidate;
+            }
+        }
+        throw new UsageException("VADER lexicon not found (expected ../shared/datasets/text/vader/vader_lexicon.txt); pass --lexicon FILE");
     }
 }
 

@@ -5,6 +5,7 @@ using CallSentiment.Cli.Diagnostics;
 using CallSentiment.Cli.Diarization;
 using CallSentiment.Cli.Pipeline;
 using CallSentiment.Cli.SpeechEmotion;
+using CallSentiment.Cli.TextSentiment;
 using CallSentiment.Cli.Training;
 using CallSentiment.Cli.Transcription;
 
@@ -30,6 +31,10 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
           evaluate-asr     --data ../shared/datasets/asr/speech [--telephone] [--sclite PATH] [--out DIR] [--vad-model PATH]
                            [--decoder-args "..."] [--max-utterance 20]
           bench-pipeline   [--calls 4] [--parallel 2] [--seconds 300] [--vad-model PATH] [--model DIR]
+          export-text-features --input A.csv[,B.tsv] --out DIR [--text-column text] [--label-column label]
+                           [--lexicon models/text-sentiment/lexicon.tsv] [--hash-bits 18]
+          evaluate-text    --input FILE.csv --text-column NAME --label-column NAME [--engine offline|vader]
+                           [--model models/text-sentiment] [--lexicon vader_lexicon.txt]
         """);
     return 0;
 }
@@ -51,6 +56,8 @@ try
         "transcribe" => TranscribeCommand.Run(rest),
         "evaluate-asr" => EvaluateAsrCommand.Run(rest),
         "bench-pipeline" => BenchPipelineCommand.Run(rest),
+        "export-text-features" => ExportTextFeaturesCommand.Run(rest),
+        "evaluate-text" => EvaluateTextCommand.Run(rest),
         "demo-data" => DemoDataCommand.Run(rest, TimeProvider.System),
         _ => throw new UsageException($"unknown command '{args[0]}' (see --help)"),
     };

@@ -1,0 +1,164 @@
+using System.Text.Json;
+using CallSentiment.Analysis.Onnx;
+
+namespace CallSentiment.Analysis.TextSentiment;
+
+/// <summary>How MIXED is decided (text-sentiment.json "mixed"): see <see cref="OfflineTextSentimentScorer.ToVerdict"/>.</summary>
+public sealed record MixedRule
+{
+    /// <summary>Both the positive and the negative probability at least this → MIXED. Chosen on validation data.</summary>
+    public required double Threshold { get; init; }
+}
+
+/// <summary>text-sentiment.json, written by models/training/train_text.py beside text-sentiment.onnx.</summary>
+public sealed record TextSentimentModelCard
+{
+    /// <summary>The model's output classes in order; must be NEGATIVE, NEUTRAL, POSITIVE.</summary>
+    public required string[] Labels { get; init; }
+
+    public required TextFeatureConfig Features { get; init; }
+
+    public required MixedRule Mixed { get; init; }
+
+    /// <summary>Softmax temperature fitted on validation data; already divided into the exported weights.</summary>
+    public double Temperature { get; init; } = 1;
+
+    public string IndicesInput { get; init; } = "indices";
+
+    public string ValuesInput { get; init; } = "values";
+
+    public string Output { get; init; } = "probabilities";
+}
+
+/// <summary>
+/// The offline text-sentiment engine: <see cref="TextFeaturizer"/> → a sparse linear model in ONNX Runtime →
+/// NEGATIVE/NEUTRAL/POSITIVE probabilities → the MIXED rule → a <see cref="Verdict"/> whose four scores sum to 1.
+/// One instance serves the whole process: scoring is thread-safe.
+/// </summary>
+public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposable
+{
+    public const string OnnxFile = "text-sentiment.onnx";
+    public const string CardFile = "text-sentiment.json";
+    private static readonly string[] ExpectedLabels = ["NEGATIVE", "NEUTRAL", "POSITIVE"];
+
+    private readonly OnnxSession _session;
+    private readonly TextFeaturizer _featurizer;
+
+    private OfflineTextSentimentScorer(OnnxSession session, TextFeaturizer featurizer, TextSentimentModelCard card)
+    {
+        _session = session;
+        _featurizer = featurizer;
+        Card = card;
+    }
+
+    public string Name => "offline";
+
+    public TextSentimentModelCard Card { get; }
+
+    public TextFeaturizer Featurizer => _featurizer;
+
+    /// <summary>
+    /// Loads text-sentiment.json, the lexicon it names and text-sentiment.onnx from a folder (e.g. models/text-sentiment).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The folder lacks the model, its card or its lexicon.</exception>
+    /// <exception cref="InvalidDataException">The card does not fit this featuriser or the ONNX graph.</exception>
+    /// <exception cref="OnnxRuntimeException">ONNX Runtime is missing or cannot load the model.</exception>
+    public static OfflineTextSentimentScorer Load(string modelDirectory, OnnxSessionOptions? options = null)
+    {
+        var cardPath = Path.Combine(modelDirectory, CardFile);
+        if (!File.Exists(cardPath)) throw new FileNotFoundException($"Text-sentiment model card not found: {cardPath}", cardPath);
+        var card = JsonSerializer.Deserialize<TextSentimentModelCard>(File.ReadAllText(cardPath), TextFeatureConfig.JsonOptions)
+            ?? throw new InvalidDataException($"{cardPath} is empty");
+        if (!card.Labels.SequenceEqual(ExpectedLabels))
+            throw new InvalidDataException($"{cardPath}: labels [{string.Join(",", card.Labels)}] must be [{string.Join(",", ExpectedLabels)}]");
+        if (card.Mixed.Threshold is <= 0.25 or > 0.5)
+            throw new InvalidDataException($"{cardPath}: mixed.threshold {card.Mixed.Threshold} must be in (0.25, 0.5]");
+        card.Features.Validate(cardPath);
+        var lexicon = SentimentLexicon.Load(Path.Combine(modelDirectory, card.Features.Lexicon));
+        var featurizer = new TextFeaturizer(card.Features, lexicon);
+        var onnxPath = Path.Combine(modelDirectory, OnnxFile);
+        if (!File.Exists(onnxPath)) throw new FileNotFoundException($"Text-sentiment model not found: {onnxPath}", onnxPath);
+        var session = OnnxSession.Load(onnxPath, options);
+        try
+        {
+            var scorer = new OfflineTextSentimentScorer(session, featurizer, card);
+            scorer.CheckDimension(onnxPath);
+            return scorer;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    // The graph gathers weight rows by index: a weight matrix smaller than the feature space would fail only on the
+    // first text that hits a high slot, so probe the last row now.
+    private void CheckDimension(string onnxPath)
+    {
+        try
+        {
+            var p = Run([Card.Features.Dimension - 1], [0f]);
+            if (p.Length != 3) throw new InvalidDataException($"{onnxPath}: output '{Card.Output}' has {p.Length} values, expected 3");
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException(
+                $"{onnxPath} does not accept the {Card.Features.Dimension} features text-sentiment.json describes: {e.Message}", e);
+        }
+    }
+
+    private float[] Run(long[] indices, float[] values)
+    {
+        var output = _session.Run(
+            [NamedTensor.Int64(Card.IndicesInput, indices, indices.Length), NamedTensor.Float(Card.ValuesInput, values, values.Length)],
+            [Card.Output]);
+        return output[Card.Output].Floats;
+    }
+
+    /// <summary>Calibrated probabilities in label order (NEGATIVE, NEUTRAL, POSITIVE).</summary>
+    public float[] Probabilities(string text)
+    {
+        var f = _featurizer.Featurize(text);
+        return Run(f.Indices, f.Values);
+    }
+
+    public Verdict Score(string text) => ToVerdict(Probabilities(text), Card.Mixed.Threshold);
+
+    /// <summary>
+    /// The MIXED rule: when both the positive and the negative probability reach <paramref name="mixedThreshold"/>,
+    /// MIXED gets their sum as its raw score and the four raw scores are renormalised to sum to 1 (MIXED is then the
+    /// largest, since the threshold is above 0.25). Otherwise MIXED is 0 and the largest of the three wins.
+    /// </summary>
+    public static Verdict ToVerdict(ReadOnlySpan<float> p, double mixedThreshold)
+    {
+        double neg = p[0], neu = p[1], pos = p[2];
+        var total = neg + neu + pos;
+        (neg, neu, pos) = (neg / total, neu / total, pos / total);
+        if (pos >= mixedThreshold && neg >= mixedThreshold)
+        {
+            var mixed = pos + neg;
+            var sum = 1 + mixed;
+            return new Verdict(Sentiment.Mixed, new SentimentScores(pos / sum, neg / sum, neu / sum, mixed / sum));
+        }
+        var label = pos >= neg && pos >= neu ? Sentiment.Positive : neg >= neu ? Sentiment.Negative : Sentiment.Neutral;
+        return new Verdict(label, new SentimentScores(pos, neg, neu, 0));
+    }
+
+    /// <summary>Empty or blank texts are per-item errors (Comprehend rejects them too); language is not checked: the
+    /// model is English-only.</summary>
+    public Task<IReadOnlyList<TextSentimentResult>> ScoreAsync(IReadOnlyList<string> texts, string languageCode, CancellationToken cancellationToken)
+    {
+        var results = new TextSentimentResult[texts.Count];
+        for (var i = 0; i < texts.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            results[i] = string.IsNullOrWhiteSpace(texts[i])
+                ? TextSentimentResult.Failed("text is empty")
+                : new TextSentimentResult(Score(texts[i]));
+        }
+        return Task.FromResult<IReadOnlyList<TextSentimentResult>>(results);
+    }
+
+    public void Dispose() => _session.Dispose();
+}

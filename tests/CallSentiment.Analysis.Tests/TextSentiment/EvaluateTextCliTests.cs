@@ -1,0 +1,89 @@
+using System.Text.RegularExpressions;
+using CallSentiment.Cli.TextSentiment;
+
+namespace CallSentiment.Analysis.Tests;
+
+/// <summary>evaluate-text and export-text-features as a user runs them (a separate process, real files).</summary>
+public partial class CliTests
+{
+    private const string SmallCsv = """
+        id,review,gold
+        1,"I love this airline, the crew were wonderful!",positive
+        2,"Worst flight ever.
+        Lost my bag and nobody cared",negative
+        3,"The flight leaves at 6pm from gate 12",neutral
+        4,"Thank you so much, ""great"" service",2
+        5,terrible delays and rude staff,0
+        6,what time does boarding start?,1
+        7,no label here,maybe
+        """;
+
+    [Fact]
+    public void EvaluateText_SmallCsv_PrintsReportAndExactLastLine()
+    {
+        using var dir = new TempDir();
+        var csv = Path.Combine(dir.Path, "small.csv");
+        File.WriteAllText(csv, SmallCsv);
+
+        foreach (var engine in new[] { "offline", "vader" })
+        {
+            var (code, stdout, stderr) = Cli(null, "evaluate-text", "--input", csv, "--text-column", "review", "--label-column", "gold", "--engine", engine);
+
+            Assert.True(code == 0, stderr);
+            var lines = stdout.TrimEnd().Split('\n');
+            Assert.Matches(TextSummaryLine(), lines[^1]);
+            Assert.EndsWith(" n=6", lines[^1], StringComparison.Ordinal);
+            Assert.Contains("excluded: 1 rows with unknown labels ('maybe' x1)", stdout, StringComparison.Ordinal);
+            Assert.Contains("confusion matrix", stdout, StringComparison.Ordinal);
+        }
+        var offline = Cli(null, "evaluate-text", "--input", csv, "--text-column", "review", "--label-column", "gold").Stdout.TrimEnd().Split('\n')[^1];
+        Assert.Equal("macroF1=1.0000 accuracy=1.0000 n=6", offline);
+    }
+
+    [GeneratedRegex(@"^macroF1=(0|1)\.\d{4} accuracy=(0|1)\.\d{4} n=\d+$")]
+    private static partial Regex TextSummaryLine();
+
+    [Fact]
+    public void EvaluateText_MissingColumn_ListsTheColumnsFound()
+    {
+        using var dir = new TempDir();
+        var csv = Path.Combine(dir.Path, "small.csv");
+        File.WriteAllText(csv, SmallCsv);
+
+        var (code, _, stderr) = Cli(null, "evaluate-text", "--input", csv, "--text-column", "text", "--label-column", "gold");
+
+        Assert.Equal(2, code);
+        Assert.Contains("no column 'text'", stderr, StringComparison.Ordinal);
+        Assert.Contains("'id', 'review', 'gold'", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ExportTextFeatures_Tsv_WritesBinaryAndConfig()
+    {
+        using var dir = new TempDir();
+        var tsv = Path.Combine(dir.Path, "set.tsv");
+        File.WriteAllText(tsv, "sentence\tlabel\nnice work\t1\nawful\t0\n");
+        var outDir = Path.Combine(dir.Path, "feat");
+
+        var (code, stdout, stderr) = Cli(null, "export-text-features", "--input", tsv, "--text-column", "sentence", "--out", outDir);
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("2 examples", stdout, StringComparison.Ordinal);
+        var bin = File.ReadAllBytes(Path.Combine(outDir, "set.bin"));
+        Assert.Equal("CSTF"u8.ToArray(), bin[..4]);
+        Assert.Equal(2, BitConverter.ToInt32(bin, 12));
+        Assert.Equal(1, BitConverter.ToInt32(bin, 16)); // "1" in a numeric column is neutral
+        var config = Analysis.TextSentiment.TextFeatureConfig.Read(Path.Combine(outDir, "features.json"));
+        Assert.NotNull(config.LexiconSha256);
+    }
+
+    [Fact]
+    public void ParseCsv_QuotedFields_KeepCommasQuotesAndNewlines()
+    {
+        var rows = TextTable.ParseCsv("a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\n\"multi\nline\",\n", "t.csv");
+        Assert.Equal(3, rows.Count);
+        Assert.Equal(["x, y", "say \"hi\""], rows[1]);
+        Assert.Equal(["multi\nline", ""], rows[2]);
+        Assert.Throws<InvalidDataException>(() => TextTable.ParseCsv("a\n\"open", "t.csv"));
+    }
+}

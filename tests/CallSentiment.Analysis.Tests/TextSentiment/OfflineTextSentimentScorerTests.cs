@@ -1,0 +1,106 @@
+using CallSentiment.Analysis.Onnx;
+using CallSentiment.Analysis.TextSentiment;
+using CallSentiment.Cli.TextSentiment;
+
+namespace CallSentiment.Analysis.Tests.TextSentiment;
+
+public sealed class OfflineTextSentimentScorerTests : IDisposable
+{
+    private static readonly string ModelDir = Path.Combine(Paths.Root, "models", "text-sentiment");
+    private readonly OfflineTextSentimentScorer _scorer = OfflineTextSentimentScorer.Load(ModelDir);
+
+    public void Dispose() => _scorer.Dispose();
+
+    [Theory]
+    [InlineData("Thank you so much, you were really helpful and the problem is solved!", Sentiment.Positive)]
+    [InlineData("This is the worst service ever, I am furious and I want to cancel.", Sentiment.Negative)]
+    [InlineData("My account number is four five six and I live in Leeds.", Sentiment.Neutral)]
+    public void Score_ObviousSentence_GetsTheRightLabel(string text, Sentiment expected)
+    {
+        var v = _scorer.Score(text);
+        Assert.Equal(expected, v.Sentiment);
+        Assert.Equal(1.0, v.Scores.Positive + v.Scores.Negative + v.Scores.Neutral + v.Scores.Mixed, 5);
+    }
+
+    [Fact]
+    public async Task ScoreAsync_Batch_OneResultPerTextAndEmptyTextIsAnItemError()
+    {
+        var results = await _scorer.ScoreAsync(["great job", "  ", "terrible"], "en", CancellationToken.None);
+        Assert.Equal(3, results.Count);
+        Assert.Equal(Sentiment.Positive, results[0].Verdict!.Sentiment);
+        Assert.Null(results[1].Verdict);
+        Assert.Equal("text is empty", results[1].Error);
+        Assert.Equal(Sentiment.Negative, results[2].Verdict!.Sentiment);
+    }
+
+    [Fact]
+    public void Score_ManyThreads_SameAnswersAsSequential()
+    {
+        var texts = Enumerable.Range(0, 400).Select(i => (i % 4) switch
+        {
+            0 => $"flight {i} was delayed again, awful",
+            1 => $"thanks for the upgrade on flight {i}!",
+            2 => $"what time does flight {i} board?",
+            _ => $"love the crew but hate the delays {i}",
+        }).ToArray();
+        var sequential = texts.Select(_scorer.Score).ToArray();
+        var parallel = new Verdict[texts.Length];
+        Parallel.For(0, texts.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => parallel[i] = _scorer.Score(texts[i]));
+        Assert.Equal(sequential, parallel);
+    }
+
+    [Fact]
+    public void ToVerdict_BothPolesAboveThreshold_IsMixedAndSumsToOne()
+    {
+        var v = OfflineTextSentimentScorer.ToVerdict([0.45f, 0.1f, 0.45f], 0.3);
+        Assert.Equal(Sentiment.Mixed, v.Sentiment);
+        Assert.Equal(0.9 / 1.9, v.Scores.Mixed, 6);
+        Assert.Equal(1.0, v.Scores.Positive + v.Scores.Negative + v.Scores.Neutral + v.Scores.Mixed, 9);
+        Assert.True(v.Scores.Mixed > v.Scores.Positive && v.Scores.Mixed > v.Scores.Neutral);
+
+        var one = OfflineTextSentimentScorer.ToVerdict([0.2f, 0.1f, 0.7f], 0.3);
+        Assert.Equal(Sentiment.Positive, one.Sentiment);
+        Assert.Equal(0, one.Scores.Mixed);
+    }
+
+    [Fact]
+    public void Load_MissingModelFolder_SaysWhichFileIsMissing()
+    {
+        using var dir = new TempDir();
+        var e = Assert.Throws<FileNotFoundException>(() => OfflineTextSentimentScorer.Load(dir.Path));
+        Assert.Contains("text-sentiment.json", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_NativeLibraryMissing_ThrowsOnnxRuntimeException()
+    {
+        Assert.ThrowsAny<OnnxRuntimeException>(() =>
+            OfflineTextSentimentScorer.Load(ModelDir, new OnnxSessionOptions { LibraryPath = "/nonexistent/libonnxruntime.so.1" }));
+    }
+
+    /// <summary>
+    /// The held-out 20 % of the airline tweets (per label, ordered by FNV-1a of the tweet id; the same rule as
+    /// models/training/text_datasets.py): the model was never trained on them and must keep its macro-F1 floor.
+    /// </summary>
+    [Fact]
+    public void Score_AirlineHeldOutSplit_ReachesTheMacroF1Floor()
+    {
+        var table = TextTable.Read(Paths.Dataset("text/airline/train.csv"));
+        int id = table.Column("tweet_id"), label = table.Column("airline_sentiment"), text = table.Column("text");
+        var confusion = new int[3, 3];
+        var n = 0;
+        foreach (var group in table.Rows.GroupBy(r => GoldLabel.Parse(r[label])))
+        {
+            var ordered = group.OrderBy(r => TextFeaturizer.Fnv1a(System.Text.Encoding.UTF8.GetBytes(r[id])))
+                .ThenBy(r => r[id], StringComparer.Ordinal).ToList();
+            foreach (var row in ordered.Take(ordered.Count * 20 / 100))
+            {
+                confusion[group.Key, EvaluateTextCommand.ToClass(_scorer.Score(row[text]))]++;
+                n++;
+            }
+        }
+        EvaluateTextCommand.Report(confusion, out var macroF1, out _);
+        Assert.Equal(2307, n);
+        Assert.True(macroF1 >= 0.76, $"macro-F1 {macroF1:0.0000} on the airline held-out split is below the 0.76 floor");
+    }
+}
