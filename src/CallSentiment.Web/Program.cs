@@ -4,12 +4,14 @@ using CallSentiment.Web.Health;
 using CallSentiment.Web.Ingestion;
 using CallSentiment.Web.Recordings;
 using CallSentiment.Web.Storage;
+using CallSentiment.Web.Transcription;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Find() });
 
 builder.AddStorage();
 builder.AddRecordingSource();
 builder.AddIngestion();
+builder.AddTranscription();
 builder.AddDashboard();
 builder.AddHealth();
 builder.AddDataProtectionKeys();

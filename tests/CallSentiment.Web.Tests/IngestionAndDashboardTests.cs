@@ -50,8 +50,8 @@ public abstract class IngestionAndDashboardTests : IAsyncLifetime
         Assert.Contains("does not match the key pattern", problem.Reason);
         var windows = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM emotion_windows");
         Assert.True(windows >= 6, $"{windows} emotion windows");
-        var stages = await c.QueryAsync<string>("SELECT DISTINCT stage FROM stage_results");
-        Assert.Equal(["voice-emotion"], stages);
+        var stages = await c.QueryAsync<string>("SELECT DISTINCT stage FROM stage_results ORDER BY stage");
+        Assert.Equal(["text-sentiment", "voice-emotion"], stages);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CallSentiment.Analysis.Audio;
+using CallSentiment.Analysis.Diarization;
 using CallSentiment.Analysis.Transcription.PocketSphinx;
 using CallSentiment.Analysis.Vad;
 

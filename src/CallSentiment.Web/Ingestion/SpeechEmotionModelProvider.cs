@@ -28,19 +28,8 @@ public sealed class SpeechEmotionModelProvider(IOptions<SpeechEmotionOptions> op
 
     public SpeechEmotionModel Model => _model.Value;
 
-    public static string FindFolder(string? configured, string contentRoot)
-    {
-        if (!string.IsNullOrEmpty(configured)) return configured;
-        foreach (var start in new[] { contentRoot, Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "models", "speech-emotion");
-                if (File.Exists(Path.Combine(candidate, SpeechEmotionModel.CardFile))) return candidate;
-            }
-        }
-        throw new FileNotFoundException("models/speech-emotion was not found; set SpeechEmotion:ModelFolder");
-    }
+    public static string FindFolder(string? configured, string contentRoot) =>
+        ModelFolders.Find(configured, Path.Combine("models", "speech-emotion"), SpeechEmotionModel.CardFile, contentRoot, "SpeechEmotion:ModelFolder");
 
     public void Dispose()
     {

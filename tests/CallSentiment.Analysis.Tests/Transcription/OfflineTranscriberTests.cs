@@ -1,4 +1,5 @@
 using CallSentiment.Analysis.Audio;
+using CallSentiment.Analysis.Diarization;
 using CallSentiment.Analysis.Transcription;
 using CallSentiment.Analysis.Vad;
 
@@ -129,7 +130,7 @@ public class OfflineTranscriberTests
     /// <summary>A diarizer that knows where the speaker changes: proves the seam carries labels through.</summary>
     private sealed class SplitAt(double seconds) : ISpeakerSegmenter
     {
-        public IReadOnlyList<SpeechSegment> Segment(float[] samples16k, IReadOnlyList<(double Start, double End)> speech, int maxSpeakers,
+        public IReadOnlyList<SpeechSegment> Segment(ReadOnlySpan<float> samples16k, IReadOnlyList<(double Start, double End)> speech, int maxSpeakers,
             CancellationToken cancellationToken) =>
             [.. speech.Select(s => new SpeechSegment(s.Start < seconds ? 0 : 1, s.Start, s.End))];
     }

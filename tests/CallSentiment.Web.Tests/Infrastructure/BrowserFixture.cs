@@ -61,6 +61,11 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public IReadOnlyList<StoredCall> Calls { get; private set; } = [];
 
+    public const string SpokenCallRef = "s01";
+
+    /// <summary>The scripted call with real words (an angry customer), stored apart from <see cref="Calls"/>.</summary>
+    public StoredCall SpokenCall { get; private set; } = null!;
+
     /// <summary>Screenshots for a person to look at; not part of any assertion.</summary>
     public static string ScreenshotFolder => Path.Combine(Path.GetTempPath(), "callsentiment-shots");
 
@@ -71,6 +76,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         var database = Path.Combine(_root, "callsentiment.db");
         Directory.CreateDirectory(recordings);
         foreach (var c in Plan) TestCalls.Write(recordings, c.Agent, c.Start, c.CallId, c.Mood, c.Turns);
+        // A call with real words (April, outside the March views the other tests count) for the transcript.
+        SpokenCalls.Write(recordings, "carla", new DateTime(2026, 4, 6, 9, 0, 0), SpokenCallRef, SpokenCalls.AngryCustomer);
 
         _app = await AppProcess.StartAsync(new Dictionary<string, string>
         {
@@ -89,8 +96,10 @@ public sealed class BrowserFixture : IAsyncLifetime
 
         // The browser starts while the calls are analysed.
         var browser = StartBrowserAsync();
-        await WaitForAnalysisAsync(Plan.Count, TimeSpan.FromMinutes(5));
-        Calls = await ReadCallsAsync(database);
+        await WaitForAnalysisAsync(Plan.Count + 1, TimeSpan.FromMinutes(5));
+        var all = await ReadCallsAsync(database);
+        SpokenCall = all.Single(c => c.CallRef == SpokenCallRef);
+        Calls = [.. all.Where(c => c != SpokenCall)];
         Browser = await browser;
         if (Calls.Count != Plan.Count) throw new InvalidOperationException($"{Calls.Count} calls stored, {Plan.Count} written");
     }

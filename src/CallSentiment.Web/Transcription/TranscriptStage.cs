@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CallSentiment.Analysis.Diarization;
+using CallSentiment.Analysis.Transcription;
+using CallSentiment.Web.Ingestion;
+using CallSentiment.Web.Metrics;
+using Microsoft.Extensions.Options;
+
+namespace CallSentiment.Web.Transcription;
+
+/// <summary>
+/// Speech → text per speaker → sentiment per chunk. Roles come from the channel metadata on a stereo call and from
+/// the configured <see cref="AgentRule"/> on a diarized mono call (a supervisor's swap inverts either). The stage's own
+/// verdict is the customer's words; the call verdict fuses it with the voice (<see cref="CallFusion"/>).
+/// </summary>
+public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScorer scorer, IOptions<TranscriptionOptions> options) : IAnalysisStage
+{
+    public const string StageName = "text-sentiment";
+
+    public string Name => StageName;
+
+    public async Task<StageOutput> RunAsync(AnalysisContext context, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var meta = context.Metadata;
+        var total = Stopwatch.StartNew();
+        var transcript = await transcriber.TranscribeAsync(
+            new TranscriptionRequest(context.AudioPath, meta.CallId, context.RemoteUri, o.LanguageCode, o.MaxSpeakers), cancellationToken).ConfigureAwait(false);
+        var transcribeMs = total.ElapsedMilliseconds;
+
+        var roles = AssignRoles(transcript, meta, o.AgentRule);
+        var stats = ConversationStats.Compute(transcript.Speech, transcript.DurationSeconds,
+            roles.Where(r => r.Value is Roles.Agent or Roles.Customer)
+                .ToDictionary(r => r.Key, r => r.Value == Roles.Agent ? SpeakerRole.Agent : SpeakerRole.Customer));
+
+        // Every turn is kept for reading; only those long enough are scored (as the AWS post-call analytics solution does).
+        var chunks = TranscriptChunker.Chunk(transcript, new ChunkingOptions { MaxBytes = o.MaxChunkBytes, MinTurnCharacters = 0 });
+        var scoredIndex = new List<int>();
+        for (var i = 0; i < chunks.Count; i++)
+            if (chunks[i].Text.Trim().Length >= o.MinChunkChars) scoredIndex.Add(i);
+        var scoreWatch = Stopwatch.StartNew();
+        var scores = scoredIndex.Count == 0 ? [] : await scorer.ScoreAsync(scoredIndex.Select(i => chunks[i].Text).ToList(),
+            transcript.LanguageCode, cancellationToken).ConfigureAwait(false);
+        var scoredBy = new Dictionary<int, TextSentimentResult>();
+        for (var j = 0; j < scoredIndex.Count; j++) scoredBy[scoredIndex[j]] = scores[j];
+
+        var results = new List<ChunkResult>(chunks.Count);
+        for (var i = 0; i < chunks.Count; i++)
+        {
+            var k = chunks[i];
+            var role = roles.GetValueOrDefault(k.Speaker, Roles.Other);
+            var words = transcript.Words.Where(w => w.Speaker == k.Speaker && w.Start >= k.Start - 1e-6 && w.End <= k.End + 1e-6).ToList();
+            Verdict? verdict = null;
+            string? note;
+            if (!scoredBy.TryGetValue(i, out var r)) note = $"under {o.MinChunkChars} characters: not scored";
+            else if (r.Verdict is null) note = $"not scored: {r.Error}";
+            else { verdict = r.Verdict; note = null; }
+            results.Add(new ChunkResult(k.Speaker, role, Ms(k.Start), Ms(k.End), k.Text, WordsJson(words), verdict, note, MeanConfidence(words)));
+        }
+
+        var speakers = transcript.Speakers.Select(s =>
+        {
+            var st = stats.Speakers.FirstOrDefault(x => x.Speaker == s.Id);
+            return new SpeakerResult(s.Id, roles.GetValueOrDefault(s.Id, Roles.Other), s.Channel, Ms(st?.TalkSeconds ?? 0),
+                transcript.Words.Count(w => w.Speaker == s.Id), st?.InterruptionsMade ?? 0,
+                transcript.Speech.Where(x => x.Speaker == s.Id).Select(x => (x.Start, x.End)).ToList());
+        }).ToList();
+        var conversation = new ConversationResult(transcript.Engine, transcript.Separation.ToString(), speakers, results,
+            Ms(stats.SilenceSeconds), Ms(stats.LongestSilenceSeconds), Ms(stats.OverlapSeconds), stats.Interruptions);
+
+        // The stage's verdict: the customer's words alone (the voice has its own stage; the call fuses both).
+        var customer = conversation.Customer;
+        var customerText = customer is null ? null : ConversationFusion.TextVerdict(results
+            .Where(k => k.Speaker == customer.Speaker && k.Verdict is not null)
+            .Select(k => new MoodSpan(k.StartMs / 1000.0, k.EndMs / 1000.0, k.Verdict!.Scores, k.Confidence)).ToList());
+        var detail = JsonSerializer.Serialize(new
+        {
+            transcriber = transcriber.Name,
+            scorer = scorer.Name,
+            language = transcript.LanguageCode,
+            separation = transcript.Separation.ToString(),
+            words = transcript.Words.Count,
+            chunks = chunks.Count,
+            scored = scoredIndex.Count,
+            failed = scores.Count(x => x.Verdict is null),
+            judgedRole = customer?.Role,
+            transcribeMs,
+            scoreMs = scoreWatch.ElapsedMilliseconds,
+            note = customerText is null ? "no scored words from the customer" : null,
+        });
+        return new StageOutput(new StageResult(StageName, customerText, detail, total.ElapsedMilliseconds), Conversation: conversation);
+    }
+
+    /// <summary>Speaker id → role. Stereo: by channel metadata. Diarized mono: by the agent rule. Otherwise one "mixed" speaker.</summary>
+    public static IReadOnlyDictionary<int, string> AssignRoles(Transcript transcript, Recordings.CallMetadata meta, AgentRule rule)
+    {
+        var roles = new Dictionary<int, string>();
+        switch (transcript.Separation)
+        {
+            case SpeakerSeparation.Channels:
+                foreach (var s in transcript.Speakers)
+                    roles[s.Id] = s.Channel == meta.CustomerChannel ? Roles.Customer : s.Channel == meta.AgentChannel ? Roles.Agent : Roles.Other;
+                break;
+            case SpeakerSeparation.Diarization:
+                foreach (var (speaker, role) in SpeakerRoles.Assign(transcript.Speech, rule))
+                {
+                    var agent = role == SpeakerRole.Agent ^ meta.RolesSwapped;
+                    roles[speaker] = agent ? Roles.Agent : Roles.Customer;
+                }
+                foreach (var s in transcript.Speakers) roles.TryAdd(s.Id, Roles.Other);
+                break;
+            default:
+                foreach (var s in transcript.Speakers) roles[s.Id] = Roles.Mixed;
+                break;
+        }
+        return roles;
+    }
+
+    /// <summary>Word confidences weighted by word duration; 1 when the engine gave none.</summary>
+    private static double MeanConfidence(IReadOnlyList<TranscriptWord> words)
+    {
+        double sum = 0, total = 0;
+        foreach (var w in words)
+        {
+            var d = Math.Max(w.End - w.Start, 0.01);
+            sum += d * w.Confidence;
+            total += d;
+        }
+        return total > 0 ? Math.Clamp(sum / total, 0, 1) : 1;
+    }
+
+    private static long Ms(double seconds) => (long)Math.Round(seconds * 1000);
+
+    private static string WordsJson(IEnumerable<TranscriptWord> words)
+    {
+        var sb = new StringBuilder("[");
+        foreach (var w in words)
+        {
+            if (sb.Length > 1) sb.Append(',');
+            sb.Append('[').Append(JsonSerializer.Serialize(w.Text)).Append(',')
+              .Append(Ms(w.Start).ToString(CultureInfo.InvariantCulture)).Append(',')
+              .Append(Ms(w.End).ToString(CultureInfo.InvariantCulture)).Append(',')
+              .Append(Math.Round(w.Confidence, 3).ToString(CultureInfo.InvariantCulture)).Append(']');
+        }
+        return sb.Append(']').ToString();
+    }
+}

@@ -1,0 +1,114 @@
+using Amazon;
+using Amazon.S3;
+using CallSentiment.Analysis.Diarization;
+using CallSentiment.Analysis.Onnx;
+using CallSentiment.Analysis.TextSentiment.Comprehend;
+using CallSentiment.Analysis.Transcription;
+using CallSentiment.Analysis.Transcription.Aws;
+using CallSentiment.Analysis.Transcription.PocketSphinx;
+using CallSentiment.Web.Ingestion;
+using Microsoft.Extensions.Options;
+
+namespace CallSentiment.Web.Transcription;
+
+public static class TranscriptionExtensions
+{
+    public const string AmazonTranscribeSection = "AmazonTranscribe";
+    public const string ComprehendSection = "Comprehend";
+
+    /// <summary>
+    /// The transcript stage with the configured engines (offline by default). Transcription:Engine=None leaves the
+    /// voice stage alone. Engines load at start, so a missing recogniser, model or AWS setting stops the app with the reason.
+    /// </summary>
+    public static IHostApplicationBuilder AddTranscription(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<TranscriptionOptions>().BindConfiguration(TranscriptionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var o = builder.Configuration.GetSection(TranscriptionOptions.Section).Get<TranscriptionOptions>() ?? new TranscriptionOptions();
+        if (o.Engine == TranscriptionEngine.None) return builder;
+
+        if (o.Engine == TranscriptionEngine.Offline)
+        {
+            builder.Services.AddSingleton<ITranscriber>(sp => LoadOffline(sp));
+        }
+        else
+        {
+            builder.Services.AddOptions<AmazonTranscribeSettings>().BindConfiguration(AmazonTranscribeSection).ValidateDataAnnotations().ValidateOnStart();
+            builder.Services.AddSingleton<ITranscriber>(sp =>
+            {
+                var settings = sp.GetRequiredService<IOptions<AmazonTranscribeSettings>>().Value;
+                settings.LanguageCode ??= sp.GetRequiredService<IOptions<TranscriptionOptions>>().Value.LanguageCode;
+                var s3 = new AmazonS3Client(new AmazonS3Config { RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region) });
+                return new AmazonTranscriber(settings, new HttpClient(), s3, sp.GetRequiredService<TimeProvider>());
+            });
+        }
+
+        if (o.TextEngine == TextSentimentEngine.Offline)
+        {
+            builder.Services.AddSingleton<ITextSentimentScorer>(sp =>
+            {
+                var env = sp.GetRequiredService<IHostEnvironment>();
+                var t = sp.GetRequiredService<IOptions<TranscriptionOptions>>().Value;
+                var folder = ModelFolders.Find(t.TextModelFolder, Path.Combine("models", "text-sentiment"), OfflineTextSentimentScorer.CardFile,
+                    env.ContentRootPath, "Transcription:TextModelFolder");
+                var onnx = sp.GetRequiredService<IOptions<SpeechEmotionOptions>>().Value.OnnxRuntimeLibrary;
+                return OfflineTextSentimentScorer.Load(folder, new OnnxSessionOptions { LibraryPath = string.IsNullOrEmpty(onnx) ? null : onnx });
+            });
+        }
+        else
+        {
+            builder.Services.AddOptions<ComprehendSettings>().BindConfiguration(ComprehendSection).ValidateDataAnnotations().ValidateOnStart();
+            builder.Services.AddSingleton<ITextSentimentScorer>(sp =>
+                new ComprehendSentimentScorer(sp.GetRequiredService<IOptions<ComprehendSettings>>().Value, new HttpClient(), time: sp.GetRequiredService<TimeProvider>()));
+        }
+
+        builder.Services.AddSingleton<IAnalysisStage, TranscriptStage>();
+        if (builder.Configuration.GetValue($"{IngestionOptions.Section}:{nameof(IngestionOptions.Enabled)}", true))
+            builder.Services.AddHostedService<TranscriptionWarmup>();
+        return builder;
+    }
+
+    private static OfflineTranscriber LoadOffline(IServiceProvider sp)
+    {
+        var t = sp.GetRequiredService<IOptions<TranscriptionOptions>>().Value;
+        var env = sp.GetRequiredService<IHostEnvironment>();
+        var vad = t.VadModel is { Length: > 0 } configured ? configured
+            : Path.Combine(ModelFolders.Find(null, Path.Combine(".tools", "silero-vad"), "silero_vad.onnx", env.ContentRootPath, "Transcription:VadModel"), "silero_vad.onnx");
+        var recognizer = new PocketSphinxSettings();
+        recognizer = recognizer with
+        {
+            AcousticModel = t.AcousticModel is { Length: > 0 } am ? am : recognizer.AcousticModel,
+            Dictionary = t.Dictionary is { Length: > 0 } d ? d : recognizer.Dictionary,
+            LanguageModel = t.LanguageModel is { Length: > 0 } lm ? lm : recognizer.LanguageModel,
+        };
+        // One decoder per channel being decoded: a worker slot decodes the two channels of a stereo call side by side.
+        var concurrency = sp.GetRequiredService<IOptions<IngestionOptions>>().Value.EffectiveConcurrency;
+        return OfflineTranscriber.Load(new OfflineTranscriberOptions
+        {
+            Recognizer = recognizer,
+            VadModelPath = vad,
+            MaxDecoders = Math.Clamp(2 * concurrency, 2, 16),
+        }, new Diarizer());
+    }
+}
+
+/// <summary>Loads the transcriber and the text scorer at start, so a missing engine or model stops the app with the reason.</summary>
+internal sealed class TranscriptionWarmup(IServiceProvider services) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (services.GetRequiredService<ITranscriber>() is OfflineTranscriber offline) offline.WarmUp();
+            _ = services.GetRequiredService<ITextSentimentScorer>();
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or OnnxRuntimeException
+                                      or PocketSphinxException or DllNotFoundException or ArgumentException or OptionsValidationException)
+        {
+            throw new InvalidOperationException($"Transcription cannot start: {e.Message} (run scripts/setup, set the Transcription settings, " +
+                "or Transcription:Engine=None for voice-only analysis)", e);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,73 @@
+using System.ComponentModel.DataAnnotations;
+using CallSentiment.Analysis.Diarization;
+
+namespace CallSentiment.Web.Transcription;
+
+public enum TranscriptionEngine
+{
+    /// <summary>pocketsphinx with Silero VAD, on this machine.</summary>
+    Offline,
+
+    /// <summary>Amazon Transcribe (settings in the AmazonTranscribe section; recordings outside S3 are uploaded to its Bucket).</summary>
+    Aws,
+
+    /// <summary>No transcript: the verdict is the voice alone.</summary>
+    None,
+}
+
+public enum TextSentimentEngine
+{
+    /// <summary>The project's own model (models/text-sentiment) through ONNX Runtime.</summary>
+    Offline,
+
+    /// <summary>Amazon Comprehend (settings in the Comprehend section).</summary>
+    Comprehend,
+}
+
+public sealed class TranscriptionOptions : IValidatableObject
+{
+    public const string Section = "Transcription";
+
+    public TranscriptionEngine Engine { get; set; } = TranscriptionEngine.Offline;
+
+    /// <summary>BCP-47 language of the calls (e.g. en-US). The offline engine has a US English model only.</summary>
+    [Required, RegularExpression("^[a-z]{2}-[A-Z]{2}$", ErrorMessage = "Transcription:LanguageCode must look like en-US")]
+    public string LanguageCode { get; set; } = "en-US";
+
+    [Range(1, 10)]
+    public int MaxSpeakers { get; set; } = 2;
+
+    /// <summary>Which diarized speaker of a mono call is the agent (stereo calls use the channel metadata).</summary>
+    public AgentRule AgentRule { get; set; } = AgentRule.FirstSpeaker;
+
+    /// <summary>Chunks sent for text sentiment never exceed this many UTF-8 bytes (Comprehend's limit is 5,000).</summary>
+    [Range(200, 5000)]
+    public int MaxChunkBytes { get; set; } = 5000;
+
+    /// <summary>Turns shorter than this many characters are shown but not scored ("yes", "ok" say little about mood).</summary>
+    [Range(0, 200)]
+    public int MinChunkChars { get; set; } = 8;
+
+    /// <summary>Silero VAD model (ONNX); empty: .tools/silero-vad/silero_vad.onnx (scripts/setup) found upwards from the app.</summary>
+    public string? VadModel { get; set; }
+
+    /// <summary>pocketsphinx acoustic model folder, dictionary and language model; empty: Debian's pocketsphinx-en-us.</summary>
+    public string? AcousticModel { get; set; }
+
+    public string? Dictionary { get; set; }
+
+    public string? LanguageModel { get; set; }
+
+    public TextSentimentEngine TextEngine { get; set; } = TextSentimentEngine.Offline;
+
+    /// <summary>Folder of the offline text model; empty: models/text-sentiment found upwards from the app.</summary>
+    public string? TextModelFolder { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Engine == TranscriptionEngine.Offline && !LanguageCode.StartsWith("en-", StringComparison.Ordinal))
+            yield return new ValidationResult($"Transcription:LanguageCode {LanguageCode}: the offline engine has a US English model only", [nameof(LanguageCode)]);
+        if (Engine != TranscriptionEngine.Offline && (VadModel is not null || AcousticModel is not null || Dictionary is not null || LanguageModel is not null))
+            yield return new ValidationResult("Transcription:VadModel/AcousticModel/Dictionary/LanguageModel apply to Transcription:Engine=Offline only", [nameof(Engine)]);
+    }
+}
