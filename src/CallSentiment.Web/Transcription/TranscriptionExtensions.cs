@@ -36,7 +36,9 @@ public static class TranscriptionExtensions
             builder.Services.AddSingleton<ITranscriber>(sp =>
             {
                 var settings = sp.GetRequiredService<IOptions<AmazonTranscribeSettings>>().Value;
-                settings.LanguageCode ??= sp.GetRequiredService<IOptions<TranscriptionOptions>>().Value.LanguageCode;
+                // Language identification when AmazonTranscribe:LanguageOptions names candidates; else the configured language.
+                if (settings.LanguageOptions.Count == 0)
+                    settings.LanguageCode ??= sp.GetRequiredService<IOptions<TranscriptionOptions>>().Value.LanguageCode;
                 var s3 = new AmazonS3Client(new AmazonS3Config { RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region) });
                 return new AmazonTranscriber(settings, new HttpClient(), s3, sp.GetRequiredService<TimeProvider>());
             });
