@@ -1,4 +1,5 @@
 using CallSentiment.Web;
+using CallSentiment.Web.Access;
 using CallSentiment.Web.Calls;
 using CallSentiment.Web.Health;
 using CallSentiment.Web.Ingestion;
@@ -6,7 +7,9 @@ using CallSentiment.Web.Recordings;
 using CallSentiment.Web.Storage;
 using CallSentiment.Web.Transcription;
 
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Find() });
+// "users ..." administers sign-ins from a shell (the first admin, a forgotten password); anything else runs the app.
+var usersCommand = args.Length > 0 && args[0] == "users";
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = usersCommand ? args[1..].Where(a => a.Contains('=', StringComparison.Ordinal)).ToArray() : args, WebRootPath = WebRoot.Find() });
 
 builder.AddStorage();
 builder.AddRecordingSource();
@@ -15,20 +18,28 @@ builder.AddTranscription();
 builder.AddDashboard();
 builder.AddHealth();
 builder.AddDataProtectionKeys();
+builder.AddAccess();
+builder.Services.AddSingleton<CallSentiment.Web.Qa.QaQueue>();
 builder.Services.AddRazorPages();
 
 var app = builder.Build();
+if (usersCommand)
+    return await UsersCommand.RunAsync(app.Services, args[1..].Where(a => !a.Contains('=', StringComparison.Ordinal)).ToList(), Console.In, Console.Out, Console.Error);
 
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/Error");
+app.UseSecurityHeaders();
 app.UseServerTiming();
 app.UseStaticFiles();
 app.UseRouting();
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 app.MapRazorPages();
 app.MapCallEndpoints();
 app.MapHealth();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>
 public partial class Program;

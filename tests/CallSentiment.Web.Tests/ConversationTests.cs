@@ -2,7 +2,6 @@ using System.Net;
 using AngleSharp.Html.Parser;
 using CallSentiment.Web.Tests.Infrastructure;
 using Dapper;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace CallSentiment.Web.Tests;
 
@@ -25,7 +24,7 @@ public abstract class ConversationTests : IAsyncLifetime
         SpokenCalls.Write(_app.Recordings, "carla", start, "angry", SpokenCalls.AngryCustomer);
         SpokenCalls.Write(_app.Recordings, "carla", start.AddHours(1), "happy", SpokenCalls.HappyCustomer);
         SpokenCalls.Write(_app.Recordings, "carla", start.AddHours(2), "mono", SpokenCalls.AngryCustomer, stereo: false);
-        _http = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        _http = await _app.SignedInClientAsync(allowAutoRedirect: false);
         await _app.WaitForJobsAsync(3, TimeSpan.FromMinutes(3));
     }
 

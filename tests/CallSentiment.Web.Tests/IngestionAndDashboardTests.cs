@@ -57,7 +57,7 @@ public abstract class IngestionAndDashboardTests : IAsyncLifetime
     [Fact]
     public async Task Dashboard_OneAgentOneWeek_ShowsTotalsNpsAndRows()
     {
-        using var http = _app.CreateClient();
+        using var http = await _app.SignedInClientAsync();
         var html = await http.GetStringAsync("/?agent=alice&from=2026-03-02&to=2026-03-08");
         var doc = await new HtmlParser().ParseDocumentAsync(html);
         Assert.Equal("2", doc.QuerySelector("#total-calls")!.TextContent);
@@ -73,7 +73,7 @@ public abstract class IngestionAndDashboardTests : IAsyncLifetime
     [Fact]
     public async Task Dashboard_NoCallsInRange_ShowsNpsNotApplicable()
     {
-        using var http = _app.CreateClient();
+        using var http = await _app.SignedInClientAsync();
         var doc = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync("/?from=2020-01-01&to=2020-01-31"));
         Assert.Equal("0", doc.QuerySelector("#total-calls")!.TextContent);
         Assert.Equal("N/A", doc.QuerySelector("#nps")!.TextContent);
@@ -88,7 +88,7 @@ public abstract class IngestionAndDashboardTests : IAsyncLifetime
     [InlineData("/?sort=drop%20table", "Cannot sort by")]
     public async Task Dashboard_BadFilter_ShowsValidationMessageNot500(string url, string message)
     {
-        using var http = _app.CreateClient();
+        using var http = await _app.SignedInClientAsync();
         var response = await http.GetAsync(url);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var doc = await new HtmlParser().ParseDocumentAsync(await response.Content.ReadAsStringAsync());
@@ -98,7 +98,7 @@ public abstract class IngestionAndDashboardTests : IAsyncLifetime
     [Fact]
     public async Task CsvExport_Filter_ReturnsEveryRowInvariantCulture()
     {
-        using var http = _app.CreateClient();
+        using var http = await _app.SignedInClientAsync();
         var csv = await http.GetStringAsync("/?handler=Csv&from=2026-03-01&to=2026-03-31");
         var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("started_at,agent,call_id", lines[0]);
@@ -111,7 +111,7 @@ public abstract class IngestionAndDashboardTests : IAsyncLifetime
     {
         await using var c = await _app.Db.OpenAsync(CancellationToken.None);
         var negatives = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM calls WHERE sentiment = 'NEGATIVE'");
-        using var http = _app.CreateClient();
+        using var http = await _app.SignedInClientAsync();
         var doc = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync("/?from=2026-03-01&to=2026-03-31&negative=true"));
         var rows = doc.QuerySelectorAll("#calls-table tbody tr").Where(r => r.QuerySelector("td.empty") is null).ToList();
         Assert.Equal(negatives, rows.Count);
@@ -123,7 +123,7 @@ public abstract class IngestionAndDashboardTests : IAsyncLifetime
     {
         await using var c = await _app.Db.OpenAsync(CancellationToken.None);
         var id = await c.ExecuteScalarAsync<long>("SELECT id FROM calls WHERE call_ref = 'a1'");
-        using var http = _app.CreateClient();
+        using var http = await _app.SignedInClientAsync();
         var doc = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync($"/calls/{id}"));
         Assert.Equal(2, doc.QuerySelectorAll(".timeline").Length);
         Assert.Contains("voice-emotion", doc.QuerySelector("#stages")!.TextContent);
@@ -144,7 +144,7 @@ public abstract class IngestionAndDashboardTests : IAsyncLifetime
     [Fact]
     public async Task Health_Ready_ReportsDatabaseAndWorker()
     {
-        using var http = _app.CreateClient();
+        using var http = await _app.SignedInClientAsync();
         var body = await http.GetStringAsync("/health/ready");
         Assert.Contains("\"status\":\"Healthy\"", body);
         Assert.Contains("migrations", body);

@@ -58,7 +58,7 @@ public sealed class S3IngestionTests(S3Server s3)
             Assert.Contains("does not match the key pattern", problem.Reason, StringComparison.Ordinal);
         }
 
-        using var http = app.CreateClient();
+        using var http = await app.SignedInClientAsync();
         var aliceId = await CallIdAsync(app, AliceKey);
         using (var request = new HttpRequestMessage(HttpMethod.Get, $"/calls/{aliceId}/audio"))
         {

@@ -2,7 +2,6 @@ using System.Net;
 using AngleSharp.Html.Parser;
 using CallSentiment.Web.Tests.Infrastructure;
 using Dapper;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace CallSentiment.Web.Tests;
 
@@ -18,7 +17,7 @@ public sealed class StatusPageTests : IAsyncLifetime
         var broken = Path.Combine(_app.Recordings, "erin", "2026-05-04", "110000_e2.wav");
         await File.WriteAllBytesAsync(broken, [(byte)'R', (byte)'I', (byte)'F', (byte)'F', 1, 2, 3]);
         File.SetLastWriteTimeUtc(broken, DateTime.UnixEpoch.AddSeconds(1_700_000_000));
-        _http = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        _http = await _app.SignedInClientAsync(allowAutoRedirect: false);
         await _app.WaitForJobsAsync(2);
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using CallSentiment.Analysis.Audio;
 using CallSentiment.Analysis.Visualization;
+using CallSentiment.Web.Access;
 using CallSentiment.Web.Ingestion;
 using CallSentiment.Web.Recordings;
 
@@ -11,11 +12,11 @@ public static class CallEndpoints
 {
     public static IEndpointRouteBuilder MapCallEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/calls/{id:long}/audio", AudioAsync);
+        app.MapGet("/calls/{id:long}/audio", AudioAsync).RequireAuthorization(Policies.Calls);
         app.MapGet("/calls/{id:long}/waveform.png", (long id, CallDetails calls, IRecordingSource source, CancellationToken ct) =>
-            ImageAsync(id, calls, source, r => WaveformImage.Render(r, 1200, 90, ct), ct));
+            ImageAsync(id, calls, source, r => WaveformImage.Render(r, 1200, 90, ct), ct)).RequireAuthorization(Policies.Calls);
         app.MapGet("/calls/{id:long}/spectrogram.png", (long id, CallDetails calls, IRecordingSource source, CancellationToken ct) =>
-            ImageAsync(id, calls, source, r => SpectrogramImage.Render(r, 1200, 120, ct), ct));
+            ImageAsync(id, calls, source, r => SpectrogramImage.Render(r, 1200, 120, ct), ct)).RequireAuthorization(Policies.Calls);
         app.MapGet("/status/progress", async (StatusQueries status, CancellationToken ct) =>
         {
             var s = await status.GetAsync(ct).ConfigureAwait(false);
@@ -24,7 +25,7 @@ public static class CallEndpoints
                 counts = s.Counts,
                 active = s.Active.Select(j => new { j.Id, j.SourceKey, j.Status, j.Progress, j.Attempts }),
             });
-        });
+        }).RequireAuthorization(Policies.Dashboard);
         return app;
     }
 
@@ -54,7 +55,8 @@ public static class CallEndpoints
     }
 
     /// <summary>The original recording, with single-range requests (the audio element seeks with them).</summary>
-    private static async Task<IResult> AudioAsync(long id, HttpContext context, CallDetails calls, IRecordingSource source, CancellationToken ct)
+    /// Every download, and every playback's first request (the one from the start of the file), goes into the audit log.
+    private static async Task<IResult> AudioAsync(long id, bool? download, HttpContext context, CallDetails calls, IRecordingSource source, AuditLog audit, CancellationToken ct)
     {
         var key = await calls.SourceKeyAsync(id, ct).ConfigureAwait(false);
         if (key is null) return Results.NotFound();
@@ -85,6 +87,15 @@ public static class CallEndpoints
                 return Results.StatusCode(StatusCodes.Status416RangeNotSatisfiable);
             }
             partial = true;
+        }
+        if (download == true)
+        {
+            response.Headers.ContentDisposition = new System.Net.Mime.ContentDisposition { FileName = Path.GetFileName(key) }.ToString();
+            await audit.WriteAsync(context, AuditLog.Actions.Download, $"call:{id}", key).ConfigureAwait(false);
+        }
+        else if (start == 0)
+        {
+            await audit.WriteAsync(context, AuditLog.Actions.Listen, $"call:{id}", key).ConfigureAwait(false);
         }
         var length = end - start + 1;
         var stream = await source.OpenReadAsync(key, start, length, ct).ConfigureAwait(false);

@@ -1,3 +1,5 @@
+using CallSentiment.Web.Access;
+using Microsoft.AspNetCore.Authorization;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -9,6 +11,7 @@ using Microsoft.Extensions.Options;
 
 namespace CallSentiment.Web.Pages;
 
+[Authorize(Policy = Policies.Dashboard)]
 public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> options, TimeProvider clock) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "agent")] public string? Agent { get; set; }

@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Authorization;
 using System.Globalization;
+using CallSentiment.Web.Access;
 using CallSentiment.Web.Calls;
 using CallSentiment.Web.Ingestion;
 using CallSentiment.Web.Metrics;
@@ -9,11 +11,13 @@ using Microsoft.Extensions.Options;
 
 namespace CallSentiment.Web.Pages;
 
+[Authorize(Policy = Policies.Dashboard)]
 [RequestSizeLimit(MaxUploadBytes + 1024 * 1024)]
 [RequestFormLimits(MultipartBodyLengthLimit = MaxUploadBytes + 1024 * 1024)]
 public sealed class StatusModel(
     StatusQueries status, JobQueue queue, IngestionSignal signal, IRecordingSource source, KeyPattern pattern,
-    IOptions<RecordingSourceOptions> sourceOptions, IOptions<IngestionOptions> ingestion, IOptions<DashboardOptions> dashboard, TimeProvider clock) : PageModel
+    IOptions<RecordingSourceOptions> sourceOptions, IOptions<IngestionOptions> ingestion, IOptions<DashboardOptions> dashboard, TimeProvider clock,
+    AuditLog audit) : PageModel
 {
     public const long MaxUploadBytes = 512L * 1024 * 1024;
 
@@ -37,13 +41,15 @@ public sealed class StatusModel(
     public async Task<IActionResult> OnPostRetryAsync(long? jobId, CancellationToken cancellationToken)
     {
         var n = await queue.RetryFailedAsync(jobId, cancellationToken).ConfigureAwait(false);
+        await audit.WriteAsync(HttpContext, AuditLog.Actions.Retry, jobId is { } j ? $"job:{j}" : "jobs:failed", $"{n} queued again").ConfigureAwait(false);
         signal.WorkAvailable();
         TempData["message"] = n == 1 ? "1 job queued again." : $"{n} jobs queued again.";
         return RedirectToPage();
     }
 
-    public IActionResult OnPostAnalyseNow()
+    public async Task<IActionResult> OnPostAnalyseNowAsync()
     {
+        await audit.WriteAsync(HttpContext, AuditLog.Actions.AnalyseNow, "source").ConfigureAwait(false);
         signal.DiscoverNow();
         TempData["message"] = "Looking for new recordings now.";
         return RedirectToPage();
@@ -87,6 +93,7 @@ public sealed class StatusModel(
         var o = sourceOptions.Value;
         var metadata = new CallMetadata(agent!, null, startUtc, callId, null, o.AgentChannel, o.CustomerChannel);
         await queue.EnqueueAsync([new DiscoveredRecording(stored, metadata)], cancellationToken).ConfigureAwait(false);
+        await audit.WriteAsync(HttpContext, AuditLog.Actions.Upload, $"recording:{key}", $"{UploadFile.Length} bytes").ConfigureAwait(false);
         signal.WorkAvailable();
         TempData["message"] = $"Uploaded as {key} and queued.";
         return RedirectToPage();

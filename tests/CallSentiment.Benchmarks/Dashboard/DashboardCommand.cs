@@ -65,6 +65,8 @@ internal static partial class DashboardCommand
                     ["Dashboard:TimeZone"] = ZoneId,
                     ["Recordings:Folder"] = Path.Combine(work.FullName, "recordings"),
                     ["DataProtection:KeysFolder"] = Path.Combine(work.FullName, "keys"),
+                    ["Access:BootstrapAdmin:UserName"] = "bench-admin",
+                    ["Access:BootstrapAdmin:Password"] = SignIn.Password,
                 };
                 // A changed migration makes a new database: a reused one always has the schema under test.
                 var name = $"{dataName}_schema{SchemaTag(engine == "postgres")}";
@@ -136,7 +138,7 @@ internal static partial class DashboardCommand
         var started = Stopwatch.StartNew();
         await using var app = await AppProcess.StartAsync(settings, TimeSpan.FromMinutes(15));
         Print($"{engine}: app started in {started.Elapsed.TotalSeconds:0.0} s on {agents.Count} agents, calls {first:yyyy-MM-dd}..{last:yyyy-MM-dd} ({zone.Id})");
-        using var http = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        using var http = await SignIn.ClientAsync(app.BaseAddress, "bench-admin", timeout: TimeSpan.FromMinutes(2));
         var rng = new Random(seed);
         Func<Request> agentQuarter = () =>
         {

@@ -48,15 +48,18 @@ internal static partial class LatencyCommand
                 ["Recordings:TimeZone"] = ZoneId,
                 ["Dashboard:TimeZone"] = ZoneId,
                 ["DataProtection:KeysFolder"] = Path.Combine(work.FullName, "keys"),
+                ["Access:BootstrapAdmin:UserName"] = "bench-admin",
+                ["Access:BootstrapAdmin:Password"] = SignIn.Password,
             };
             var clock = Stopwatch.StartNew();
             await using var app = await AppProcess.StartAsync(settings);
-            using var http = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-            while (!(await http.GetAsync(new Uri("health/ready", UriKind.Relative))).IsSuccessStatusCode)
-            {
-                if (clock.Elapsed > TimeSpan.FromMinutes(2)) throw new TimeoutException($"the app did not become ready:\n{app.Output}");
-                await Task.Delay(200);
-            }
+            using (var probe = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromSeconds(30) })
+                while (!(await probe.GetAsync(new Uri("health/ready", UriKind.Relative))).IsSuccessStatusCode)
+                {
+                    if (clock.Elapsed > TimeSpan.FromMinutes(2)) throw new TimeoutException($"the app did not become ready:\n{app.Output}");
+                    await Task.Delay(200);
+                }
+            using var http = await SignIn.ClientAsync(app.BaseAddress, "bench-admin", timeout: TimeSpan.FromSeconds(30));
             Print($"app ready after {clock.Elapsed.TotalSeconds:0.0} s (default ingestion settings: poll every 10 s, settle 2 s)");
             await using var db = new SqliteDb($"Data Source={dbFile}");
             var rng = new Random(seed);

@@ -92,6 +92,8 @@ public sealed class BrowserFixture : IAsyncLifetime
             ["Ingestion:RetryDelay"] = "00:00:01",
             ["Ingestion:Concurrency"] = "2",
             ["DataProtection:KeysFolder"] = Path.Combine(_root, "keys"),
+            ["Access:BootstrapAdmin:UserName"] = UserName,
+            ["Access:BootstrapAdmin:Password"] = SignIn.Password,
         });
 
         // The browser starts while the calls are analysed.
@@ -118,8 +120,8 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary>Polls the status endpoint the status page itself uses until every recording is done.</summary>
     private async Task WaitForAnalysisAsync(int count, TimeSpan timeout)
     {
-        using var http = new HttpClient { BaseAddress = App.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
         var clock = Stopwatch.StartNew();
+        using var http = await SignIn.ClientAsync(App.BaseAddress, UserName);
         var last = "";
         while (clock.Elapsed < timeout)
         {
@@ -150,6 +152,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         return [.. await c.QueryAsync<StoredCall>(Sql)];
     }
 
+    /// <summary>The administrator the app creates at start (Access:BootstrapAdmin); every page opens signed in as them.</summary>
+    public const string UserName = "browser-admin";
+
     /// <summary>A fresh browser context (own cookies and cache) with one page on the app.</summary>
     public async Task<BrowserPage> OpenAsync(string path)
     {
@@ -160,7 +165,12 @@ public sealed class BrowserFixture : IAsyncLifetime
             Locale = "en-GB",
         });
         var page = new BrowserPage(context, await context.NewPageAsync());
-        await page.GotoAsync(path);
+        // Signed in through the form, which then sends the browser on to the page asked for (its return URL).
+        await page.GotoAsync("/login?returnUrl=" + Uri.EscapeDataString(path));
+        await page.Page.FillAsync("input[name=userName]", UserName);
+        await page.Page.FillAsync("input[name=password]", SignIn.Password);
+        await page.Page.ClickAsync("form.login-form button[type=submit]");
+        await page.Page.WaitForURLAsync(url => new Uri(url).PathAndQuery == path, new() { Timeout = 15_000 });
         return page;
     }
 

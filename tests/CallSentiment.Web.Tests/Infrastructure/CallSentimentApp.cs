@@ -1,3 +1,4 @@
+using CallSentiment.Web.Access;
 using CallSentiment.Web.Storage;
 using Dapper;
 using Microsoft.AspNetCore.Hosting;
@@ -47,6 +48,22 @@ public sealed class CallSentimentApp : WebApplicationFactory<Program>
     }
 
     public Db Db => Services.GetRequiredService<Db>();
+
+    /// <summary>A client signed in as a user of <paramref name="role"/> (created on first use, named "test-role").</summary>
+    public async Task<HttpClient> SignedInClientAsync(string role = AppRoles.Admin, bool allowAutoRedirect = true)
+    {
+        var name = $"test-{role.ToLowerInvariant()}";
+        var http = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = allowAutoRedirect });
+        await EnsureUserAsync(name, role);
+        await SignIn.AsAsync(http, name);
+        return http;
+    }
+
+    public async Task EnsureUserAsync(string name, string role, string password = SignIn.Password)
+    {
+        var users = Services.GetRequiredService<UserStore>();
+        if (await users.FindAsync(name, CancellationToken.None) is null) await users.CreateAsync(name, null, role, password, CancellationToken.None);
+    }
 
     /// <summary>Waits until <paramref name="count"/> jobs have finished (done or failed) and none is pending.</summary>
     public async Task WaitForJobsAsync(int count, TimeSpan? timeout = null)

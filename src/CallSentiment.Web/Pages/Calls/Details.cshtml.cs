@@ -1,5 +1,7 @@
 using System.Globalization;
+using CallSentiment.Web.Access;
 using CallSentiment.Web.Calls;
+using Microsoft.AspNetCore.Authorization;
 using CallSentiment.Web.Ingestion;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -7,7 +9,9 @@ using Microsoft.Extensions.Options;
 
 namespace CallSentiment.Web.Pages.Calls;
 
-public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions> options, TimeProvider clock, IngestionSignal signal) : PageModel
+[Authorize(Policy = Policies.Calls)]
+public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions> options, TimeProvider clock, IngestionSignal signal,
+    IAuthorizationService authorization, AuditLog audit) : PageModel
 {
     public CallView View { get; private set; } = null!;
 
@@ -24,7 +28,9 @@ public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions>
     /// <summary>"Swap agent and customer": the recording is analysed again with the roles exchanged.</summary>
     public async Task<IActionResult> OnPostSwapAsync(long id, CancellationToken cancellationToken)
     {
+        if (!(await authorization.AuthorizeAsync(User, Policies.Dashboard).ConfigureAwait(false)).Succeeded) return Forbid();
         if (!await details.SwapRolesAsync(id, clock.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false)) return NotFound();
+        await audit.WriteAsync(HttpContext, AuditLog.Actions.SwapRoles, $"call:{id}").ConfigureAwait(false);
         signal.WorkAvailable();
         Message = "Agent and customer swapped; the call is being analysed again with the new roles (refresh in a moment).";
         return RedirectToPage(new { id });

@@ -1,0 +1,136 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+
+namespace CallSentiment.Web.Access;
+
+public static class AccessExtensions
+{
+    public const string StampClaim = "callsentiment:stamp";
+
+    /// <summary>
+    /// Cookie sign-in, role policies and the fallback policy: every endpoint needs a signed-in user unless it says
+    /// otherwise (sign-in, error and health only). Each page model and endpoint names the policy it needs ([Authorize(Policy = ...)]).
+    /// </summary>
+    public static IHostApplicationBuilder AddAccess(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<UserStore>();
+        builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddHostedService<BootstrapAdminService>();
+
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
+        builder.Services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IOptions<AccessOptions>>((cookie, access) =>
+            {
+                cookie.LoginPath = "/login";
+                cookie.LogoutPath = "/logout";
+                cookie.ReturnUrlParameter = "returnUrl";
+                cookie.Cookie.Name = "callsentiment.auth";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Lax;
+                cookie.Cookie.SecurePolicy = access.Value.SecureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+                cookie.ExpireTimeSpan = access.Value.SessionLifetime;
+                cookie.SlidingExpiration = true;
+                cookie.Events = new CookieAuthenticationEvents
+                {
+                    // Browsers asking for a page go to the sign-in form; everything else (images, audio, JSON) gets 401.
+                    OnRedirectToLogin = context =>
+                    {
+                        if (WantsPage(context.Request)) context.Response.Redirect(context.RedirectUri);
+                        else context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                        return Task.CompletedTask;
+                    },
+                    OnRedirectToAccessDenied = context =>
+                    {
+                        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                        return Task.CompletedTask;
+                    },
+                    OnValidatePrincipal = ValidateStampAsync,
+                };
+            });
+
+        builder.Services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(Policies.Dashboard, p => p.RequireRole(AppRoles.Supervisor, AppRoles.Admin))
+            .AddPolicy(Policies.Calls, p => p.RequireRole(AppRoles.Supervisor, AppRoles.QA, AppRoles.Admin))
+            .AddPolicy(Policies.Qa, p => p.RequireRole(AppRoles.QA, AppRoles.Admin))
+            .AddPolicy(Policies.Admin, p => p.RequireRole(AppRoles.Admin));
+
+        return builder;
+    }
+
+    private static bool WantsPage(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method) && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// A cookie stays valid only while its user exists, is enabled and has the same security stamp: a new password,
+    /// a role change or disabling signs the user out everywhere at their next request (one indexed lookup per request).
+    /// </summary>
+    private static async Task ValidateStampAsync(CookieValidatePrincipalContext context)
+    {
+        var name = context.Principal?.Identity?.Name;
+        var stamp = context.Principal?.FindFirstValue(StampClaim);
+        var users = context.HttpContext.RequestServices.GetRequiredService<UserStore>();
+        var user = name is null || stamp is null ? null : await users.ValidateStampAsync(name, stamp, context.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (user is null)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
+        }
+    }
+
+    public static ClaimsPrincipal PrincipalFor(AppUser user)
+    {
+        var identity = new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.Name, user.UserName),
+            new Claim(ClaimTypes.Role, user.Role),
+            new Claim(StampClaim, user.SecurityStamp),
+            new Claim("display_name", user.DisplayName ?? user.UserName),
+        ], CookieAuthenticationDefaults.AuthenticationScheme);
+        return new ClaimsPrincipal(identity);
+    }
+
+    /// <summary>Security headers on every response: a CSP that runs only the app's own scripts, no framing, no sniffing.</summary>
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var h = context.Response.Headers;
+        h.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; " +
+                                  "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+        h.XContentTypeOptions = "nosniff";
+        h.XFrameOptions = "DENY";
+        h["Referrer-Policy"] = "same-origin";
+        h["Cross-Origin-Opener-Policy"] = "same-origin";
+        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
+        await next(context).ConfigureAwait(false);
+    });
+}
+
+/// <summary>Creates the first administrator from Access:BootstrapAdmin when there is no user at all (after the migrations).</summary>
+internal sealed partial class BootstrapAdminService(UserStore users, AuditLog audit, IOptions<AccessOptions> options, ILogger<BootstrapAdminService> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var b = options.Value.BootstrapAdmin;
+        if (await users.CountAsync(cancellationToken).ConfigureAwait(false) > 0) return;
+        if (string.IsNullOrWhiteSpace(b.UserName) || string.IsNullOrEmpty(b.Password))
+        {
+            LogNoUsers(logger);
+            return;
+        }
+        var user = await users.CreateAsync(b.UserName, null, AppRoles.Admin, b.Password, cancellationToken).ConfigureAwait(false);
+        await audit.WriteAsync("(configuration)", AuditLog.Actions.UserCreated, $"user:{user.UserName}", "role Admin (Access:BootstrapAdmin)", null, cancellationToken).ConfigureAwait(false);
+        LogCreated(logger, user.UserName);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No user can sign in yet: set Access:BootstrapAdmin:UserName and Password, or run 'CallSentiment.Web users add --role Admin'")]
+    private static partial void LogNoUsers(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created the first administrator {UserName} from Access:BootstrapAdmin")]
+    private static partial void LogCreated(ILogger logger, string userName);
+}
