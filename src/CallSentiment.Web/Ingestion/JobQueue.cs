@@ -1,3 +1,4 @@
+using CallSentiment.Web.Qa;
 using CallSentiment.Web.Recordings;
 using CallSentiment.Web.Storage;
 using Dapper;
@@ -193,6 +194,12 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             FROM recordings r WHERE r.id = @RecordingId
             RETURNING id
             """;
+        const string LinkQa = "UPDATE qa_items SET call_id = @callId WHERE source_key = @SourceKey";
+        const string InsertQa = """
+            INSERT INTO qa_items (source_key, call_id, agent_id, call_started_at, created_at, status, reason)
+            SELECT r.source_key, @callId, r.agent_id, r.started_at, @now, 'open', @reason FROM recordings r
+            WHERE r.id = @RecordingId AND NOT EXISTS (SELECT 1 FROM qa_items q WHERE q.source_key = r.source_key)
+            """;
         const string InsertChannel = """
             INSERT INTO call_channels (call_id, channel, role, voiced_seconds, dominant_emotion, negative, neutral, positive)
             VALUES (@callId, @Channel, @Role, @VoicedSeconds, @DominantEmotion, @Negative, @Neutral, @Positive)
@@ -237,6 +244,11 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             change = conv?.Customer?.Mood?.Change, silenceMs = conv?.SilenceMs, longestSilenceMs = conv?.LongestSilenceMs,
             overlapMs = conv?.OverlapMs, interruptions = (long?)conv?.Interruptions, separation = conv?.Separation,
         }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        // The service-recovery queue learns of a negative customer in the same transaction: no negative call is missed.
+        await c.ExecuteAsync(new CommandDefinition(LinkQa, new { callId, job.SourceKey }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (QaReason.IsNegative(a))
+            await c.ExecuteAsync(new CommandDefinition(InsertQa, new { callId, job.RecordingId, now, reason = QaReason.Describe(a) }, tx,
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (conv is not null)
         {
             await c.ExecuteAsync(new CommandDefinition(InsertSpeaker, conv.Speakers.Select(sp =>

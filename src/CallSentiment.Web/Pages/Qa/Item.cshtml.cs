@@ -1,0 +1,75 @@
+using System.Globalization;
+using CallSentiment.Web.Access;
+using CallSentiment.Web.Calls;
+using CallSentiment.Web.Qa;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+
+namespace CallSentiment.Web.Pages.Qa;
+
+[Authorize(Policy = Policies.Qa)]
+public sealed class ItemModel(QaQueue queue, AuditLog audit, IOptions<DashboardOptions> dashboard, TimeProvider clock) : PageModel
+{
+    public QaItem Item { get; private set; } = null!;
+
+    public IReadOnlyList<QaNote> Notes { get; private set; } = [];
+
+    public IReadOnlyList<QaQueue.NegativeChunk> Chunks { get; private set; } = [];
+
+    [TempData] public string? Message { get; set; }
+
+    public long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public async Task<IActionResult> OnGetAsync(long id, CancellationToken cancellationToken)
+    {
+        var item = await queue.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        if (item is null) return NotFound();
+        Item = item;
+        Notes = await queue.NotesAsync(id, cancellationToken).ConfigureAwait(false);
+        if (item.CallId is { } callId) Chunks = await queue.NegativeChunksAsync(callId, cancellationToken).ConfigureAwait(false);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostClaimAsync(long id, bool takeOver, CancellationToken cancellationToken)
+    {
+        var result = await queue.ClaimAsync(id, User.Identity!.Name!, takeOver, cancellationToken).ConfigureAwait(false);
+        if (result == QaChange.Done) await audit.WriteAsync(HttpContext, AuditLog.Actions.QaClaim, $"qa:{id}", takeOver ? "took over" : null).ConfigureAwait(false);
+        return Done(id, result, "Claimed: it is yours now.", "Someone else claimed it first.");
+    }
+
+    public async Task<IActionResult> OnPostNoteAsync(long id, string? text, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(text) || text.Length > 4000)
+        {
+            Message = "A note needs some text (at most 4,000 characters).";
+            return RedirectToPage(new { id });
+        }
+        var result = await queue.AddNoteAsync(id, User.Identity!.Name!, text.Trim(), cancellationToken).ConfigureAwait(false);
+        if (result == QaChange.Done) await audit.WriteAsync(HttpContext, AuditLog.Actions.QaNote, $"qa:{id}").ConfigureAwait(false);
+        return Done(id, result, "Note added.", "The note was not added.");
+    }
+
+    public async Task<IActionResult> OnPostResolveAsync(long id, string? action, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(action) || action.Length > 2000)
+        {
+            Message = "Say what was done to recover the customer (at most 2,000 characters).";
+            return RedirectToPage(new { id });
+        }
+        var result = await queue.ResolveAsync(id, User.Identity!.Name!, action.Trim(), User.IsInRole(AppRoles.Admin), cancellationToken).ConfigureAwait(false);
+        if (result == QaChange.Done) await audit.WriteAsync(HttpContext, AuditLog.Actions.QaResolve, $"qa:{id}", action.Trim()).ConfigureAwait(false);
+        return Done(id, result, "Resolved.", "Only the person who claimed it (or an admin) can resolve it, and only once.");
+    }
+
+    private IActionResult Done(long id, QaChange result, string ok, string conflict)
+    {
+        if (result == QaChange.NotFound) return NotFound();
+        Message = result == QaChange.Done ? ok : conflict;
+        return RedirectToPage(new { id });
+    }
+
+    public string Local(long ms) =>
+        TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(ms), dashboard.Value.Zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,134 @@
+using CallSentiment.Web.Storage;
+using Dapper;
+
+namespace CallSentiment.Web.Qa;
+
+public sealed record QaItem(long Id, string SourceKey, long? CallId, string Agent, long CallStartedAt, long CreatedAt, string Status,
+    string? ClaimedBy, long? ClaimedAt, string? ResolvedBy, long? ResolvedAt, string? RecoveryAction, string Reason);
+
+public sealed record QaNote(long Id, long At, string UserName, string Text);
+
+public sealed record QaSummary(long Open, long Claimed, long ResolvedLastWeek, long? OldestOpenAt, double? MedianHoursToResolve);
+
+public sealed record QaFilter(string? Agent, string? Status, long? FromMs, long? ToMs, int Page);
+
+public enum QaChange { Done, NotFound, Conflict }
+
+/// <summary>The service-recovery queue: items are created with the analysis (JobQueue); QA claims, notes and resolves them.</summary>
+public sealed class QaQueue(Db db, TimeProvider clock)
+{
+    public const int PageSize = 50;
+    public static readonly string[] Statuses = ["open", "claimed", "resolved"];
+
+    private const string Columns = """
+        q.id AS Id, q.source_key AS SourceKey, q.call_id AS CallId, a.name AS Agent, q.call_started_at AS CallStartedAt, q.created_at AS CreatedAt,
+        q.status AS Status, q.claimed_by AS ClaimedBy, q.claimed_at AS ClaimedAt, q.resolved_by AS ResolvedBy, q.resolved_at AS ResolvedAt,
+        q.recovery_action AS RecoveryAction, q.reason AS Reason
+        """;
+
+    private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Newest calls first. Status "unresolved" means open or claimed.</summary>
+    public async Task<(IReadOnlyList<QaItem> Items, long Total)> ListAsync(QaFilter f, CancellationToken cancellationToken)
+    {
+        const string Where = """
+            FROM qa_items q JOIN agents a ON a.id = q.agent_id
+            WHERE (@agent IS NULL OR a.name = @agent)
+              AND (@status IS NULL OR q.status = @status OR (@status = 'unresolved' AND q.status <> 'resolved'))
+              AND (@fromMs IS NULL OR q.call_started_at >= @fromMs)
+              AND (@toMs IS NULL OR q.call_started_at < @toMs)
+            """;
+        var p = new { agent = f.Agent, status = f.Status, fromMs = f.FromMs, toMs = f.ToMs, limit = PageSize, offset = (long)(f.Page - 1) * PageSize };
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var total = await c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) {Where}", p, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var items = await c.QueryAsync<QaItem>(new CommandDefinition(
+            $"SELECT {Columns} {Where} ORDER BY q.call_started_at DESC, q.id DESC LIMIT @limit OFFSET @offset", p, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return (items.AsList(), total);
+    }
+
+    public async Task<QaItem?> GetAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await c.QuerySingleOrDefaultAsync<QaItem>(new CommandDefinition(
+            $"SELECT {Columns} FROM qa_items q JOIN agents a ON a.id = q.agent_id WHERE q.id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<QaNote>> NotesAsync(long id, CancellationToken cancellationToken)
+    {
+        const string Sql = "SELECT id AS Id, at AS At, user_name AS UserName, text AS Text FROM qa_notes WHERE item_id = @id ORDER BY at, id";
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await c.QueryAsync<QaNote>(new CommandDefinition(Sql, new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>Claims an open item (or takes over one claimed by someone else when <paramref name="takeOver"/>).</summary>
+    public async Task<QaChange> ClaimAsync(long id, string user, bool takeOver, CancellationToken cancellationToken)
+    {
+        const string Sql = """
+            UPDATE qa_items SET status = 'claimed', claimed_by = @user, claimed_at = @now
+            WHERE id = @id AND (status = 'open' OR (@takeOver = 1 AND status = 'claimed'))
+            """;
+        return await ChangeAsync(id, Sql, new { id, user, now = Now, takeOver = takeOver ? 1 : 0 }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<QaChange> AddNoteAsync(long id, string user, string text, CancellationToken cancellationToken)
+    {
+        const string Sql = "INSERT INTO qa_notes (item_id, at, user_name, text) SELECT id, @now, @user, @text FROM qa_items WHERE id = @id";
+        return await ChangeAsync(id, Sql, new { id, user, text, now = Now }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Resolves an item with the recovery action taken (only the person who claimed it, or an admin).</summary>
+    public async Task<QaChange> ResolveAsync(long id, string user, string action, bool admin, CancellationToken cancellationToken)
+    {
+        const string Sql = """
+            UPDATE qa_items SET status = 'resolved', resolved_by = @user, resolved_at = @now, recovery_action = @action
+            WHERE id = @id AND status = 'claimed' AND (claimed_by = @user OR @admin = 1)
+            """;
+        return await ChangeAsync(id, Sql, new { id, user, action, now = Now, admin = admin ? 1 : 0 }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<QaChange> ChangeAsync(long id, string sql, object p, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (await c.ExecuteAsync(new CommandDefinition(sql, p, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1) return QaChange.Done;
+        var exists = await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM qa_items WHERE id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return exists == 0 ? QaChange.NotFound : QaChange.Conflict;
+    }
+
+    public sealed record NegativeChunk(long StartMs, string Role, string Text, double Negative);
+
+    /// <summary>The most negative things the customer said (or anyone, on an unseparated call), strongest first.</summary>
+    public async Task<IReadOnlyList<NegativeChunk>> NegativeChunksAsync(long callId, CancellationToken cancellationToken)
+    {
+        const string Sql = """
+            SELECT start_ms AS StartMs, role AS Role, text AS Text, negative AS Negative FROM transcript_chunks
+            WHERE call_id = @callId AND sentiment = 'NEGATIVE' AND role <> 'agent'
+            ORDER BY negative DESC, start_ms LIMIT 5
+            """;
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await c.QueryAsync<NegativeChunk>(new CommandDefinition(Sql, new { callId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+    }
+
+    /// <summary>Counts and ageing for the dashboard (one agent or all).</summary>
+    public async Task<QaSummary> SummaryAsync(string? agent, CancellationToken cancellationToken)
+    {
+        const string Counts = """
+            SELECT COALESCE(SUM(CASE WHEN q.status = 'open' THEN 1 ELSE 0 END), 0) AS Open,
+                   COALESCE(SUM(CASE WHEN q.status = 'claimed' THEN 1 ELSE 0 END), 0) AS Claimed,
+                   COALESCE(SUM(CASE WHEN q.status = 'resolved' AND q.resolved_at >= @weekAgo THEN 1 ELSE 0 END), 0) AS ResolvedLastWeek,
+                   MIN(CASE WHEN q.status = 'open' THEN q.created_at END) AS OldestOpenAt
+            FROM qa_items q JOIN agents a ON a.id = q.agent_id
+            WHERE (@agent IS NULL OR a.name = @agent)
+            """;
+        const string Durations = """
+            SELECT q.resolved_at - q.created_at FROM qa_items q JOIN agents a ON a.id = q.agent_id
+            WHERE q.status = 'resolved' AND q.resolved_at >= @weekAgo AND (@agent IS NULL OR a.name = @agent)
+            """;
+        var p = new { agent, weekAgo = Now - 7L * 24 * 3600 * 1000 };
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await c.QuerySingleAsync<(long Open, long Claimed, long ResolvedLastWeek, long? OldestOpenAt)>(
+            new CommandDefinition(Counts, p, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var durations = (await c.QueryAsync<long>(new CommandDefinition(Durations, p, cancellationToken: cancellationToken)).ConfigureAwait(false)).Order().ToList();
+        double? median = durations.Count == 0 ? null : durations[durations.Count / 2] / 3_600_000.0;
+        return new QaSummary(row.Open, row.Claimed, row.ResolvedLastWeek, row.OldestOpenAt, median);
+    }
+}

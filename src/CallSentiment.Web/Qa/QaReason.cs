@@ -1,0 +1,46 @@
+using System.Globalization;
+using System.Text;
+using CallSentiment.Web.Ingestion;
+
+namespace CallSentiment.Web.Qa;
+
+/// <summary>Whether an analysed call belongs in the service-recovery queue, and why, in words a QA person reads first.</summary>
+public static class QaReason
+{
+    /// <summary>The customer's side decides (the whole call when the speakers were not separated).</summary>
+    public static bool IsNegative(CallAnalysis a) =>
+        (a.Conversation?.Customer?.Mood?.Fused?.Sentiment ?? a.Verdict.Sentiment) == Sentiment.Negative;
+
+    public static string Describe(CallAnalysis a)
+    {
+        var sb = new StringBuilder();
+        var customer = a.Conversation?.Customer;
+        var mood = customer?.Mood;
+        if (mood?.Fused is { } fused)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"Customer NEGATIVE ({fused.Scores.Negative:0.00})");
+            if (mood.Text is { } t) sb.Append(CultureInfo.InvariantCulture, $"; words {t.Sentiment.ToLabel()}");
+            if (mood.Voice is { } v) sb.Append(CultureInfo.InvariantCulture, $"; voice {v.Sentiment.ToLabel()}");
+            if (mood.Change is { } change) sb.Append(CultureInfo.InvariantCulture, $"; Q4 − Q1 {change:+0.00;-0.00;0.00}");
+        }
+        else
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"Call NEGATIVE ({a.Verdict.Scores.Negative:0.00})");
+        }
+        var channel = a.Channels.FirstOrDefault(c => c.Role == Roles.Customer) ?? (a.Channels.Count == 1 ? a.Channels[0] : null);
+        if (channel is { Windows.Count: > 0 })
+        {
+            var top = channel.Windows.GroupBy(w => w.Emotion).OrderByDescending(g => g.Count()).First();
+            sb.Append(CultureInfo.InvariantCulture, $"; voice mostly {top.Key} ({100.0 * top.Count() / channel.Windows.Count:0}% of windows)");
+        }
+        var worst = a.Conversation?.Chunks
+            .Where(k => k.Verdict is { Sentiment: Sentiment.Negative } && (customer is null || k.Speaker == customer.Speaker))
+            .OrderByDescending(k => k.Verdict!.Scores.Negative).Take(2).ToList() ?? [];
+        foreach (var k in worst)
+        {
+            var text = k.Text.Length > 120 ? k.Text[..120] + "…" : k.Text;
+            sb.Append(CultureInfo.InvariantCulture, $"; at {TimeSpan.FromMilliseconds(k.StartMs):m\\:ss} \"{text}\"");
+        }
+        return sb.ToString();
+    }
+}
