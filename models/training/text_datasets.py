@@ -16,7 +16,10 @@ Splits (all deterministic, no random state):
     0 none -> neutral, 4 happiness -> positive, 1 anger, 2 disgust, 3 fear, 5 sadness -> negative, 6 surprise dropped
     (surprise is as often good as bad news). dailydialog validation = test_dailydialog.csv (never trained on).
   * sst2 train (phrases of at least 3 words) and uci (amazon/yelp/imdb): binary, positive/negative only; 90/10 by hash.
-  * financial phrasebank (50 % agreement set) is not trained on: test_financial.csv measures out-of-domain transfer.
+  * financial phrasebank (50 % agreement set, a superset of the 66/75/100 % files): sentences deduplicated by
+    normalised text (whitespace collapsed, lower case; sentences given two labels dropped), then split by FNV-1a of
+    "financial:" + that text: < 50 train, 50..59 validation, >= 60 test_financial.csv. Keying on the text keeps every
+    copy of a sentence, from any agreement file, in one part, so no test sentence is ever trained or tuned on.
 """
 import argparse
 import csv
@@ -80,6 +83,28 @@ def dailydialog(part):
     return out
 
 
+def financial():
+    """Financial PhraseBank (50 % agreement file, which contains every sentence of the stricter files with the same
+    label): deduplicated by normalised sentence text, split by FNV-1a of that text — 50 % train, 10 % validation,
+    40 % test. The key is the text, so a sentence falls in the same part whichever agreement file it is read from, and
+    repeated sentences (or ones given conflicting labels) never straddle parts."""
+    labels = {}
+    with open(os.path.join(TEXT, "financial_phrasebank", "Sentences_50Agree.txt"), encoding="latin-1") as f:
+        for line in f:
+            sentence, _, label = line.strip().rpartition("@")
+            if label not in LABELS or not sentence.strip():
+                continue
+            key = " ".join(sentence.split()).lower()
+            labels.setdefault(key, (sentence.strip(), set()))[1].add(label)
+    parts = ([], [], [])
+    for key, (sentence, ls) in sorted(labels.items()):
+        if len(ls) != 1:
+            continue  # the same sentence with two labels: drop rather than guess
+        h = fnv1a("financial:" + key) % 100
+        parts[0 if h < 50 else 1 if h < 60 else 2].append((sentence, ls.pop(), "financial"))
+    return parts
+
+
 def prepare(out):
     os.makedirs(out, exist_ok=True)
     train, val = [], []
@@ -128,13 +153,10 @@ def prepare(out):
                 item = (parts[0].strip(), "positive" if parts[1].strip() == "1" else "negative", "uci")
                 (val if fnv1a(f"uci:{name}:{i}") % 100 < 10 else train).append(item)
 
-    fin = []
-    with open(os.path.join(TEXT, "financial_phrasebank", "Sentences_50Agree.txt"), encoding="latin-1") as f:
-        for line in f:
-            sentence, _, label = line.strip().rpartition("@")
-            if label in LABELS:
-                fin.append((sentence, label, "financial"))
-    write(os.path.join(out, "test_financial.csv"), fin)
+    fin_train, fin_val, fin_test = financial()
+    train += fin_train
+    val += fin_val
+    write(os.path.join(out, "test_financial.csv"), fin_test)
     write(os.path.join(out, "train.csv"), train)
     write(os.path.join(out, "val.csv"), val)
 

@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""Trains the offline text-sentiment model (a sparse linear softmax model over the product's hashed features).
+"""Trains the offline text-sentiment model over the product's hashed features: "wide & deep" — a sparse linear model
+plus a fastText-style text embedding (embedding bag) -> ReLU -> dense layer, both read from one gathered table
+(hidden = 0 gives the plain sparse linear model).
 
 Pipeline (commands in models/text-sentiment/MODEL_CARD.md):
   python3 models/training/text_datasets.py prepare --out /tmp/textsets
   callsentiment export-text-features --input /tmp/textsets/train.csv,/tmp/textsets/val.csv --out /tmp/textsets/feat
-  nice python3 models/training/train_text.py --features /tmp/textsets/feat --out models/text-sentiment
+  nice python3 models/training/train_text.py --features /tmp/textsets/feat --out models/text-sentiment [--search]
+  python3 models/training/text_metrics.py --sets /tmp/textsets          # test figures -> metrics.json
 
-Hyper-parameters (L2 strength, per-source weights) are chosen on the validation split only (val.bin: airline 10 %,
-tweeteval-val 15 %, dailydialog-train 10 % of dialogues, sst2/uci 10 %); the softmax temperature and the MIXED
-threshold are fitted on the same validation split. Test sets are never read here.
+Hyper-parameters (model size, learning rate, per-source weights, class balance, the epoch kept) are chosen on the
+validation split only (val.bin: airline 10 %, tweeteval-val 15 %, dailydialog-train 10 % of dialogues, financial
+phrasebank 10 %, sst2/uci 10 %); the softmax temperature and the MIXED threshold are fitted on the same validation
+split. Test sets are never read here. The ONNX graph (Gather, Cast, Mul, ReduceSum, Add, Relu, MatMul, Softmax) takes
+the same two inputs as before, indices int64 [n] and values float [n], and outputs probabilities [3].
 """
 import argparse
 import hashlib
@@ -87,41 +92,92 @@ def macro_f1(y, p):
     return float(np.mean(f1s))
 
 
-def forward(x, W, b):
+class Model(torch.nn.Module):
+    """One table of dim x (hidden + 3) rows: for a text, the rows of its feature slots are gathered, multiplied by the
+    feature values and summed (embedding_bag, = Gather-Mul-ReduceSum in the ONNX graph). The first `hidden` columns
+    are a fastText-style text embedding that goes through ReLU and a dense layer (the deep part); the last 3 columns
+    are a sparse linear model added straight to the logits (the wide part). hidden = 0 is the plain linear model."""
+
+    def __init__(self, dim, hidden, seed):
+        super().__init__()
+        g = torch.Generator().manual_seed(seed)
+        self.hidden = hidden
+        table = torch.zeros(dim, hidden + 3)
+        if hidden:
+            table[:, :hidden] = torch.randn(dim, hidden, generator=g) * 0.05
+        self.table = torch.nn.Parameter(table)
+        self.b1 = torch.nn.Parameter(torch.zeros(hidden))
+        self.w2 = torch.nn.Parameter(torch.randn(hidden, 3, generator=g) * (1 / max(1, hidden) ** 0.5))
+        self.b2 = torch.nn.Parameter(torch.zeros(3))
+
+    def forward(self, i, o, v, dropout=0.0):
+        s = torch.nn.functional.embedding_bag(i, self.table, o, mode="sum", per_sample_weights=v, sparse=self.training)
+        out = s[:, self.hidden:] + self.b2
+        if self.hidden:
+            h = torch.relu(s[:, :self.hidden] + self.b1)
+            if dropout:
+                h = torch.nn.functional.dropout(h, dropout, training=True)
+            out = out + h @ self.w2
+        return out
+
+
+def forward(x, model):
     i, o, v = x.bag()
-    return torch.nn.functional.embedding_bag(i, W, o, mode="sum", per_sample_weights=v) + b
+    return model(i, o, v)
 
 
-def train(x, y, w, l2, epochs=10, lr=0.5, batch=512, seed=0, log=None):
-    """Mini-batch Adagrad on the weighted softmax loss plus l2 * |W|^2 — the same Gather-multiply-sum the ONNX graph
-    computes (embedding_bag with per-sample weights)."""
+def train(x, y, w, hp, xv=None, select=None, seed=0, log=None):
+    """Mini-batch Adam on the weighted softmax loss plus l2 * (squared table rows the batch touched) — the same
+    Gather-multiply-sum the ONNX graph computes. When `select` is given it scores the model on validation after each
+    epoch and the best epoch is kept (validation only: test files are never read here)."""
     g = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
     n = x.rows
-    W = torch.zeros(x.dim, 3, requires_grad=True)
-    b = torch.zeros(3, requires_grad=True)
-    opt = torch.optim.Adagrad([W, b], lr=lr)
+    model = Model(x.dim, hp["hidden"], seed)
+    # the table gets sparse gradients (only the rows a batch touches), the small dense layers ordinary ones
+    opts = [torch.optim.SparseAdam([model.table], lr=hp["lr"]),
+            torch.optim.Adam([model.b1, model.w2, model.b2], lr=hp["lr"])]
     yt = torch.from_numpy(y)
     wt = torch.from_numpy(w.astype(np.float32))
-    for epoch in range(epochs):
+    best = None
+    model.train()
+    for epoch in range(hp["epochs"]):
         order = torch.randperm(n, generator=g).numpy()
         total = 0.0
-        for s in range(0, n, batch):
-            rows = order[s:s + batch]
-            logits_b = forward(x.take(rows), W, b)
+        for s in range(0, n, hp["batch"]):
+            rows = order[s:s + hp["batch"]]
+            i, o, v = x.take(rows).bag()
+            logits_b = model(i, o, v, dropout=hp["dropout"])
             loss = (torch.nn.functional.cross_entropy(logits_b, yt[rows], reduction="none") * wt[rows]).mean()
-            loss = loss + l2 * (W ** 2).sum()
-            opt.zero_grad()
+            if hp["l2"]:
+                rows_touched = torch.nn.functional.embedding(torch.unique(i), model.table, sparse=True)
+                loss = loss + hp["l2"] * (rows_touched ** 2).sum()
+            for opt in opts:
+                opt.zero_grad()
             loss.backward()
-            opt.step()
+            for opt in opts:
+                opt.step()
             total += float(loss) * len(rows)
         if log:
             log(f"  epoch {epoch + 1}: loss {total / n:.4f}")
-    return W.detach(), b.detach()
+        if select:
+            model.eval()
+            obj = select(model)
+            model.train()
+            if best is None or obj > best[0]:
+                best = (obj, epoch + 1, {k: t.detach().clone() for k, t in model.state_dict().items()})
+    if best:
+        model.load_state_dict(best[2])
+    model.eval()
+    return model, best[1] if best else hp["epochs"]
 
 
-def logits(x, W, b):
+def logits(x, model, chunk=4096):
+    out = []
     with torch.no_grad():
-        return forward(x, W, b).numpy()
+        for s in range(0, x.rows, chunk):
+            out.append(forward(x.take(np.arange(s, min(x.rows, s + chunk))), model).numpy())
+    return np.concatenate(out) if out else np.zeros((0, 3), np.float32)
 
 
 def softmax(z):
@@ -147,14 +203,20 @@ def weights(y, src, source_weight, balance):
     return w / w.mean()
 
 
-def evaluate(xv, yv, srcv, W, b, log):
-    p = logits(xv, W, b).argmax(1)
+THREE_CLASS = ("airline", "tweeteval", "dailydialog", "financial")
+
+
+def evaluate(z, yv, srcv, log=None):
+    """Validation scores from logits: macro-F1 for the 3-class sources, accuracy for the binary ones. The objective
+    weights airline twice (the closest to customer-service text) and the binary sources not at all."""
+    p = z.argmax(1)
     scores = {}
     for s in sorted(set(srcv)):
         m = srcv == s
-        scores[s] = macro_f1(yv[m], p[m]) if s in ("airline", "tweeteval", "dailydialog") else float(np.mean(yv[m] == p[m]))
-    objective = (2 * scores["airline"] + scores["dailydialog"] + scores["tweeteval"]) / 4
-    log("  val: " + " ".join(f"{k}={v:.4f}" for k, v in scores.items()) + f" objective={objective:.4f}")
+        scores[s] = macro_f1(yv[m], p[m]) if s in THREE_CLASS else float(np.mean(yv[m] == p[m]))
+    objective = (2 * scores["airline"] + scores["dailydialog"] + scores["tweeteval"] + scores["financial"]) / 5
+    if log:
+        log("  val: " + " ".join(f"{k}={v:.4f}" for k, v in scores.items()) + f" objective={objective:.4f}")
     return objective, scores
 
 
@@ -164,10 +226,10 @@ def fit_temperature(z, y):
         p = softmax(z / t)
         nll = -np.mean(np.log(p[np.arange(len(y)), y] + 1e-12))
         best = min(best, (nll, float(t)))
-    return best[1], best[0]
+    return best[1], float(best[0])
 
 
-def fit_mixed_threshold(xv, yv, W, b, t, log, seed=1):
+def fit_mixed_threshold(xv, yv, model, t, log, seed=1):
     """Synthetic mixed texts: a positive and a negative validation example concatenated (their feature vectors
     summed and re-normalised approximately by 1/sqrt(2)) against single-polarity and neutral examples. The threshold
     maximising F1 of 'both >= threshold' for detecting the pairs is kept (searched in (0.25, 0.5])."""
@@ -184,8 +246,8 @@ def fit_mixed_threshold(xv, yv, W, b, t, log, seed=1):
         val += [a_.values[a_.indptr[r]:a_.indptr[r + 1]], b_.values[b_.indptr[r]:b_.indptr[r + 1]]]
     pairs = Csr(ptr, np.concatenate(idx), np.concatenate(val) / np.sqrt(2), xv.dim)
     singles = xv.take(rng.choice(len(yv), 3 * k, replace=False))
-    pm = softmax(logits(pairs, W, b) / t)
-    ps = softmax(logits(singles, W, b) / t)
+    pm = softmax(logits(pairs, model) / t)
+    ps = softmax(logits(singles, model) / t)
     best = (-1, 0.3)
     for th in np.arange(0.26, 0.501, 0.01):
         tp = np.sum((pm[:, 0] >= th) & (pm[:, 2] >= th))
@@ -193,27 +255,59 @@ def fit_mixed_threshold(xv, yv, W, b, t, log, seed=1):
         prec = tp / max(1, tp + fp)
         rec = tp / k
         f1 = 0 if tp == 0 else 2 * prec * rec / (prec + rec)
-        best = max(best, (f1, round(float(th), 2)))
+        best = max(best, (float(f1), round(float(th), 2)))
     log(f"  mixed threshold {best[1]:.2f} (F1 {best[0]:.3f} on {k} synthetic pairs vs {3 * k} single texts)")
-    return best[1], best[0]
+    return best[1], float(best[0])
 
 
 class Exported(torch.nn.Module):
-    def __init__(self, W, b, t):
+    """One text per run: Gather the table rows of its slots, multiply by the values, ReduceSum; the wide columns go
+    straight to the logits, the deep ones through ReLU and MatMul; temperature is divided in; Softmax."""
+
+    def __init__(self, model, t):
         super().__init__()
-        self.weights = torch.nn.Parameter(W / t)
-        self.bias = torch.nn.Parameter((b / t).reshape(1, 3))
+        h = model.hidden
+        self.hidden = h
+        table = model.table.detach().clone()
+        table[:, h:] /= t
+        # stored as float16 (half the file; the gathered rows are Cast back to float before any arithmetic)
+        self.table = torch.nn.Parameter(table.half(), requires_grad=False)
+        self.b1 = torch.nn.Parameter(model.b1.detach().reshape(1, h).clone())
+        self.w2 = torch.nn.Parameter(model.w2.detach() / t)
+        self.b2 = torch.nn.Parameter((model.b2.detach() / t).reshape(1, 3))
 
     def forward(self, indices, values):
-        rows = self.weights[indices] * values.unsqueeze(1)
-        return torch.softmax(rows.sum(0, keepdim=True) + self.bias, dim=1)
+        s = (self.table[indices].float() * values.unsqueeze(1)).sum(0, keepdim=True)
+        z = s[:, self.hidden:] + self.b2
+        if self.hidden:
+            z = z + torch.relu(s[:, :self.hidden] + self.b1) @ self.w2
+        return torch.softmax(z, dim=1).reshape(3)
 
 
-def export_onnx(W, b, t, path):
-    m = Exported(W, b, t)
+def export_onnx(model, t, path):
+    m = Exported(model, t)
     dummy = (torch.tensor([0, 5, 7], dtype=torch.int64), torch.tensor([0.5, 0.5, 1.0]))
     torch.onnx.export(m, dummy, path, input_names=["indices", "values"], output_names=["probabilities"],
                       dynamic_axes={"indices": {0: "n"}, "values": {0: "n"}}, opset_version=13)
+    # the exported graph must compute what the trained model does
+    i, v = torch.tensor([3, 17, 99, model.table.shape[0] - 1]), torch.tensor([0.5, 0.25, 0.75, 0.1])
+    with torch.no_grad():
+        expect = torch.softmax(model(i, torch.tensor([0]), v) / t, dim=1).reshape(3)
+        assert torch.allclose(m(i, v), expect, atol=2e-3), (m(i, v), expect)
+
+
+DEFAULT = {"hidden": 32, "lr": 2e-3, "epochs": 3, "batch": 256, "l2": 0.0, "dropout": 0.2, "balance": 0.5,
+           "sources": {"airline": 3.0, "tweeteval": 1.0, "dailydialog": 2.0, "financial": 1.0, "sst2": 1.0, "uci": 0.3}}
+
+
+def search_grid():
+    """The configurations --search tries (each scored on validation, best epoch kept)."""
+    grid = []
+    for hidden, lr, epochs in ((0, 1e-2, 4), (32, 2e-3, 3)):
+        for fin, balance in ((1.0, 0.5), (2.0, 0.5), (2.0, 0.8)):
+            grid.append({**DEFAULT, "hidden": hidden, "lr": lr, "epochs": epochs, "balance": balance,
+                         "sources": {**DEFAULT["sources"], "financial": fin}})
+    return grid
 
 
 def main():
@@ -221,9 +315,9 @@ def main():
     ap.add_argument("--features", required=True, help="folder written by callsentiment export-text-features")
     ap.add_argument("--csv", help="folder with train.csv/val.csv (sources); default: the parent of --features")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--search", action="store_true", help="grid-search hyper-parameters on validation")
-    ap.add_argument("--l2", type=float, default=1e-6)
-    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--search", action="store_true", help="grid-search hyper-parameters on validation (search_grid)")
+    ap.add_argument("--config", help="JSON object overriding DEFAULT (e.g. '{\"hidden\": 0}'); ignored with --search")
+    ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     os.nice(10)
     log = lambda m: print(m, file=sys.stderr, flush=True)
@@ -236,27 +330,27 @@ def main():
     assert len(src) == x.rows and len(srcv) == xv.rows, "features and CSVs do not line up"
     log(f"loaded {x.rows} train / {xv.rows} val examples, dim {x.dim} in {time.time() - t0:.0f}s")
 
-    base = {"airline": 3.0, "tweeteval": 1.0, "dailydialog": 2.0, "sst2": 1.0, "uci": 0.3}
-    grid = [(a.l2, base, 0.5)]
     if a.search:
-        grid = []
-        for l2 in (1e-6, 3e-6, 1e-5):
-            for dd in (1.0, 2.5):
-                for sst in (1.0,):
-                    grid.append((l2, {**base, "dailydialog": dd, "sst2": sst}, 0.5))
+        grid = search_grid()
+    else:
+        override = json.loads(a.config) if a.config else {}
+        grid = [{**DEFAULT, **override, "sources": {**DEFAULT["sources"], **override.get("sources", {})}}]
+    select = lambda m: evaluate(logits(xv, m), yv, srcv)[0]
     best = None
-    for l2, sw, bal in grid:
-        log(f"l2={l2} sources={sw} balance={bal}")
-        W, b = train(x, y, weights(y, src, sw, bal), l2, epochs=a.epochs, log=log)
-        obj, scores = evaluate(xv, yv, srcv, W, b, log)
+    for hp in grid:
+        log(f"config {json.dumps(hp)}")
+        model, epochs = train(x, y, weights(y, src, hp["sources"], hp["balance"]), hp, select=select, seed=a.seed, log=log)
+        obj, scores = evaluate(logits(xv, model), yv, srcv, log)
+        log(f"  best epoch {epochs}")
         if best is None or obj > best[0]:
-            best = (obj, l2, sw, bal, W, b, scores)
-    obj, l2, sw, bal, W, b, scores = best
-    log(f"chosen: l2={l2} sources={sw} balance={bal} objective={obj:.4f}")
+            best = (obj, {**hp, "epochs": epochs}, model, scores)
+    obj, hp, model, scores = best
+    log(f"chosen: {json.dumps(hp)} objective={obj:.4f}")
 
-    t, nll = fit_temperature(logits(xv, W, b), yv)
+    zv = logits(xv, model)
+    t, nll = fit_temperature(zv, yv)
     log(f"temperature {t:.3f} (validation NLL {nll:.4f})")
-    th, th_f1 = fit_mixed_threshold(xv, yv, W, b, t, log)
+    th, th_f1 = fit_mixed_threshold(xv, yv, model, t, log)
 
     with open(os.path.join(a.features, "features.json"), encoding="utf-8") as f:
         features = json.load(f)
@@ -267,8 +361,10 @@ def main():
         shutil.copyfile(source_lexicon, lex)
     with open(lex, "rb") as f:
         assert hashlib.sha256(f.read()).hexdigest() == features["lexiconSha256"], f"{lex} differs from the exported features' lexicon"
-    os.makedirs(a.out, exist_ok=True)
-    export_onnx(W, b, t, os.path.join(a.out, "text-sentiment.onnx"))
+    onnx_path = os.path.join(a.out, "text-sentiment.onnx")
+    export_onnx(model, t, onnx_path)
+    kind = ("sparse linear softmax" if not hp["hidden"] else
+            f"wide & deep: sparse linear logits + fastText-style {hp['hidden']}-d text embedding -> ReLU -> dense")
     card = {
         "labels": LABELS,
         "features": features,
@@ -278,12 +374,17 @@ def main():
         "valuesInput": "values",
         "output": "probabilities",
         "training": {
-            "model": "sparse linear softmax (weights/temperature baked into the ONNX graph)",
-            "l2": l2, "sourceWeights": sw, "classBalance": bal, "epochs": a.epochs, "optimizer": "Adagrad lr 0.5, batch 512",
+            "model": kind + " (weights and temperature baked into the ONNX graph)",
+            "hyperParameters": hp,
+            "optimizer": f"Adam lr {hp['lr']}, batch {hp['batch']}, seed {a.seed}",
             "trainExamples": int(x.rows), "validationExamples": int(xv.rows),
             "validation": {k: round(v, 4) for k, v in scores.items()},
-            "validationNote": "macro-F1 for airline/tweeteval/dailydialog, accuracy for the binary sources",
+            "validationObjective": round(obj, 4),
+            "validationNote": "macro-F1 for airline/tweeteval/dailydialog/financial, accuracy for the binary sources; "
+                              "objective = (2 airline + dailydialog + tweeteval + financial) / 5",
+            "validationNll": round(nll, 4),
             "mixedThresholdF1": round(th_f1, 4),
+            "onnxBytes": os.path.getsize(onnx_path),
         },
     }
     with open(os.path.join(a.out, "text-sentiment.json"), "w", encoding="utf-8") as f:

@@ -43,6 +43,23 @@ public partial class CliTests
     [GeneratedRegex(@"^macroF1=(0|1)\.\d{4} accuracy=(0|1)\.\d{4} n=\d+$")]
     private static partial Regex TextSummaryLine();
 
+    // A separate process: ONNX Runtime is loaded once per process, so in the test host (where other tests have loaded
+    // it already) a wrong library path could never fail.
+    [Fact]
+    public void EvaluateText_NativeLibraryMissing_SaysWhatToDo()
+    {
+        using var dir = new TempDir();
+        var csv = Path.Combine(dir.Path, "small.csv");
+        File.WriteAllText(csv, SmallCsv);
+
+        var (code, _, stderr) = Cli(new Dictionary<string, string> { ["CALLSENTIMENT_ORT_LIBRARY"] = "/nonexistent/libonnxruntime.so.1" },
+            "evaluate-text", "--input", csv, "--text-column", "review", "--label-column", "gold");
+
+        Assert.Equal(4, code);
+        Assert.Contains("ONNX Runtime native library", stderr, StringComparison.Ordinal);
+        Assert.Contains("scripts/setup", stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void EvaluateText_MissingColumn_ListsTheColumnsFound()
     {
