@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace CallSentiment.Web.Pages;
 
 [Authorize(Policy = Policies.Dashboard)]
-public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> options, TimeProvider clock) : PageModel
+public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> options, TimeProvider clock, CallSentiment.Web.Qa.QaQueue qa) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "agent")] public string? Agent { get; set; }
     [BindProperty(SupportsGet = true, Name = "from")] public string? From { get; set; }
@@ -40,6 +40,11 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
     public bool Descending { get; private set; } = true;
     public TimeZoneInfo Zone => options.Value.Zone;
 
+    /// <summary>The service-recovery queue for the chosen employee (or all): counts and ageing.</summary>
+    public CallSentiment.Web.Qa.QaSummary? Qa { get; private set; }
+
+    public long NowMs => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
         if (await LoadAsync(cancellationToken).ConfigureAwait(false) is { } filter)
@@ -49,6 +54,7 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
             PageCount = Math.Max(1, (int)((RowCount + pageSize - 1) / pageSize));
             PageNumber = Math.Min(PageNumber, PageCount);
             Rows = await queries.PageAsync(filter, SortBy, Descending, (PageNumber - 1) * pageSize, pageSize, cancellationToken).ConfigureAwait(false);
+            Qa = await qa.SummaryAsync(string.IsNullOrWhiteSpace(Agent) ? null : Agent.Trim(), cancellationToken).ConfigureAwait(false);
         }
         return Page();
     }

@@ -53,6 +53,7 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     private string _root = null!;
     private AppProcess? _app;
+    private Dictionary<string, string> _settings = [];
     private IPlaywright? _playwright;
 
     public AppProcess App => _app ?? throw new InvalidOperationException("not started");
@@ -79,7 +80,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         // A call with real words (April, outside the March views the other tests count) for the transcript.
         SpokenCalls.Write(recordings, "carla", new DateTime(2026, 4, 6, 9, 0, 0), SpokenCallRef, SpokenCalls.AngryCustomer);
 
-        _app = await AppProcess.StartAsync(new Dictionary<string, string>
+        _settings = new Dictionary<string, string>
         {
             ["Storage:Provider"] = "Sqlite",
             ["Storage:ConnectionString"] = $"Data Source={database}",
@@ -94,7 +95,8 @@ public sealed class BrowserFixture : IAsyncLifetime
             ["DataProtection:KeysFolder"] = Path.Combine(_root, "keys"),
             ["Access:BootstrapAdmin:UserName"] = UserName,
             ["Access:BootstrapAdmin:Password"] = SignIn.Password,
-        });
+        };
+        _app = await AppProcess.StartAsync(_settings);
 
         // The browser starts while the calls are analysed.
         var browser = StartBrowserAsync();
@@ -155,8 +157,28 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary>The administrator the app creates at start (Access:BootstrapAdmin); every page opens signed in as them.</summary>
     public const string UserName = "browser-admin";
 
-    /// <summary>A fresh browser context (own cookies and cache) with one page on the app.</summary>
-    public async Task<BrowserPage> OpenAsync(string path)
+    /// <summary>Adds a user the way an operator does: <c>CallSentiment.Web users add</c> on the app's database, password on stdin.</summary>
+    public async Task CreateUserAsync(string name, string role)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(AppProcess.AppDll)!,
+        };
+        foreach (var a in new[] { AppProcess.AppDll, "users", "add", "--name", name, "--role", role }) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in _settings) psi.Environment[k.Replace(":", "__", StringComparison.Ordinal)] = v;
+        using var process = Process.Start(psi)!;
+        await process.StandardInput.WriteLineAsync(SignIn.Password);
+        process.StandardInput.Close();
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"users add {name} exited with {process.ExitCode}: {output}");
+    }
+
+    /// <summary>A fresh browser context (own cookies and cache) with one page on the app, signed in as <paramref name="userName"/>.</summary>
+    public async Task<BrowserPage> OpenAsync(string path, string userName = UserName)
     {
         var context = await Browser.NewContextAsync(new()
         {
@@ -167,7 +189,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         var page = new BrowserPage(context, await context.NewPageAsync());
         // Signed in through the form, which then sends the browser on to the page asked for (its return URL).
         await page.GotoAsync("/login?returnUrl=" + Uri.EscapeDataString(path));
-        await page.Page.FillAsync("input[name=userName]", UserName);
+        await page.Page.FillAsync("input[name=userName]", userName);
         await page.Page.FillAsync("input[name=password]", SignIn.Password);
         await page.Page.ClickAsync("form.login-form button[type=submit]");
         await page.Page.WaitForURLAsync(url => new Uri(url).PathAndQuery == path, new() { Timeout = 15_000 });

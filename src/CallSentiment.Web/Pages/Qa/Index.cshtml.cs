@@ -23,7 +23,8 @@ public sealed class IndexModel(QaQueue queue, IOptions<DashboardOptions> dashboa
 
     [BindProperty(SupportsGet = true, Name = "to")] public string? To { get; set; }
 
-    [BindProperty(SupportsGet = true, Name = "page")] public string? PageText { get; set; }
+    // "page" is Razor Pages' own route value, so the page number is read from the query string itself.
+    public string? PageText => Request.Query["page"].FirstOrDefault();
 
     public IReadOnlyList<string> StatusChoices => Choices;
 

@@ -1,0 +1,118 @@
+using System.Net;
+using AngleSharp.Html.Parser;
+using CallSentiment.Web.Access;
+using CallSentiment.Web.Tests.Infrastructure;
+using Dapper;
+
+namespace CallSentiment.Web.Tests;
+
+/// <summary>The service-recovery queue through HTTP on SQLite: negative customers enter it with the analysis; claim, note, resolve.</summary>
+public sealed class QaTests : IAsyncLifetime
+{
+    private readonly CallSentimentApp _app = new();
+
+    public async Task InitializeAsync()
+    {
+        var start = new DateTime(2026, 6, 1, 9, 0, 0);
+        SpokenCalls.Write(_app.Recordings, "carla", start, "angry", SpokenCalls.AngryCustomer);
+        SpokenCalls.Write(_app.Recordings, "carla", start.AddHours(1), "happy", SpokenCalls.HappyCustomer);
+        using (await _app.SignedInClientAsync()) { }
+        await _app.WaitForJobsAsync(2, TimeSpan.FromMinutes(3));
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private static async Task<HttpResponseMessage> PostAsync(HttpClient http, string page, string handler, Dictionary<string, string> fields)
+    {
+        fields["__RequestVerificationToken"] = SignIn.TokenOf(await http.GetStringAsync(page));
+        return await http.PostAsync($"{page}?handler={handler}", new FormUrlEncodedContent(fields));
+    }
+
+    [Fact]
+    public async Task NegativeCustomer_EntersQueueWithReason_AndIsWorkedToResolution()
+    {
+        await using (var c = await _app.Db.OpenAsync(CancellationToken.None))
+        {
+            var items = (await c.QueryAsync<(string Key, string Status, string Reason)>("SELECT source_key, status, reason FROM qa_items")).ToList();
+            var item = Assert.Single(items);
+            Assert.Contains("angry", item.Key, StringComparison.Ordinal);
+            Assert.Equal("open", item.Status);
+            Assert.StartsWith("Customer NEGATIVE", item.Reason, StringComparison.Ordinal);
+        }
+        using var qa = await _app.SignedInClientAsync(AppRoles.QA, allowAutoRedirect: false);
+        var list = await new HtmlParser().ParseDocumentAsync(await qa.GetStringAsync("/qa"));
+        var link = list.QuerySelector("#qa-items tbody tr a")!.GetAttribute("href")!;
+        var item1 = await new HtmlParser().ParseDocumentAsync(await qa.GetStringAsync(link));
+        Assert.NotEmpty(item1.QuerySelectorAll("#qa-chunks li"));
+
+        // Someone else cannot resolve an item they did not claim.
+        await _app.EnsureUserAsync("qa-two", AppRoles.QA);
+        using var other = _app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        await SignIn.AsAsync(other, "qa-two");
+
+        using (var r = await PostAsync(qa, link, "Claim", [])) Assert.Equal(HttpStatusCode.Redirect, r.StatusCode);
+        using (var r = await PostAsync(other, link, "Claim", [])) Assert.Equal(HttpStatusCode.Redirect, r.StatusCode); // refused: already claimed
+        using (var r = await PostAsync(other, link, "Resolve", new() { ["action"] = "not mine" })) Assert.Equal(HttpStatusCode.Redirect, r.StatusCode);
+        using (var r = await PostAsync(qa, link, "Note", new() { ["text"] = "<b>called</b> back" })) Assert.Equal(HttpStatusCode.Redirect, r.StatusCode);
+        using (var r = await PostAsync(qa, link, "Resolve", new() { ["action"] = "Refund issued" })) Assert.Equal(HttpStatusCode.Redirect, r.StatusCode);
+
+        await using (var c = await _app.Db.OpenAsync(CancellationToken.None))
+        {
+            var row = await c.QuerySingleAsync<(string Status, string ClaimedBy, string ResolvedBy, string Action)>(
+                "SELECT status, claimed_by, resolved_by, recovery_action FROM qa_items");
+            Assert.Equal(("resolved", "test-qa", "test-qa", "Refund issued"), row);
+            Assert.Equal(1, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM qa_notes"));
+            var actions = (await c.QueryAsync<string>("SELECT action FROM audit_log WHERE target LIKE 'qa:%' ORDER BY id")).ToList();
+            Assert.Equal(["qa-claim", "qa-note", "qa-resolve"], actions);
+        }
+        var page = await qa.GetStringAsync(link);
+        Assert.Contains("&lt;b&gt;called&lt;/b&gt; back", page, StringComparison.Ordinal);
+
+        // The dashboard counts the queue.
+        using var supervisor = await _app.SignedInClientAsync(AppRoles.Supervisor);
+        var dash = await new HtmlParser().ParseDocumentAsync(await supervisor.GetStringAsync("/?agent=carla&from=2026-06-01&to=2026-06-01"));
+        Assert.Equal("0", dash.QuerySelector("#qa-open")!.TextContent);
+        Assert.Contains("1 resolved in the last 7 days", dash.QuerySelector("#qa-summary")!.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reanalysis_KeepsTheItemAndItsNotes()
+    {
+        using var qa = await _app.SignedInClientAsync(AppRoles.QA, allowAutoRedirect: false);
+        var list = await new HtmlParser().ParseDocumentAsync(await qa.GetStringAsync("/qa"));
+        var link = list.QuerySelector("#qa-items tbody tr a")!.GetAttribute("href")!;
+        using (var r = await PostAsync(qa, link, "Note", new() { ["text"] = "first look" })) Assert.Equal(HttpStatusCode.Redirect, r.StatusCode);
+        long oldCall;
+        await using (var c = await _app.Db.OpenAsync(CancellationToken.None))
+            oldCall = await c.ExecuteScalarAsync<long>("SELECT call_id FROM qa_items");
+
+        // A supervisor swaps the roles: the recording is analysed again and its call row replaced.
+        using var admin = await _app.SignedInClientAsync(AppRoles.Admin, allowAutoRedirect: false);
+        using (var r = await PostAsync(admin, $"/calls/{oldCall}", "Swap", [])) Assert.Equal(HttpStatusCode.Redirect, r.StatusCode);
+        await _app.WaitForJobsAsync(2, TimeSpan.FromMinutes(3));
+        await using (var c = await _app.Db.OpenAsync(CancellationToken.None))
+        {
+            var (items, notes) = (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM qa_items"), await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM qa_notes"));
+            Assert.Equal((1L, 1L), (items, notes));
+            var newCall = await c.ExecuteScalarAsync<long?>("SELECT call_id FROM qa_items");
+            Assert.NotNull(newCall);
+            Assert.NotEqual(oldCall, newCall);
+        }
+    }
+
+    [Theory]
+    [InlineData("/qa?status=gone", "is not a status")]
+    [InlineData("/qa?from=yesterday", "is not a date")]
+    [InlineData("/qa?from=2026-06-02&to=2026-06-01", "The end must be after the begin.")]
+    [InlineData("/qa?page=-1", "is not a page number")]
+    public async Task QueueFilter_BadValue_IsAValidationMessage(string url, string message)
+    {
+        using var qa = await _app.SignedInClientAsync(AppRoles.QA);
+        using var r = await qa.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        Assert.Contains(message, await r.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var injected = await qa.GetAsync($"/qa?agent={Uri.EscapeDataString("carla' OR '1'='1")}&status=all");
+        var doc = await new HtmlParser().ParseDocumentAsync(await injected.Content.ReadAsStringAsync());
+        Assert.Equal("0 item(s)", doc.QuerySelector("#qa-total")!.TextContent.Trim());
+    }
+}
