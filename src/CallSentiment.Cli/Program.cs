@@ -30,7 +30,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
           transcribe       FILE... [--vad-model PATH] [--json] [--speakers 2] [--decoder-args "-beam 1e-60 ..."]
           evaluate-asr     --data ../shared/datasets/asr/speech [--telephone] [--sclite PATH] [--out DIR] [--vad-model PATH]
                            [--decoder-args "..."] [--max-utterance 20]
-          bench-pipeline   [--calls 4] [--parallel 2] [--seconds 300] [--vad-model PATH] [--model DIR]
+          bench-pipeline   [--calls 4] [--parallel 2] [--seconds 300] [--vad-model PATH] [--model DIR] [--text-model DIR]
           export-text-features --input A.csv[,B.tsv] --out DIR [--text-column text] [--label-column label]
                            [--lexicon models/text-sentiment/lexicon.tsv] [--hash-bits 18]
           evaluate-text    --input FILE.csv --text-column NAME --label-column NAME [--engine offline|vader]

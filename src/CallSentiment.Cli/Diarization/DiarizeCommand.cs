@@ -39,7 +39,8 @@ internal static class DiarizeCommand
     }
 }
 
-/// <summary><c>evaluate-diarization --audio WAV --rttm REF.rttm [--collar 0.25] [--skip-overlap] [--max-speakers 2] [--vad-model PATH] [--hyp OUT.rttm]</c></summary>
+/// <summary><c>evaluate-diarization --audio WAV --rttm REF.rttm [--collar 0.25] [--skip-overlap] [--max-speakers 2] [--vad-model PATH] [--hyp OUT.rttm]</c>
+/// (and the diarizer settings of bench-diarization, for development)</summary>
 internal static class EvaluateDiarizationCommand
 {
     public static int Run(Args args)
@@ -51,6 +52,7 @@ internal static class EvaluateDiarizationCommand
         var maxSpeakers = args.Int("max-speakers", 2, 1, 10);
         var vadModel = DiarizationTools.VadModelPath(args.Get("vad-model"));
         var hypOut = args.Get("hyp");
+        var diarizer = DiarizationTools.DiarizerFromArgs(args);
         args.EnsureAllUsed();
         if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
 
@@ -67,7 +69,7 @@ internal static class EvaluateDiarizationCommand
 
         var samples = AudioLoader.LoadMono(audio, Diarizer.SampleRate, maxSeconds: 4 * 3600);
         using var vad = SileroVad.Load(vadModel);
-        var hypothesis = Rttm.FromSegments(DiarizationTools.Diarize(vad, samples, maxSpeakers));
+        var hypothesis = Rttm.FromSegments(DiarizationTools.Diarize(vad, samples, maxSpeakers, diarizer));
         if (hypOut is not null) File.WriteAllText(hypOut, Rttm.Format(DiarizationTools.FileId(audio), hypothesis));
 
         var result = DiarizationError.Compute(reference, hypothesis, collar, skipOverlap);
@@ -97,17 +99,7 @@ internal static class BenchDiarizationCommand
         var maxSpeakers = args.Int("max-speakers", 2, 1, 10);
         var vadModel = DiarizationTools.VadModelPath(args.Get("vad-model"));
         var save = args.Get("save");
-        var defaults = new DiarizerOptions();
-        var options = new DiarizerOptions
-        {
-            WindowSeconds = args.Double("window", defaults.WindowSeconds, 0.3, 10),
-            HopSeconds = args.Double("hop", defaults.HopSeconds, 0.05, 10),
-            KeepFraction = args.Double("keep", defaults.KeepFraction, 0.01, 1),
-            Resegment = !args.Flag("no-resegment"),
-            GmmComponents = args.Int("gmm", defaults.GmmComponents, 1, 256),
-            SwitchPenalty = args.Double("switch-penalty", defaults.SwitchPenalty, 0, 1e6),
-        };
-        var diarizer = new Diarizer(options);
+        var diarizer = DiarizationTools.DiarizerFromArgs(args);
 
         var rows = Manifest.Read(Path.Combine(ravdess, "MANIFEST.csv"));
         // Call-like speech only: RAVDESS also has shouted anger, fear and disgust, which are rare on a service line and
@@ -157,6 +149,28 @@ internal static class BenchDiarizationCommand
 
 internal static class DiarizationTools
 {
+    /// <summary>The diarizer settings for development (--window, --hop, --keep, --no-resegment, --gmm, --switch-penalty).</summary>
+    public static Diarizer DiarizerFromArgs(Args args)
+    {
+        var defaults = new DiarizerOptions();
+        try
+        {
+            return new Diarizer(new DiarizerOptions
+            {
+                WindowSeconds = args.Double("window", defaults.WindowSeconds, 0.3, 10),
+                HopSeconds = args.Double("hop", defaults.HopSeconds, 0.05, 10),
+                KeepFraction = args.Double("keep", defaults.KeepFraction, 0.01, 1),
+                Resegment = !args.Flag("no-resegment"),
+                GmmComponents = args.Int("gmm", defaults.GmmComponents, 1, 256),
+                SwitchPenalty = args.Double("switch-penalty", defaults.SwitchPenalty, 0, 1e6),
+            });
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
     public static IReadOnlyList<SpeechSegment> Diarize(SileroVad vad, float[] samples, int maxSpeakers, Diarizer? diarizer = null)
     {
         var speech = vad.Detect(samples);

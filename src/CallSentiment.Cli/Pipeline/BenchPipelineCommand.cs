@@ -25,8 +25,10 @@ internal static class BenchPipelineCommand
         var modelDir = ModelLocator.SpeechEmotionFolder(args.Get("model"));
         var agentData = args.Get("agent-speech") ?? FindShared("datasets", "asr", "speech");
         var customerManifest = args.Get("customer-speech") ?? FindShared("datasets", "ser", "ravdess", "MANIFEST.csv");
+        var textModelArg = args.Get("text-model");
         var options = TranscriberFactory.Options(args, decoders: parallel);
         args.EnsureAllUsed();
+        var textModelDir = TextModelFolder(textModelArg);
         var ci = CultureInfo.InvariantCulture;
 
         var dir = Directory.CreateTempSubdirectory("callsentiment-pipeline-");
@@ -37,10 +39,9 @@ internal static class BenchPipelineCommand
 
             using var transcriber = OfflineTranscriber.Load(options);
             using var emotionModel = SpeechEmotionModel.Load(modelDir);
-            // ==== TEXT SENTIMENT: the coordinator plugs the offline scorer in here, e.g.
-            //      ITextSentimentScorer? textScorer = new OfflineTextSentimentScorer(...);
-            //      Until then the stage is skipped and reported as such. ====
-            ITextSentimentScorer? textScorer = null;
+            // The offline text model scores the transcript's chunks as the web pipeline does; without a trained model
+            // (no text-sentiment.onnx yet) the stage is skipped and reported as such.
+            using var textScorer = textModelDir is null ? null : OfflineTextSentimentScorer.Load(textModelDir);
 
             transcriber.WarmUp();
             // Warm-up run on a short slice (JIT, ONNX Runtime arenas) so the figures are steady-state.
@@ -73,7 +74,10 @@ internal static class BenchPipelineCommand
                          ("speech recognition", total.Asr), ("voice emotion", total.Emotion), ("text sentiment", total.Text),
                      })
                 Console.WriteLine(string.Create(ci, $"  {name,-24} {t.TotalSeconds,8:0.0} s  ({t.TotalSeconds / audio * 100,5:0.0} % of audio duration)"));
-            if (textScorer is null) Console.WriteLine("  (text sentiment: no offline scorer plugged in yet; stage skipped)");
+            if (textScorer is null)
+                Console.WriteLine("  (text sentiment: no trained model in models/text-sentiment (text-sentiment.onnx); stage skipped — pass --text-model DIR)");
+            else
+                Console.WriteLine(string.Create(ci, $"  (text sentiment: {total.Chunks} transcript chunks scored with {textModelDir})"));
             return 0;
         }
         finally
@@ -82,16 +86,41 @@ internal static class BenchPipelineCommand
         }
     }
 
-    private sealed record StageTimes(double AudioSeconds, TimeSpan Decode, TimeSpan Vad, TimeSpan Asr, TimeSpan Emotion, TimeSpan Text,
-        double SpeechSeconds, int Words)
+    /// <summary>
+    /// --text-model DIR (must hold a trained model), else models/text-sentiment when it holds text-sentiment.onnx,
+    /// else null (stage skipped).
+    /// </summary>
+    private static string? TextModelFolder(string? explicitFolder)
     {
-        public static StageTimes Sum(IEnumerable<StageTimes> all) => all.Aggregate(new StageTimes(0, default, default, default, default, default, 0, 0),
+        if (explicitFolder is not null)
+        {
+            if (!File.Exists(Path.Combine(explicitFolder, OfflineTextSentimentScorer.OnnxFile)) ||
+                !File.Exists(Path.Combine(explicitFolder, OfflineTextSentimentScorer.CardFile)))
+                throw new UsageException(
+                    $"--text-model {explicitFolder}: no {OfflineTextSentimentScorer.OnnxFile} and {OfflineTextSentimentScorer.CardFile} there");
+            return explicitFolder;
+        }
+        try
+        {
+            var dir = ModelLocator.TextSentimentFolder(null, requireModel: true);
+            return File.Exists(Path.Combine(dir, OfflineTextSentimentScorer.OnnxFile)) ? dir : null;
+        }
+        catch (UsageException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record StageTimes(double AudioSeconds, TimeSpan Decode, TimeSpan Vad, TimeSpan Asr, TimeSpan Emotion, TimeSpan Text,
+        double SpeechSeconds, int Words, int Chunks)
+    {
+        public static StageTimes Sum(IEnumerable<StageTimes> all) => all.Aggregate(new StageTimes(0, default, default, default, default, default, 0, 0, 0),
             (a, b) => new StageTimes(a.AudioSeconds + b.AudioSeconds, a.Decode + b.Decode, a.Vad + b.Vad, a.Asr + b.Asr, a.Emotion + b.Emotion,
-                a.Text + b.Text, a.SpeechSeconds + b.SpeechSeconds, a.Words + b.Words));
+                a.Text + b.Text, a.SpeechSeconds + b.SpeechSeconds, a.Words + b.Words, a.Chunks + b.Chunks));
     }
 
     private static StageTimes RunOne(string file, OfflineTranscriber transcriber, SpeechEmotionModel emotionModel,
-        ITextSentimentScorer? textScorer, CancellationToken cancellationToken)
+        OfflineTextSentimentScorer? textScorer, CancellationToken cancellationToken)
     {
         var (transcript, stats) = transcriber.TranscribeWithStatsAsync(new TranscriptionRequest(file, Path.GetFileName(file)), cancellationToken)
             .GetAwaiter().GetResult();
@@ -101,35 +130,20 @@ internal static class BenchPipelineCommand
         var emotion = sw.Elapsed;
 
         var text = TimeSpan.Zero;
+        var chunks = 0;
         if (textScorer is not null)
         {
             sw.Restart();
-            var turns = Turns(transcript);
-            textScorer.ScoreAsync(turns, transcript.LanguageCode, cancellationToken).GetAwaiter().GetResult();
+            // As the web pipeline: per-speaker turns (back-channels kept apart, short turns skipped) cut to the scorer's size.
+            var texts = TranscriptChunker.Chunk(transcript).Select(c => c.Text).ToList();
+            var results = textScorer.ScoreAsync(texts, transcript.LanguageCode, cancellationToken).GetAwaiter().GetResult();
+            var failed = results.FirstOrDefault(r => r.Error is not null);
+            if (failed is not null) throw new InvalidOperationException($"text sentiment failed on a chunk of {Path.GetFileName(file)}: {failed.Error}");
+            chunks = texts.Count;
             text = sw.Elapsed;
         }
         return new StageTimes(transcript.DurationSeconds, stats.AudioDecoding, stats.VoiceActivity, stats.Recognition, emotion, text,
-            stats.SpeechSeconds, transcript.Words.Count);
-    }
-
-    /// <summary>Texts of consecutive words by one speaker: what a sentiment scorer sees per turn.</summary>
-    private static List<string> Turns(Transcript t)
-    {
-        var turns = new List<string>();
-        var current = new List<string>();
-        var speaker = -1;
-        foreach (var w in t.Words)
-        {
-            if (w.Speaker != speaker && current.Count > 0)
-            {
-                turns.Add(string.Join(' ', current));
-                current.Clear();
-            }
-            speaker = w.Speaker;
-            current.Add(w.Text);
-        }
-        if (current.Count > 0) turns.Add(string.Join(' ', current));
-        return turns;
+            stats.SpeechSeconds, transcript.Words.Count, chunks);
     }
 
     private static double LoadAverage()

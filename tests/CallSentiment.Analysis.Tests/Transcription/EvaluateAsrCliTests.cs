@@ -24,7 +24,8 @@ public partial class EvaluateAsrCliTests
         Assert.True(m.Success, last);
         Assert.Equal(13, int.Parse(m.Groups["words"].Value, CultureInfo.InvariantCulture));
         var wer = double.Parse(m.Groups["wer"].Value, CultureInfo.InvariantCulture);
-        Assert.InRange(wer, 0, 0.5);
+        // Measured 1 error in 13 words (0.077) with the tuned decoder defaults; 3 errors (0.23) would be a regression.
+        Assert.InRange(wer, 0, 0.2);
         Assert.Equal(int.Parse(m.Groups["errors"].Value, CultureInfo.InvariantCulture) / 13.0, wer, 3);
     }
 
