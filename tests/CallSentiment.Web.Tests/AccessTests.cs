@@ -94,6 +94,7 @@ public sealed class AccessTests(AccessTests.App fixture) : IClassFixture<AccessT
         {
             [Policies.Dashboard] = [AppRoles.Supervisor, AppRoles.Admin],
             [Policies.Calls] = [AppRoles.Supervisor, AppRoles.QA, AppRoles.Admin],
+            [Policies.Qa] = [AppRoles.QA, AppRoles.Admin],
             [Policies.Admin] = [AppRoles.Admin],
         };
         var checkedRoutes = 0;
@@ -209,7 +210,9 @@ public sealed class AccessTests(AccessTests.App fixture) : IClassFixture<AccessT
     [Fact]
     public async Task Audio_ListenAndDownload_AreAudited()
     {
-        using var http = await _app.SignedInClientAsync(AppRoles.QA);
+        await _app.EnsureUserAsync("qa-listener", AppRoles.QA);
+        using var http = _app.CreateClient();
+        await SignIn.AsAsync(http, "qa-listener");
         using (var play = await http.GetAsync($"/calls/{_callId}/audio")) Assert.Equal(HttpStatusCode.OK, play.StatusCode);
         using (var request = new HttpRequestMessage(HttpMethod.Get, $"/calls/{_callId}/audio"))
         {
@@ -219,13 +222,13 @@ public sealed class AccessTests(AccessTests.App fixture) : IClassFixture<AccessT
         }
         using (var download = await http.GetAsync($"/calls/{_callId}/audio?download=true"))
             Assert.Contains("attachment", download.Content.Headers.ContentDisposition?.ToString() ?? "", StringComparison.Ordinal);
-        var audit = await _app.Services.GetRequiredService<AuditLog>().ListAsync("test-qa", null, $"call:{_callId}", 50, CancellationToken.None);
+        var audit = await _app.Services.GetRequiredService<AuditLog>().ListAsync("qa-listener", null, $"call:{_callId}", 50, CancellationToken.None);
         Assert.Equal(1, audit.Count(a => a.Action == AuditLog.Actions.Listen)); // the seek within the same playback is not another listen
         Assert.Equal(1, audit.Count(a => a.Action == AuditLog.Actions.Download));
 
         using var admin = await _app.SignedInClientAsync();
         var page = await admin.GetStringAsync($"/admin/audit?target=call:{_callId}");
-        Assert.Contains("test-qa", page, StringComparison.Ordinal);
+        Assert.Contains("qa-listener", page, StringComparison.Ordinal);
     }
 
     [Fact]

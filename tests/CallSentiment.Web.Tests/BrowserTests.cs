@@ -219,7 +219,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         var seen = new List<long>();
         for (var page = 1; ; page++)
         {
-            var verdicts = await p.Page.Locator("#calls-table tbody .sentiment").AllTextContentsAsync();
+            var verdicts = await p.Page.Locator("#calls-table tbody .sentiment.verdict").AllTextContentsAsync();
             Assert.NotEmpty(verdicts);
             Assert.All(verdicts, v => Assert.Equal("NEGATIVE", v));
             seen.AddRange(await RowIdsAsync(p.Page));

@@ -115,7 +115,7 @@ public abstract class IngestionAndDashboardTests : IAsyncLifetime
         var doc = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync("/?from=2026-03-01&to=2026-03-31&negative=true"));
         var rows = doc.QuerySelectorAll("#calls-table tbody tr").Where(r => r.QuerySelector("td.empty") is null).ToList();
         Assert.Equal(negatives, rows.Count);
-        Assert.All(rows, r => Assert.Equal("NEGATIVE", r.QuerySelector(".sentiment")!.TextContent));
+        Assert.All(rows, r => Assert.Equal("NEGATIVE", r.QuerySelector(".sentiment.verdict")!.TextContent));
     }
 
     [Fact]

@@ -94,9 +94,12 @@ public sealed class QaTests : IAsyncLifetime
         {
             var (items, notes) = (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM qa_items"), await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM qa_notes"));
             Assert.Equal((1L, 1L), (items, notes));
+            // The item follows the new analysis (the call row was replaced; SQLite may hand out the same id again).
             var newCall = await c.ExecuteScalarAsync<long?>("SELECT call_id FROM qa_items");
-            Assert.NotNull(newCall);
-            Assert.NotEqual(oldCall, newCall);
+            Assert.Equal(await c.ExecuteScalarAsync<long>("SELECT id FROM calls WHERE call_ref = 'angry'"), newCall);
+            Assert.Equal(2, await c.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM job_attempts a JOIN jobs j ON j.id = a.job_id JOIN calls k ON k.recording_id = j.recording_id WHERE k.call_ref = 'angry'"));
+            Assert.Equal(1, await c.ExecuteScalarAsync<long>("SELECT roles_swapped FROM recordings WHERE call_ref = 'angry'"));
         }
     }
 

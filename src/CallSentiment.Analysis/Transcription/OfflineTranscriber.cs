@@ -73,7 +73,8 @@ public sealed class OfflineTranscriber : ITranscriber, IDisposable
     public string Name => EngineName;
 
     /// <summary>Loads all pooled decoders now rather than on the first recordings.</summary>
-    public void WarmUp() => _pool.WarmUp();
+    /// <summary>Loads the recogniser's models now: <paramref name="decoders"/> decoders (all by default); the rest come when first needed.</summary>
+    public void WarmUp(int decoders = int.MaxValue) => _pool.WarmUp(decoders);
 
     public OfflineTranscriberOptions Options => _options;
 

@@ -100,7 +100,8 @@ internal sealed class TranscriptionWarmup(IServiceProvider services) : IHostedSe
     {
         try
         {
-            if (services.GetRequiredService<ITranscriber>() is OfflineTranscriber offline) offline.WarmUp();
+            // One decoder proves the library and models work without holding up the start; the others load with the first calls.
+            if (services.GetRequiredService<ITranscriber>() is OfflineTranscriber offline) offline.WarmUp(decoders: 1);
             _ = services.GetRequiredService<ITextSentimentScorer>();
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or OnnxRuntimeException

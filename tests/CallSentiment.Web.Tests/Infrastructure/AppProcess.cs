@@ -64,7 +64,7 @@ public sealed class AppProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         using var http = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < (startTimeout ?? TimeSpan.FromSeconds(60)))
+        while (clock.Elapsed < (startTimeout ?? TimeSpan.FromSeconds(120)))
         {
             if (process.HasExited) throw new InvalidOperationException($"the app exited with {process.ExitCode}:\n{app.Output}");
             try

@@ -49,13 +49,14 @@ public sealed class PocketSphinxDecoderPool : IDisposable
     }
 
     /// <summary>Loads every decoder now (about a second each) instead of on first use, so timings exclude model loading.</summary>
-    public void WarmUp()
+    /// <summary>Creates up to <paramref name="decoders"/> decoders now (all by default), so model problems surface at once.</summary>
+    public void WarmUp(int decoders = int.MaxValue)
     {
         // Holding every slot at once forces each decoder into existence without racing concurrent renters.
         var leases = new List<Lease>();
         try
         {
-            for (var i = 0; i < Capacity; i++) leases.Add(RentAsync(CancellationToken.None).GetAwaiter().GetResult());
+            for (var i = 0; i < Math.Min(Capacity, decoders); i++) leases.Add(RentAsync(CancellationToken.None).GetAwaiter().GetResult());
         }
         finally
         {
