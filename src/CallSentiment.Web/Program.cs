@@ -3,7 +3,9 @@ using CallSentiment.Web.Access;
 using CallSentiment.Web.Calls;
 using CallSentiment.Web.Health;
 using CallSentiment.Web.Ingestion;
+using CallSentiment.Web.Qa;
 using CallSentiment.Web.Recordings;
+using CallSentiment.Web.Retention;
 using CallSentiment.Web.Storage;
 using CallSentiment.Web.Transcription;
 
@@ -19,7 +21,8 @@ builder.AddDashboard();
 builder.AddHealth();
 builder.AddDataProtectionKeys();
 builder.AddAccess();
-builder.Services.AddSingleton<CallSentiment.Web.Qa.QaQueue>();
+builder.AddQa();
+builder.AddRetention();
 builder.Services.AddRazorPages();
 
 var app = builder.Build();

@@ -22,6 +22,7 @@ public sealed class AuditLog(Db db, TimeProvider clock)
         public const string AnalyseNow = "analyse-now";
         public const string UserCreated = "user-created";
         public const string UserChanged = "user-changed";
+        public const string DeleteCall = "delete-call";
         public const string QaClaim = "qa-claim";
         public const string QaNote = "qa-note";
         public const string QaResolve = "qa-resolve";

@@ -20,7 +20,7 @@ public sealed record ClaimedJob(long JobId, long RecordingId, long Attempt, long
 /// (FOR UPDATE SKIP LOCKED), on SQLite the file's write lock serialises claims. Results are written in the same
 /// transaction that marks the job done, and only while the lease is still the worker's: nothing is doubled.
 /// </summary>
-public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOptions> options)
+public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOptions> options, IOptions<WebhookOptions> webhook)
 {
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -47,6 +47,7 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             INSERT INTO recordings (source_key, version, size_bytes, agent_id, call_ref, customer_ref, started_at, agent_channel, customer_channel, discovered_at)
             SELECT @key, @version, @size, a.id, @callRef, @customerRef, @startedAt, @agentChannel, @customerChannel, @now
             FROM agents a WHERE a.name = @agent
+              AND NOT EXISTS (SELECT 1 FROM deleted_recordings d WHERE d.source_key = @key) -- deleted on purpose: never again
             ON CONFLICT (source_key, version) DO NOTHING
             RETURNING id
             """;
@@ -199,6 +200,11 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             INSERT INTO qa_items (source_key, call_id, agent_id, call_started_at, created_at, status, reason)
             SELECT r.source_key, @callId, r.agent_id, r.started_at, @now, 'open', @reason FROM recordings r
             WHERE r.id = @RecordingId AND NOT EXISTS (SELECT 1 FROM qa_items q WHERE q.source_key = r.source_key)
+            RETURNING id
+            """;
+        const string InsertEvent = """
+            INSERT INTO webhook_deliveries (qa_item_id, event, payload, status, attempts, next_attempt_at, created_at)
+            VALUES (@itemId, 'negative-call', @payload, 'pending', 0, @now, @now)
             """;
         const string InsertChannel = """
             INSERT INTO call_channels (call_id, channel, role, voiced_seconds, dominant_emotion, negative, neutral, positive)
@@ -247,8 +253,15 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
         // The service-recovery queue learns of a negative customer in the same transaction: no negative call is missed.
         await c.ExecuteAsync(new CommandDefinition(LinkQa, new { callId, job.SourceKey }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (QaReason.IsNegative(a))
-            await c.ExecuteAsync(new CommandDefinition(InsertQa, new { callId, job.RecordingId, now, reason = QaReason.Describe(a) }, tx,
+        {
+            var reason = QaReason.Describe(a);
+            var itemId = await c.ExecuteScalarAsync<long?>(new CommandDefinition(InsertQa, new { callId, job.RecordingId, now, reason }, tx,
                 cancellationToken: cancellationToken)).ConfigureAwait(false);
+            // A new queue item is an event for the webhook, in the same transaction (the outbox): sent later, never lost.
+            if (itemId is { } id && webhook.Value.Enabled)
+                await c.ExecuteAsync(new CommandDefinition(InsertEvent, new { itemId = id, payload = QaReason.EventJson(id, callId, job.Metadata, a, reason, now, webhook.Value.PublicBaseUrl), now },
+                    tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
         if (conv is not null)
         {
             await c.ExecuteAsync(new CommandDefinition(InsertSpeaker, conv.Speakers.Select(sp =>

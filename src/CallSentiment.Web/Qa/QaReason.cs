@@ -11,6 +11,31 @@ public static class QaReason
     public static bool IsNegative(CallAnalysis a) =>
         (a.Conversation?.Customer?.Mood?.Fused?.Sentiment ?? a.Verdict.Sentiment) == Sentiment.Negative;
 
+    /// <summary>The webhook's JSON for a call that entered the queue.</summary>
+    public static string EventJson(long itemId, long callId, Recordings.CallMetadata meta, CallAnalysis a, string reason, long analysedAtMs, string? publicBaseUrl)
+    {
+        var customer = a.Conversation?.Customer?.Mood?.Fused;
+        var baseUrl = publicBaseUrl?.TrimEnd('/');
+        return System.Text.Json.JsonSerializer.Serialize(new
+        {
+            @event = "negative-call",
+            qaItemId = itemId,
+            callId,
+            agent = meta.Agent,
+            agentName = meta.AgentName,
+            callRef = meta.CallId,
+            customerRef = meta.CustomerId,
+            startedAt = meta.StartedAt.ToUniversalTime(),
+            analysedAt = DateTimeOffset.FromUnixTimeMilliseconds(analysedAtMs),
+            durationSeconds = a.DurationMs / 1000.0,
+            customerSentiment = (customer ?? a.Verdict).Sentiment.ToLabel(),
+            negative = Math.Round((customer ?? a.Verdict).Scores.Negative, 3),
+            reason,
+            queueUrl = baseUrl is null ? null : $"{baseUrl}/qa/{itemId}",
+            callUrl = baseUrl is null ? null : $"{baseUrl}/calls/{callId}",
+        });
+    }
+
     public static string Describe(CallAnalysis a)
     {
         var sb = new StringBuilder();

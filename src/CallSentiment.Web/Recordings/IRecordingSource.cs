@@ -28,6 +28,9 @@ public interface IRecordingSource
     Task<LocalRecording> GetLocalFileAsync(string key, CancellationToken cancellationToken);
 
     Task WriteAsync(string key, Stream content, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the object (no error when it is already gone).</summary>
+    Task DeleteAsync(string key, CancellationToken cancellationToken);
 }
 
 public sealed class LocalRecording(string path, bool temporary) : IDisposable

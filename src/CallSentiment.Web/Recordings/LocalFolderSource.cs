@@ -88,6 +88,12 @@ public sealed class LocalFolderSource : IRecordingSource
         File.Move(temp, path, overwrite: true);
     }
 
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        File.Delete(PathOf(key)); // no error when missing
+        return Task.CompletedTask;
+    }
+
     // Size and modification time identify a version of a local file: an edited file is analysed again.
     private static RecordingObject ToObject(string key, FileInfo info) =>
         new(key, info.Length, string.Create(CultureInfo.InvariantCulture, $"{info.Length}-{info.LastWriteTimeUtc.Ticks}"),

@@ -67,6 +67,12 @@ public sealed class S3RecordingSource(IAmazonS3 s3, S3SourceOptions options) : I
         } while (request.ContinuationToken is not null);
     }
 
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        Check(key);
+        await s3.DeleteObjectAsync(_bucket, _prefix + key, cancellationToken).ConfigureAwait(false); // S3 answers 204 for a missing key too
+    }
+
     public async Task<RecordingObject?> StatAsync(string key, CancellationToken cancellationToken)
     {
         Check(key);

@@ -11,7 +11,7 @@ namespace CallSentiment.Web.Pages.Calls;
 
 [Authorize(Policy = Policies.Calls)]
 public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions> options, TimeProvider clock, IngestionSignal signal,
-    IAuthorizationService authorization, AuditLog audit) : PageModel
+    IAuthorizationService authorization, AuditLog audit, CallSentiment.Web.Retention.CallDeletion deletion) : PageModel
 {
     public CallView View { get; private set; } = null!;
 
@@ -34,6 +34,31 @@ public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions>
         signal.WorkAvailable();
         Message = "Agent and customer swapped; the call is being analysed again with the new roles (refresh in a moment).";
         return RedirectToPage(new { id });
+    }
+
+    /// <summary>An admin deletes the call, its recording and everything derived from it (audited).</summary>
+    public async Task<IActionResult> OnPostDeleteAsync(long id, bool confirm, CancellationToken cancellationToken)
+    {
+        if (!(await authorization.AuthorizeAsync(User, Policies.Admin).ConfigureAwait(false)).Succeeded) return Forbid();
+        var key = await deletion.SourceKeyOfCallAsync(id, cancellationToken).ConfigureAwait(false);
+        if (key is null) return NotFound();
+        if (!confirm)
+        {
+            Message = "Tick \"I understand\" to delete the call.";
+            return RedirectToPage(new { id });
+        }
+        try
+        {
+            await deletion.DeleteAsync(key, User.Identity!.Name!, "deleted by an administrator", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Amazon.S3.AmazonS3Exception)
+        {
+            Message = $"The recording could not be deleted from the source, so nothing was deleted: {e.Message}";
+            return RedirectToPage(new { id });
+        }
+        await audit.WriteAsync(HttpContext, AuditLog.Actions.DeleteCall, $"call:{id}", key).ConfigureAwait(false);
+        TempData["deleted"] = $"Call {id} ({key}) and everything derived from it were deleted.";
+        return Redirect("/");
     }
 
     public string Local(DateTimeOffset t) =>
