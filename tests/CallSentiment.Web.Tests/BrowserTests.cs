@@ -10,7 +10,8 @@ namespace CallSentiment.Web.Tests;
 /// database as the oracle: what a person clicks, types and sees — form submission, charts drawn, paging, sorting,
 /// audio playback with seeking, and validation messages.
 /// </summary>
-public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+[Collection(BrowserCollection.Name)]
+public sealed class BrowserTests(BrowserFixture fixture)
 {
     private const string March = "/?from=2026-03-01&to=2026-03-31";
     private const string RowLinks = "#calls-table tbody tr td:first-child a";

@@ -25,7 +25,7 @@ public abstract class ConversationTests : IAsyncLifetime
         SpokenCalls.Write(_app.Recordings, "carla", start.AddHours(1), "happy", SpokenCalls.HappyCustomer);
         SpokenCalls.Write(_app.Recordings, "carla", start.AddHours(2), "mono", SpokenCalls.AngryCustomer, stereo: false);
         _http = await _app.SignedInClientAsync(allowAutoRedirect: false);
-        await _app.WaitForJobsAsync(3, TimeSpan.FromMinutes(3));
+        await _app.WaitForJobsAsync(3, TimeSpan.FromMinutes(6));
     }
 
     public async Task DisposeAsync()

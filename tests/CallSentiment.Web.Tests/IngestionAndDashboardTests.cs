@@ -15,6 +15,12 @@ public abstract class IngestionAndDashboardTests : IAsyncLifetime
 
     protected abstract Task<CallSentimentApp> CreateAppAsync();
 
+    /// <summary>
+    /// These tests are about ingestion and the dashboard, and each builds its own app: voice-only analysis keeps them
+    /// quick. The transcript path is tested end to end by ConversationTests on both databases.
+    /// </summary>
+    protected static readonly Dictionary<string, string?> VoiceOnly = new() { ["Transcription:Engine"] = "None" };
+
     public async Task InitializeAsync()
     {
         _app = await CreateAppAsync();
@@ -51,7 +57,8 @@ public abstract class IngestionAndDashboardTests : IAsyncLifetime
         var windows = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM emotion_windows");
         Assert.True(windows >= 6, $"{windows} emotion windows");
         var stages = await c.QueryAsync<string>("SELECT DISTINCT stage FROM stage_results ORDER BY stage");
-        Assert.Equal(["text-sentiment", "voice-emotion"], stages);
+        Assert.Equal(["voice-emotion"], stages); // Transcription:Engine=None
+
     }
 
     [Fact]
@@ -154,11 +161,11 @@ public abstract class IngestionAndDashboardTests : IAsyncLifetime
 
 public sealed class SqliteIngestionAndDashboardTests : IngestionAndDashboardTests
 {
-    protected override Task<CallSentimentApp> CreateAppAsync() => Task.FromResult(new CallSentimentApp());
+    protected override Task<CallSentimentApp> CreateAppAsync() => Task.FromResult(new CallSentimentApp(settings: VoiceOnly));
 }
 
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresIngestionAndDashboardTests(PostgresCluster cluster) : IngestionAndDashboardTests
 {
-    protected override async Task<CallSentimentApp> CreateAppAsync() => new(await cluster.CreateDatabaseAsync());
+    protected override async Task<CallSentimentApp> CreateAppAsync() => new(await cluster.CreateDatabaseAsync(), VoiceOnly);
 }

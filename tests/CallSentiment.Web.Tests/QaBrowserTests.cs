@@ -3,7 +3,8 @@ using CallSentiment.Web.Tests.Infrastructure;
 namespace CallSentiment.Web.Tests;
 
 /// <summary>The service-recovery flow in real headless Chromium, as a QA person works it: sign in, claim, note, resolve.</summary>
-public sealed class QaBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+[Collection(BrowserCollection.Name)]
+public sealed class QaBrowserTests(BrowserFixture fixture)
 {
     [Fact]
     public async Task QaPerson_ClaimsNotesAndResolvesANegativeCall()

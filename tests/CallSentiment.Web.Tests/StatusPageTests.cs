@@ -8,7 +8,8 @@ namespace CallSentiment.Web.Tests;
 /// <summary>The ingestion status page's actions through HTTP, forms and antiforgery included.</summary>
 public sealed class StatusPageTests : IAsyncLifetime
 {
-    private readonly CallSentimentApp _app = new();
+    // Voice-only: the status page does not depend on transcripts, and each test builds its own app.
+    private readonly CallSentimentApp _app = new(settings: new Dictionary<string, string?> { ["Transcription:Engine"] = "None" });
     private HttpClient _http = null!;
 
     public async Task InitializeAsync()

@@ -3,7 +3,8 @@ using CallSentiment.Web.Tests.Infrastructure;
 namespace CallSentiment.Web.Tests;
 
 /// <summary>The call page's transcript in real headless Chromium: click-to-play from a word, the playing chunk marked, the swap action.</summary>
-public sealed class TranscriptBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+[Collection(BrowserCollection.Name)]
+public sealed class TranscriptBrowserTests(BrowserFixture fixture)
 {
     [Fact]
     public async Task Transcript_ClickOnAWord_PlaysFromThatWordAndMarksItsChunk()

@@ -20,6 +20,13 @@ public sealed record StoredCall(long Id, string Agent, string CallRef, long Star
         $"{System.Globalization.ISOWeek.GetYear(Started.UtcDateTime)}-W{System.Globalization.ISOWeek.GetWeekOfYear(Started.UtcDateTime):00}");
 }
 
+/// <summary>One app and one browser for every browser test class (analysing the calls once is the expensive part).</summary>
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "browser";
+}
+
 /// <summary>
 /// The built app as a separate process (as deployed) on a temporary SQLite file and recordings folder holding 14 real
 /// calls by two employees over ISO weeks 2026-W10..W12, analysed before any test runs; page size 5. Plus one headless
@@ -100,7 +107,7 @@ public sealed class BrowserFixture : IAsyncLifetime
 
         // The browser starts while the calls are analysed.
         var browser = StartBrowserAsync();
-        await WaitForAnalysisAsync(Plan.Count + 1, TimeSpan.FromMinutes(5));
+        await WaitForAnalysisAsync(Plan.Count + 1, TimeSpan.FromMinutes(10));
         var all = await ReadCallsAsync(database);
         SpokenCall = all.Single(c => c.CallRef == SpokenCallRef);
         Calls = [.. all.Where(c => c != SpokenCall)];

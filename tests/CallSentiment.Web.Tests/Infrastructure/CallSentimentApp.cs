@@ -44,6 +44,9 @@ public sealed class CallSentimentApp : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
+        // Host settings reach Program.cs as command-line arguments, so they are visible to the registrations that read
+        // configuration before the app is built (which engines, which background services); app configuration is not.
+        foreach (var (k, v) in _settings) builder.UseSetting(k, v);
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
     }
 
@@ -69,7 +72,7 @@ public sealed class CallSentimentApp : WebApplicationFactory<Program>
     public async Task WaitForJobsAsync(int count, TimeSpan? timeout = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var limit = timeout ?? TimeSpan.FromSeconds(90);
+        var limit = timeout ?? TimeSpan.FromMinutes(5);
         while (true)
         {
             await using var c = await Db.OpenAsync(CancellationToken.None);
