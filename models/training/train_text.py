@@ -6,14 +6,17 @@ plus a fastText-style text embedding (embedding bag) -> ReLU -> dense layer, bot
 Pipeline (commands in models/text-sentiment/MODEL_CARD.md):
   python3 models/training/text_datasets.py prepare --out /tmp/textsets
   callsentiment export-text-features --input /tmp/textsets/train.csv,/tmp/textsets/val.csv --out /tmp/textsets/feat
-  nice python3 models/training/train_text.py --features /tmp/textsets/feat --out models/text-sentiment [--search]
+  nice python3 models/training/train_text.py --features /tmp/textsets/feat --out models/text-sentiment \
+      --ensemble 4 --storage int8     # the committed model; [--search] reruns the single-model grid
   python3 models/training/text_metrics.py --sets /tmp/textsets          # test figures -> metrics.json
 
 Hyper-parameters (model size, learning rate, per-source weights, class balance, the epoch kept) are chosen on the
 validation split only (val.bin: airline 10 %, tweeteval-val 15 %, dailydialog-train 10 % of dialogues, financial
 phrasebank 10 %, sst2/uci 10 %); the softmax temperature and the MIXED threshold are fitted on the same validation
-split. Test sets are never read here. The ONNX graph (Gather, Cast, Mul, ReduceSum, Add, Relu, MatMul, Softmax) takes
-the same two inputs as before, indices int64 [n] and values float [n], and outputs probabilities [3].
+split. Test sets are never read here. The ONNX graph (Gather, Cast, Mul, ReduceSum, Add, Relu, MatMul, Softmax and,
+for --ensemble K, Reshape and ReduceMean over the K members' probabilities) takes the same two inputs as before,
+indices int64 [n] and values float [n], and outputs probabilities [3]. --storage int8 keeps the table as int8 with one
+scale per column; validation figures, temperature and MIXED threshold are those of the stored (round-tripped) weights.
 """
 import argparse
 import hashlib
@@ -220,16 +223,22 @@ def evaluate(z, yv, srcv, log=None):
     return objective, scores
 
 
-def fit_temperature(z, y):
+def ensemble_proba(zs, t=1.0):
+    """The ensemble's probabilities: the mean of the members' softmax(z / t) (what the exported graph computes)."""
+    return np.mean([softmax(z / t) for z in zs], axis=0)
+
+
+def fit_temperature(zs, y):
+    """The single T minimising validation NLL of the mean of the members' softmax(z / T)."""
     best = (1e9, 1.0)
     for t in np.exp(np.linspace(np.log(0.3), np.log(5), 200)):
-        p = softmax(z / t)
+        p = ensemble_proba(zs, t)
         nll = -np.mean(np.log(p[np.arange(len(y)), y] + 1e-12))
         best = min(best, (nll, float(t)))
     return best[1], float(best[0])
 
 
-def fit_mixed_threshold(xv, yv, model, t, log, seed=1):
+def fit_mixed_threshold(xv, yv, proba, log, seed=1):
     """Synthetic mixed texts: a positive and a negative validation example concatenated (their feature vectors
     summed and re-normalised approximately by 1/sqrt(2)) against single-polarity and neutral examples. The threshold
     maximising F1 of 'both >= threshold' for detecting the pairs is kept (searched in (0.25, 0.5])."""
@@ -246,8 +255,8 @@ def fit_mixed_threshold(xv, yv, model, t, log, seed=1):
         val += [a_.values[a_.indptr[r]:a_.indptr[r + 1]], b_.values[b_.indptr[r]:b_.indptr[r + 1]]]
     pairs = Csr(ptr, np.concatenate(idx), np.concatenate(val) / np.sqrt(2), xv.dim)
     singles = xv.take(rng.choice(len(yv), 3 * k, replace=False))
-    pm = softmax(logits(pairs, model) / t)
-    ps = softmax(logits(singles, model) / t)
+    pm = proba(pairs)
+    ps = proba(singles)
     best = (-1, 0.3)
     for th in np.arange(0.26, 0.501, 0.01):
         tp = np.sum((pm[:, 0] >= th) & (pm[:, 2] >= th))
@@ -260,39 +269,78 @@ def fit_mixed_threshold(xv, yv, model, t, log, seed=1):
     return best[1], float(best[0])
 
 
-class Exported(torch.nn.Module):
-    """One text per run: Gather the table rows of its slots, multiply by the values, ReduceSum; the wide columns go
-    straight to the logits, the deep ones through ReLU and MatMul; temperature is divided in; Softmax."""
+def quantise(table, storage):
+    """The table as it is stored in the ONNX file: float16, or int8 with one float scale per column (symmetric,
+    max |w| / 127). Returns (stored tensor, per-column scale or None)."""
+    if storage == "float16":
+        return table.half(), None
+    scale = table.abs().amax(0).clamp_min(1e-12) / 127
+    return torch.round(table / scale).clamp(-127, 127).to(torch.int8), scale
 
-    def __init__(self, model, t):
+
+def as_stored(model, storage):
+    """A copy of the model whose table went through the storage round trip, so validation figures (and the
+    temperature and MIXED threshold fitted on them) are those of the weights the graph actually holds."""
+    q, scale = quantise(model.table.detach(), storage)
+    copy = Model(model.table.shape[0], model.hidden, 0)
+    copy.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        copy.table.copy_(q.float() * scale if scale is not None else q.float())
+    copy.eval()
+    return copy
+
+
+class Exported(torch.nn.Module):
+    """One text per run, K ensemble members (K = 1: a single model) sharing the two inputs. The members' tables are
+    stored side by side as one table (dim x K*(hidden + 3)), so a single Gather reads the rows of the text's slots;
+    the rows are Cast to float, multiplied by the values and ReduceSum'd (for int8 storage then multiplied by the
+    per-column scales). Per member: the wide columns go straight to the logits, the deep ones through ReLU and a
+    MatMul; temperature is divided in; Softmax; the K probability vectors are averaged."""
+
+    def __init__(self, models, t, storage="float16"):
         super().__init__()
-        h = model.hidden
-        self.hidden = h
-        table = model.table.detach().clone()
-        table[:, h:] /= t
-        # stored as float16 (half the file; the gathered rows are Cast back to float before any arithmetic)
-        self.table = torch.nn.Parameter(table.half(), requires_grad=False)
-        self.b1 = torch.nn.Parameter(model.b1.detach().reshape(1, h).clone())
-        self.w2 = torch.nn.Parameter(model.w2.detach() / t)
-        self.b2 = torch.nn.Parameter((model.b2.detach() / t).reshape(1, 3))
+        h = models[0].hidden
+        assert all(m.hidden == h for m in models)
+        self.k, self.hidden, self.width = len(models), h, h + 3
+        q, scale = quantise(torch.cat([m.table.detach() for m in models], 1), storage)
+        # temperature: the wide columns (logits) are divided by t — through the scales for int8, so the stored integers
+        # are exactly those validated; the deep part through w2 and b2
+        wide = torch.zeros(q.shape[1], dtype=torch.bool)
+        for j in range(self.k):
+            wide[j * self.width + h:(j + 1) * self.width] = True
+        if scale is None:
+            q = torch.where(wide, q.float() / t, q.float()).half()
+            self.scale = None
+        else:
+            self.scale = torch.nn.Parameter(torch.where(wide, scale / t, scale).reshape(1, -1), requires_grad=False)
+        self.table = torch.nn.Parameter(q, requires_grad=False)
+        self.b1 = torch.nn.Parameter(torch.stack([m.b1.detach() for m in models]).reshape(self.k, 1, h).clone(),
+                                     requires_grad=False)
+        self.w2 = torch.nn.Parameter(torch.stack([m.w2.detach() / t for m in models]), requires_grad=False)
+        self.b2 = torch.nn.Parameter(torch.stack([m.b2.detach() / t for m in models]).reshape(self.k, 1, 3),
+                                     requires_grad=False)
 
     def forward(self, indices, values):
         s = (self.table[indices].float() * values.unsqueeze(1)).sum(0, keepdim=True)
-        z = s[:, self.hidden:] + self.b2
+        if self.scale is not None:
+            s = s * self.scale
+        s = s.reshape(self.k, 1, self.width)
+        z = s[:, :, self.hidden:] + self.b2
         if self.hidden:
-            z = z + torch.relu(s[:, :self.hidden] + self.b1) @ self.w2
-        return torch.softmax(z, dim=1).reshape(3)
+            z = z + torch.matmul(torch.relu(s[:, :, :self.hidden] + self.b1), self.w2)
+        return torch.softmax(z, dim=2).mean(0).reshape(3)
 
 
-def export_onnx(model, t, path):
-    m = Exported(model, t)
+def export_onnx(models, t, path, storage="float16"):
+    m = Exported(models, t, storage)
     dummy = (torch.tensor([0, 5, 7], dtype=torch.int64), torch.tensor([0.5, 0.5, 1.0]))
     torch.onnx.export(m, dummy, path, input_names=["indices", "values"], output_names=["probabilities"],
                       dynamic_axes={"indices": {0: "n"}, "values": {0: "n"}}, opset_version=13)
-    # the exported graph must compute what the trained model does
-    i, v = torch.tensor([3, 17, 99, model.table.shape[0] - 1]), torch.tensor([0.5, 0.25, 0.75, 0.1])
+    # the exported graph must compute what the (stored) trained members do
+    i, v = torch.tensor([3, 17, 99, models[0].table.shape[0] - 1]), torch.tensor([0.5, 0.25, 0.75, 0.1])
     with torch.no_grad():
-        expect = torch.softmax(model(i, torch.tensor([0]), v) / t, dim=1).reshape(3)
+        expect = torch.stack([torch.softmax(as_stored(mm, storage)(i, torch.tensor([0]), v) / t, dim=1).reshape(3)
+                              for mm in models]).mean(0)
         assert torch.allclose(m(i, v), expect, atol=2e-3), (m(i, v), expect)
 
 
@@ -318,6 +366,10 @@ def main():
     ap.add_argument("--search", action="store_true", help="grid-search hyper-parameters on validation (search_grid)")
     ap.add_argument("--config", help="JSON object overriding DEFAULT (e.g. '{\"hidden\": 0}'); ignored with --search")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--ensemble", type=int, default=1,
+                    help="K members trained with seeds seed..seed+K-1 (chosen config); the graph averages their probabilities")
+    ap.add_argument("--storage", choices=["float16", "int8"], default="float16",
+                    help="how the table is stored in the ONNX file (int8: one scale per column)")
     a = ap.parse_args()
     os.nice(10)
     log = lambda m: print(m, file=sys.stderr, flush=True)
@@ -343,14 +395,28 @@ def main():
         obj, scores = evaluate(logits(xv, model), yv, srcv, log)
         log(f"  best epoch {epochs}")
         if best is None or obj > best[0]:
-            best = (obj, {**hp, "epochs": epochs}, model, scores)
-    obj, hp, model, scores = best
+            best = (obj, {**hp, "epochs": epochs}, model, scores, hp)
+    obj, hp, model, scores, hp_run = best
     log(f"chosen: {json.dumps(hp)} objective={obj:.4f}")
+    members, member_epochs = [model], [hp["epochs"]]
+    for k in range(1, a.ensemble):
+        log(f"ensemble member {k + 1}/{a.ensemble} (seed {a.seed + k})")
+        # each member runs the chosen configuration's full epoch budget and keeps its own best epoch
+        m, e = train(x, y, weights(y, src, hp["sources"], hp["balance"]), hp_run, select=select, seed=a.seed + k, log=log)
+        evaluate(logits(xv, m), yv, srcv, log)
+        log(f"  best epoch {e}")
+        members.append(m)
+        member_epochs.append(e)
+    stored = [as_stored(m, a.storage) for m in members]
+    zvs = [logits(xv, m) for m in stored]
+    for k in range(1, len(stored) + 1):
+        o, sc = evaluate(np.log(ensemble_proba(zvs[:k])), yv, srcv)
+        log(f"  stored ({a.storage}) ensemble of {k}: objective={o:.4f} " + " ".join(f"{n}={v:.4f}" for n, v in sc.items()))
+    obj, scores = evaluate(np.log(ensemble_proba(zvs)), yv, srcv)
 
-    zv = logits(xv, model)
-    t, nll = fit_temperature(zv, yv)
+    t, nll = fit_temperature(zvs, yv)
     log(f"temperature {t:.3f} (validation NLL {nll:.4f})")
-    th, th_f1 = fit_mixed_threshold(xv, yv, model, t, log)
+    th, th_f1 = fit_mixed_threshold(xv, yv, lambda xs: ensemble_proba([logits(xs, m) for m in stored], t), log)
 
     with open(os.path.join(a.features, "features.json"), encoding="utf-8") as f:
         features = json.load(f)
@@ -362,9 +428,12 @@ def main():
     with open(lex, "rb") as f:
         assert hashlib.sha256(f.read()).hexdigest() == features["lexiconSha256"], f"{lex} differs from the exported features' lexicon"
     onnx_path = os.path.join(a.out, "text-sentiment.onnx")
-    export_onnx(model, t, onnx_path)
+    export_onnx(members, t, onnx_path, a.storage)
     kind = ("sparse linear softmax" if not hp["hidden"] else
             f"wide & deep: sparse linear logits + fastText-style {hp['hidden']}-d text embedding -> ReLU -> dense")
+    if len(members) > 1:
+        kind = f"ensemble of {len(members)} (mean of probabilities; seeds {a.seed}..{a.seed + len(members) - 1}), each " + kind
+    kind += f"; table stored as {a.storage}"
     card = {
         "labels": LABELS,
         "features": features,
@@ -376,7 +445,9 @@ def main():
         "training": {
             "model": kind + " (weights and temperature baked into the ONNX graph)",
             "hyperParameters": hp,
-            "optimizer": f"Adam lr {hp['lr']}, batch {hp['batch']}, seed {a.seed}",
+            "optimizer": f"Adam lr {hp['lr']}, batch {hp['batch']}, seed {a.seed}"
+                         + (f"..{a.seed + len(members) - 1}" if len(members) > 1 else ""),
+            "ensemble": len(members), "memberEpochs": member_epochs, "storage": a.storage,
             "trainExamples": int(x.rows), "validationExamples": int(xv.rows),
             "validation": {k: round(v, 4) for k, v in scores.items()},
             "validationObjective": round(obj, 4),
