@@ -37,8 +37,13 @@ app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
-app.MapRazorPages();
-app.MapCallEndpoints();
+// Web:Enabled=false is a worker-only instance (analysis, webhook, retention; health checks only): scale analysis out on
+// more machines sharing the database. Ingestion:Enabled=false is the opposite, a dashboard-only instance.
+if (app.Configuration.GetValue("Web:Enabled", true))
+{
+    app.MapRazorPages();
+    app.MapCallEndpoints();
+}
 app.MapHealth();
 
 await app.RunAsync();

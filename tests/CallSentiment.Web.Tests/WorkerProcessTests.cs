@@ -57,7 +57,17 @@ public sealed class WorkerProcessTests(PostgresCluster cluster) : IAsyncLifetime
         WriteCalls(Count, turns: 3);
         var db = await cluster.CreateDatabaseAsync();
         await using var a = await AppProcess.StartAsync(Settings(db, "worker-a"));
-        await using var b = await AppProcess.StartAsync(Settings(db, "worker-b"));
+        // worker-b runs worker-only: no pages, no endpoints but health.
+        var workerOnly = Settings(db, "worker-b");
+        workerOnly["Web:Enabled"] = "false";
+        await using var b = await AppProcess.StartAsync(workerOnly);
+        using (var probe = new HttpClient { BaseAddress = b.BaseAddress })
+        {
+            // Nothing is mapped, so nothing answers (the fallback policy refuses the unknown paths; the sign-in page is not there).
+            foreach (var path in new[] { "login", "status/progress", "" })
+                Assert.NotEqual(System.Net.HttpStatusCode.OK, (await probe.GetAsync(new Uri(path, UriKind.Relative))).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await probe.GetAsync(new Uri("health/live", UriKind.Relative))).StatusCode);
+        }
         await WaitAsync(db, c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status = 'done'"), Count, TimeSpan.FromMinutes(3));
 
         await using var c = new NpgsqlConnection(db);
