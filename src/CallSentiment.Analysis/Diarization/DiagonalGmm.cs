@@ -86,6 +86,44 @@ internal sealed class DiagonalGmm
         return gmm;
     }
 
+    /// <summary>
+    /// Maximum-a-posteriori adaptation of the means to the given rows (relevance factor <paramref name="relevance"/>):
+    /// components the rows hardly touch keep this model's means, so a speaker with little speech still gets a usable
+    /// model. Weights and variances are this model's.
+    /// </summary>
+    public DiagonalGmm AdaptMeans(float[] data, int dim, IReadOnlyList<int> rows, double relevance)
+    {
+        var components = _means.Length;
+        var sumW = new double[components];
+        var sumX = new double[components][];
+        for (var c = 0; c < components; c++) sumX[c] = new double[dim];
+        var post = new double[components];
+        foreach (var r in rows)
+        {
+            var x = data.AsSpan(r * dim, dim);
+            Posteriors(x, post);
+            for (var c = 0; c < components; c++)
+            {
+                var p = post[c];
+                if (p < 1e-8) continue;
+                sumW[c] += p;
+                for (var d = 0; d < dim; d++) sumX[c][d] += p * x[d];
+            }
+        }
+        var means = new double[components][];
+        for (var c = 0; c < components; c++)
+        {
+            var alpha = sumW[c] / (sumW[c] + relevance);
+            means[c] = new double[dim];
+            for (var d = 0; d < dim; d++)
+            {
+                var observed = sumW[c] > 0 ? sumX[c][d] / sumW[c] : _means[c][d];
+                means[c][d] = alpha * observed + (1 - alpha) * _means[c][d];
+            }
+        }
+        return new DiagonalGmm(_logWeights, means, _inverseVariances, _logNorms);
+    }
+
     private static DiagonalGmm Build(double[] weights, double[][] means, double[][] vars)
     {
         var k = weights.Length;
