@@ -53,7 +53,7 @@ public sealed record DiarizerOptions
 /// windows, spectral clustering with the speaker count from the eigengap, then frame-level resegmentation: speaker
 /// models MAP-adapted from a background Gaussian mixture of the whole recording, re-estimated from the labels for a few
 /// passes, a last pass with one mixture trained per speaker, each pass decoded by Viterbi with a charge for every
-/// speaker change. Thread-safe (no state between calls). See Diarization/README.md for the reasoning and the measured error rates.
+/// speaker change. Thread-safe (no state between calls). Measured error rates: README.md (Transcripts and text sentiment).
 /// </summary>
 public sealed class Diarizer : ISpeakerSegmenter
 {

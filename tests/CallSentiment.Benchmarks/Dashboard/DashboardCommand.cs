@@ -31,6 +31,9 @@ internal static partial class DashboardCommand
         var warmup = args.Int("warmup", 5, 1, 1_000);
         var seed = args.Int("seed", 1);
         var reuse = args.Flag("reuse");
+        var users = args.Int("users", 0, 0, 1_000);
+        var loadSeconds = args.Int("seconds", 300, 5, 86_400);
+        var thinkMs = args.Int("think-ms", 1000, 0, 60_000);
         var dir = args.Get("dir") ?? Path.Combine(Path.GetTempPath(), "callsentiment-bench");
         args.EnsureAllUsed();
         var engines = which switch
@@ -84,7 +87,7 @@ internal static partial class DashboardCommand
                     settings["Storage:Provider"] = "Sqlite";
                     settings["Storage:ConnectionString"] = $"Data Source={file}";
                     await using var db = new SqliteDb($"Data Source={file}");
-                    await MeasureAsync("sqlite", settings, db, zone, iterations, warmup, seed);
+                    await MeasureAsync("sqlite", settings, db, zone, iterations, warmup, seed, new Load(users, loadSeconds, thinkMs));
                 }
                 else
                 {
@@ -103,7 +106,7 @@ internal static partial class DashboardCommand
                         settings["Storage:Provider"] = "Postgres";
                         settings["Storage:ConnectionString"] = cluster.ConnectionString(name);
                         await using var db = new PostgresDb(cluster.ConnectionString(name));
-                        await MeasureAsync("postgres", settings, db, zone, iterations, warmup, seed);
+                        await MeasureAsync("postgres", settings, db, zone, iterations, warmup, seed, new Load(users, loadSeconds, thinkMs));
                     }
                     finally
                     {
@@ -119,7 +122,7 @@ internal static partial class DashboardCommand
         return 0;
     }
 
-    private static async Task MeasureAsync(string engine, Dictionary<string, string> settings, Db db, TimeZoneInfo zone, int iterations, int warmup, int seed)
+    private static async Task MeasureAsync(string engine, Dictionary<string, string> settings, Db db, TimeZoneInfo zone, int iterations, int warmup, int seed, Load load)
     {
         List<(long Id, string Name)> agents;
         DateOnly first, last;
@@ -186,6 +189,54 @@ internal static partial class DashboardCommand
             Print($"{engine} {label}: server {serverStats.Summary("ms")}; target p95 <= {target:0} ms {(serverStats.Percentile(95) <= target ? "met" : "MISSED")}");
             Print($"{engine} {label}: wall   {new Stats(wall).Summary("ms")}");
         }
+        if (load.Users > 0) await LoadAsync(engine, app.BaseAddress, load, agentQuarter, allYear, seed);
+    }
+
+    /// <summary>How many signed-in people use the dashboard at once, for how long, pausing between clicks.</summary>
+    private sealed record Load(int Users, int Seconds, int ThinkMs);
+
+    /// <summary>
+    /// Concurrent users: each signs in with its own session and loops for the whole time — a quarter of one employee
+    /// (7 in 10 clicks) or a year of everyone — pausing <see cref="Load.ThinkMs"/> between clicks. Any answer other than
+    /// 200, or any transport error, is an error. Latency is the client's wall time.
+    /// </summary>
+    private static async Task LoadAsync(string engine, Uri baseAddress, Load load, Func<Request> agentQuarter, Func<Request> allYear, int seed)
+    {
+        var clients = new List<HttpClient>();
+        for (var i = 0; i < load.Users; i++) clients.Add(await SignIn.ClientAsync(baseAddress, "bench-admin", timeout: TimeSpan.FromSeconds(30)));
+        var gate = new object();
+        var latencies = new List<double>();
+        long errors = 0;
+        var end = Stopwatch.StartNew();
+        var limit = TimeSpan.FromSeconds(load.Seconds);
+        var tasks = clients.Select((http, u) => Task.Run(async () =>
+        {
+            var rng = new Random(seed * 1000 + u);
+            while (end.Elapsed < limit)
+            {
+                string url;
+                lock (gate) url = (rng.Next(10) < 7 ? agentQuarter() : allYear()).Url;
+                var clock = Stopwatch.StartNew();
+                try
+                {
+                    using var response = await http.GetAsync(new Uri(url, UriKind.Relative));
+                    _ = await response.Content.ReadAsByteArrayAsync();
+                    if (response.StatusCode != System.Net.HttpStatusCode.OK) Interlocked.Increment(ref errors);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+                lock (gate) latencies.Add(clock.Elapsed.TotalMilliseconds);
+                if (load.ThinkMs > 0) await Task.Delay(rng.Next(load.ThinkMs / 2, load.ThinkMs * 3 / 2 + 1));
+            }
+        })).ToList();
+        await Task.WhenAll(tasks);
+        foreach (var c in clients) c.Dispose();
+        var stats = new Stats(latencies);
+        var rate = latencies.Count / end.Elapsed.TotalSeconds;
+        var verdict = stats.Percentile(95) <= 300 && errors == 0 ? "met" : "MISSED";
+        Print($"{engine} load: {load.Users} signed-in users for {load.Seconds} s (think {load.ThinkMs} ms): {latencies.Count} requests, {rate:0.0} req/s, {errors} errors; wall {stats.Summary("ms")}; target p95 <= 300 ms and 0 errors {verdict}");
     }
 
     /// <summary>A dashboard URL and the local begin and (exclusive) end it filters on.</summary>
