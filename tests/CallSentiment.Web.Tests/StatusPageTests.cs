@@ -28,11 +28,7 @@ public sealed class StatusPageTests : IAsyncLifetime
         await _app.DisposeAsync();
     }
 
-    private async Task<string> TokenAsync()
-    {
-        var doc = await new HtmlParser().ParseDocumentAsync(await _http.GetStringAsync("/status"));
-        return doc.QuerySelector("input[name=__RequestVerificationToken]")!.GetAttribute("value")!;
-    }
+    private async Task<string> TokenAsync() => SignIn.TokenOf(await _http.GetStringAsync("/status"));
 
     [Fact]
     public async Task StatusPage_ShowsCountsAndFailureReason()

@@ -108,6 +108,15 @@ public static class MetricFormat
 
     public static string Score(double? score) => score is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "–";
 
+    /// <summary>How long something has waited: "2 d 3 h", "5 h 12 min", "7 min".</summary>
+    public static string Age(long milliseconds)
+    {
+        var t = TimeSpan.FromMilliseconds(Math.Max(0, milliseconds));
+        return t.TotalDays >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)t.TotalDays} d {t.Hours} h")
+            : t.TotalHours >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)t.TotalHours} h {t.Minutes} min")
+            : string.Create(CultureInfo.InvariantCulture, $"{t.Minutes} min");
+    }
+
     /// <summary>Call time as h:mm:ss (hours unbounded, so a quarter's total reads naturally).</summary>
     public static string Duration(long milliseconds)
     {

@@ -70,7 +70,7 @@ public sealed partial class WebhookSender(Db db, IOptions<WebhookOptions> option
         string? error = null;
         try
         {
-            using var request = Sign(o, due);
+            using var request = Sign(o, due, clock.GetUtcNow());
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(o.Timeout);
             using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
@@ -104,9 +104,9 @@ public sealed partial class WebhookSender(Db db, IOptions<WebhookOptions> option
         return true;
     }
 
-    private static HttpRequestMessage Sign(WebhookOptions o, Due due)
+    private static HttpRequestMessage Sign(WebhookOptions o, Due due, DateTimeOffset now)
     {
-        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var timestamp = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var signature = Signature(o.Secret!, timestamp, due.Payload);
         var request = new HttpRequestMessage(HttpMethod.Post, o.Url) { Content = new StringContent(due.Payload, Encoding.UTF8, "application/json") };
         request.Headers.Add("X-CallSentiment-Event", due.Event);

@@ -72,13 +72,7 @@ public sealed class IndexModel(QaQueue queue, IOptions<DashboardOptions> dashboa
         TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(ms), dashboard.Value.Zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
     /// <summary>How long the item has waited for (or took until) resolution.</summary>
-    public string Age(QaItem i) => Duration((i.ResolvedAt ?? clock.GetUtcNow().ToUnixTimeMilliseconds()) - i.CreatedAt);
-
-    public static string Duration(long ms)
-    {
-        var t = TimeSpan.FromMilliseconds(Math.Max(0, ms));
-        return t.TotalDays >= 1 ? $"{(int)t.TotalDays} d {t.Hours} h" : t.TotalHours >= 1 ? $"{(int)t.TotalHours} h {t.Minutes} min" : $"{t.Minutes} min";
-    }
+    public string Age(QaItem i) => MetricFormat.Age((i.ResolvedAt ?? clock.GetUtcNow().ToUnixTimeMilliseconds()) - i.CreatedAt);
 
     public string PageLink(int page) => QueryString.Create(new Dictionary<string, string?>
     {
