@@ -93,68 +93,20 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
     {
         Agents = await queries.AgentsAsync(cancellationToken).ConfigureAwait(false);
         var errors = new List<(string Field, string Message)>();
-        long? agentId = null;
-        if (!string.IsNullOrEmpty(Agent))
-        {
-            var agent = Agents.FirstOrDefault(a => string.Equals(a.Name, Agent, StringComparison.Ordinal));
-            if (agent is null) errors.Add(("agent", $"There is no employee '{Agent}'."));
-            else agentId = agent.Id;
-        }
-        NegativeOnly = Negative switch
-        {
-            null or "" or "false" => false,
-            "true" or "on" => true,
-            _ => Error("negative", "The negative-calls filter must be true or false.", false),
-        };
-        var customer = Side(Customer, "customer", "What the customer felt");
-        var agentTone = Side(AgentTone, "agentTone", "How the agent came across");
-        SortBy = Sort switch
-        {
-            null or "" or "time" => CallSort.Time,
-            "agent" => CallSort.Agent,
-            "duration" => CallSort.Duration,
-            "verdict" => CallSort.Verdict,
-            "confidence" => CallSort.Confidence,
-            "emotion" => CallSort.Emotion,
-            _ => Error("sort", $"Cannot sort by '{Sort}'.", CallSort.Time),
-        };
-        Descending = Dir switch
-        {
-            null or "" => SortBy is CallSort.Time or CallSort.Duration or CallSort.Confidence,
-            "desc" => true,
-            "asc" => false,
-            _ => Error("dir", "The sort direction must be asc or desc.", true),
-        };
-        if (!string.IsNullOrEmpty(PageText))
-        {
-            if (int.TryParse(PageText, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p >= 1) PageNumber = p;
-            else errors.Add(("page", $"Page '{PageText}' is not a page number."));
-        }
         var o = options.Value;
-        Range = DashboardFilter.Resolve(new DashboardFilterInput(Agent, From, FromTime, To, ToTime), o.Zone, clock.GetUtcNow(), o.DefaultWeeks, o.MaxRangeDays, errors);
+        var query = DashboardQuery.Parse(new DashboardQueryInput(Agent, From, FromTime, To, ToTime, Negative, Customer, AgentTone, Sort, Dir, PageText),
+            Agents, o, clock.GetUtcNow(), errors);
         foreach (var (field, message) in errors) ModelState.AddModelError(field, message);
-        if (errors.Count > 0 || Range is null) return null;
+        NegativeOnly = Negative is "true" or "on"; // the form shows what was asked, even when something else was wrong
+        if (query is null) return null;
+        (Range, NegativeOnly, SortBy, Descending, PageNumber) = (query.Range, query.Filter.NegativeOnly, query.Sort, query.Descending, query.Page);
         if (weekly)
         {
             var weeks = WeekBuckets.Between(Range.FromUtc, Range.ToUtc, o.Zone);
-            Weeks = await queries.WeeklyAsync(agentId, weeks, cancellationToken, customer, agentTone).ConfigureAwait(false);
+            Weeks = await queries.WeeklyAsync(query.Filter.AgentId, weeks, cancellationToken, query.Filter.Customer, query.Filter.AgentTone).ConfigureAwait(false);
             Total = Weeks.Aggregate(CallAggregate.Empty, (a, w) => a + w.Aggregate);
         }
-        return new CallFilter(agentId, Range.FromUtc, Range.ToUtc, NegativeOnly, customer, agentTone);
-
-        string? Side(string? value, string field, string name)
-        {
-            if (string.IsNullOrEmpty(value)) return null;
-            if (value is "POSITIVE" or "NEGATIVE" or "NEUTRAL" or "MIXED") return value;
-            errors.Add((field, $"{name} must be POSITIVE, NEGATIVE, NEUTRAL or MIXED."));
-            return null;
-        }
-
-        T Error<T>(string field, string message, T fallback)
-        {
-            errors.Add((field, message));
-            return fallback;
-        }
+        return query.Filter;
     }
 
     /// <summary>The current filter as query values, with some replaced (links for sorting and paging keep the rest).</summary>

@@ -13,8 +13,6 @@ namespace CallSentiment.Web.Pages.Qa;
 [Authorize(Policy = Policies.Qa)]
 public sealed class IndexModel(QaQueue queue, IOptions<DashboardOptions> dashboard, TimeProvider clock) : PageModel
 {
-    public static readonly string[] Choices = ["unresolved", "open", "claimed", "resolved", "all"];
-
     [BindProperty(SupportsGet = true, Name = "agent")] public string? Agent { get; set; }
 
     [BindProperty(SupportsGet = true, Name = "status")] public string? Status { get; set; }
@@ -26,9 +24,11 @@ public sealed class IndexModel(QaQueue queue, IOptions<DashboardOptions> dashboa
     // "page" is Razor Pages' own route value, so the page number is read from the query string itself.
     public string? PageText => Request.Query["page"].FirstOrDefault();
 
-    public IReadOnlyList<string> StatusChoices => Choices;
+    public IReadOnlyList<string> StatusChoices => QaFilterInput.Choices;
 
-    public string EffectiveStatus => string.IsNullOrEmpty(Status) ? "unresolved" : Status;
+    public string EffectiveStatus => Input.EffectiveStatus;
+
+    private QaFilterInput Input => new(Agent, Status, From, To, PageText);
 
     public int PageNumber { get; private set; } = 1;
 
@@ -40,32 +40,12 @@ public sealed class IndexModel(QaQueue queue, IOptions<DashboardOptions> dashboa
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
-        var zone = dashboard.Value.Zone;
-        if (!Choices.Contains(EffectiveStatus)) Errors.Add($"'{Status}' is not a status: choose {string.Join(", ", Choices)}.");
-        long? fromMs = null, toMs = null;
-        if (!string.IsNullOrEmpty(From))
-        {
-            if (DateOnly.TryParseExact(From, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
-                fromMs = WeekBuckets.LocalMidnightToUtc(d, zone).ToUnixTimeMilliseconds();
-            else Errors.Add($"From '{From}' is not a date (yyyy-mm-dd).");
-        }
-        if (!string.IsNullOrEmpty(To))
-        {
-            if (DateOnly.TryParseExact(To, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
-                toMs = WeekBuckets.LocalMidnightToUtc(d.AddDays(1), zone).ToUnixTimeMilliseconds();
-            else Errors.Add($"To '{To}' is not a date (yyyy-mm-dd).");
-        }
-        if (fromMs is not null && toMs is not null && toMs <= fromMs) Errors.Add("The end must be after the begin.");
-        if (!string.IsNullOrEmpty(PageText))
-        {
-            if (int.TryParse(PageText, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is >= 1 and <= 100_000) PageNumber = p;
-            else Errors.Add($"'{PageText}' is not a page number.");
-        }
-        if (Agent is { Length: > 100 }) Errors.Add("The employee name is too long.");
-        if (Errors.Count > 0) return;
-        var status = EffectiveStatus == "all" ? null : EffectiveStatus;
-        (Items, Total) = await queue.ListAsync(new QaFilter(string.IsNullOrWhiteSpace(Agent) ? null : Agent.Trim(), status, fromMs, toMs, PageNumber), cancellationToken)
-            .ConfigureAwait(false);
+        var errors = new List<(string Field, string Message)>();
+        var filter = Input.Parse(dashboard.Value.Zone, errors);
+        Errors.AddRange(errors.Select(e => e.Message));
+        if (filter is null) return;
+        PageNumber = filter.Page;
+        (Items, Total) = await queue.ListAsync(filter, cancellationToken).ConfigureAwait(false);
     }
 
     public string Local(long ms) =>
