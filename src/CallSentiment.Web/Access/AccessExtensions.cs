@@ -9,6 +9,8 @@ namespace CallSentiment.Web.Access;
 public static class AccessExtensions
 {
     public const string StampClaim = "callsentiment:stamp";
+    public const string CookieName = "callsentiment.auth";
+    private const string CookieOrKey = "cookie-or-key";
 
     /// <summary>
     /// Cookie sign-in, role policies and the fallback policy: every endpoint needs a signed-in user unless it says
@@ -19,16 +21,27 @@ public static class AccessExtensions
         builder.Services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddHostedService<BootstrapAdminService>();
 
-        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
+        // People sign in with the cookie; machine clients send "Authorization: Bearer <API key>", which counts on the
+        // API only (a key opens no page). An API request with neither is challenged the API's way (401 with
+        // WWW-Authenticate: Bearer), not sent to the sign-in form.
+        builder.Services.AddAuthentication(CookieOrKey)
+            .AddCookie()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddPolicyScheme(CookieOrKey, null, o => o.ForwardDefaultSelector = context =>
+                context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
+                && (ApiKeyAuthenticationHandler.HasBearer(context.Request) || !context.Request.Cookies.ContainsKey(CookieName))
+                    ? ApiKeyAuthenticationHandler.SchemeName
+                    : CookieAuthenticationDefaults.AuthenticationScheme);
         builder.Services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<IOptions<AccessOptions>>((cookie, access) =>
             {
                 cookie.LoginPath = "/login";
                 cookie.LogoutPath = "/logout";
                 cookie.ReturnUrlParameter = "returnUrl";
-                cookie.Cookie.Name = "callsentiment.auth";
+                cookie.Cookie.Name = CookieName;
                 cookie.Cookie.HttpOnly = true;
                 cookie.Cookie.SameSite = SameSiteMode.Lax;
                 cookie.Cookie.SecurePolicy = access.Value.SecureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
@@ -57,7 +70,8 @@ public static class AccessExtensions
             .AddPolicy(Policies.Dashboard, p => p.RequireRole(AppRoles.Supervisor, AppRoles.Admin))
             .AddPolicy(Policies.Calls, p => p.RequireRole(AppRoles.Supervisor, AppRoles.QA, AppRoles.Admin))
             .AddPolicy(Policies.Qa, p => p.RequireRole(AppRoles.QA, AppRoles.Admin))
-            .AddPolicy(Policies.Admin, p => p.RequireRole(AppRoles.Admin));
+            .AddPolicy(Policies.Admin, p => p.RequireRole(AppRoles.Admin))
+            .AddPolicy(Policies.AnyRole, p => p.RequireRole(AppRoles.Supervisor, AppRoles.QA, AppRoles.Admin));
 
         return builder;
     }

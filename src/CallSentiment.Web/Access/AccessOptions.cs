@@ -28,6 +28,9 @@ public static class Policies
 
     /// <summary>Users, audit log, settings, deletion.</summary>
     public const string Admin = "admin";
+
+    /// <summary>Anyone with a role (the API's description).</summary>
+    public const string AnyRole = "any-role";
 }
 
 public sealed class AccessOptions : IValidatableObject

@@ -26,6 +26,8 @@ public sealed class AuditLog(Db db, TimeProvider clock)
         public const string QaClaim = "qa-claim";
         public const string QaNote = "qa-note";
         public const string QaResolve = "qa-resolve";
+        public const string ApiKeyCreated = "api-key-created";
+        public const string ApiKeyRevoked = "api-key-revoked";
     }
 
     public async Task WriteAsync(string? userName, string action, string? target, string? detail, string? remoteIp, CancellationToken cancellationToken)
