@@ -1,5 +1,6 @@
 using CallSentiment.Web;
 using CallSentiment.Web.Access;
+using CallSentiment.Web.Api;
 using CallSentiment.Web.Calls;
 using CallSentiment.Web.Health;
 using CallSentiment.Web.Ingestion;
@@ -9,10 +10,13 @@ using CallSentiment.Web.Retention;
 using CallSentiment.Web.Storage;
 using CallSentiment.Web.Transcription;
 
-// "users ..." administers sign-ins from a shell (the first admin, a forgotten password); anything else runs the app.
-var usersCommand = args.Length > 0 && args[0] == "users";
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = usersCommand ? args[1..].Where(a => a.Contains('=', StringComparison.Ordinal)).ToArray() : args, WebRootPath = WebRoot.Find() });
+// "users ..." administers sign-ins from a shell (the first admin, a forgotten password), "api-keys ..." the keys of
+// machine clients; anything else runs the app.
+var adminCommand = args.Length > 0 && args[0] is "users" or "api-keys";
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = adminCommand ? args[1..].Where(a => a.Contains('=', StringComparison.Ordinal)).ToArray() : args, WebRootPath = WebRoot.Find() });
 
+// A command's output is its result (an API key, a user list); its logs go to standard error.
+if (adminCommand) builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 builder.AddStorage();
 builder.AddRecordingSource();
 builder.AddIngestion();
@@ -23,15 +27,22 @@ builder.AddDataProtectionKeys();
 builder.AddAccess();
 builder.AddQa();
 builder.AddRetention();
+builder.AddApi();
 builder.Services.AddRazorPages();
 
 var app = builder.Build();
-if (usersCommand)
-    return await UsersCommand.RunAsync(app.Services, args[1..].Where(a => !a.Contains('=', StringComparison.Ordinal)).ToList(), Console.In, Console.Out, Console.Error);
+if (adminCommand)
+{
+    var commandArgs = args[1..].Where(a => !a.Contains('=', StringComparison.Ordinal)).ToList();
+    return args[0] == "users"
+        ? await UsersCommand.RunAsync(app.Services, commandArgs, Console.In, Console.Out, Console.Error)
+        : await ApiKeysCommand.RunAsync(app.Services, commandArgs, Console.Out, Console.Error);
+}
 
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/Error");
 app.UseSecurityHeaders();
 app.UseServerTiming();
+app.UseApiProblems();
 app.UseStaticFiles();
 app.UseRouting();
 app.UseAuthentication();
@@ -43,6 +54,7 @@ if (app.Configuration.GetValue("Web:Enabled", true))
 {
     app.MapRazorPages();
     app.MapCallEndpoints();
+    app.MapApiWithDescription();
 }
 app.MapHealth();
 

@@ -95,6 +95,7 @@ public sealed class AccessTests(AccessTests.App fixture) : IClassFixture<AccessT
             [Policies.Calls] = [AppRoles.Supervisor, AppRoles.QA, AppRoles.Admin],
             [Policies.Qa] = [AppRoles.QA, AppRoles.Admin],
             [Policies.Admin] = [AppRoles.Admin],
+            [Policies.AnyRole] = [AppRoles.Supervisor, AppRoles.QA, AppRoles.Admin],
         };
         var checkedRoutes = 0;
         foreach (var (method, path, policy, anonymous) in Routes().Where(r => r.Method == "GET"))
@@ -119,6 +120,56 @@ public sealed class AccessTests(AccessTests.App fixture) : IClassFixture<AccessT
         var token = SignIn.TokenOf(await qa.GetStringAsync($"/calls/{_callId}"));
         using var swap = await qa.PostAsync($"/calls/{_callId}?handler=Swap", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
         Assert.Equal(HttpStatusCode.Forbidden, swap.StatusCode);
+        foreach (var c in clients.Values) c.Dispose();
+    }
+
+    [Fact]
+    public async Task EveryApiRoute_KeyOfEachRole_SameAccessAsThatRole()
+    {
+        var keys = _app.Services.GetRequiredService<ApiKeyStore>();
+        var clients = new Dictionary<string, HttpClient>();
+        foreach (var role in AppRoles.All)
+        {
+            var (key, _) = await keys.CreateAsync($"route test {role}", role, null, "test", CancellationToken.None);
+            clients[role] = Anon();
+            clients[role].DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        }
+        using var wrongKey = Anon();
+        wrongKey.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "csk_0000000000_" + new string('A', 43));
+        var allowed = new Dictionary<string, string[]>
+        {
+            [Policies.Dashboard] = [AppRoles.Supervisor, AppRoles.Admin],
+            [Policies.Calls] = [AppRoles.Supervisor, AppRoles.QA, AppRoles.Admin],
+            [Policies.Qa] = [AppRoles.QA, AppRoles.Admin],
+            [Policies.Admin] = [AppRoles.Admin],
+            [Policies.AnyRole] = [AppRoles.Supervisor, AppRoles.QA, AppRoles.Admin],
+        };
+        var api = Routes().Where(r => r.Path.StartsWith("/api/", StringComparison.Ordinal)).ToList();
+        Assert.True(api.Count >= 11, $"{api.Count} API routes");
+        foreach (var (method, path, policy, anonymous) in api)
+        {
+            Assert.False(anonymous, $"{method} {path} allows anonymous callers");
+            Assert.True(policy is not null, $"{method} {path} declares no policy");
+            using (var refused = await wrongKey.SendAsync(new HttpRequestMessage(new HttpMethod(method), path)))
+                Assert.True(refused.StatusCode == HttpStatusCode.Unauthorized, $"a wrong key {method} {path}: {(int)refused.StatusCode}");
+            foreach (var role in AppRoles.All)
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(method), path);
+                if (method == "POST") request.Content = System.Net.Http.Json.JsonContent.Create(new { });
+                using var response = await clients[role].SendAsync(request);
+                if (allowed[policy!].Contains(role))
+                    Assert.True(response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) && (int)response.StatusCode < 500,
+                        $"{role} key {method} {path}: {(int)response.StatusCode}");
+                else
+                    Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{role} key {method} {path} answered {(int)response.StatusCode}, expected 403");
+            }
+        }
+        // An Admin key opens no page: keys are for the API.
+        foreach (var path in new[] { "/", "/admin/users", $"/calls/{_callId}/audio" })
+        {
+            using var response = await clients[AppRoles.Admin].GetAsync(path);
+            Assert.True(response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Redirect, $"an Admin key GET {path}: {(int)response.StatusCode}");
+        }
         foreach (var c in clients.Values) c.Dispose();
     }
 

@@ -1,7 +1,13 @@
+using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
 using AngleSharp.Html.Parser;
+using CallSentiment.Web.Access;
+using CallSentiment.Web.Metrics;
 using CallSentiment.Web.Tests.Infrastructure;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CallSentiment.Web.Tests;
 
@@ -146,6 +152,49 @@ public abstract class IngestionAndDashboardTests : IAsyncLifetime
         var png = await http.GetByteArrayAsync($"/calls/{id}/spectrogram.png");
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/calls/999999")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Api_MetricsTrendsAndCalls_MatchTheDashboard()
+    {
+        var (key, _) = await _app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("dashboard test", AppRoles.Supervisor, null, "test", CancellationToken.None);
+        using var api = _app.CreateClient();
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var http = await _app.SignedInClientAsync();
+        const string Range = "from=2026-03-01&to=2026-03-31";
+        var doc = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync("/?" + Range));
+
+        using var metrics = JsonDocument.Parse(await api.GetStringAsync("/api/v1/metrics?" + Range));
+        var totals = metrics.RootElement.GetProperty("totals");
+        Assert.Equal(3, totals.GetProperty("calls").GetInt64());
+        Assert.Equal(doc.QuerySelector("#total-calls")!.TextContent, totals.GetProperty("calls").GetInt64().ToString(CultureInfo.InvariantCulture));
+        foreach (var (label, field) in new[] { ("positive", "positives"), ("negative", "negatives"), ("neutral", "neutrals"), ("mixed", "mixeds") })
+            Assert.Equal(doc.QuerySelector($"#count-{label}")!.TextContent, totals.GetProperty(field).GetInt64().ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(doc.QuerySelector("#nps")!.TextContent, MetricFormat.Nps(totals.GetProperty("nps").GetDouble()));
+        Assert.Equal(DateTimeOffset.Parse("2026-03-01T00:00:00Z", CultureInfo.InvariantCulture), metrics.RootElement.GetProperty("from").GetDateTimeOffset());
+
+        using var trends = JsonDocument.Parse(await api.GetStringAsync("/api/v1/trends?" + Range));
+        var weeks = trends.RootElement.GetProperty("weeks").EnumerateArray().ToList();
+        Assert.Equal("2026-W09", weeks[0].GetProperty("week").GetString());
+        Assert.Equal(3, weeks.Sum(w => w.GetProperty("metrics").GetProperty("calls").GetInt64()));
+        Assert.Equal(2, weeks.Single(w => w.GetProperty("week").GetString() == "2026-W10").GetProperty("metrics").GetProperty("calls").GetInt64());
+
+        using var calls = JsonDocument.Parse(await api.GetStringAsync($"/api/v1/calls?{Range}&sort=time&dir=asc&pageSize=2"));
+        Assert.Equal(3, calls.RootElement.GetProperty("total").GetInt64());
+        var first = calls.RootElement.GetProperty("items")[0];
+        Assert.Equal(("a1", "alice"), (first.GetProperty("callRef").GetString(), first.GetProperty("agent").GetString()));
+        Assert.Equal(2, calls.RootElement.GetProperty("items").GetArrayLength());
+        using (var page2 = JsonDocument.Parse(await api.GetStringAsync($"/api/v1/calls?{Range}&sort=time&dir=asc&pageSize=2&page=2")))
+            Assert.Equal("b1", Assert.Single(page2.RootElement.GetProperty("items").EnumerateArray()).GetProperty("callRef").GetString());
+        using (var negative = JsonDocument.Parse(await api.GetStringAsync($"/api/v1/calls?{Range}&negative=true")))
+            Assert.Equal(totals.GetProperty("negatives").GetInt64(), negative.RootElement.GetProperty("total").GetInt64());
+
+        // Bad values are a validation problem naming each field, never a 500.
+        using var bad = await api.GetAsync("/api/v1/calls?agent=nobody&sort=drop%20table&pageSize=9999&customer=angry");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        using var problem = JsonDocument.Parse(await bad.Content.ReadAsStringAsync());
+        var errors = problem.RootElement.GetProperty("errors");
+        Assert.Equal(["agent", "customer", "pageSize", "sort"], errors.EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -142,6 +142,13 @@ public sealed class CallQueries(Db db)
             cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
     }
 
+    public async Task<long> CountAsync(CallFilter f, CancellationToken cancellationToken)
+    {
+        var sql = $"SELECT COUNT(*) FROM calls c WHERE {Where(f)}";
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition(sql, Parameters(f, null), cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
     /// <summary>Every row of the filter, streamed (CSV export); the connection lives as long as the enumeration.</summary>
     public async IAsyncEnumerable<CallRow> AllAsync(CallFilter f, CallSort sort, bool descending,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
