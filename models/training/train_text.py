@@ -8,6 +8,10 @@ Pipeline (commands in models/text-sentiment/MODEL_CARD.md):
   callsentiment export-text-features --input /tmp/textsets/train.csv,/tmp/textsets/val.csv --out /tmp/textsets/feat
   nice python3 models/training/train_text.py --features /tmp/textsets/feat --out models/text-sentiment \
       --ensemble 4 --storage int8     # the committed model; [--search] reruns the single-model grid
+  # options tried afterwards (not in the committed model; MODEL_CARD.md, "Tried after this model"):
+  #   --config '{"nb": 1.0}'        NBSVM-style log-count-ratio scale of the wide columns, baked into the exported table
+  #   --airline-val-in-training     refit on train + airline validation rows for the configured epochs (chosen by
+  #                                 models/training/cv_text.py), no epoch selection
   python3 models/training/text_metrics.py --sets /tmp/textsets          # test figures -> metrics.json
 
 Hyper-parameters (model size, learning rate, per-source weights, class balance, the epoch kept) are chosen on the
@@ -112,9 +116,22 @@ class Model(torch.nn.Module):
         self.b1 = torch.nn.Parameter(torch.zeros(hidden))
         self.w2 = torch.nn.Parameter(torch.randn(hidden, 3, generator=g) * (1 / max(1, hidden) ** 0.5))
         self.b2 = torch.nn.Parameter(torch.zeros(3))
+        self.scale = None  # optional fixed per-entry scale of the table (NB log-count ratios on the wide columns)
+
+    def effective_table(self):
+        """The table the graph holds: the trained one times the fixed scale, if any."""
+        t = self.table.detach()
+        return t * self.scale if self.scale is not None else t
 
     def forward(self, i, o, v, dropout=0.0):
-        s = torch.nn.functional.embedding_bag(i, self.table, o, mode="sum", per_sample_weights=v, sparse=self.training)
+        if self.scale is None:
+            s = torch.nn.functional.embedding_bag(i, self.table, o, mode="sum", per_sample_weights=v,
+                                                  sparse=self.training)
+        else:
+            rows = torch.nn.functional.embedding(i, self.table, sparse=self.training) * self.scale[i]
+            lengths = torch.diff(torch.cat([o, torch.tensor([len(i)])]))
+            bag = torch.repeat_interleave(torch.arange(len(o)), lengths)
+            s = torch.zeros(len(o), self.table.shape[1]).index_add_(0, bag, rows * v.unsqueeze(1))
         out = s[:, self.hidden:] + self.b2
         if self.hidden:
             h = torch.relu(s[:, :self.hidden] + self.b1)
@@ -129,6 +146,30 @@ def forward(x, model):
     return model(i, o, v)
 
 
+def nb_scale(x, y, w, hidden, alpha, hashed_dim):
+    """NBSVM-style log-count ratios for the wide columns: for class c and slot j, r = log of (weighted feature mass of
+    class c at j + alpha, normalised) over (mass of the other classes at j + alpha, normalised), from the training rows
+    only; divided by its mean |r| over the slots that occur, so the wide part's step size stays about the same. The
+    deep columns and the dense (non-hashed) slots keep scale 1. The scale is baked into the exported table."""
+    rows = np.repeat(np.arange(x.rows), np.diff(x.indptr))
+    mass = np.zeros((x.dim, 3))
+    for c in range(3):
+        m = y[rows] == c
+        mass[:, c] = np.bincount(x.indices[m], weights=(x.values * w[rows])[m], minlength=x.dim)
+    mass[hashed_dim:] = 1.0  # dense slots: not counts, not scaled
+    r = np.zeros((x.dim, 3))
+    for c in range(3):
+        p = mass[:, c] + alpha
+        q = mass.sum(1) - mass[:, c] + alpha
+        r[:, c] = np.log((p / p.sum()) / (q / q.sum()))
+    seen = mass.sum(1) > 0
+    seen[hashed_dim:] = False  # dense slots (values may be negative) keep scale 1
+    r /= np.abs(r[seen]).mean()
+    scale = np.ones((x.dim, hidden + 3), np.float32)
+    scale[:hashed_dim, hidden:] = r[:hashed_dim]
+    return torch.from_numpy(scale)
+
+
 def train(x, y, w, hp, xv=None, select=None, seed=0, log=None):
     """Mini-batch Adam on the weighted softmax loss plus l2 * (squared table rows the batch touched) — the same
     Gather-multiply-sum the ONNX graph computes. When `select` is given it scores the model on validation after each
@@ -137,6 +178,8 @@ def train(x, y, w, hp, xv=None, select=None, seed=0, log=None):
     torch.manual_seed(seed)
     n = x.rows
     model = Model(x.dim, hp["hidden"], seed)
+    if hp.get("nb"):
+        model.scale = nb_scale(x, y, w, hp["hidden"], hp["nb"], 1 << (x.dim.bit_length() - 1))
     # the table gets sparse gradients (only the rows a batch touches), the small dense layers ordinary ones
     opts = [torch.optim.SparseAdam([model.table], lr=hp["lr"]),
             torch.optim.Adam([model.b1, model.w2, model.b2], lr=hp["lr"])]
@@ -217,7 +260,9 @@ def evaluate(z, yv, srcv, log=None):
     for s in sorted(set(srcv)):
         m = srcv == s
         scores[s] = macro_f1(yv[m], p[m]) if s in THREE_CLASS else float(np.mean(yv[m] == p[m]))
-    objective = (2 * scores["airline"] + scores["dailydialog"] + scores["tweeteval"] + scores["financial"]) / 5
+    # without airline validation rows (--airline-val-in-training) the objective is the mean of the other three
+    objective = ((2 * scores["airline"] if "airline" in scores else 0) + scores["dailydialog"] + scores["tweeteval"]
+                 + scores["financial"]) / (5 if "airline" in scores else 3)
     if log:
         log("  val: " + " ".join(f"{k}={v:.4f}" for k, v in scores.items()) + f" objective={objective:.4f}")
     return objective, scores
@@ -281,7 +326,7 @@ def quantise(table, storage):
 def as_stored(model, storage):
     """A copy of the model whose table went through the storage round trip, so validation figures (and the
     temperature and MIXED threshold fitted on them) are those of the weights the graph actually holds."""
-    q, scale = quantise(model.table.detach(), storage)
+    q, scale = quantise(model.effective_table(), storage)
     copy = Model(model.table.shape[0], model.hidden, 0)
     copy.load_state_dict(model.state_dict())
     with torch.no_grad():
@@ -302,7 +347,7 @@ class Exported(torch.nn.Module):
         h = models[0].hidden
         assert all(m.hidden == h for m in models)
         self.k, self.hidden, self.width = len(models), h, h + 3
-        q, scale = quantise(torch.cat([m.table.detach() for m in models], 1), storage)
+        q, scale = quantise(torch.cat([m.effective_table() for m in models], 1), storage)
         # temperature: the wide columns (logits) are divided by t — through the scales for int8, so the stored integers
         # are exactly those validated; the deep part through w2 and b2
         wide = torch.zeros(q.shape[1], dtype=torch.bool)
@@ -368,6 +413,11 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--ensemble", type=int, default=1,
                     help="K members trained with seeds seed..seed+K-1 (chosen config); the graph averages their probabilities")
+    ap.add_argument("--airline-val-in-training", action="store_true",
+                    help="train on train.csv plus the airline rows of val.csv for exactly the configured epochs (chosen "
+                         "beforehand by cv_text.py; no epoch selection); the rest of val.csv is still used for the "
+                         "validation figures, temperature and MIXED threshold")
+    ap.add_argument("--note", help="how the configuration was chosen (stored in the card as training.selection)")
     ap.add_argument("--storage", choices=["float16", "int8"], default="float16",
                     help="how the table is stored in the ONNX file (int8: one scale per column)")
     a = ap.parse_args()
@@ -381,13 +431,23 @@ def main():
     srcv = read_sources(os.path.join(csv_dir, "val.csv"))
     assert len(src) == x.rows and len(srcv) == xv.rows, "features and CSVs do not line up"
     log(f"loaded {x.rows} train / {xv.rows} val examples, dim {x.dim} in {time.time() - t0:.0f}s")
+    if a.airline_val_in_training:
+        assert not a.search, "--search selects on validation; it cannot be combined with --airline-val-in-training"
+        av = np.where(srcv == "airline")[0]
+        ov = np.where(srcv != "airline")[0]
+        moved = xv.take(av)
+        x = Csr(np.concatenate([x.indptr[:-1], moved.indptr + x.indptr[-1]]), np.concatenate([x.indices, moved.indices]),
+                np.concatenate([x.values, moved.values]), x.dim)
+        y, src = np.concatenate([y, yv[av]]), np.concatenate([src, srcv[av]])
+        xv, yv, srcv = xv.take(ov), yv[ov], srcv[ov]
+        log(f"airline validation rows moved into training: {x.rows} train / {xv.rows} val (no airline)")
 
     if a.search:
         grid = search_grid()
     else:
         override = json.loads(a.config) if a.config else {}
         grid = [{**DEFAULT, **override, "sources": {**DEFAULT["sources"], **override.get("sources", {})}}]
-    select = lambda m: evaluate(logits(xv, m), yv, srcv)[0]
+    select = None if a.airline_val_in_training else (lambda m: evaluate(logits(xv, m), yv, srcv)[0])
     best = None
     for hp in grid:
         log(f"config {json.dumps(hp)}")
@@ -448,6 +508,7 @@ def main():
             "optimizer": f"Adam lr {hp['lr']}, batch {hp['batch']}, seed {a.seed}"
                          + (f"..{a.seed + len(members) - 1}" if len(members) > 1 else ""),
             "ensemble": len(members), "memberEpochs": member_epochs, "storage": a.storage,
+            **({"airlineValidationInTraining": True} if a.airline_val_in_training else {}),
             "trainExamples": int(x.rows), "validationExamples": int(xv.rows),
             "validation": {k: round(v, 4) for k, v in scores.items()},
             "validationObjective": round(obj, 4),
@@ -455,6 +516,7 @@ def main():
                               "objective = (2 airline + dailydialog + tweeteval + financial) / 5",
             "validationNll": round(nll, 4),
             "mixedThresholdF1": round(th_f1, 4),
+            **({"selection": a.note} if a.note else {}),
             "onnxBytes": os.path.getsize(onnx_path),
         },
     }
