@@ -18,6 +18,16 @@ namespace CallSentiment.Web.Tests;
 public sealed class AccessTests(AccessTests.App fixture) : IClassFixture<AccessTests.App>
 {
     private static readonly string[] Anonymous = ["/login", "/health/live", "/health/ready", "/Error"];
+
+    /// <summary>Who each policy is for: the contract the route tests hold every endpoint to.</summary>
+    private static readonly Dictionary<string, string[]> Allowed = new()
+    {
+        [Policies.Dashboard] = [AppRoles.Supervisor, AppRoles.Admin],
+        [Policies.Calls] = [AppRoles.Supervisor, AppRoles.QA, AppRoles.Admin],
+        [Policies.Qa] = [AppRoles.QA, AppRoles.Admin],
+        [Policies.Admin] = [AppRoles.Admin],
+        [Policies.AnyRole] = [AppRoles.Supervisor, AppRoles.QA, AppRoles.Admin],
+    };
     private readonly CallSentimentApp _app = fixture.Instance;
     private readonly long _callId = fixture.CallId;
 
@@ -89,14 +99,6 @@ public sealed class AccessTests(AccessTests.App fixture) : IClassFixture<AccessT
     {
         var clients = new Dictionary<string, HttpClient>();
         foreach (var role in AppRoles.All) clients[role] = await _app.SignedInClientAsync(role, allowAutoRedirect: false);
-        var allowed = new Dictionary<string, string[]>
-        {
-            [Policies.Dashboard] = [AppRoles.Supervisor, AppRoles.Admin],
-            [Policies.Calls] = [AppRoles.Supervisor, AppRoles.QA, AppRoles.Admin],
-            [Policies.Qa] = [AppRoles.QA, AppRoles.Admin],
-            [Policies.Admin] = [AppRoles.Admin],
-            [Policies.AnyRole] = [AppRoles.Supervisor, AppRoles.QA, AppRoles.Admin],
-        };
         var checkedRoutes = 0;
         foreach (var (method, path, policy, anonymous) in Routes().Where(r => r.Method == "GET"))
         {
@@ -105,7 +107,7 @@ public sealed class AccessTests(AccessTests.App fixture) : IClassFixture<AccessT
             foreach (var role in AppRoles.All)
             {
                 using var response = await clients[role].GetAsync(path);
-                if (allowed[policy!].Contains(role))
+                if (Allowed[policy!].Contains(role))
                     Assert.True((int)response.StatusCode < 400 || response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone,
                         $"{role} GET {path}: {(int)response.StatusCode}");
                 else
@@ -136,14 +138,6 @@ public sealed class AccessTests(AccessTests.App fixture) : IClassFixture<AccessT
         }
         using var wrongKey = Anon();
         wrongKey.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "csk_0000000000_" + new string('A', 43));
-        var allowed = new Dictionary<string, string[]>
-        {
-            [Policies.Dashboard] = [AppRoles.Supervisor, AppRoles.Admin],
-            [Policies.Calls] = [AppRoles.Supervisor, AppRoles.QA, AppRoles.Admin],
-            [Policies.Qa] = [AppRoles.QA, AppRoles.Admin],
-            [Policies.Admin] = [AppRoles.Admin],
-            [Policies.AnyRole] = [AppRoles.Supervisor, AppRoles.QA, AppRoles.Admin],
-        };
         var api = Routes().Where(r => r.Path.StartsWith("/api/", StringComparison.Ordinal)).ToList();
         Assert.True(api.Count >= 11, $"{api.Count} API routes");
         foreach (var (method, path, policy, anonymous) in api)
@@ -157,7 +151,7 @@ public sealed class AccessTests(AccessTests.App fixture) : IClassFixture<AccessT
                 using var request = new HttpRequestMessage(new HttpMethod(method), path);
                 if (method == "POST") request.Content = System.Net.Http.Json.JsonContent.Create(new { });
                 using var response = await clients[role].SendAsync(request);
-                if (allowed[policy!].Contains(role))
+                if (Allowed[policy!].Contains(role))
                     Assert.True(response.StatusCode is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) && (int)response.StatusCode < 500,
                         $"{role} key {method} {path}: {(int)response.StatusCode}");
                 else

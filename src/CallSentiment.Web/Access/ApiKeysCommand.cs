@@ -17,18 +17,13 @@ public static class ApiKeysCommand
 
     public static async Task<int> RunAsync(IServiceProvider services, IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
-        string? Option(string name)
-        {
-            for (var i = 1; i < args.Count - 1; i++)
-                if (args[i] == name) return args[i + 1];
-            return null;
-        }
+        string? Option(string name) => CommandLine.Option(args, name);
 
         var keys = services.GetRequiredService<ApiKeyStore>();
         var audit = services.GetRequiredService<AuditLog>();
         var clock = services.GetRequiredService<TimeProvider>();
         await services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None).ConfigureAwait(false);
-        try
+        return await CommandLine.RunAsync(error, async () =>
         {
             switch (args.Count > 0 ? args[0] : "")
             {
@@ -57,11 +52,6 @@ public static class ApiKeysCommand
                     await error.WriteLineAsync(Usage).ConfigureAwait(false);
                     return 2;
             }
-        }
-        catch (ArgumentException e)
-        {
-            await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
-            return 2;
-        }
+        }).ConfigureAwait(false);
     }
 }

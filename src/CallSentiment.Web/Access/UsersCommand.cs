@@ -17,19 +17,14 @@ public static class UsersCommand
 
     public static async Task<int> RunAsync(IServiceProvider services, IReadOnlyList<string> args, TextReader input, TextWriter output, TextWriter error)
     {
-        string? Option(string name)
-        {
-            for (var i = 1; i < args.Count - 1; i++)
-                if (args[i] == name) return args[i + 1];
-            return null;
-        }
+        string? Option(string name) => CommandLine.Option(args, name);
 
         var users = services.GetRequiredService<UserStore>();
         var audit = services.GetRequiredService<AuditLog>();
         await services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None).ConfigureAwait(false);
         var verb = args.Count > 0 ? args[0] : "";
         var name = Option("--name");
-        try
+        return await CommandLine.RunAsync(error, async () =>
         {
             switch (verb)
             {
@@ -64,11 +59,6 @@ public static class UsersCommand
                     await error.WriteLineAsync(Usage).ConfigureAwait(false);
                     return 2;
             }
-        }
-        catch (ArgumentException e)
-        {
-            await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
-            return 2;
-        }
+        }).ConfigureAwait(false);
     }
 }
