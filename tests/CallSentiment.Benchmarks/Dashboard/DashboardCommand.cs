@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using CallSentiment.Cli;
+using CallSentiment.Web.Access;
 using CallSentiment.Web.Metrics;
 using CallSentiment.Web.Storage;
 using Dapper;
@@ -34,6 +35,7 @@ internal static partial class DashboardCommand
         var users = args.Int("users", 0, 0, 1_000);
         var loadSeconds = args.Int("seconds", 300, 5, 86_400);
         var thinkMs = args.Int("think-ms", 1000, 0, 60_000);
+        var apiClients = args.Int("api-clients", 0, 0, 1_000);
         var dir = args.Get("dir") ?? Path.Combine(Path.GetTempPath(), "callsentiment-bench");
         args.EnsureAllUsed();
         var engines = which switch
@@ -87,7 +89,7 @@ internal static partial class DashboardCommand
                     settings["Storage:Provider"] = "Sqlite";
                     settings["Storage:ConnectionString"] = $"Data Source={file}";
                     await using var db = new SqliteDb($"Data Source={file}");
-                    await MeasureAsync("sqlite", settings, db, zone, iterations, warmup, seed, new Load(users, loadSeconds, thinkMs));
+                    await MeasureAsync("sqlite", settings, db, zone, iterations, warmup, seed, new Load(users, loadSeconds, thinkMs, apiClients));
                 }
                 else
                 {
@@ -106,7 +108,7 @@ internal static partial class DashboardCommand
                         settings["Storage:Provider"] = "Postgres";
                         settings["Storage:ConnectionString"] = cluster.ConnectionString(name);
                         await using var db = new PostgresDb(cluster.ConnectionString(name));
-                        await MeasureAsync("postgres", settings, db, zone, iterations, warmup, seed, new Load(users, loadSeconds, thinkMs));
+                        await MeasureAsync("postgres", settings, db, zone, iterations, warmup, seed, new Load(users, loadSeconds, thinkMs, apiClients));
                     }
                     finally
                     {
@@ -189,54 +191,79 @@ internal static partial class DashboardCommand
             Print($"{engine} {label}: server {serverStats.Summary("ms")}; target p95 <= {target:0} ms {(serverStats.Percentile(95) <= target ? "met" : "MISSED")}");
             Print($"{engine} {label}: wall   {new Stats(wall).Summary("ms")}");
         }
-        if (load.Users > 0) await LoadAsync(engine, app.BaseAddress, load, agentQuarter, allYear, seed);
+        if (load.Users + load.ApiClients > 0) await LoadAsync(engine, app.BaseAddress, db, load, agentQuarter, allYear, seed);
     }
 
-    /// <summary>How many signed-in people use the dashboard at once, for how long, pausing between clicks.</summary>
-    private sealed record Load(int Users, int Seconds, int ThinkMs);
+    /// <summary>
+    /// How many signed-in people use the dashboard at once, and how many machine clients use the JSON API with an API
+    /// key beside them, for how long, pausing between requests.
+    /// </summary>
+    private sealed record Load(int Users, int Seconds, int ThinkMs, int ApiClients);
 
     /// <summary>
     /// Concurrent users: each signs in with its own session and loops for the whole time — a quarter of one employee
     /// (7 in 10 clicks) or a year of everyone — pausing <see cref="Load.ThinkMs"/> between clicks. Any answer other than
-    /// 200, or any transport error, is an error. Latency is the client's wall time.
+    /// 200, or any transport error, is an error. Latency is the client's wall time. API clients (sharing one API key) run
+    /// beside them with the same ranges, and are reported on their own line.
     /// </summary>
-    private static async Task LoadAsync(string engine, Uri baseAddress, Load load, Func<Request> agentQuarter, Func<Request> allYear, int seed)
+    private static async Task LoadAsync(string engine, Uri baseAddress, Db db, Load load, Func<Request> agentQuarter, Func<Request> allYear, int seed)
     {
-        var clients = new List<HttpClient>();
-        for (var i = 0; i < load.Users; i++) clients.Add(await SignIn.ClientAsync(baseAddress, "bench-admin", timeout: TimeSpan.FromSeconds(30)));
+        var clients = new List<(HttpClient Http, bool Api)>();
+        for (var i = 0; i < load.Users; i++) clients.Add((await SignIn.ClientAsync(baseAddress, "bench-admin", timeout: TimeSpan.FromSeconds(30)), false));
+        if (load.ApiClients > 0)
+        {
+            var (key, _) = await new ApiKeyStore(db, TimeProvider.System).CreateAsync("bench", "Supervisor", null, "bench", CancellationToken.None);
+            for (var i = 0; i < load.ApiClients; i++)
+            {
+                var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+                clients.Add((http, true));
+            }
+        }
+        // API clients ask for the same ranges as people, as metrics, weekly trends or a page of calls.
+        string[] apiPaths = ["/api/v1/metrics", "/api/v1/trends", "/api/v1/calls"];
         var gate = new object();
-        var latencies = new List<double>();
-        long errors = 0;
+        var latencies = new Dictionary<bool, List<double>> { [false] = [], [true] = [] };
+        var errors = new Dictionary<bool, long> { [false] = 0, [true] = 0 };
         var end = Stopwatch.StartNew();
         var limit = TimeSpan.FromSeconds(load.Seconds);
-        var tasks = clients.Select((http, u) => Task.Run(async () =>
+        var tasks = clients.Select((client, u) => Task.Run(async () =>
         {
             var rng = new Random(seed * 1000 + u);
             while (end.Elapsed < limit)
             {
                 string url;
                 lock (gate) url = (rng.Next(10) < 7 ? agentQuarter() : allYear()).Url;
+                if (client.Api) url = apiPaths[rng.Next(apiPaths.Length)] + url[1..];
                 var clock = Stopwatch.StartNew();
+                var ok = false;
                 try
                 {
-                    using var response = await http.GetAsync(new Uri(url, UriKind.Relative));
+                    using var response = await client.Http.GetAsync(new Uri(url, UriKind.Relative));
                     _ = await response.Content.ReadAsByteArrayAsync();
-                    if (response.StatusCode != System.Net.HttpStatusCode.OK) Interlocked.Increment(ref errors);
+                    ok = response.StatusCode == System.Net.HttpStatusCode.OK;
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
-                    Interlocked.Increment(ref errors);
                 }
-                lock (gate) latencies.Add(clock.Elapsed.TotalMilliseconds);
+                lock (gate)
+                {
+                    latencies[client.Api].Add(clock.Elapsed.TotalMilliseconds);
+                    if (!ok) errors[client.Api]++;
+                }
                 if (load.ThinkMs > 0) await Task.Delay(rng.Next(load.ThinkMs / 2, load.ThinkMs * 3 / 2 + 1));
             }
         })).ToList();
         await Task.WhenAll(tasks);
-        foreach (var c in clients) c.Dispose();
-        var stats = new Stats(latencies);
-        var rate = latencies.Count / end.Elapsed.TotalSeconds;
-        var verdict = stats.Percentile(95) <= 300 && errors == 0 ? "met" : "MISSED";
-        Print($"{engine} load: {load.Users} signed-in users for {load.Seconds} s (think {load.ThinkMs} ms): {latencies.Count} requests, {rate:0.0} req/s, {errors} errors; wall {stats.Summary("ms")}; target p95 <= 300 ms and 0 errors {verdict}");
+        foreach (var c in clients) c.Http.Dispose();
+        foreach (var (api, label) in new[] { (false, $"{load.Users} signed-in users"), (true, $"{load.ApiClients} API clients (bearer key)") })
+        {
+            if (latencies[api].Count == 0) continue;
+            var stats = new Stats(latencies[api]);
+            var rate = latencies[api].Count / end.Elapsed.TotalSeconds;
+            var verdict = stats.Percentile(95) <= 300 && errors[api] == 0 ? "met" : "MISSED";
+            Print($"{engine} load: {label} for {load.Seconds} s (think {load.ThinkMs} ms): {latencies[api].Count} requests, {rate:0.0} req/s, {errors[api]} errors; wall {stats.Summary("ms")}; target p95 <= 300 ms and 0 errors {verdict}");
+        }
     }
 
     /// <summary>A dashboard URL and the local begin and (exclusive) end it filters on.</summary>
