@@ -143,8 +143,8 @@ public static class ApiEndpoints
     {
         var (body, unreadable) = await ReadAsync<NoteRequest>(http.Request, ct).ConfigureAwait(false);
         if (body is null) return unreadable!;
-        var text = body.Text?.Trim();
-        if (string.IsNullOrEmpty(text) || text.Length > 4000) return Invalid([("text", "A note needs some text (at most 4,000 characters).")]);
+        if (QaQueue.NoteProblem(body.Text) is { } problem) return Invalid([("text", problem)]);
+        var text = body.Text!.Trim();
         var result = await queue.AddNoteAsync(id, http.User.Identity!.Name!, text, ct).ConfigureAwait(false);
         if (result == QaChange.Done) await audit.WriteAsync(http, AuditLog.Actions.QaNote, $"qa:{id}").ConfigureAwait(false);
         return await AfterAsync(id, result, "The note was not added.", queue, ct).ConfigureAwait(false);
@@ -155,9 +155,8 @@ public static class ApiEndpoints
     {
         var (body, unreadable) = await ReadAsync<ResolveRequest>(http.Request, ct).ConfigureAwait(false);
         if (body is null) return unreadable!;
-        var action = body.Action?.Trim();
-        if (string.IsNullOrEmpty(action) || action.Length > 2000)
-            return Invalid([("action", "Say what was done to recover the customer (at most 2,000 characters).")]);
+        if (QaQueue.ActionProblem(body.Action) is { } problem) return Invalid([("action", problem)]);
+        var action = body.Action!.Trim();
         var result = await queue.ResolveAsync(id, http.User.Identity!.Name!, action, http.User.IsInRole(AppRoles.Admin), ct).ConfigureAwait(false);
         if (result == QaChange.Done) await audit.WriteAsync(http, AuditLog.Actions.QaResolve, $"qa:{id}", action).ConfigureAwait(false);
         return await AfterAsync(id, result, "Only whoever claimed it (or an admin) can resolve it, and only once.", queue, ct).ConfigureAwait(false);

@@ -28,6 +28,14 @@ public sealed class QaQueue(Db db, TimeProvider clock)
 
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>Why a note cannot be added as it is (null when it can): the QA page and the API say the same.</summary>
+    public static string? NoteProblem(string? text) =>
+        string.IsNullOrWhiteSpace(text) || text.Trim().Length > 4000 ? "A note needs some text (at most 4,000 characters)." : null;
+
+    /// <summary>Why an item cannot be resolved with this recovery action (null when it can).</summary>
+    public static string? ActionProblem(string? action) =>
+        string.IsNullOrWhiteSpace(action) || action.Trim().Length > 2000 ? "Say what was done to recover the customer (at most 2,000 characters)." : null;
+
     /// <summary>Newest calls first. Status "unresolved" means open or claimed.</summary>
     public async Task<(IReadOnlyList<QaItem> Items, long Total)> ListAsync(QaFilter f, CancellationToken cancellationToken)
     {

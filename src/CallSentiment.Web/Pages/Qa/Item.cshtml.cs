@@ -41,24 +41,24 @@ public sealed class ItemModel(QaQueue queue, AuditLog audit, IOptions<DashboardO
 
     public async Task<IActionResult> OnPostNoteAsync(long id, string? text, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(text) || text.Length > 4000)
+        if (QaQueue.NoteProblem(text) is { } problem)
         {
-            Message = "A note needs some text (at most 4,000 characters).";
+            Message = problem;
             return RedirectToPage(new { id });
         }
-        var result = await queue.AddNoteAsync(id, User.Identity!.Name!, text.Trim(), cancellationToken).ConfigureAwait(false);
+        var result = await queue.AddNoteAsync(id, User.Identity!.Name!, text!.Trim(), cancellationToken).ConfigureAwait(false);
         if (result == QaChange.Done) await audit.WriteAsync(HttpContext, AuditLog.Actions.QaNote, $"qa:{id}").ConfigureAwait(false);
         return Done(id, result, "Note added.", "The note was not added.");
     }
 
     public async Task<IActionResult> OnPostResolveAsync(long id, string? action, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(action) || action.Length > 2000)
+        if (QaQueue.ActionProblem(action) is { } problem)
         {
-            Message = "Say what was done to recover the customer (at most 2,000 characters).";
+            Message = problem;
             return RedirectToPage(new { id });
         }
-        var result = await queue.ResolveAsync(id, User.Identity!.Name!, action.Trim(), User.IsInRole(AppRoles.Admin), cancellationToken).ConfigureAwait(false);
+        var result = await queue.ResolveAsync(id, User.Identity!.Name!, action!.Trim(), User.IsInRole(AppRoles.Admin), cancellationToken).ConfigureAwait(false);
         if (result == QaChange.Done) await audit.WriteAsync(HttpContext, AuditLog.Actions.QaResolve, $"qa:{id}", action.Trim()).ConfigureAwait(false);
         return Done(id, result, "Resolved.", "Only the person who claimed it (or an admin) can resolve it, and only once.");
     }
