@@ -68,9 +68,17 @@ public sealed class TextFeaturizer
 
     private static string Term(TextToken t) => t.Negated && t.Kind == TokenKind.Word ? "NEG_" + t.Text : t.Text;
 
-    public TextFeatures Featurize(string text)
+    public TextFeatures Featurize(string text) => Featurize(TextTokenizer.Tokenize(text, _lexicon));
+
+    /// <summary>The sparse features and the token stream (<see cref="Terms"/>) of one text, tokenised once.</summary>
+    public (TextFeatures Features, string[] Terms) FeaturizeWithTerms(string text)
     {
         var tokens = TextTokenizer.Tokenize(text, _lexicon);
+        return (Featurize(tokens), [.. tokens.Select(Term)]);
+    }
+
+    private TextFeatures Featurize(List<TextToken> tokens)
+    {
         var slots = new Dictionary<int, float>();
         AddGroup(slots, WordFeatures(tokens));
         AddGroup(slots, CharFeatures(tokens));

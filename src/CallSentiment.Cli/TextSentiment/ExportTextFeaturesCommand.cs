@@ -7,7 +7,9 @@ namespace CallSentiment.Cli.TextSentiment;
 /// export-text-features: featurises labelled text with the product's own <see cref="TextFeaturizer"/> for
 /// models/training/train_text.py. Per input NAME.csv it writes NAME.bin: "CSTF", int32 version 1, int32 dimension,
 /// int32 count, then per example int32 label (0 neg, 1 neu, 2 pos), int32 n, n × int32 index, n × float32 value
-/// (little-endian). features.json beside them is the feature config the model must be served with.
+/// (little-endian), and NAME.terms.txt: per example one line, the featuriser's token stream (<see cref="TextFeaturizer.Terms"/>)
+/// separated by single spaces, for the word-embedding branch. features.json beside them is the feature config the model
+/// must be served with.
 /// </summary>
 internal static class ExportTextFeaturesCommand
 {
@@ -36,7 +38,13 @@ internal static class ExportTextFeaturesCommand
                 .Where(e => e.Label >= 0).ToList();
             var skipped = table.Rows.Count - examples.Count;
             var features = new TextFeatures[examples.Count];
-            Parallel.For(0, examples.Count, new ParallelOptions { MaxDegreeOfParallelism = 1 }, i => features[i] = featurizer.Featurize(examples[i].Text));
+            var terms = new string[examples.Count];
+            for (var i = 0; i < examples.Count; i++)
+            {
+                var (f, termList) = featurizer.FeaturizeWithTerms(examples[i].Text);
+                features[i] = f;
+                terms[i] = string.Join(' ', termList);
+            }
             var outPath = Path.Combine(outDir, Path.GetFileNameWithoutExtension(input) + ".bin");
             using (var w = new BinaryWriter(File.Create(outPath)))
             {
@@ -52,6 +60,7 @@ internal static class ExportTextFeaturesCommand
                     foreach (var v in features[i].Values) w.Write(v);
                 }
             }
+            File.WriteAllLines(Path.Combine(outDir, Path.GetFileNameWithoutExtension(input) + ".terms.txt"), terms);
             Console.WriteLine(string.Create(ci, $"{input}: {examples.Count} examples -> {outPath}{(skipped > 0 ? $" ({skipped} rows without a known label skipped)" : "")}"));
         }
         return 0;

@@ -75,11 +75,11 @@ public partial class CliTests
     }
 
     [Fact]
-    public void ExportTextFeatures_Tsv_WritesBinaryAndConfig()
+    public void ExportTextFeatures_Tsv_WritesBinaryTermsAndConfig()
     {
         using var dir = new TempDir();
         var tsv = Path.Combine(dir.Path, "set.tsv");
-        File.WriteAllText(tsv, "sentence\tlabel\nnice work\t1\nawful\t0\n");
+        File.WriteAllText(tsv, "sentence\tlabel\nnice work, @bob\t1\nnot awful\t0\n");
         var outDir = Path.Combine(dir.Path, "feat");
 
         var (code, stdout, stderr) = Cli(null, "export-text-features", "--input", tsv, "--text-column", "sentence", "--out", outDir);
@@ -92,6 +92,8 @@ public partial class CliTests
         Assert.Equal(1, BitConverter.ToInt32(bin, 16)); // "1" in a numeric column is neutral
         var config = Analysis.TextSentiment.TextFeatureConfig.Read(Path.Combine(outDir, "features.json"));
         Assert.NotNull(config.LexiconSha256);
+        // the token stream for the word-embedding branch: one line per example, in the same order
+        Assert.Equal(["nice work , <user>", "not NEG_awful"], File.ReadAllLines(Path.Combine(outDir, "set.terms.txt")));
     }
 
     [Fact]

@@ -33,6 +33,19 @@ public class TextFeaturizerTests
         262144, 262145, 262146, 262147, 262148, 262149, 262150, 262151,
     ];
 
+    [Theory]
+    [InlineData("Not good :( @united http://x.co/a")]
+    [InlineData("")]
+    [InlineData("SOOO happy!!! 👍 thanks")]
+    public void FeaturizeWithTerms_SameAsFeaturizeAndTerms(string text)
+    {
+        var (features, terms) = Featurizer.FeaturizeWithTerms(text);
+        var alone = Featurizer.Featurize(text);
+        Assert.Equal(alone.Indices, features.Indices);
+        Assert.Equal(alone.Values, features.Values);
+        Assert.Equal(Featurizer.Terms(text), terms);
+    }
+
     [Fact]
     public void Featurize_SameTextTwice_IsIdenticalAndSorted()
     {
