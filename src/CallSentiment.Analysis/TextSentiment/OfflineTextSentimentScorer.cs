@@ -28,10 +28,14 @@ public sealed record TextSentimentModelCard
     public string ValuesInput { get; init; } = "values";
 
     public string Output { get; init; } = "probabilities";
+
+    /// <summary>The word-embedding branch's input and vocabulary; absent for a model made of sparse features only.</summary>
+    public TokenBranch? Tokens { get; init; }
 }
 
 /// <summary>
-/// The offline text-sentiment engine: <see cref="TextFeaturizer"/> → a sparse linear model in ONNX Runtime →
+/// The offline text-sentiment engine: <see cref="TextFeaturizer"/> (sparse features, and token rows for the
+/// word-embedding branch when the card has one) → the model in ONNX Runtime →
 /// NEGATIVE/NEUTRAL/POSITIVE probabilities → the MIXED rule → a <see cref="Verdict"/> whose four scores sum to 1.
 /// One instance serves the whole process: scoring is thread-safe.
 /// </summary>
@@ -43,11 +47,13 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
 
     private readonly OnnxSession _session;
     private readonly TextFeaturizer _featurizer;
+    private readonly TokenVocabulary? _vocabulary;
 
-    private OfflineTextSentimentScorer(OnnxSession session, TextFeaturizer featurizer, TextSentimentModelCard card)
+    private OfflineTextSentimentScorer(OnnxSession session, TextFeaturizer featurizer, TokenVocabulary? vocabulary, TextSentimentModelCard card)
     {
         _session = session;
         _featurizer = featurizer;
+        _vocabulary = vocabulary;
         Card = card;
     }
 
@@ -76,12 +82,15 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
         card.Features.Validate(cardPath);
         var lexicon = SentimentLexicon.Load(Path.Combine(modelDirectory, card.Features.Lexicon));
         var featurizer = new TextFeaturizer(card.Features, lexicon);
+        var vocabulary = card.Tokens is { } tokens
+            ? TokenVocabulary.Load(Path.Combine(modelDirectory, tokens.Vocabulary), tokens.VocabularySha256)
+            : null;
         var onnxPath = Path.Combine(modelDirectory, OnnxFile);
         if (!File.Exists(onnxPath)) throw new FileNotFoundException($"Text-sentiment model not found: {onnxPath}", onnxPath);
         var session = OnnxSession.Load(onnxPath, options);
         try
         {
-            var scorer = new OfflineTextSentimentScorer(session, featurizer, card);
+            var scorer = new OfflineTextSentimentScorer(session, featurizer, vocabulary, card);
             scorer.CheckDimension(onnxPath);
             return scorer;
         }
@@ -92,35 +101,41 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
         }
     }
 
-    // The graph gathers weight rows by index: a weight matrix smaller than the feature space would fail only on the
-    // first text that hits a high slot, so probe the last row now.
+    // The graph gathers weight rows by index: a weight matrix smaller than the feature space (or an embedding table
+    // smaller than the vocabulary) would fail only on the first text that hits a high row, so probe the last rows now.
     private void CheckDimension(string onnxPath)
     {
         try
         {
-            var p = Run([Card.Features.Dimension - 1], [0f]);
+            var p = Run([Card.Features.Dimension - 1], [0f], _vocabulary is null ? null : [_vocabulary.Count - 1]);
             if (p.Length != 3) throw new InvalidDataException($"{onnxPath}: output '{Card.Output}' has {p.Length} values, expected 3");
         }
         catch (OnnxRuntimeException e)
         {
             throw new InvalidDataException(
-                $"{onnxPath} does not accept the {Card.Features.Dimension} features text-sentiment.json describes: {e.Message}", e);
+                $"{onnxPath} does not accept the {Card.Features.Dimension} features{(_vocabulary is null ? "" : $" and {_vocabulary.Count} tokens")} text-sentiment.json describes: {e.Message}", e);
         }
     }
 
-    private float[] Run(long[] indices, float[] values)
+    private float[] Run(long[] indices, float[] values, long[]? tokens)
     {
-        var output = _session.Run(
-            [NamedTensor.Int64(Card.IndicesInput, indices, indices.Length), NamedTensor.Float(Card.ValuesInput, values, values.Length)],
-            [Card.Output]);
-        return output[Card.Output].Floats;
+        NamedTensor[] inputs = tokens is null
+            ? [NamedTensor.Int64(Card.IndicesInput, indices, indices.Length), NamedTensor.Float(Card.ValuesInput, values, values.Length)]
+            : [NamedTensor.Int64(Card.IndicesInput, indices, indices.Length), NamedTensor.Float(Card.ValuesInput, values, values.Length),
+               NamedTensor.Int64(Card.Tokens!.Input, tokens, tokens.Length)];
+        return _session.Run(inputs, [Card.Output])[Card.Output].Floats;
     }
 
     /// <summary>Calibrated probabilities in label order (NEGATIVE, NEUTRAL, POSITIVE).</summary>
     public float[] Probabilities(string text)
     {
-        var f = _featurizer.Featurize(text);
-        return Run(f.Indices, f.Values);
+        if (_vocabulary is null)
+        {
+            var f = _featurizer.Featurize(text);
+            return Run(f.Indices, f.Values, null);
+        }
+        var (features, terms) = _featurizer.FeaturizeWithTerms(text);
+        return Run(features.Indices, features.Values, _vocabulary.Ids(terms));
     }
 
     public Verdict Score(string text) => ToVerdict(Probabilities(text), Card.Mixed.Threshold);

@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using CallSentiment.Analysis.TextSentiment;
 using CallSentiment.Cli.TextSentiment;
 
@@ -73,7 +76,7 @@ public sealed class OfflineTextSentimentScorerTests : IDisposable
     /// <summary>
     /// The held-out 20 % of the airline tweets (per label, ordered by FNV-1a of the tweet id; the same rule as
     /// models/training/text_datasets.py): the model was never trained or tuned on them and must keep its macro-F1 floor:
-    /// the figure measured when it was trained (models/text-sentiment/metrics.json, 0.7572) less 0.02.
+    /// the figure measured when it was trained (models/text-sentiment/metrics.json, 0.7517) less 0.02.
     /// </summary>
     [Fact]
     public void Score_AirlineHeldOutSplit_ReachesTheMacroF1Floor()
@@ -94,6 +97,44 @@ public sealed class OfflineTextSentimentScorerTests : IDisposable
         }
         EvaluateTextCommand.Report(confusion, out var macroF1, out _);
         Assert.Equal(2307, n);
-        Assert.True(macroF1 >= 0.7372, $"macro-F1 {macroF1:0.0000} on the airline held-out split is below the 0.7372 floor");
+        Assert.True(macroF1 >= 0.7317, $"macro-F1 {macroF1:0.0000} on the airline held-out split is below the 0.7317 floor");
+    }
+
+    /// <summary>
+    /// Training and serving agree end to end (tokenizer, vocabulary, hashed features, graph, temperature): train_text.py
+    /// stores, for a few validation tweets, the SHA-256 of the text and the probabilities the trained members give;
+    /// the tweets are found by that hash in the dataset and scored through the product's path.
+    /// </summary>
+    [Fact]
+    public void Probabilities_TrainingChecks_AreReproducedByTheServingPath()
+    {
+        using var card = JsonDocument.Parse(File.ReadAllText(Path.Combine(ModelDir, OfflineTextSentimentScorer.CardFile)));
+        var checks = card.RootElement.GetProperty("training").GetProperty("checks").EnumerateArray()
+            .Where(c => c.GetProperty("source").GetString() == "airline").ToList();
+        Assert.True(checks.Count >= 3, "the card holds fewer than 3 airline checks");
+        var table = TextTable.Read(Paths.Dataset("text/airline/train.csv"));
+        var text = table.Column("text");
+        var byHash = table.Rows.Select(r => r[text]).Distinct()
+            .ToDictionary(t => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(t))));
+        foreach (var check in checks)
+        {
+            var tweet = byHash[check.GetProperty("textSha256").GetString()!];
+            var expected = check.GetProperty("probabilities").EnumerateArray().Select(p => p.GetDouble()).ToArray();
+            var actual = _scorer.Probabilities(tweet);
+            for (var k = 0; k < 3; k++)
+                Assert.True(Math.Abs(expected[k] - actual[k]) < 1e-3,
+                    $"class {k}: served {actual[k]:0.00000}, trained {expected[k]:0.00000} for \"{tweet}\"");
+        }
+    }
+
+    [Fact]
+    public void Load_VocabularyChangedAfterTraining_IsRefused()
+    {
+        using var dir = new TempDir();
+        foreach (var file in Directory.GetFiles(ModelDir))
+            File.Copy(file, Path.Combine(dir.Path, Path.GetFileName(file)));
+        File.AppendAllText(Path.Combine(dir.Path, "vocabulary.txt"), "extra\n");
+        var e = Assert.Throws<InvalidDataException>(() => OfflineTextSentimentScorer.Load(dir.Path));
+        Assert.Contains("vocabulary.txt", e.Message, StringComparison.Ordinal);
     }
 }
