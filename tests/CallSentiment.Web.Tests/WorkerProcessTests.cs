@@ -50,17 +50,36 @@ public sealed class WorkerProcessTests(PostgresCluster cluster) : IAsyncLifetime
         ["Transcription:Engine"] = "None",
     };
 
+    private static async Task<(AppProcess, AppProcess)> StartBothAsync(Dictionary<string, string> first, Dictionary<string, string> second)
+    {
+        var starting = new[] { AppProcess.StartAsync(first), AppProcess.StartAsync(second) };
+        try
+        {
+            var started = await Task.WhenAll(starting);
+            return (started[0], started[1]);
+        }
+        catch
+        {
+            foreach (var t in starting.Where(t => t.IsCompletedSuccessfully))
+                await (await t).DisposeAsync();
+            throw;
+        }
+    }
+
     [Fact]
     public async Task TwoWorkerProcesses_OneDatabase_EveryRecordingAnalysedExactlyOnce()
     {
         const int Count = 24;
-        WriteCalls(Count, turns: 3);
+        WriteCalls(Count, turns: 6);
         var db = await cluster.CreateDatabaseAsync();
-        await using var a = await AppProcess.StartAsync(Settings(db, "worker-a"));
         // worker-b runs worker-only: no pages, no endpoints but health.
         var workerOnly = Settings(db, "worker-b");
         workerOnly["Web:Enabled"] = "false";
-        await using var b = await AppProcess.StartAsync(workerOnly);
+        // Both start at once: started one after the other on a busy machine, the first could finish every call
+        // before the second claims one, and the race this test is about would not happen.
+        var (a, b) = await StartBothAsync(Settings(db, "worker-a"), workerOnly);
+        await using var _a = a;
+        await using var _b = b;
         using (var probe = new HttpClient { BaseAddress = b.BaseAddress })
         {
             // Nothing is mapped, so nothing answers (the fallback policy refuses the unknown paths; the sign-in page is not there).
