@@ -123,6 +123,24 @@ class TokenCnn(torch.nn.Module):
         return self.out(z)
 
 
+class BestEpoch:
+    """Keeps the weights of the epoch with the best validation objective (used by the sparse and the CNN trainers)."""
+
+    def __init__(self):
+        self.best = None
+
+    def offer(self, objective, epoch, model):
+        if self.best is None or objective > self.best[0]:
+            self.best = (objective, epoch, {k: t.detach().clone() for k, t in model.state_dict().items()})
+
+    def restore(self, model, epochs):
+        """Loads the best epoch's weights (if any were offered), switches to eval; returns the epoch kept."""
+        if self.best:
+            model.load_state_dict(self.best[2])
+        model.eval()
+        return self.best[1] if self.best else epochs
+
+
 def to_ids(terms, vocab, max_len):
     """Rows of each example's terms (unknown -> 1; no terms -> [1], as TokenVocabulary.Ids does in C#). Training
     truncates to max_len tokens; serving does not (the graph pools over any length)."""
@@ -159,7 +177,7 @@ def train_cnn(table, ids, y, w, hp, seed, select=None, log=print):
                             {"params": list(model.conv.parameters()) + list(model.out.parameters()), "lr": hp["lr"]}])
     yt, wt = torch.from_numpy(y), torch.from_numpy(w.astype(np.float32))
     b = hp["batch"]
-    best = None
+    best = BestEpoch()
     for epoch in range(hp["epochs"]):
         t0 = time.time()
         model.train()
@@ -180,13 +198,8 @@ def train_cnn(table, ids, y, w, hp, seed, select=None, log=print):
             total += float(loss) * len(rows)
         log(f"  cnn epoch {epoch + 1}: loss {total / len(ids):.4f} ({time.time() - t0:.0f}s)")
         if select:
-            obj = select(model)
-            if best is None or obj > best[0]:
-                best = (obj, epoch + 1, {k: t.detach().clone() for k, t in model.state_dict().items()})
-    if best:
-        model.load_state_dict(best[2])
-    model.eval()
-    return model, best[1] if best else hp["epochs"]
+            best.offer(select(model), epoch + 1, model)
+    return model, best.restore(model, hp["epochs"])
 
 
 def quantise_rows(table):

@@ -195,7 +195,7 @@ def train(x, y, w, hp, xv=None, select=None, seed=0, log=None):
             torch.optim.Adam([model.b1, model.w2, model.b2], lr=hp["lr"])]
     yt = torch.from_numpy(y)
     wt = torch.from_numpy(w.astype(np.float32))
-    best = None
+    best = text_tokens.BestEpoch()
     model.train()
     for epoch in range(hp["epochs"]):
         order = torch.randperm(n, generator=g).numpy()
@@ -218,14 +218,9 @@ def train(x, y, w, hp, xv=None, select=None, seed=0, log=None):
             log(f"  epoch {epoch + 1}: loss {total / n:.4f}")
         if select:
             model.eval()
-            obj = select(model)
+            best.offer(select(model), epoch + 1, model)
             model.train()
-            if best is None or obj > best[0]:
-                best = (obj, epoch + 1, {k: t.detach().clone() for k, t in model.state_dict().items()})
-    if best:
-        model.load_state_dict(best[2])
-    model.eval()
-    return model, best[1] if best else hp["epochs"]
+    return model, best.restore(model, hp["epochs"])
 
 
 def logits(x, model, chunk=4096):
