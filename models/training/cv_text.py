@@ -11,6 +11,11 @@ rows (the same ones train_text.py uses). Per epoch, the airline figure is the ma
 predictions (all 9,234 tweets); the other sources are the mean over folds. Test files are never read.
 In --config, "seed" sets the seed and "features" another export folder (e.g. other --hash-bits); the rest overrides
 train_text.DEFAULT.
+
+With --glove (and --save-oof) each fold also trains one CNN of the token branch (text_tokens.py, train_text.CNN_DEFAULT,
+vocabulary from the fold's training rows only) and saves its logits per epoch; --mix DIR then pools the saved folds
+and prints the out-of-fold airline macro-F1 of the sparse model, the CNN and their mixture (the exported model's
+weight and epochs), so folds run in separate processes (--only) can be combined.
 """
 import argparse
 import csv
@@ -23,6 +28,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import text_tokens  # noqa: E402
 import train_text as tt  # noqa: E402
 from text_datasets import fnv1a  # noqa: E402
 
@@ -37,6 +43,59 @@ def texts(path):
         return [r["text"] for r in csv.DictReader(f)]
 
 
+_terms = {}
+
+
+def train_fold_cnn(a, f, tr, te, other_val, ya, w, log):
+    """One CNN on the fold's training rows; its logits on the fold's airline rows and the other validation rows are
+    saved after every epoch (fold{f}_cnn_e{e}.npz)."""
+    assert a.save_oof, "--glove needs --save-oof"
+    if not _terms:
+        _terms["all"] = (text_tokens.read_terms(os.path.join(a.features, "train.terms.txt"))
+                         + text_tokens.read_terms(os.path.join(a.features, "val.terms.txt")))
+        _terms["glove"] = text_tokens.load_glove(a.glove, log)
+    terms = _terms["all"]
+    hp = dict(tt.CNN_DEFAULT)
+    vocab = text_tokens.build_vocabulary([terms[r] for r in tr], hp["min_count"])
+    table = text_tokens.initial_embeddings(vocab, _terms["glove"], a.seed, log)
+    ids = text_tokens.to_ids([terms[r] for r in tr], vocab, hp["max_len"])
+    idf = text_tokens.to_ids([terms[r] for r in te], vocab, 1 << 30)
+    ido = text_tokens.to_ids([terms[r] for r in other_val], vocab, 1 << 30)
+    state = {"epoch": 0}
+
+    def select(model):
+        state["epoch"] += 1
+        np.savez(os.path.join(a.save_oof, f"fold{f}_cnn_e{state['epoch']}.npz"), rows=te,
+                 zf=text_tokens.cnn_logits(model, idf), zo=text_tokens.cnn_logits(model, ido))
+        return 0.0
+
+    text_tokens.train_cnn(table, ids, ya[tr], w, hp, a.seed, select=select, log=log)
+
+
+def summarise_mix(a):
+    """Pools fold*_e{E}.npz (sparse) and fold*_cnn_e{E}.npz (CNN) from --mix: out-of-fold airline macro-F1 of each and
+    of (1 - w) softmax(sparse) + w softmax(CNN)."""
+    csv_dir = a.csv or os.path.dirname(os.path.abspath(a.features))
+    _, y = tt.read_bin(os.path.join(a.features, "train.bin"))
+    _, yv = tt.read_bin(os.path.join(a.features, "val.bin"))
+    ya = np.concatenate([y, yv])
+    es, ec = (int(v) for v in a.mix_epochs.split(","))
+    folds = sorted(int(n[4:n.index("_")]) for n in os.listdir(a.mix) if n.endswith(f"_cnn_e{ec}.npz"))
+    rows, zs, zc = [], [], []
+    for f in folds:
+        s_, c_ = np.load(os.path.join(a.mix, f"fold{f}_e{es}.npz")), np.load(os.path.join(a.mix, f"fold{f}_cnn_e{ec}.npz"))
+        assert (s_["rows"] == c_["rows"]).all()
+        rows.append(s_["rows"]), zs.append(s_["zf"]), zc.append(c_["zf"])
+    rows, zs, zc = np.concatenate(rows), np.concatenate(zs), np.concatenate(zc)
+    yy = ya[rows]
+    w = a.mix_weight
+    mixed = (1 - w) * tt.softmax(zs) + w * tt.softmax(zc)
+    r = {"folds": folds, "airline_n": int(len(yy)), "sparse_epoch": es, "cnn_epoch": ec, "weight": w,
+         "sparse": round(tt.macro_f1(yy, zs.argmax(1)), 4), "cnn": round(tt.macro_f1(yy, zc.argmax(1)), 4),
+         "mixture": round(tt.macro_f1(yy, mixed.argmax(1)), 4)}
+    print(json.dumps(r))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--features", required=True)
@@ -48,7 +107,13 @@ def main():
     ap.add_argument("--name", default="")
     ap.add_argument("--log", required=True, help="JSON lines file the per-epoch results are appended to")
     ap.add_argument("--save-oof", help="folder to save out-of-fold logits (npz per fold)")
+    ap.add_argument("--glove", help="also train a token-branch CNN per fold (needs --save-oof and NAME.terms.txt)")
+    ap.add_argument("--mix", help="summarise the saved folds in this folder (sparse, CNN, mixture) and exit")
+    ap.add_argument("--mix-weight", type=float, default=0.25)
+    ap.add_argument("--mix-epochs", default="2,3", help="sparse epoch,CNN epoch of the mixture")
     a = ap.parse_args()
+    if a.mix:
+        return summarise_mix(a)
     log = lambda m: print(m, file=sys.stderr, flush=True)
     override = json.loads(a.config)
     a.features = override.pop("features", a.features)
@@ -99,6 +164,8 @@ def main():
             return 0.0
 
         tt.train(xt, yt_, w, hp, select=select, seed=a.seed)
+        if a.glove:
+            train_fold_cnn(a, f, tr, te, other_val, ya, w, log)
         log(f"fold {f} done in {time.time() - t0:.0f}s")
     results = []
     for e, d in sorted(per_epoch.items()):
