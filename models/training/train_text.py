@@ -278,13 +278,13 @@ def ensemble_proba(zs, t=1.0):
     return np.mean([softmax(z / t) for z in zs], axis=0)
 
 
-def fit_temperature(zs, y):
-    """The single T minimising validation NLL of the mean of the members' softmax(z / T)."""
+def fit_temperature(proba_at, y, points=200):
+    """The single T on a log grid over [0.3, 5] minimising validation NLL of proba_at(T), e.g. the mean of the
+    members' softmax(z / T)."""
     best = (1e9, 1.0)
-    for t in np.exp(np.linspace(np.log(0.3), np.log(5), 200)):
-        p = ensemble_proba(zs, t)
-        nll = -np.mean(np.log(p[np.arange(len(y)), y] + 1e-12))
-        best = min(best, (nll, float(t)))
+    for t in np.exp(np.linspace(np.log(0.3), np.log(5), points)):
+        p = proba_at(t)
+        best = min(best, (-np.mean(np.log(p[np.arange(len(y)), y] + 1e-12)), float(t)))
     return best[1], float(best[0])
 
 
@@ -447,15 +447,6 @@ CNN_DEFAULT = {"filters": 200, "lr": 1e-3, "embedding_lr": 1e-3, "epochs": 4, "b
 CNN_WEIGHTS = (0.25, 1 / 3, 0.5)
 
 
-def fit_temperature_with(proba_at, y):
-    """The single T minimising validation NLL of proba_at(T)."""
-    best = (1e9, 1.0)
-    for t in np.exp(np.linspace(np.log(0.3), np.log(5), 120)):
-        p = proba_at(t)
-        best = min(best, (-np.mean(np.log(p[np.arange(len(y)), y] + 1e-12)), float(t)))
-    return best[1], float(best[0])
-
-
 def train_token_branch(a, terms, termsv, y, src, yv, srcv, hp, select_epoch, log):
     """K CNN members over the token streams (seeds a.seed..), the same source/class weights as the sparse members;
     each keeps its best validation epoch unless the airline validation rows were moved into training."""
@@ -576,7 +567,8 @@ def main():
         log(f"token branch weight {w_cnn:.2f}")
         cnn_record["weight"] = w_cnn
         combined = lambda t_, za, zc: (1 - w_cnn) * ensemble_proba(za, t_) + w_cnn * ensemble_proba(zc, t_)
-        t, nll = fit_temperature_with(lambda t_: combined(t_, zvs, zcs), yv)
+        # 120 grid points: the grid the committed model's temperature was fitted on
+        t, nll = fit_temperature(lambda t_: combined(t_, zvs, zcs), yv, points=120)
         log(f"temperature {t:.3f} (validation NLL {nll:.4f})")
         ids_of = lambda toks: text_tokens.to_ids(toks, vocab, 1 << 30)
         th, th_f1 = fit_mixed_threshold(
@@ -584,7 +576,7 @@ def main():
                                               [text_tokens.cnn_logits(c, ids_of(toks)) for c in stored_cnns]),
             log, tokens=termsv)
     else:
-        t, nll = fit_temperature(zvs, yv)
+        t, nll = fit_temperature(lambda t_: ensemble_proba(zvs, t_), yv)
         log(f"temperature {t:.3f} (validation NLL {nll:.4f})")
         th, th_f1 = fit_mixed_threshold(xv, yv, lambda xs, _: ensemble_proba([logits(xs, m) for m in stored], t), log)
 

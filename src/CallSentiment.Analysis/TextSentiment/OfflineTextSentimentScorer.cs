@@ -119,10 +119,8 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
 
     private float[] Run(long[] indices, float[] values, long[]? tokens)
     {
-        NamedTensor[] inputs = tokens is null
-            ? [NamedTensor.Int64(Card.IndicesInput, indices, indices.Length), NamedTensor.Float(Card.ValuesInput, values, values.Length)]
-            : [NamedTensor.Int64(Card.IndicesInput, indices, indices.Length), NamedTensor.Float(Card.ValuesInput, values, values.Length),
-               NamedTensor.Int64(Card.Tokens!.Input, tokens, tokens.Length)];
+        List<NamedTensor> inputs = [NamedTensor.Int64(Card.IndicesInput, indices, indices.Length), NamedTensor.Float(Card.ValuesInput, values, values.Length)];
+        if (tokens is not null) inputs.Add(NamedTensor.Int64(Card.Tokens!.Input, tokens, tokens.Length));
         return _session.Run(inputs, [Card.Output])[Card.Output].Floats;
     }
 
