@@ -33,6 +33,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
           bench-pipeline   [--calls 4] [--parallel 2] [--seconds 300] [--vad-model PATH] [--model DIR] [--text-model DIR]
           export-text-features --input A.csv[,B.tsv] --out DIR [--text-column text] [--label-column label]
                            [--lexicon models/text-sentiment/lexicon.tsv] [--hash-bits 18]
+                           [--pieces models/text-sentiment/pieces.tsv [--max-pieces 128]]
           evaluate-text    --input FILE.csv --text-column NAME --label-column NAME [--engine offline|vader]
                            [--model models/text-sentiment] [--lexicon vader_lexicon.txt]
         """);

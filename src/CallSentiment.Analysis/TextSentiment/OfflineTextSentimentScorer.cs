@@ -31,11 +31,15 @@ public sealed record TextSentimentModelCard
 
     /// <summary>The word-embedding branch's input and vocabulary; absent for a model made of sparse features only.</summary>
     public TokenBranch? Tokens { get; init; }
+
+    /// <summary>The sentence-encoder branch's input and SentencePiece vocabulary; absent when the model has none.</summary>
+    public EncoderBranch? Encoder { get; init; }
 }
 
 /// <summary>
 /// The offline text-sentiment engine: <see cref="TextFeaturizer"/> (sparse features, and token rows for the
-/// word-embedding branch when the card has one) → the model in ONNX Runtime →
+/// word-embedding branch when the card has one) and <see cref="SentencePieceTokenizer"/> (piece ids for the
+/// sentence-encoder branch when the card has one) → the model in ONNX Runtime →
 /// NEGATIVE/NEUTRAL/POSITIVE probabilities → the MIXED rule → a <see cref="Verdict"/> whose four scores sum to 1.
 /// One instance serves the whole process: scoring is thread-safe.
 /// </summary>
@@ -48,12 +52,15 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
     private readonly OnnxSession _session;
     private readonly TextFeaturizer _featurizer;
     private readonly TokenVocabulary? _vocabulary;
+    private readonly SentencePieceTokenizer? _pieces;
 
-    private OfflineTextSentimentScorer(OnnxSession session, TextFeaturizer featurizer, TokenVocabulary? vocabulary, TextSentimentModelCard card)
+    private OfflineTextSentimentScorer(OnnxSession session, TextFeaturizer featurizer, TokenVocabulary? vocabulary,
+        SentencePieceTokenizer? pieces, TextSentimentModelCard card)
     {
         _session = session;
         _featurizer = featurizer;
         _vocabulary = vocabulary;
+        _pieces = pieces;
         Card = card;
     }
 
@@ -85,12 +92,17 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
         var vocabulary = card.Tokens is { } tokens
             ? TokenVocabulary.Load(Path.Combine(modelDirectory, tokens.Vocabulary), tokens.VocabularySha256)
             : null;
+        if (card.Encoder is { MaxPieces: < 1 or > 4096 } e)
+            throw new InvalidDataException($"{cardPath}: encoder.maxPieces {e.MaxPieces} must be in [1, 4096]");
+        var pieces = card.Encoder is { } encoder
+            ? SentencePieceTokenizer.Load(Path.Combine(modelDirectory, encoder.Pieces), encoder.PiecesSha256)
+            : null;
         var onnxPath = Path.Combine(modelDirectory, OnnxFile);
         if (!File.Exists(onnxPath)) throw new FileNotFoundException($"Text-sentiment model not found: {onnxPath}", onnxPath);
         var session = OnnxSession.Load(onnxPath, options);
         try
         {
-            var scorer = new OfflineTextSentimentScorer(session, featurizer, vocabulary, card);
+            var scorer = new OfflineTextSentimentScorer(session, featurizer, vocabulary, pieces, card);
             scorer.CheckDimension(onnxPath);
             return scorer;
         }
@@ -107,33 +119,43 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
     {
         try
         {
-            var p = Run([Card.Features.Dimension - 1], [0f], _vocabulary is null ? null : [_vocabulary.Count - 1]);
+            var p = Run([Card.Features.Dimension - 1], [0f], _vocabulary is null ? null : [_vocabulary.Count - 1],
+                _pieces is null ? null : [_pieces.Count - 1]);
             if (p.Length != 3) throw new InvalidDataException($"{onnxPath}: output '{Card.Output}' has {p.Length} values, expected 3");
         }
         catch (OnnxRuntimeException e)
         {
             throw new InvalidDataException(
-                $"{onnxPath} does not accept the {Card.Features.Dimension} features{(_vocabulary is null ? "" : $" and {_vocabulary.Count} tokens")} text-sentiment.json describes: {e.Message}", e);
+                $"{onnxPath} does not accept the {Card.Features.Dimension} features{(_vocabulary is null ? "" : $", {_vocabulary.Count} tokens")}{(_pieces is null ? "" : $", {_pieces.Count} pieces")} text-sentiment.json describes: {e.Message}", e);
         }
     }
 
-    private float[] Run(long[] indices, float[] values, long[]? tokens)
+    private float[] Run(long[] indices, float[] values, long[]? tokens, long[]? pieces)
     {
         List<NamedTensor> inputs = [NamedTensor.Int64(Card.IndicesInput, indices, indices.Length), NamedTensor.Float(Card.ValuesInput, values, values.Length)];
         if (tokens is not null) inputs.Add(NamedTensor.Int64(Card.Tokens!.Input, tokens, tokens.Length));
+        if (pieces is not null) inputs.Add(NamedTensor.Int64(Card.Encoder!.Input, pieces, pieces.Length));
         return _session.Run(inputs, [Card.Output])[Card.Output].Floats;
     }
 
     /// <summary>Calibrated probabilities in label order (NEGATIVE, NEUTRAL, POSITIVE).</summary>
     public float[] Probabilities(string text)
     {
+        var pieces = _pieces is null ? null : PieceIds(text);
         if (_vocabulary is null)
         {
             var f = _featurizer.Featurize(text);
-            return Run(f.Indices, f.Values, null);
+            return Run(f.Indices, f.Values, null, pieces);
         }
         var (features, terms) = _featurizer.FeaturizeWithTerms(text);
-        return Run(features.Indices, features.Values, _vocabulary.Ids(terms));
+        return Run(features.Indices, features.Values, _vocabulary.Ids(terms), pieces);
+    }
+
+    // the encoder reads the first MaxPieces pieces; a text without any is the unknown piece, so there is always one
+    private long[] PieceIds(string text)
+    {
+        var ids = _pieces!.Encode(text, Card.Encoder!.MaxPieces);
+        return ids.Length == 0 ? [SentencePieceTokenizer.UnknownId] : Array.ConvertAll(ids, i => (long)i);
     }
 
     public Verdict Score(string text) => ToVerdict(Probabilities(text), Card.Mixed.Threshold);

@@ -8,8 +8,9 @@ namespace CallSentiment.Cli.TextSentiment;
 /// models/training/train_text.py. Per input NAME.csv it writes NAME.bin: "CSTF", int32 version 1, int32 dimension,
 /// int32 count, then per example int32 label (0 neg, 1 neu, 2 pos), int32 n, n × int32 index, n × float32 value
 /// (little-endian), and NAME.terms.txt: per example one line, the featuriser's token stream (<see cref="TextFeaturizer.Terms"/>)
-/// separated by single spaces, for the word-embedding branch. features.json beside them is the feature config the model
-/// must be served with.
+/// separated by single spaces, for the word-embedding branch. With --pieces (a pieces.tsv) also NAME.pieces.txt: per
+/// example one line, the <see cref="SentencePieceTokenizer"/> ids (at most --max-pieces) separated by single spaces, for
+/// the sentence-encoder branch. features.json beside them is the feature config the model must be served with.
 /// </summary>
 internal static class ExportTextFeaturesCommand
 {
@@ -21,8 +22,11 @@ internal static class ExportTextFeaturesCommand
         var outDir = args.Required("out");
         var lexiconPath = args.Get("lexicon") ?? Path.Combine(ModelLocator.TextSentimentFolder(null, requireModel: false), "lexicon.tsv");
         var hashBits = args.Int("hash-bits", new TextFeatureConfig().HashBits, 10, 24);
+        var piecesPath = args.Get("pieces");
+        var maxPieces = args.Int("max-pieces", 128, 1, 4096);
         args.EnsureAllUsed();
 
+        var pieceTokenizer = piecesPath is null ? null : SentencePieceTokenizer.Load(piecesPath, expectedSha256: null);
         var lexicon = SentimentLexicon.Load(lexiconPath);
         var config = new TextFeatureConfig { HashBits = hashBits, LexiconSha256 = lexicon.Sha256 };
         var featurizer = new TextFeaturizer(config, lexicon);
@@ -61,6 +65,9 @@ internal static class ExportTextFeaturesCommand
                 }
             }
             File.WriteAllLines(Path.Combine(outDir, Path.GetFileNameWithoutExtension(input) + ".terms.txt"), terms);
+            if (pieceTokenizer is not null)
+                File.WriteAllLines(Path.Combine(outDir, Path.GetFileNameWithoutExtension(input) + ".pieces.txt"),
+                    examples.Select(e => string.Join(' ', pieceTokenizer.Encode(e.Text, maxPieces))));
             Console.WriteLine(string.Create(ci, $"{input}: {examples.Count} examples -> {outPath}{(skipped > 0 ? $" ({skipped} rows without a known label skipped)" : "")}"));
         }
         return 0;

@@ -97,6 +97,24 @@ public partial class CliTests
     }
 
     [Fact]
+    public void ExportTextFeatures_WithPieces_WritesThePieceIdsOfEachExample()
+    {
+        using var dir = new TempDir();
+        var csv = Path.Combine(dir.Path, "set.csv");
+        File.WriteAllText(csv, "text,label\nnice work,positive\n\"not  awful\",negative\n");
+        var pieces = Path.Combine(dir.Path, "pieces.tsv");
+        // ids 6.. after the 6 control pieces: ▁nice ▁work ▁not ▁aw ful ▁awful
+        File.WriteAllText(pieces, "<unk>\t0\n<s>\t0\n</s>\t0\na\t0\nb\t0\nc\t0\n▁nice\t-2\n▁work\t-2\n▁not\t-2\n▁aw\t-3\nful\t-3\n▁awful\t-5\n");
+        var outDir = Path.Combine(dir.Path, "feat");
+
+        var (code, _, stderr) = Cli(null, "export-text-features", "--input", csv, "--out", outDir, "--pieces", pieces, "--max-pieces", "2");
+
+        Assert.True(code == 0, stderr);
+        // "not  awful": ▁awful (-5) beats ▁aw + ful (-6); --max-pieces keeps the first two of a longer text
+        Assert.Equal(["6 7", "8 11"], File.ReadAllLines(Path.Combine(outDir, "set.pieces.txt")));
+    }
+
+    [Fact]
     public void ParseCsv_QuotedFields_KeepCommasQuotesAndNewlines()
     {
         var rows = TextTable.ParseCsv("a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\n\"multi\nline\",\n", "t.csv");
