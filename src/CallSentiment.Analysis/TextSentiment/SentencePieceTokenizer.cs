@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace CallSentiment.Analysis.TextSentiment;
@@ -56,16 +55,8 @@ public sealed class SentencePieceTokenizer
     /// <exception cref="InvalidDataException">Its hash differs from <paramref name="expectedSha256"/>, or it is malformed.</exception>
     public static SentencePieceTokenizer Load(string path, string? expectedSha256)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"SentencePiece vocabulary not found: {path}", path);
-        var bytes = File.ReadAllBytes(path);
-        if (expectedSha256 is not null)
-        {
-            var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-            if (!string.Equals(sha, expectedSha256, StringComparison.OrdinalIgnoreCase))
-                throw new InvalidDataException($"{path}: SHA-256 {sha} differs from the one the model was trained with ({expectedSha256})");
-        }
-        var lines = Encoding.UTF8.GetString(bytes).Split('\n');
-        var count = lines.Length > 0 && lines[^1].Length == 0 ? lines.Length - 1 : lines.Length;
+        var lines = VerifiedFile.ReadLines(path, expectedSha256, "SentencePiece vocabulary");
+        var count = lines.Length;
         if (count <= ReservedPieces) throw new InvalidDataException($"{path}: {count} pieces, expected more than {ReservedPieces}");
         var pieces = new Dictionary<string, (int, float)>(count, StringComparer.Ordinal);
         var maxLength = 1;

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace CallSentiment.Analysis.TextSentiment;
 
 /// <summary>
@@ -39,13 +36,8 @@ public sealed class TokenVocabulary
     /// <exception cref="InvalidDataException">Its hash differs from <paramref name="expectedSha256"/>, or it is malformed.</exception>
     public static TokenVocabulary Load(string path, string expectedSha256)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Token vocabulary not found: {path}", path);
-        var bytes = File.ReadAllBytes(path);
-        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        if (!string.Equals(sha, expectedSha256, StringComparison.OrdinalIgnoreCase))
-            throw new InvalidDataException($"{path}: SHA-256 {sha} differs from the one the model was trained with ({expectedSha256})");
-        var lines = Encoding.UTF8.GetString(bytes).Split('\n');
-        var count = lines.Length > 0 && lines[^1].Length == 0 ? lines.Length - 1 : lines.Length;
+        var lines = VerifiedFile.ReadLines(path, expectedSha256, "Token vocabulary");
+        var count = lines.Length;
         if (count < 2 || lines[0] != Padding || lines[1] != Unknown)
             throw new InvalidDataException($"{path}: the first two lines must be {Padding} and {Unknown}");
         var ids = new Dictionary<string, long>(count, StringComparer.Ordinal);
