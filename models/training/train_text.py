@@ -706,7 +706,7 @@ def main():
                  f"over {len(vocab)}-term GloVe-initialised embeddings (int8 rows)")
     if heads:
         kind += (f"; plus ({mix['encoder']:.2f} x) a sentence-encoder branch: the frozen Universal Sentence Encoder Lite "
-                 f"(float16 weights) and {len(heads)} head(s) on its 512-d embedding")
+                 f"(float16-rounded weights) and {len(heads)} head(s) on its 512-d embedding")
     card = {
         "labels": LABELS,
         "features": features,

@@ -76,7 +76,7 @@ public sealed class OfflineTextSentimentScorerTests : IDisposable
     /// <summary>
     /// The held-out 20 % of the airline tweets (per label, ordered by FNV-1a of the tweet id; the same rule as
     /// models/training/text_datasets.py): the model was never trained or tuned on them and must keep its macro-F1 floor:
-    /// the figure measured when it was trained (models/text-sentiment/metrics.json, 0.7517) less 0.02.
+    /// the figure measured when it was trained (models/text-sentiment/metrics.json, 0.7809) less 0.02.
     /// </summary>
     [Fact]
     public void Score_AirlineHeldOutSplit_ReachesTheMacroF1Floor()
@@ -97,7 +97,7 @@ public sealed class OfflineTextSentimentScorerTests : IDisposable
         }
         EvaluateTextCommand.Report(confusion, out var macroF1, out _);
         Assert.Equal(2307, n);
-        Assert.True(macroF1 >= 0.7317, $"macro-F1 {macroF1:0.0000} on the airline held-out split is below the 0.7317 floor");
+        Assert.True(macroF1 >= 0.7609, $"macro-F1 {macroF1:0.0000} on the airline held-out split is below the 0.7609 floor");
     }
 
     /// <summary>

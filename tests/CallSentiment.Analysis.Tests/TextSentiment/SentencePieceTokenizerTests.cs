@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using CallSentiment.Analysis.TextSentiment;
 
 namespace CallSentiment.Analysis.Tests.TextSentiment;
@@ -83,5 +84,25 @@ public sealed class SentencePieceTokenizerTests
         using var __ = dir;
         var e = Assert.Throws<InvalidDataException>(() => SentencePieceTokenizer.Load(path, expectedSha256: null));
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The committed model's pieces segment text as the TF.js tokenizer the pretrained encoder ships with does
+    /// (@energetic-ai/embeddings 0.2, an independent implementation; ids recorded from it on these texts).
+    /// </summary>
+    [Theory]
+    [InlineData("hello world", new[] { 2002, 102, 311 })]
+    [InlineData("@united my flight was cancelled and nobody helped. Terrible!", new[] { 2330, 5441, 703, 69, 3198, 33, 5233, 1149, 12, 4047, 1516, 6, 3729, 93, 1303, 78 })]
+    [InlineData("Thanks so much, great service :)", new[] { 1604, 63, 165, 8, 318, 881, 658 })]
+    [InlineData("I've been on hold for 45 minutes... unbelievable", new[] { 16, 13, 105, 118, 25, 974, 22, 3955, 1003, 91, 228, 2681, 349, 278, 268 })]
+    [InlineData("Customer-service agent was very helpful", new[] { 2596, 7, 2810, 46, 24, 1720, 947, 3514, 33, 170, 4598 })]
+    public void Encode_ModelPieces_MatchTheEncodersOwnTokenizer(string text, int[] expected)
+    {
+        var dir = Path.Combine(Paths.Root, "models", "text-sentiment");
+        using var card = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, OfflineTextSentimentScorer.CardFile)));
+        var encoder = card.RootElement.GetProperty("encoder");
+        var tokenizer = SentencePieceTokenizer.Load(Path.Combine(dir, encoder.GetProperty("pieces").GetString()!),
+            encoder.GetProperty("piecesSha256").GetString());
+        Assert.Equal(expected, tokenizer.Encode(text));
     }
 }
