@@ -125,6 +125,10 @@ public abstract class ConversationTests : IAsyncLifetime
     public async Task SwapAction_RolesExchanged_CallAnalysedAgainWithTheAgentsWordsAsTheCustomer()
     {
         var id = await CallIdAsync("angry");
+        (string? Agent, string? Customer) before;
+        await using (var c0 = await _app.Db.OpenAsync(CancellationToken.None))
+            before = await c0.QuerySingleAsync<(string?, string?)>("SELECT agent_sentiment, customer_sentiment FROM calls WHERE id = @id", new { id });
+        Assert.Equal("NEGATIVE", before.Customer);
         var page = await new HtmlParser().ParseDocumentAsync(await _http.GetStringAsync($"/calls/{id}"));
         var token = page.QuerySelector("#swap-form input[name=__RequestVerificationToken]")!.GetAttribute("value")!;
         var refused = await _http.PostAsync($"/calls/{id}?handler=Swap", new FormUrlEncodedContent(new Dictionary<string, string>()));
@@ -136,10 +140,12 @@ public abstract class ConversationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         await _app.WaitForJobsAsync(3, TimeSpan.FromMinutes(2));
         await using var c = await _app.Db.OpenAsync(CancellationToken.None);
-        var call = await c.QuerySingleAsync<(long Id, long AgentChannel, long CustomerChannel, string? Customer)>(
-            "SELECT id, agent_channel, customer_channel, customer_sentiment FROM calls WHERE call_ref = 'angry'");
+        var call = await c.QuerySingleAsync<(long Id, long AgentChannel, long CustomerChannel, string? Agent, string? Customer)>(
+            "SELECT id, agent_channel, customer_channel, agent_sentiment, customer_sentiment FROM calls WHERE call_ref = 'angry'");
         Assert.Equal((1L, 0L), (call.AgentChannel, call.CustomerChannel));
-        Assert.NotEqual("NEGATIVE", call.Customer); // the polite agent's words now judge the call
+        // the same analysis of the same two channels, under exchanged roles: each speaker's verdict moves with them
+        // (the angry speaker is now the agent; the customer's verdict is what the agent's words and voice gave)
+        Assert.Equal(("NEGATIVE", before.Agent), (call.Agent, call.Customer));
         var customerText = string.Join(' ', await c.QueryAsync<string>(
             "SELECT text FROM transcript_chunks WHERE call_id = @Id AND role = 'customer'", new { call.Id })).ToLowerInvariant();
         Assert.Contains("sorry", customerText);
