@@ -49,21 +49,21 @@ def texts(path):
         return [r["text"] for r in csv.DictReader(f)]
 
 
-_terms = {}
+_fold_cache = {}  # loaded once, shared by the folds: training terms, GloVe, sentence embeddings
 
 
 def train_fold_cnn(a, f, tr, te, other_val, ya, w, log):
     """One CNN on the fold's training rows; its logits on the fold's airline rows and the other validation rows are
     saved after every epoch (fold{f}_cnn_e{e}.npz)."""
     assert a.save_oof, "--glove needs --save-oof"
-    if not _terms:
-        _terms["all"] = (text_tokens.read_terms(os.path.join(a.features, "train.terms.txt"))
+    if not _fold_cache:
+        _fold_cache["all"] = (text_tokens.read_terms(os.path.join(a.features, "train.terms.txt"))
                          + text_tokens.read_terms(os.path.join(a.features, "val.terms.txt")))
-        _terms["glove"] = text_tokens.load_glove(a.glove, log)
-    terms = _terms["all"]
+        _fold_cache["glove"] = text_tokens.load_glove(a.glove, log)
+    terms = _fold_cache["all"]
     hp = dict(tt.CNN_DEFAULT)
     vocab = text_tokens.build_vocabulary([terms[r] for r in tr], hp["min_count"])
-    table = text_tokens.initial_embeddings(vocab, _terms["glove"], a.seed, log)
+    table = text_tokens.initial_embeddings(vocab, _fold_cache["glove"], a.seed, log)
     ids = text_tokens.to_ids([terms[r] for r in tr], vocab, hp["max_len"])
     idf = text_tokens.to_ids([terms[r] for r in te], vocab, 1 << 30)
     ido = text_tokens.to_ids([terms[r] for r in other_val], vocab, 1 << 30)
@@ -81,12 +81,12 @@ def train_fold_cnn(a, f, tr, te, other_val, ya, w, log):
 def train_fold_encoder(a, f, tr, te, ya, w, log):
     """One encoder head on the fold's training rows; its logits on the fold's airline rows (fold{f}_enc.npz)."""
     assert a.save_oof, "--encoder needs --save-oof"
-    if "emb" not in _terms:
+    if "emb" not in _fold_cache:
         enc = text_encoder.load_encoder(a.encoder, log)
         _, e = text_encoder.cached_embeddings(enc, os.path.join(a.features, "train.pieces.txt"), a.features, log)
         _, ev = text_encoder.cached_embeddings(enc, os.path.join(a.features, "val.pieces.txt"), a.features, log)
-        _terms["emb"] = np.concatenate([e, ev])
-    emb = _terms["emb"]
+        _fold_cache["emb"] = np.concatenate([e, ev])
+    emb = _fold_cache["emb"]
     hp = {**tt.ENCODER_HEADS[1 if a.encoder_head else 0], "epochs": a.encoder_epochs}
     head, _ = text_encoder.train_head(emb[tr], ya[tr], w, hp, a.seed, select=None, log=None)
     os.makedirs(a.save_oof, exist_ok=True)

@@ -18,8 +18,11 @@ public sealed record EncoderBranch
     /// <summary>SHA-256 (hex) of the pieces file.</summary>
     public required string PiecesSha256 { get; init; }
 
-    /// <summary>The encoder reads at most this many pieces (it was pretrained with 128); the rest is cut.</summary>
-    public int MaxPieces { get; init; } = 128;
+    /// <summary>USE Lite was pretrained on at most 128 pieces.</summary>
+    public const int DefaultMaxPieces = 128;
+
+    /// <summary>The encoder reads at most this many pieces; the rest is cut.</summary>
+    public int MaxPieces { get; init; } = DefaultMaxPieces;
 }
 
 /// <summary>

@@ -23,7 +23,7 @@ internal static class ExportTextFeaturesCommand
         var lexiconPath = args.Get("lexicon") ?? Path.Combine(ModelLocator.TextSentimentFolder(null, requireModel: false), "lexicon.tsv");
         var hashBits = args.Int("hash-bits", new TextFeatureConfig().HashBits, 10, 24);
         var piecesPath = args.Get("pieces");
-        var maxPieces = args.Int("max-pieces", 128, 1, 4096);
+        var maxPieces = args.Int("max-pieces", EncoderBranch.DefaultMaxPieces, 1, 4096);
         args.EnsureAllUsed();
 
         var pieceTokenizer = piecesPath is null ? null : SentencePieceTokenizer.Load(piecesPath, expectedSha256: null);
