@@ -1,5 +1,4 @@
 using CallSentiment.Analysis.Audio;
-using CallSentiment.Web.Metrics;
 using CallSentiment.Web.Recordings;
 using Microsoft.Extensions.Options;
 
@@ -10,11 +9,9 @@ namespace CallSentiment.Web.Ingestion;
 /// failure is recorded against that job only, so one bad file never stops the worker.
 /// </summary>
 public sealed partial class AnalysisWorker(
-    JobQueue queue, IRecordingSource source, IEnumerable<IAnalysisStage> stages, IngestionSignal signal, TimeProvider clock,
+    JobQueue queue, IRecordingSource source, CallAnalyzer analyzer, IngestionSignal signal, TimeProvider clock,
     IOptions<IngestionOptions> options, ILogger<AnalysisWorker> logger) : BackgroundService
 {
-    private readonly IReadOnlyList<IAnalysisStage> _stages = stages.ToList();
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
@@ -129,50 +126,9 @@ public sealed partial class AnalysisWorker(
     private async Task<CallAnalysis> AnalyseAsync(ClaimedJob job, ProgressBox progress, CancellationToken cancellationToken)
     {
         using var local = await source.GetLocalFileAsync(job.SourceKey, cancellationToken).ConfigureAwait(false);
-        var context = new AnalysisContext(job.Metadata, local.Path, progress, local.RemoteUri);
-        // Stages are independent readers of the same file (voice and transcript), so they run side by side: a fresh
-        // negative call reaches the QA queue sooner when the worker has cores to spare.
-        // A failing stage cancels the others, and its own error (not their cancellation) is what the job records.
-        using var stagesCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var tasks = _stages.Select(s => RunStageAsync(s, context, stagesCancel)).ToList();
-        StageOutput[] results;
-        try
-        {
-            results = await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        catch when (!cancellationToken.IsCancellationRequested)
-        {
-            var failure = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
-            if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-            throw;
-        }
-        var voice = results.FirstOrDefault(r => r.Channels is not null)
-            ?? throw new InvalidOperationException("no enabled stage measured the recording");
-        var conversation = results.Select(r => r.Conversation).OfType<ConversationResult>().FirstOrDefault();
-        Verdict verdict;
-        if (conversation is null)
-            verdict = VerdictFusion.Combine(results.Select(r => r.Result.Verdict).OfType<Verdict>().ToList());
-        else
-        {
-            conversation = CallFusion.Fuse(conversation, voice.Channels!, (voice.DurationMs ?? 0) / 1000.0);
-            // The customer's side drives the verdict (service recovery is about how the customer felt).
-            verdict = conversation.Customer?.Mood?.Fused ?? VerdictFusion.Combine([]);
-        }
-        return new CallAnalysis(voice.DurationMs ?? 0, voice.SampleRate ?? 0, voice.ChannelCount ?? 0, verdict, voice.DominantEmotion,
-            voice.Channels!, results.Select(r => r.Result).ToList(), conversation);
-    }
-
-    private static async Task<StageOutput> RunStageAsync(IAnalysisStage stage, AnalysisContext context, CancellationTokenSource cancel)
-    {
-        try
-        {
-            return await stage.RunAsync(context, cancel.Token).ConfigureAwait(false);
-        }
-        catch
-        {
-            await cancel.CancelAsync().ConfigureAwait(false);
-            throw;
-        }
+        var m = job.Metadata;
+        var context = new AnalysisContext(local.Path, m.CallId, m.AgentChannel, m.CustomerChannel, m.RolesSwapped, progress, local.RemoteUri);
+        return await analyzer.AnalyseAsync(context, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task RenewLeaseAsync(ClaimedJob job, string instance, ProgressBox progress, CancellationTokenSource jobCancel)

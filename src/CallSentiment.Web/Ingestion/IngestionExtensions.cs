@@ -8,7 +8,12 @@ public static class IngestionExtensions
         builder.Services.AddOptions<IngestionOptions>().BindConfiguration(IngestionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<SpeechEmotionOptions>().BindConfiguration(SpeechEmotionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SpeechEmotionModelProvider>();
-        builder.Services.AddSingleton<IAnalysisStage, VoiceEmotionStage>();
+        builder.Services.AddSingleton<IAnalysisStage>(sp =>
+        {
+            var models = sp.GetRequiredService<SpeechEmotionModelProvider>();
+            return new VoiceEmotionStage(() => models.Model);
+        });
+        builder.Services.AddSingleton<CallAnalyzer>();
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddSingleton<IngestionSignal>();
         builder.Services.AddSingleton<DiscoveryService>();

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using CallSentiment.Web.Ingestion;
 
 namespace CallSentiment.Web.Qa;
 

@@ -63,7 +63,8 @@ public static class TranscriptionExtensions
                 new ComprehendSentimentScorer(sp.GetRequiredService<IOptions<ComprehendSettings>>().Value, new HttpClient(), time: sp.GetRequiredService<TimeProvider>()));
         }
 
-        builder.Services.AddSingleton<IAnalysisStage, TranscriptStage>();
+        builder.Services.AddSingleton<IAnalysisStage>(sp => new TranscriptStage(sp.GetRequiredService<ITranscriber>(),
+            sp.GetRequiredService<ITextSentimentScorer>(), sp.GetRequiredService<IOptions<TranscriptionOptions>>().Value.StageSettings()));
         if (builder.Configuration.GetValue($"{IngestionOptions.Section}:{nameof(IngestionOptions.Enabled)}", true))
             builder.Services.AddHostedService<TranscriptionWarmup>();
         return builder;

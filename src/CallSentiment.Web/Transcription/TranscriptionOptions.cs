@@ -63,6 +63,12 @@ public sealed class TranscriptionOptions : IValidatableObject
     /// <summary>Folder of the offline text model; empty: models/text-sentiment found upwards from the app.</summary>
     public string? TextModelFolder { get; set; }
 
+    /// <summary>What the transcript stage needs of these settings.</summary>
+    public TranscriptStageSettings StageSettings() => new()
+    {
+        LanguageCode = LanguageCode, MaxSpeakers = MaxSpeakers, AgentRule = AgentRule, MaxChunkBytes = MaxChunkBytes, MinChunkChars = MinChunkChars,
+    };
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Engine == TranscriptionEngine.Offline && !LanguageCode.StartsWith("en-", StringComparison.Ordinal))

@@ -1,7 +1,5 @@
-using CallSentiment.Web.Metrics;
-using CallSentiment.Web.Recordings;
-
-namespace CallSentiment.Web.Ingestion;
+using CallSentiment.Analysis.TextSentiment;
+namespace CallSentiment.Analysis.Calls;
 
 /// <summary>What one analysis of a recording produced, written in one transaction with the job's completion.</summary>
 public sealed record CallAnalysis(
@@ -29,8 +27,12 @@ public sealed record WindowResult(long StartMs, long EndMs, string Emotion, doub
 /// <summary>One stage's outcome. <see cref="Verdict"/> is null when the stage heard nothing to judge (e.g. no speech).</summary>
 public sealed record StageResult(string Stage, Verdict? Verdict, string? Detail, long ElapsedMs);
 
-/// <summary>Everything a stage may read about the recording it analyses (<paramref name="RemoteUri"/>: s3://… when in S3).</summary>
-public sealed record AnalysisContext(CallMetadata Metadata, string AudioPath, IProgress<double> Progress, string? RemoteUri = null);
+/// <summary>
+/// Everything a stage may read about the recording it analyses: where the audio is (<paramref name="RemoteUri"/>: s3://…
+/// when in S3), which channel is whose on a stereo call, and whether a supervisor swapped the roles of a mono call.
+/// </summary>
+public sealed record AnalysisContext(string AudioPath, string CallId, int AgentChannel, int CustomerChannel, bool RolesSwapped = false,
+    IProgress<double>? Progress = null, string? RemoteUri = null);
 
 /// <summary>
 /// What the transcript told about the conversation: its chunks (with text sentiment), its speakers with their roles,

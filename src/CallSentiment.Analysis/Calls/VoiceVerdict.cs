@@ -1,4 +1,6 @@
-namespace CallSentiment.Web.Metrics;
+using CallSentiment.Analysis.TextSentiment;
+
+namespace CallSentiment.Analysis.Calls;
 
 /// <summary>
 /// Turns voice-emotion windows (valence mass per window, from the model's documented mapping) into a verdict with
@@ -16,6 +18,10 @@ namespace CallSentiment.Web.Metrics;
 public static class VoiceVerdict
 {
     public const double MixedShare = 0.25;
+
+    /// <summary>The verdict over a channel's stored timeline windows.</summary>
+    public static Verdict? FromWindows(IEnumerable<WindowResult> windows) => FromWindows(windows
+        .Select(w => new ValenceWindow((w.EndMs - w.StartMs) / 1000.0, w.Negative, w.Neutral, w.Positive)).ToList());
 
     public static Verdict? FromWindows(IReadOnlyList<ValenceWindow> windows)
     {

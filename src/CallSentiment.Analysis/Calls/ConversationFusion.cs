@@ -1,4 +1,6 @@
-namespace CallSentiment.Web.Metrics;
+using CallSentiment.Analysis.TextSentiment;
+
+namespace CallSentiment.Analysis.Calls;
 
 /// <summary>
 /// A stretch of evidence about one speaker's mood: a scored transcript chunk or a voice-emotion window.

@@ -1,6 +1,6 @@
-using CallSentiment.Web.Metrics;
+using CallSentiment.Analysis.TextSentiment;
 
-namespace CallSentiment.Web.Ingestion;
+namespace CallSentiment.Analysis.Calls;
 
 /// <summary>
 /// Gives each speaker of a conversation its voice-emotion windows and fuses them with its scored transcript chunks

@@ -1,6 +1,7 @@
-using CallSentiment.Web.Metrics;
+using CallSentiment.Analysis.Calls;
+using CallSentiment.Analysis.TextSentiment;
 
-namespace CallSentiment.Web.Tests;
+namespace CallSentiment.Analysis.Tests.Calls;
 
 public class ConversationFusionTests
 {

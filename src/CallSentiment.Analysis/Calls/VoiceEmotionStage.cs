@@ -4,15 +4,15 @@ using System.Text;
 using System.Text.Json;
 using CallSentiment.Analysis.Audio;
 using CallSentiment.Analysis.SpeechEmotion;
-using CallSentiment.Web.Metrics;
 
-namespace CallSentiment.Web.Ingestion;
+namespace CallSentiment.Analysis.Calls;
 
 /// <summary>
 /// Voice emotion per channel with the speech-emotion CNN. The stage's verdict comes from the customer's channel
 /// (a mono recording: the single channel), since service recovery is about how the customer felt.
 /// </summary>
-public sealed class VoiceEmotionStage(SpeechEmotionModelProvider models) : IAnalysisStage
+/// <param name="model">The loaded model (called once per recording; the web app loads it on first use).</param>
+public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model) : IAnalysisStage
 {
     public const string StageName = "voice-emotion";
 
@@ -24,18 +24,16 @@ public sealed class VoiceEmotionStage(SpeechEmotionModelProvider models) : IAnal
     private StageOutput Run(AnalysisContext context, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        var model = models.Model;
+        var loaded = model();
         RecordingEmotion emotion;
         using (var reader = new ProgressReader(AudioReader.Open(context.AudioPath), context.Progress))
-            emotion = new EmotionAnalyzer(model).Analyze(reader, cancellationToken);
+            emotion = new EmotionAnalyzer(loaded).Analyze(reader, cancellationToken);
 
-        var meta = context.Metadata;
         var mono = emotion.Channels.Count == 1;
-        var channels = emotion.Channels.Select(c => ToChannelResult(c, model, mono ? Roles.Mixed :
-            c.Channel == meta.CustomerChannel ? Roles.Customer : c.Channel == meta.AgentChannel ? Roles.Agent : Roles.Other)).ToList();
+        var channels = emotion.Channels.Select(c => ToChannelResult(c, loaded, mono ? Roles.Mixed :
+            c.Channel == context.CustomerChannel ? Roles.Customer : c.Channel == context.AgentChannel ? Roles.Agent : Roles.Other)).ToList();
         var judged = channels.FirstOrDefault(c => c.Role == Roles.Customer) ?? (mono ? channels[0] : null);
-        var verdict = judged is null ? null : VoiceVerdict.FromWindows(judged.Windows
-            .Select(w => new ValenceWindow((w.EndMs - w.StartMs) / 1000.0, w.Negative, w.Neutral, w.Positive)).ToList());
+        var verdict = judged is null ? null : VoiceVerdict.FromWindows(judged.Windows);
         var detail = JsonSerializer.Serialize(new
         {
             judgedChannel = judged?.Channel,
@@ -44,7 +42,7 @@ public sealed class VoiceEmotionStage(SpeechEmotionModelProvider models) : IAnal
             voicedSeconds = judged?.VoicedSeconds ?? 0,
             note = verdict is null ? "no speech heard on the judged channel" : null,
         });
-        var dominant = emotion.Dominant >= 0 ? model.Labels[emotion.Dominant] : null;
+        var dominant = emotion.Dominant >= 0 ? loaded.Labels[emotion.Dominant] : null;
         return new StageOutput(
             new StageResult(StageName, verdict, detail, stopwatch.ElapsedMilliseconds),
             (long)Math.Round(emotion.DurationSeconds * 1000), emotion.SourceSampleRate, emotion.Channels.Count, channels,
@@ -77,7 +75,7 @@ public sealed class VoiceEmotionStage(SpeechEmotionModelProvider models) : IAnal
     }
 
     /// <summary>Reports the fraction decoded, for the status page's progress bars.</summary>
-    private sealed class ProgressReader(AudioReader inner, IProgress<double> progress) : AudioReader
+    private sealed class ProgressReader(AudioReader inner, IProgress<double>? progress) : AudioReader
     {
         private long _frames;
         private long _lastReport;
@@ -91,7 +89,7 @@ public sealed class VoiceEmotionStage(SpeechEmotionModelProvider models) : IAnal
             if (Info.TotalFrames is > 0 and var total && _frames - _lastReport > Info.SampleRate * 10L)
             {
                 _lastReport = _frames;
-                progress.Report(Math.Min(1.0, (double)_frames / total));
+                progress?.Report(Math.Min(1.0, (double)_frames / total));
             }
             return n;
         }

@@ -1,4 +1,6 @@
-namespace CallSentiment.Web.Metrics;
+using CallSentiment.Analysis.TextSentiment;
+
+namespace CallSentiment.Analysis.Calls;
 
 /// <summary>
 /// The call verdict from the verdicts of the enabled stages. With one stage (voice emotion) it is that stage's

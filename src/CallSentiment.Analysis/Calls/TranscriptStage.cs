@@ -4,18 +4,16 @@ using System.Text;
 using System.Text.Json;
 using CallSentiment.Analysis.Diarization;
 using CallSentiment.Analysis.Transcription;
-using CallSentiment.Web.Ingestion;
-using CallSentiment.Web.Metrics;
-using Microsoft.Extensions.Options;
+using CallSentiment.Analysis.TextSentiment;
 
-namespace CallSentiment.Web.Transcription;
+namespace CallSentiment.Analysis.Calls;
 
 /// <summary>
 /// Speech → text per speaker → sentiment per chunk. Roles come from the channel metadata on a stereo call and from
 /// the configured <see cref="AgentRule"/> on a diarized mono call (a supervisor's swap inverts either). The stage's own
 /// verdict is the customer's words; the call verdict fuses it with the voice (<see cref="CallFusion"/>).
 /// </summary>
-public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScorer scorer, IOptions<TranscriptionOptions> options) : IAnalysisStage
+public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScorer scorer, TranscriptStageSettings settings) : IAnalysisStage
 {
     public const string StageName = "text-sentiment";
 
@@ -23,14 +21,13 @@ public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScor
 
     public async Task<StageOutput> RunAsync(AnalysisContext context, CancellationToken cancellationToken)
     {
-        var o = options.Value;
-        var meta = context.Metadata;
+        var o = settings;
         var total = Stopwatch.StartNew();
         var transcript = await transcriber.TranscribeAsync(
-            new TranscriptionRequest(context.AudioPath, meta.CallId, context.RemoteUri, o.LanguageCode, o.MaxSpeakers), cancellationToken).ConfigureAwait(false);
+            new TranscriptionRequest(context.AudioPath, context.CallId, context.RemoteUri, o.LanguageCode, o.MaxSpeakers), cancellationToken).ConfigureAwait(false);
         var transcribeMs = total.ElapsedMilliseconds;
 
-        var roles = AssignRoles(transcript, meta, o.AgentRule);
+        var roles = AssignRoles(transcript, context, o.AgentRule);
         var stats = ConversationStats.Compute(transcript.Speech, transcript.DurationSeconds,
             roles.Where(r => r.Value is Roles.Agent or Roles.Customer)
                 .ToDictionary(r => r.Key, r => r.Value == Roles.Agent ? SpeakerRole.Agent : SpeakerRole.Customer));
@@ -94,7 +91,7 @@ public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScor
     }
 
     /// <summary>Speaker id → role. Stereo: by channel metadata. Diarized mono: by the agent rule. Otherwise one "mixed" speaker.</summary>
-    public static IReadOnlyDictionary<int, string> AssignRoles(Transcript transcript, Recordings.CallMetadata meta, AgentRule rule)
+    public static IReadOnlyDictionary<int, string> AssignRoles(Transcript transcript, AnalysisContext meta, AgentRule rule)
     {
         var roles = new Dictionary<int, string>();
         switch (transcript.Separation)
@@ -146,4 +143,23 @@ public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScor
         }
         return sb.Append(']').ToString();
     }
+}
+
+/// <summary>How the transcript stage cuts and scores a transcript (the web app binds them from the Transcription section).</summary>
+public sealed record TranscriptStageSettings
+{
+    /// <summary>BCP-47 language of the calls (e.g. en-US).</summary>
+    public string LanguageCode { get; init; } = "en-US";
+
+    /// <summary>Speakers a mono recording is diarized into at most.</summary>
+    public int MaxSpeakers { get; init; } = 2;
+
+    /// <summary>Which diarized speaker of a mono call is the agent (stereo calls use the channel roles).</summary>
+    public AgentRule AgentRule { get; init; } = AgentRule.FirstSpeaker;
+
+    /// <summary>Chunks sent for text sentiment never exceed this many UTF-8 bytes (Comprehend's limit is 5,000).</summary>
+    public int MaxChunkBytes { get; init; } = 5000;
+
+    /// <summary>Turns shorter than this many characters are shown but not scored.</summary>
+    public int MinChunkChars { get; init; } = 8;
 }
