@@ -55,10 +55,14 @@ internal static class ModelLocator
 
 internal static class SharedModelLocator
 {
-    /// <summary>--vad-model, else ../shared/models/silero-vad/silero_vad.onnx beside the repository (working directory or tool folder upwards).</summary>
+    /// <summary>
+    /// --vad-model, else the copy set-up installs for the product (.tools/silero-vad), else
+    /// ../shared/models/silero-vad/silero_vad.onnx beside the repository (working directory or tool folder upwards).
+    /// </summary>
     public static string SileroVad(string? explicitPath)
     {
         if (explicitPath is not null) return explicitPath;
+        if (Shared.TryFindInRepository(".tools", "silero-vad", "silero_vad.onnx") is { } installed) return installed;
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
@@ -69,4 +73,26 @@ internal static class SharedModelLocator
         }
         throw new UsageException("Silero VAD model (../shared/models/silero-vad/silero_vad.onnx) not found; pass --vad-model PATH");
     }
+}
+
+/// <summary>Files of the repository (models/…) and of the shared datasets beside it (../shared/…), found upwards.</summary>
+internal static class Shared
+{
+    private static IEnumerable<DirectoryInfo> Upwards()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                yield return dir;
+    }
+
+    /// <summary>shared/PARTS in a folder above the working directory or the tool.</summary>
+    public static string Find(params string[] parts) =>
+        Upwards().Select(d => Path.Combine([d.FullName, "shared", .. parts])).FirstOrDefault(p => File.Exists(p) || Directory.Exists(p))
+        ?? throw new UsageException($"shared/{string.Join('/', parts)} not found above the working directory; pass its path");
+
+    public static string? TryFindInRepository(params string[] parts) =>
+        Upwards().Select(d => Path.Combine([d.FullName, .. parts])).FirstOrDefault(p => File.Exists(p) || Directory.Exists(p));
+
+    public static string FindInRepository(params string[] parts) => TryFindInRepository(parts)
+        ?? throw new UsageException($"{string.Join('/', parts)} not found above the working directory; pass its path");
 }

@@ -1,5 +1,6 @@
 using CallSentiment.Analysis.Audio;
 using CallSentiment.Cli;
+using CallSentiment.Cli.Calls;
 using CallSentiment.Cli.Demo;
 using CallSentiment.Cli.Diagnostics;
 using CallSentiment.Cli.Diarization;
@@ -34,6 +35,10 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
           export-text-features --input A.csv[,B.tsv] --out DIR [--text-column text] [--label-column label]
                            [--lexicon models/text-sentiment/lexicon.tsv] [--hash-bits 18]
                            [--pieces models/text-sentiment/pieces.tsv [--max-pieces 128]]
+          build-call-corpus --out DIR [--ser ../shared/datasets/ser] [--voice-calls-per-speaker 6] [--word-calls 96]
+                           [--mixed-calls 72] [--speakers-per-corpus N] [--seed 1] [--force]
+          evaluate-calls   --manifest calls.csv [--data DIR] [--stages voice,text,fused] [--where col=value[,...]] [--by COLUMN]
+                           [--parallel 2] [--cache DIR] [--out predictions.csv] [--model DIR] [--text-model DIR] [--vad-model PATH]
           evaluate-text    --input FILE.csv --text-column NAME --label-column NAME [--engine offline|vader]
                            [--model models/text-sentiment] [--lexicon vader_lexicon.txt]
         """);
@@ -59,6 +64,8 @@ try
         "bench-pipeline" => BenchPipelineCommand.Run(rest),
         "export-text-features" => ExportTextFeaturesCommand.Run(rest),
         "evaluate-text" => EvaluateTextCommand.Run(rest),
+        "evaluate-calls" => EvaluateCallsCommand.Run(rest),
+        "build-call-corpus" => BuildCallCorpusCommand.Run(rest),
         "demo-data" => DemoDataCommand.Run(rest, TimeProvider.System),
         _ => throw new UsageException($"unknown command '{args[0]}' (see --help)"),
     };

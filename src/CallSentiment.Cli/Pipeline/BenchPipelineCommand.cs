@@ -23,8 +23,8 @@ internal static class BenchPipelineCommand
         var parallel = args.Int("parallel", 2, 1, 16);
         var seconds = args.Double("seconds", 300, 20, 7200);
         var modelDir = ModelLocator.SpeechEmotionFolder(args.Get("model"));
-        var agentData = args.Get("agent-speech") ?? FindShared("datasets", "asr", "speech");
-        var customerManifest = args.Get("customer-speech") ?? FindShared("datasets", "ser", "ravdess", "MANIFEST.csv");
+        var agentData = args.Get("agent-speech") ?? Shared.Find("datasets", "asr", "speech");
+        var customerManifest = args.Get("customer-speech") ?? Shared.Find("datasets", "ser", "ravdess", "MANIFEST.csv");
         var textModelArg = args.Get("text-model");
         var options = TranscriberFactory.Options(args, decoders: parallel);
         args.EnsureAllUsed();
@@ -157,15 +157,5 @@ internal static class BenchPipelineCommand
         {
             return double.NaN;
         }
-    }
-
-    private static string FindShared(params string[] parts)
-    {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine([dir.FullName, "shared", .. parts]);
-            if (File.Exists(candidate) || Directory.Exists(candidate)) return candidate;
-        }
-        throw new UsageException($"shared/{string.Join('/', parts)} not found above the working directory; pass --agent-speech/--customer-speech");
     }
 }

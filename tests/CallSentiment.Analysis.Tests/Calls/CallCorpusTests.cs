@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using CallSentiment.Analysis.Audio;
+
+namespace CallSentiment.Analysis.Tests.Calls;
+
+/// <summary>A small development corpus, built once for the class by the command a user runs.</summary>
+public sealed class SmallCallCorpus : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public SmallCallCorpus()
+    {
+        var (code, stdout, stderr) = CallCorpusTests.Cli("build-call-corpus", "--out", Folder, "--speakers-per-corpus", "1",
+            "--voice-calls-per-speaker", "2", "--word-calls", "3", "--mixed-calls", "3", "--seed", "3");
+        if (code != 0) throw new InvalidOperationException($"build-call-corpus failed ({code}): {stderr}\n{stdout}");
+        Output = stdout;
+    }
+
+    public string Folder => _dir.Path;
+
+    public string Manifest => Path.Combine(Folder, "calls.csv");
+
+    public string Output { get; }
+
+    public void Dispose() => _dir.Dispose();
+}
+
+public partial class CallCorpusTests(SmallCallCorpus corpus) : IClassFixture<SmallCallCorpus>
+{
+    internal static (int ExitCode, string Stdout, string Stderr) Cli(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Paths.Root };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "callsentiment.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout, stderr.GetAwaiter().GetResult());
+    }
+
+    private List<Dictionary<string, string>> Rows()
+    {
+        var lines = File.ReadAllLines(corpus.Manifest);
+        var header = lines[0].Split(',');
+        // The last column (what the customer said) may hold commas inside quotes; the columns before it do not.
+        return lines.Skip(1).Select(l => header.Zip(l.Split(',', header.Length)).ToDictionary(p => p.First, p => p.Second)).ToList();
+    }
+
+    [Fact]
+    public void BuildCallCorpus_Small_WritesStereoTelephoneCallsOfEveryKindWithSidecars()
+    {
+        var rows = Rows();
+        Assert.Equal(["mixed", "voice", "words"], rows.Select(r => r["kind"]).Distinct().Order(StringComparer.Ordinal));
+        Assert.All(rows, r => Assert.Contains(r["customer"], new[] { "negative", "neutral", "positive" }));
+        Assert.All(rows, r => Assert.Equal("neutral", r["agent"]));
+        foreach (var r in rows)
+        {
+            var path = Path.Combine(corpus.Folder, r["path"]);
+            using var reader = AudioReader.Open(path);
+            Assert.Equal(8000, reader.Info.SampleRate);
+            Assert.Equal(2, reader.Info.Channels);
+            Assert.True(File.Exists(Path.ChangeExtension(path, ".json")), r["path"]);
+        }
+        // Voice-carried calls: acted clips only (no spoken lines); word-carried calls: spoken lines only.
+        Assert.All(rows.Where(r => r["kind"] == "voice"), r => Assert.Equal("\"\"", r["customer_text"]));
+        Assert.All(rows.Where(r => r["kind"] == "words"), r => Assert.True(r["customer_text"].Length > 20));
+    }
+
+    [Fact]
+    public void BuildCallCorpus_Small_NoSpeakerIsInBothTheFittingAndTheReportingPart()
+    {
+        var rows = Rows();
+        IEnumerable<string> Speakers(Dictionary<string, string> r) => r["customer_speaker"].Split('+').Append(r["agent_speaker"]);
+        var fit = rows.Where(r => r["split"] == "fit").SelectMany(Speakers).ToHashSet();
+        var report = rows.Where(r => r["split"] == "report").SelectMany(Speakers).ToHashSet();
+        Assert.NotEmpty(fit);
+        Assert.NotEmpty(report);
+        Assert.Empty(fit.Intersect(report));
+        var held = File.ReadAllLines(Path.Combine(Paths.Root, "models", "report-speakers.csv")).Skip(1).Select(l => l.Split(',')[0]).ToHashSet();
+        Assert.All(report.Where(s => !s.StartsWith("tts_", StringComparison.Ordinal)), s => Assert.Contains(s, held));
+    }
+
+    [Fact]
+    public void EvaluateCalls_VoiceStage_PrintsAReportPerKindAndTheExactSummaryLine()
+    {
+        using var dir = new TempDir();
+        var predictions = Path.Combine(dir.Path, "predictions.csv");
+        var (code, stdout, stderr) = Cli("evaluate-calls", "--manifest", corpus.Manifest, "--stages", "voice", "--by", "kind",
+            "--where", "split=report", "--out", predictions);
+
+        Assert.True(code == 0, stderr);
+        var n = Rows().Count(r => r["split"] == "report");
+        var lines = stdout.TrimEnd().Split('\n');
+        Assert.Matches(SummaryLine(), lines[^1]);
+        Assert.EndsWith($" n={n}", lines[^1], StringComparison.Ordinal);
+        Assert.Contains("stage voice (the voice alone)", stdout, StringComparison.Ordinal);
+        Assert.Contains("label \\ verdict", stdout, StringComparison.Ordinal);
+        Assert.Contains("customer accuracy by kind", stdout, StringComparison.Ordinal);
+        Assert.Equal(n + 1, File.ReadAllLines(predictions).Length);
+    }
+
+    [Fact]
+    public void EvaluateCalls_BadLabel_IsAUsageErrorNamingTheLine()
+    {
+        using var dir = new TempDir();
+        var manifest = Path.Combine(dir.Path, "bad.csv");
+        File.WriteAllLines(manifest, ["path,customer,agent", "a.wav,furious,neutral"]);
+        var (code, _, stderr) = Cli("evaluate-calls", "--manifest", manifest, "--stages", "voice");
+        Assert.Equal(2, code);
+        Assert.Contains("bad.csv:2: customer label 'furious' is not negative, neutral or positive", stderr, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"^customerAcc=(0|1)\.\d{3} negRecall=((0|1)\.\d{3}|n/a) falseAlarm=((0|1)\.\d{3}|n/a) agentNeg=((0|1)\.\d{3}|n/a) n=\d+$")]
+    private static partial Regex SummaryLine();
+}
