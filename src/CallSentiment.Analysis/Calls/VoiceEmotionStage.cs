@@ -33,7 +33,7 @@ public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model) : IAnalysi
         var channels = emotion.Channels.Select(c => ToChannelResult(c, loaded, mono ? Roles.Mixed :
             c.Channel == context.CustomerChannel ? Roles.Customer : c.Channel == context.AgentChannel ? Roles.Agent : Roles.Other)).ToList();
         var judged = channels.FirstOrDefault(c => c.Role == Roles.Customer) ?? (mono ? channels[0] : null);
-        var verdict = judged is null ? null : VoiceVerdict.FromWindows(judged.Windows);
+        var verdict = judged is null ? null : VoiceVerdict.FromTimeline(judged.Windows);
         var detail = JsonSerializer.Serialize(new
         {
             judgedChannel = judged?.Channel,

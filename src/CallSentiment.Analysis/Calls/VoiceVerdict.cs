@@ -20,7 +20,7 @@ public static class VoiceVerdict
     public const double MixedShare = 0.25;
 
     /// <summary>The verdict over a channel's stored timeline windows.</summary>
-    public static Verdict? FromWindows(IEnumerable<WindowResult> windows) => FromWindows(windows
+    public static Verdict? FromTimeline(IEnumerable<WindowResult> windows) => FromWindows(windows
         .Select(w => new ValenceWindow((w.EndMs - w.StartMs) / 1000.0, w.Negative, w.Neutral, w.Positive)).ToList());
 
     public static Verdict? FromWindows(IReadOnlyList<ValenceWindow> windows)

@@ -223,7 +223,7 @@ internal sealed record CallOutcome(Verdict Voice, Verdict Text, Verdict Fused, V
         var customerVoice = customer?.Mood?.Voice
             ?? a.Stages.FirstOrDefault(s => s.Stage == VoiceEmotionStage.StageName)?.Verdict;
         var agentChannel = a.Channels.FirstOrDefault(c => c.Role == Roles.Agent);
-        var agentVoice = agent?.Mood?.Voice ?? (agentChannel is null ? null : VoiceVerdict.FromWindows(agentChannel.Windows));
+        var agentVoice = agent?.Mood?.Voice ?? (agentChannel is null ? null : VoiceVerdict.FromTimeline(agentChannel.Windows));
         var hasAgent = agent is not null || agentChannel is not null;
         return new CallOutcome(customerVoice ?? Nothing, customer?.Mood?.Text ?? Nothing, a.Verdict,
             hasAgent ? agentVoice ?? Nothing : null,
