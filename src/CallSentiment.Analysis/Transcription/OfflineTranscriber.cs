@@ -160,6 +160,7 @@ public sealed class OfflineTranscriber : ITranscriber, IDisposable
         using (var lease = await _pool.RentAsync(cancellationToken).ConfigureAwait(false))
         {
             var decoder = lease.Decoder;
+            decoder.Reset();
             foreach (var segment in labelled)
             {
                 foreach (var (start, end) in SplitLong(probabilities, segment.Start, segment.End, _options.MaxUtteranceSeconds))

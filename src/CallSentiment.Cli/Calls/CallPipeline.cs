@@ -59,7 +59,8 @@ internal sealed class CallPipeline : IDisposable
         if (textDir is not null)
         {
             var settings = string.Join(' ', options.Recognizer.EffectiveArguments().OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"))
-                + $" maxUtterance={options.MaxUtteranceSeconds} {options.Recognizer.AcousticModel} {options.Recognizer.LanguageModel}";
+                + $" maxUtterance={options.MaxUtteranceSeconds} {options.Recognizer.AcousticModel} {options.Recognizer.LanguageModel}"
+                + $" revision={Analysis.Transcription.PocketSphinx.PocketSphinxDecoder.Revision}";
             recogniser = HashOf([options.VadModelPath], settings);
             fingerprints[TranscriptStage.StageName] = HashOf(
                 Directory.GetFiles(textDir).Where(f => !f.EndsWith(".md", StringComparison.Ordinal)).Order(StringComparer.Ordinal), recogniser + new TranscriptStageSettings());

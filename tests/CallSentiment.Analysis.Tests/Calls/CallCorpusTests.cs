@@ -1,6 +1,11 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using CallSentiment.Analysis.Audio;
+using CallSentiment.Analysis.Calls;
+using CallSentiment.Cli;
+using CallSentiment.Cli.Calls;
 
 namespace CallSentiment.Analysis.Tests.Calls;
 
@@ -111,6 +116,34 @@ public partial class CallCorpusTests(SmallCallCorpus corpus) : IClassFixture<Sma
         Assert.Equal(2, code);
         Assert.Contains("bad.csv:2: customer label 'furious' is not negative, neutral or positive", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Analysis_SameCallsInAnotherOrderAndConcurrency_GivesIdenticalTranscriptsScoresAndVerdicts()
+    {
+        // The worker's analysis (same stages, pooled decoders, fusion) run over the same calls twice: one at a time in
+        // manifest order, then two at a time in reverse order, so each pooled decoder sees other work before each call.
+        var paths = Rows().Select(r => Path.Combine(corpus.Folder, r["path"])).Take(6).ToList();
+        using var pipeline = CallPipeline.Load(new Args([]), withTranscript: true, decoders: 2);
+        var first = new Dictionary<string, string>();
+        foreach (var p in paths) first[p] = await AnalyseAsync(pipeline, p);
+        var second = new ConcurrentDictionary<string, string>();
+        await Parallel.ForEachAsync(Enumerable.Reverse(paths), new ParallelOptions { MaxDegreeOfParallelism = 2 },
+            async (p, _) => second[p] = await AnalyseAsync(pipeline, p));
+
+        Assert.All(paths, p => Assert.Equal(first[p], second[p]));
+        // Transcripts were made (the comparison covers the recogniser's words, not only the voice).
+        Assert.All(first.Values, v => Assert.Contains("\"Chunks\":[{", v, StringComparison.Ordinal));
+    }
+
+    /// <summary>Everything the analysis stores except how long the stages took.</summary>
+    private static async Task<string> AnalyseAsync(CallPipeline pipeline, string path)
+    {
+        var a = await pipeline.Analyzer.AnalyseAsync(new AnalysisContext(path, Path.GetFileName(path), 0, 1), CancellationToken.None);
+        a = a with { Stages = a.Stages.Select(s => s with { ElapsedMs = 0, Detail = null }).ToList() };
+        return JsonSerializer.Serialize(a, WithFields);
+    }
+
+    private static readonly JsonSerializerOptions WithFields = new() { IncludeFields = true };
 
     [GeneratedRegex(@"^customerAcc=(0|1)\.\d{3} negRecall=((0|1)\.\d{3}|n/a) falseAlarm=((0|1)\.\d{3}|n/a) agentNeg=((0|1)\.\d{3}|n/a) n=\d+$")]
     private static partial Regex SummaryLine();

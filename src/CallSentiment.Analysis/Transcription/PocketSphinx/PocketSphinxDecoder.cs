@@ -11,6 +11,9 @@ public readonly record struct DecodedWord(string Word, int StartFrame, int EndFr
 /// </summary>
 public sealed unsafe class PocketSphinxDecoder : IDisposable
 {
+    /// <summary>Changes when decoding gives different words for the same audio and settings (caches of transcripts key on it).</summary>
+    public const int Revision = 3;
+
     private readonly PocketSphinxLibrary _lib;
     private readonly DecoderHandle _decoder;
     private readonly IntPtr _logmath;
@@ -66,6 +69,10 @@ public sealed unsafe class PocketSphinxDecoder : IDisposable
         try
         {
             var ps = _decoder.DangerousGetHandle();
+            // Each utterance is a stream of its own: the front end otherwise carries channel state (its noise estimate,
+            // among others) from whatever this pooled decoder decoded before, so a result would depend on the order
+            // of work. A new stream also starts frame numbers at 0, which word times rely on.
+            if (_lib.PsStartStream(ps) < 0) throw new PocketSphinxException("ps_start_stream failed");
             if (_lib.PsStartUtt(ps) < 0) throw new PocketSphinxException("ps_start_utt failed");
             int processed;
             fixed (short* p = pcm)
@@ -82,6 +89,22 @@ public sealed unsafe class PocketSphinxDecoder : IDisposable
             if (added) _decoder.DangerousRelease();
         }
     }
+
+    /// <summary>
+    /// Brings the decoder to the same state whatever it decoded before: a new stream resets the front end, but the
+    /// acoustic scorer still carries state from the last frames it saw into the next utterance (it moved word
+    /// posteriors in the third decimal), so a fixed half second of faint noise is decoded first. Call it before each
+    /// recording's channel; within a channel the order of utterances is fixed, so results are repeatable.
+    /// </summary>
+    public void Reset() => Decode(Primer.Value);
+
+    private static readonly Lazy<short[]> Primer = new(() =>
+    {
+        var rng = new Random(20261204);
+        var pcm = new short[8000];
+        for (var i = 0; i < pcm.Length; i++) pcm[i] = (short)rng.Next(-30, 31);
+        return pcm;
+    });
 
     /// <summary>Converts [-1, 1] floats to PCM and decodes them.</summary>
     public IReadOnlyList<DecodedWord> Decode(ReadOnlySpan<float> samples)

@@ -19,6 +19,7 @@ internal sealed unsafe class PocketSphinxLibrary
     public readonly delegate* unmanaged<IntPtr> PsArgs;
     public readonly delegate* unmanaged<IntPtr, IntPtr> PsInit;
     public readonly delegate* unmanaged<IntPtr, int> PsFree;
+    public readonly delegate* unmanaged<IntPtr, int> PsStartStream;
     public readonly delegate* unmanaged<IntPtr, int> PsStartUtt;
     public readonly delegate* unmanaged<IntPtr, short*, nuint, int, int, int> PsProcessRaw;
     public readonly delegate* unmanaged<IntPtr, int> PsEndUtt;
@@ -41,6 +42,7 @@ internal sealed unsafe class PocketSphinxLibrary
         PsArgs = (delegate* unmanaged<IntPtr>)Export(ps, psName, "ps_args");
         PsInit = (delegate* unmanaged<IntPtr, IntPtr>)Export(ps, psName, "ps_init");
         PsFree = (delegate* unmanaged<IntPtr, int>)Export(ps, psName, "ps_free");
+        PsStartStream = (delegate* unmanaged<IntPtr, int>)Export(ps, psName, "ps_start_stream");
         PsStartUtt = (delegate* unmanaged<IntPtr, int>)Export(ps, psName, "ps_start_utt");
         PsProcessRaw = (delegate* unmanaged<IntPtr, short*, nuint, int, int, int>)Export(ps, psName, "ps_process_raw");
         PsEndUtt = (delegate* unmanaged<IntPtr, int>)Export(ps, psName, "ps_end_utt");
