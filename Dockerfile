@@ -21,6 +21,7 @@ COPY --from=build /app .
 COPY wwwroot ./wwwroot
 COPY models/speech-emotion ./models/speech-emotion
 COPY models/text-sentiment ./models/text-sentiment
+COPY models/fusion ./models/fusion
 COPY --from=npm /npm/node_modules/@ricky0123/vad-web/dist/silero_vad_v6.onnx /opt/silero-vad/silero_vad.onnx
 COPY --from=npm /npm/node_modules/chart.js/dist/chart.umd.js ./wwwroot/lib/chart.js/dist/chart.umd.js
 COPY --from=npm /npm/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1 /opt/onnxruntime/libonnxruntime.so.1
@@ -30,6 +31,7 @@ ENV ASPNETCORE_URLS=http://+:8080 \
     CALLSENTIMENT_ORT_LIBRARY=/opt/onnxruntime/libonnxruntime.so.1 \
     SpeechEmotion__ModelFolder=/app/models/speech-emotion \
     Transcription__TextModelFolder=/app/models/text-sentiment \
+    Fusion__ModelFolder=/app/models/fusion \
     Transcription__VadModel=/opt/silero-vad/silero_vad.onnx \
     Storage__ConnectionString="Data Source=/data/callsentiment.db" \
     Recordings__Folder=/data/recordings \

@@ -1,7 +1,12 @@
 using CallSentiment.Analysis.TextSentiment;
 namespace CallSentiment.Analysis.Calls;
 
-/// <summary>What one analysis of a recording produced, written in one transaction with the job's completion.</summary>
+/// <summary>
+/// What one analysis of a recording produced, written in one transaction with the job's completion.
+/// <paramref name="LowConfidence"/>: the verdict rests on too little or too split evidence (<see cref="FusionModel"/>);
+/// <paramref name="ForRecovery"/>: the call belongs in the service-recovery queue (a NEGATIVE customer, and a
+/// low-confidence one only when the negative evidence is strong); <paramref name="FusionVersion"/>: the combiner that fused it.
+/// </summary>
 public sealed record CallAnalysis(
     long DurationMs,
     int SampleRate,
@@ -10,7 +15,10 @@ public sealed record CallAnalysis(
     string? DominantEmotion,
     IReadOnlyList<ChannelResult> Channels,
     IReadOnlyList<StageResult> Stages,
-    ConversationResult? Conversation = null);
+    ConversationResult? Conversation = null,
+    bool LowConfidence = false,
+    bool ForRecovery = false,
+    string? FusionVersion = null);
 
 public sealed record ChannelResult(
     int Channel,

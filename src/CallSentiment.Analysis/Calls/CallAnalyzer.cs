@@ -7,11 +7,13 @@ namespace CallSentiment.Analysis.Calls;
 /// The analysis of one recording: every stage side by side, then the fusion into a verdict per speaker and per call.
 /// The background worker and <c>callsentiment evaluate-calls</c> both run exactly this.
 /// </summary>
-public sealed class CallAnalyzer(IEnumerable<IAnalysisStage> stages)
+public sealed class CallAnalyzer(IEnumerable<IAnalysisStage> stages, FusionModel fusion)
 {
     private readonly IReadOnlyList<IAnalysisStage> _stages = stages.ToList();
 
     public IReadOnlyList<IAnalysisStage> Stages => _stages;
+
+    public FusionModel Fusion => fusion;
 
     /// <summary>Runs the stages and fuses what they found. A failing stage cancels the others and its error is thrown.</summary>
     public async Task<CallAnalysis> AnalyseAsync(AnalysisContext context, CancellationToken cancellationToken) =>
@@ -39,22 +41,31 @@ public sealed class CallAnalyzer(IEnumerable<IAnalysisStage> stages)
     }
 
     /// <summary>The call's result from its stages' outputs (pure: the same outputs always give the same result).</summary>
-    public static CallAnalysis Fuse(IReadOnlyList<StageOutput> results)
+    public CallAnalysis Fuse(IReadOnlyList<StageOutput> results)
     {
         var voice = results.FirstOrDefault(r => r.Channels is not null)
             ?? throw new InvalidOperationException("no enabled stage measured the recording");
         var conversation = results.Select(r => r.Conversation).OfType<ConversationResult>().FirstOrDefault();
         Verdict verdict;
+        bool lowConfidence = false, forRecovery;
         if (conversation is null)
+        {
+            // Voice only (Transcription:Engine=None): the voice stage's verdict.
             verdict = VerdictFusion.Combine(results.Select(r => r.Result.Verdict).OfType<Verdict>().ToList());
+            forRecovery = verdict.Sentiment == Sentiment.Negative;
+        }
         else
         {
-            conversation = CallFusion.Fuse(conversation, voice.Channels!, (voice.DurationMs ?? 0) / 1000.0);
+            conversation = CallFusion.Fuse(conversation, voice.Channels!, (voice.DurationMs ?? 0) / 1000.0, fusion);
             // The customer's side drives the verdict (service recovery is about how the customer felt).
-            verdict = conversation.Customer?.Mood?.Fused ?? VerdictFusion.Combine([]);
+            var customer = conversation.Customer?.Mood?.Fusion;
+            verdict = customer?.Verdict ?? VerdictFusion.Combine([]);
+            lowConfidence = customer?.LowConfidence ?? true;
+            forRecovery = customer is not null && fusion.ForRecovery(customer);
         }
         return new CallAnalysis(voice.DurationMs ?? 0, voice.SampleRate ?? 0, voice.ChannelCount ?? 0, verdict, voice.DominantEmotion,
-            voice.Channels!, results.Select(r => r.Result).ToList(), conversation);
+            voice.Channels!, results.Select(r => r.Result).ToList(), conversation, lowConfidence, forRecovery,
+            conversation is null ? null : fusion.Version);
     }
 
     private static async Task<StageOutput> RunStageAsync(IAnalysisStage stage, AnalysisContext context, CancellationTokenSource cancel)

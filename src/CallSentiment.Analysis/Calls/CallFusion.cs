@@ -9,7 +9,7 @@ namespace CallSentiment.Analysis.Calls;
 /// </summary>
 public static class CallFusion
 {
-    public static ConversationResult Fuse(ConversationResult conversation, IReadOnlyList<ChannelResult> channels, double callSeconds)
+    public static ConversationResult Fuse(ConversationResult conversation, IReadOnlyList<ChannelResult> channels, double callSeconds, FusionModel model)
     {
         var speakers = conversation.Speakers.Select(s =>
         {
@@ -20,7 +20,7 @@ public static class CallFusion
             var voice = VoiceWindows(s, conversation.Speakers, channels)
                 .Select(w => new MoodSpan(w.StartMs / 1000.0, w.EndMs / 1000.0, new SentimentScores(w.Positive, w.Negative, w.Neutral, 0)))
                 .ToList();
-            return s with { Mood = ConversationFusion.Fuse(text, voice, callSeconds) };
+            return s with { Mood = ConversationFusion.Fuse(text, voice, callSeconds, model) };
         }).ToList();
         return conversation with { Speakers = speakers };
     }

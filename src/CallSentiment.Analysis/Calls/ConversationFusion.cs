@@ -18,44 +18,84 @@ public readonly record struct MoodSpan(double Start, double End, SentimentScores
     public double Valence => Scores.Positive - Scores.Negative;
 }
 
-/// <summary>One speaker's sentiment: from the words, from the voice, and the two fused; plus the course over the call.</summary>
-public sealed record SpeakerMood(Verdict? Text, Verdict? Voice, Verdict? Fused, double?[] Quarters)
+/// <summary>
+/// One speaker's sentiment: from the words, from the voice, and the two fused (with the combiner's probabilities and
+/// whether to trust it, <see cref="Fusion"/>, and what it was given, <see cref="Evidence"/>); plus the course over the call.
+/// </summary>
+public sealed record SpeakerMood(Verdict? Text, Verdict? Voice, Verdict? Fused, double?[] Quarters, FusedMood? Fusion = null,
+    FusionEvidence? Evidence = null)
 {
+    /// <summary>The fused verdict rests on too little or too split evidence to act on without a listen.</summary>
+    public bool LowConfidence => Fusion?.LowConfidence ?? false;
+
     /// <summary>Last quarter minus first (positive: the speaker ended happier than they started); null when either is empty.</summary>
     public double? Change => Quarters[0] is { } first && Quarters[3] is { } last ? last - first : null;
 }
 
 /// <summary>
 /// How the words (text sentiment per transcript chunk) and the voice (speech-emotion windows) of one speaker become
-/// that speaker's verdict, and how it moves over the call. The rules are in Metrics/README.md; in short:
+/// that speaker's verdict, and how it moves over the call. The rules are in Calls/README.md; in short:
 /// <list type="bullet">
-/// <item>Text: chunks weighted by duration (<see cref="TextVerdict"/>); voice: <see cref="VoiceVerdict"/>.</item>
-/// <item>Weights: text <see cref="TextWeight"/>·coverage, voice <see cref="VoiceWeight"/>·coverage, where coverage grows
-/// with the seconds of evidence (full at <see cref="FullTextSeconds"/> and <see cref="FullVoiceSeconds"/>), each chunk's
-/// seconds scaled by the recogniser's confidence in its words: a customer who said one sentence, or whose words were
-/// barely recognised, is not judged by the words alone.</item>
-/// <item>Scores: the weighted mean of the two verdicts' scores (still summing to 1).</item>
-/// <item>Label: one signal → its label; both agree → that label; NEGATIVE against POSITIVE with both confidences at least
-/// 0.5 → MIXED; otherwise the larger weight × confidence wins.</item>
+/// <item>Words alone: chunks weighted by duration and the recogniser's confidence (<see cref="TextVerdict"/>); voice alone:
+/// <see cref="VoiceVerdict"/>. Both are kept and shown.</item>
+/// <item>Fused: <see cref="FusionModel"/> over <see cref="Evidence"/>: each stage's negative/neutral/positive
+/// distribution and how much trusted evidence it has (words the recogniser doubts count for nothing).</item>
 /// <item>Quarters: the call's duration in four equal parts; per part the duration-weighted valence (positive − negative)
-/// of the speaker's chunks and windows overlapping it, text and voice weighted as above.</item>
+/// of the speaker's trusted chunks and windows overlapping it, text and voice weighted as below.</item>
 /// </list>
 /// </summary>
 public static class ConversationFusion
 {
+    /// <summary>Relative weight of words and voice in the quarters' valence.</summary>
     public const double TextWeight = 0.65;
     public const double VoiceWeight = 0.35;
-    public const double FullTextSeconds = 10;
-    public const double FullVoiceSeconds = 6;
 
-    public static SpeakerMood Fuse(IReadOnlyList<MoodSpan> text, IReadOnlyList<MoodSpan> voice, double callSeconds)
+    public static SpeakerMood Fuse(IReadOnlyList<MoodSpan> text, IReadOnlyList<MoodSpan> voice, double callSeconds, FusionModel model)
     {
+        ArgumentNullException.ThrowIfNull(model);
         var t = TextVerdict(text);
         var v = voice.Count == 0 ? null : VoiceVerdict.FromWindows(voice
             .Select(w => new ValenceWindow(w.Seconds, w.Scores.Negative, w.Scores.Neutral, w.Scores.Positive)).ToList());
-        var wt = t is null ? 0 : TextWeight * Coverage(text, FullTextSeconds);
-        var wv = v is null ? 0 : VoiceWeight * Coverage(voice, FullVoiceSeconds);
-        return new SpeakerMood(t, v, Combine(t, wt, v, wv), Quarters(text, voice, callSeconds));
+        var evidence = Evidence(text, voice, model);
+        var fused = model.Fuse(evidence);
+        var trusted = text.Select(k => k with { Reliability = model.WordTrust(k.Reliability) }).ToList();
+        return new SpeakerMood(t, v, fused?.Verdict, Quarters(trusted, voice, callSeconds, model), fused, evidence);
+    }
+
+    /// <summary>
+    /// What the combiner reads: the words' distribution over trusted seconds (a chunk's MIXED score counts half to
+    /// negative, half to positive), the voice's over its windows, and how much of each there is.
+    /// </summary>
+    public static FusionEvidence Evidence(IReadOnlyList<MoodSpan> text, IReadOnlyList<MoodSpan> voice, FusionModel model)
+    {
+        double ts = 0, tw = 0, conf = 0, tn = 0, tu = 0, tp = 0;
+        foreach (var k in text)
+        {
+            var d = k.Seconds;
+            ts += d;
+            conf += d * k.Reliability;
+            var w = d * model.WordTrust(k.Reliability);
+            tw += w;
+            tn += w * (k.Scores.Negative + k.Scores.Mixed / 2);
+            tu += w * k.Scores.Neutral;
+            tp += w * (k.Scores.Positive + k.Scores.Mixed / 2);
+        }
+        if (tw > 0) { tn /= tw; tu /= tw; tp /= tw; }
+        else { tn = 0; tu = 1; tp = 0; }
+        double vs = 0, vn = 0, vu = 0, vp = 0;
+        foreach (var w in voice)
+        {
+            var d = w.Seconds;
+            vs += d;
+            vn += d * w.Scores.Negative;
+            vu += d * w.Scores.Neutral;
+            vp += d * w.Scores.Positive;
+        }
+        var vsum = vn + vu + vp;
+        if (vsum > 0) { vn /= vsum; vu /= vsum; vp /= vsum; }
+        else { vn = 0; vu = 1; vp = 0; }
+        return new FusionEvidence(tn, tu, tp, ts, Math.Min(1, tw / model.FullTextSeconds), ts > 0 ? conf / ts : 0,
+            vn, vu, vp, vs, Math.Min(1, vs / model.FullVoiceSeconds));
     }
 
     /// <summary>
@@ -90,25 +130,8 @@ public static class ConversationFusion
         return new Verdict(label, scores);
     }
 
-    public static Verdict? Combine(Verdict? text, double textWeight, Verdict? voice, double voiceWeight)
-    {
-        if (text is null || textWeight <= 0) return voice;
-        if (voice is null || voiceWeight <= 0) return text;
-        var w = textWeight + voiceWeight;
-        var s = new SentimentScores(
-            (textWeight * text.Scores.Positive + voiceWeight * voice.Scores.Positive) / w,
-            (textWeight * text.Scores.Negative + voiceWeight * voice.Scores.Negative) / w,
-            (textWeight * text.Scores.Neutral + voiceWeight * voice.Scores.Neutral) / w,
-            (textWeight * text.Scores.Mixed + voiceWeight * voice.Scores.Mixed) / w);
-        Sentiment label;
-        if (text.Sentiment == voice.Sentiment) label = text.Sentiment;
-        else if (IsOpposite(text.Sentiment, voice.Sentiment) && text.Confidence >= 0.5 && voice.Confidence >= 0.5) label = Sentiment.Mixed;
-        else label = textWeight * text.Confidence >= voiceWeight * voice.Confidence ? text.Sentiment : voice.Sentiment;
-        return new Verdict(label, s);
-    }
-
     /// <summary>Valence per quarter of the call (null where the speaker gave no evidence in that quarter).</summary>
-    public static double?[] Quarters(IReadOnlyList<MoodSpan> text, IReadOnlyList<MoodSpan> voice, double callSeconds)
+    public static double?[] Quarters(IReadOnlyList<MoodSpan> text, IReadOnlyList<MoodSpan> voice, double callSeconds, FusionModel model)
     {
         var result = new double?[4];
         if (callSeconds <= 0) return result;
@@ -118,8 +141,8 @@ public static class ConversationFusion
             double from = i * q, to = i == 3 ? double.MaxValue : (i + 1) * q;
             var (tv, ts) = Weighted(text, from, to);
             var (vv, vs) = Weighted(voice, from, to);
-            var wt = ts > 0 ? TextWeight * Math.Min(1, ts / (FullTextSeconds / 4)) : 0;
-            var wv = vs > 0 ? VoiceWeight * Math.Min(1, vs / (FullVoiceSeconds / 4)) : 0;
+            var wt = ts > 0 ? TextWeight * Math.Min(1, ts / (model.FullTextSeconds / 4)) : 0;
+            var wv = vs > 0 ? VoiceWeight * Math.Min(1, vs / (model.FullVoiceSeconds / 4)) : 0;
             if (wt + wv > 0) result[i] = (wt * tv + wv * vv) / (wt + wv);
         }
         return result;
@@ -138,11 +161,6 @@ public static class ConversationFusion
         }
         return seconds > 0 ? (sum / seconds, seconds) : (0, 0);
     }
-
-    private static double Coverage(IReadOnlyList<MoodSpan> spans, double full) => Math.Min(1, spans.Sum(s => s.Weight) / full);
-
-    private static bool IsOpposite(Sentiment a, Sentiment b) =>
-        (a == Sentiment.Negative && b == Sentiment.Positive) || (a == Sentiment.Positive && b == Sentiment.Negative);
 
     /// <summary>The largest score; ties go NEGATIVE, MIXED, POSITIVE, NEUTRAL (a tie should not hide a complaint).</summary>
     public static Sentiment Largest(SentimentScores s)

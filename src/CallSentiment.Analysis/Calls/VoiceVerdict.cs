@@ -4,7 +4,7 @@ namespace CallSentiment.Analysis.Calls;
 
 /// <summary>
 /// Turns voice-emotion windows (valence mass per window, from the model's documented mapping) into a verdict with
-/// Comprehend's four labels. Rules (see Metrics/README.md):
+/// Comprehend's four labels. Rules (see Calls/README.md):
 /// <list type="bullet">
 /// <item>Mean valence over the windows, weighted by window duration: n, u, p.</item>
 /// <item>Window shares: a window counts as negative when its negative mass is at least 0.5 (the rule evaluate-emotion's

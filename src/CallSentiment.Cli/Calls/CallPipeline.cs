@@ -18,7 +18,7 @@ internal sealed class CallPipeline : IDisposable
     private readonly OfflineTranscriber? _transcriber;
     private readonly OfflineTextSentimentScorer? _text;
 
-    private CallPipeline(SpeechEmotionModel voice, OfflineTranscriber? transcriber, OfflineTextSentimentScorer? text,
+    private CallPipeline(SpeechEmotionModel voice, OfflineTranscriber? transcriber, OfflineTextSentimentScorer? text, FusionModel fusion,
         Dictionary<string, string> fingerprints, string? cacheFolder, string recogniserFingerprint)
     {
         _voice = voice;
@@ -31,7 +31,7 @@ internal sealed class CallPipeline : IDisposable
             ITranscriber asr = cacheFolder is null ? transcriber : new CachingTranscriber(transcriber, cacheFolder, recogniserFingerprint);
             stages.Add(new TranscriptStage(asr, text, new TranscriptStageSettings()));
         }
-        Analyzer = new CallAnalyzer(stages);
+        Analyzer = new CallAnalyzer(stages, fusion);
     }
 
     public CallAnalyzer Analyzer { get; }
@@ -42,14 +42,16 @@ internal sealed class CallPipeline : IDisposable
     public bool HasTranscript => _transcriber is not null;
 
     /// <summary>
-    /// Options: --model (speech emotion), --text-model, --vad-model, --decoder-args, --max-utterance. With a cache folder,
+    /// Options: --model (speech emotion), --text-model, --fusion, --vad-model, --decoder-args, --max-utterance. With a cache folder,
     /// transcripts are kept there (see <see cref="CachingTranscriber"/>).
     /// </summary>
-    public static CallPipeline Load(Args args, bool withTranscript, int decoders, string? cacheFolder = null)
+    public static CallPipeline Load(Args args, bool withTranscript, int parallelCalls, string? cacheFolder = null)
     {
         var voiceDir = ModelLocator.SpeechEmotionFolder(args.Get("model"));
         var textArg = args.Get("text-model");
-        var options = TranscriberFactory.Options(args, decoders: Math.Max(2, decoders));
+        var fusion = LoadFusion(args.Get("fusion"));
+        // As the worker: one decoder per channel being decoded, two per call analysed at once.
+        var options = TranscriberFactory.Options(args, decoders: Math.Clamp(2 * parallelCalls, 2, 16));
         var textDir = withTranscript ? ModelLocator.TextSentimentFolder(textArg) : null;
         var fingerprints = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -76,7 +78,7 @@ internal sealed class CallPipeline : IDisposable
                 transcriber = OfflineTranscriber.Load(options, new Diarizer());
                 text = OfflineTextSentimentScorer.Load(textDir);
             }
-            return new CallPipeline(voice, transcriber, text, fingerprints, cacheFolder, recogniser);
+            return new CallPipeline(voice, transcriber, text, fusion, fingerprints, cacheFolder, recogniser);
         }
         catch
         {
@@ -85,6 +87,14 @@ internal sealed class CallPipeline : IDisposable
             voice.Dispose();
             throw;
         }
+    }
+
+    /// <summary>--fusion DIR or FILE.json, else models/fusion found upwards.</summary>
+    public static FusionModel LoadFusion(string? path)
+    {
+        if (path is not null && path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            return FusionModel.Load(Path.GetDirectoryName(Path.GetFullPath(path))!, Path.GetFileName(path));
+        return FusionModel.Load(path ?? Shared.FindInRepository("models", "fusion"));
     }
 
     private static string HashOf(IEnumerable<string> files, string settings)

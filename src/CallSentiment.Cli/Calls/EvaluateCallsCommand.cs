@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using CallSentiment.Analysis.Audio;
 using CallSentiment.Analysis.Calls;
 using CallSentiment.Analysis.TextSentiment;
 using CallSentiment.Cli.TextSentiment;
@@ -35,32 +34,10 @@ internal static class EvaluateCallsCommand
         args.EnsureAllUsed();
 
         var ci = CultureInfo.InvariantCulture;
-        var cache = new StageCache(cacheDir, pipeline.Fingerprints);
-        var results = new CallOutcome?[calls.Count];
-        var failures = new string?[calls.Count];
-        var done = 0;
         var wall = Stopwatch.StartNew();
-        Parallel.ForEachAsync(Enumerable.Range(0, calls.Count), new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (i, ct) =>
-        {
-            var call = calls[i];
-            var path = Path.Combine(data, call.Path);
-            try
-            {
-                var context = Context(path);
-                var outputs = cacheDir is null
-                    ? await pipeline.Analyzer.RunStagesAsync(context, ct).ConfigureAwait(false)
-                    : await cache.RunAsync(pipeline.Analyzer, context, ct).ConfigureAwait(false);
-                results[i] = CallOutcome.From(CallAnalyzer.Fuse(outputs));
-            }
-            catch (Exception e) when (e is AudioFormatException or FileNotFoundException or DirectoryNotFoundException or FormatException or InvalidDataException)
-            {
-                failures[i] = e.Message;
-            }
-            var n = Interlocked.Increment(ref done);
-            await Console.Error.WriteLineAsync(results[i] is { } r
-                ? string.Create(ci, $"[{n}/{calls.Count}] {call.Path}: customer {r.Fused.Sentiment.ToLabel()} (label {call.Customer.ToString().ToLowerInvariant()})")
-                : $"[{n}/{calls.Count}] {call.Path}: failed: {failures[i]}").ConfigureAwait(false);
-        }).GetAwaiter().GetResult();
+        var (analyses, failures) = CallBatch.Analyse(pipeline, cacheDir, calls, data, parallel,
+            (call, a) => $"customer {a.Verdict.Sentiment.ToLabel()} (label {call.Customer.ToString().ToLowerInvariant()})");
+        var results = analyses.Select(a => a is null ? null : CallOutcome.From(a)).ToArray();
 
         var failed = failures.Count(f => f is not null);
         Console.WriteLine(string.Create(ci, $"{calls.Count} labelled call(s) from {manifestPath}, {calls.Count - failed} analysed, {failed} failed, {wall.Elapsed.TotalSeconds:0} s"));
@@ -86,6 +63,17 @@ internal static class EvaluateCallsCommand
             }
         }
 
+        var queue = new CallScoreboard();
+        var confident = new CallScoreboard();
+        var low = 0;
+        for (var i = 0; i < calls.Count; i++)
+        {
+            if (results[i] is not { } r) continue;
+            queue.Add(calls[i].Customer, r.ForRecovery ? Sentiment.Negative : Sentiment.Neutral, null, null);
+            if (r.LowConfidence) low++;
+            else confident.Add(calls[i].Customer, r.Fused.Sentiment, null, null);
+        }
+
         foreach (var s in stages)
         {
             var b = boards[s];
@@ -95,6 +83,12 @@ internal static class EvaluateCallsCommand
                 $"  accuracy {F(b.Accuracy)}  macro-F1 {F(b.MacroF1)}  negative recall {F(b.NegativeRecall)}  negative precision {F(b.NegativePrecision)}  false alarms {F(b.FalseAlarm)}"));
             Console.WriteLine(string.Create(ci, $"  agents judged NEGATIVE {F(b.AgentNegative)} (n={b.AgentsJudged}), agent accuracy {F(b.AgentAccuracy)}"));
             Console.Write(b.ConfusionTable("  "));
+            if (s == "fused" && pipeline.HasTranscript)
+            {
+                Console.WriteLine(string.Create(ci, $"  low-confidence verdicts {low} of {b.Count}; accuracy of the others {F(confident.Accuracy)} (n={confident.Count})"));
+                Console.WriteLine(string.Create(ci,
+                    $"  QA queue (NEGATIVE, low-confidence only when strongly negative): negative recall {F(queue.NegativeRecall)}, false alarms {F(queue.FalseAlarm)}, precision {F(queue.NegativePrecision)}"));
+            }
         }
         if (groups.Count > 0)
         {
@@ -121,28 +115,19 @@ internal static class EvaluateCallsCommand
         _ => "the verdict the product stores",
     };
 
-    /// <summary>The recording's channel roles from its sidecar (as ingestion reads them), else the product's defaults.</summary>
-    private static AnalysisContext Context(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"recording not found: {path}", path);
-        var sidecarPath = Path.ChangeExtension(path, ".json");
-        var sidecar = File.Exists(sidecarPath) ? Sidecar.Parse(File.ReadAllBytes(sidecarPath)) : null;
-        return new AnalysisContext(path, sidecar?.CallId ?? Path.GetFileNameWithoutExtension(path),
-            sidecar?.Channels?.Agent ?? 0, sidecar?.Channels?.Customer ?? 1);
-    }
-
     private static void WritePredictions(string path, List<LabelledCall> calls, CallOutcome?[] results, string?[] failures)
     {
         var ci = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder("path,customer,agent,voice,text,fused,fusedConfidence,agentVoice,agentText,agentFused,error\n");
+        var sb = new StringBuilder("path,customer,agent,voice,text,fused,fusedConfidence,agentVoice,agentText,agentFused,lowConfidence,queued,error\n");
         for (var i = 0; i < calls.Count; i++)
         {
             var c = calls[i];
             sb.Append(Csv(c.Path)).Append(',').Append(Lower(c.Customer)).Append(',').Append(c.Agent is { } a ? Lower(a) : "").Append(',');
             if (results[i] is { } r)
                 sb.Append(ci, $"{r.Voice.Sentiment.ToLabel()},{r.Text.Sentiment.ToLabel()},{r.Fused.Sentiment.ToLabel()},{r.Fused.Confidence:0.###},")
-                  .Append(ci, $"{r.AgentVoice?.Sentiment.ToLabel()},{r.AgentText?.Sentiment.ToLabel()},{r.AgentFused?.Sentiment.ToLabel()},\n");
-            else sb.Append(",,,,,,,").Append(Csv(failures[i] ?? "")).Append('\n');
+                  .Append(ci, $"{r.AgentVoice?.Sentiment.ToLabel()},{r.AgentText?.Sentiment.ToLabel()},{r.AgentFused?.Sentiment.ToLabel()},")
+                  .Append(r.LowConfidence ? "true," : "false,").Append(r.ForRecovery ? "true," : "false,").Append('\n');
+            else sb.Append(",,,,,,,,,").Append(Csv(failures[i] ?? "")).Append('\n');
         }
         File.WriteAllText(path, sb.ToString());
     }
@@ -162,7 +147,7 @@ internal static class EvaluateCallsCommand
         return stages.Length == 0 ? throw new UsageException("--stages names no stage") : AllStages.Where(stages.Contains).ToArray();
     }
 
-    private static Dictionary<string, string> ParseWhere(string? value)
+    public static Dictionary<string, string> ParseWhere(string? value)
     {
         var where = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (value is null) return where;
@@ -176,8 +161,11 @@ internal static class EvaluateCallsCommand
     }
 }
 
-/// <summary>One row of a call manifest.</summary>
-internal sealed record LabelledCall(string Path, CallLabel Customer, CallLabel? Agent, string? Group)
+/// <summary>
+/// One row of a call manifest. <paramref name="Evidence"/>: the stored <see cref="FusionEvidence"/> of the customer
+/// (column <c>customer_evidence</c> of a manifest exported from QA corrections), which calibrate can use without the audio.
+/// </summary>
+internal sealed record LabelledCall(string Path, CallLabel Customer, CallLabel? Agent, string? Group, string? Evidence = null)
 {
     public static List<LabelledCall> Read(string manifest, IReadOnlyDictionary<string, string> where, string? groupColumn)
     {
@@ -186,6 +174,7 @@ internal sealed record LabelledCall(string Path, CallLabel Customer, CallLabel? 
         var agent = Array.FindIndex(table.Header, h => string.Equals(h.Trim(), "agent", StringComparison.OrdinalIgnoreCase));
         var filters = where.Select(w => (Column: table.Column(w.Key), w.Value)).ToList();
         var group = groupColumn is null ? -1 : table.Column(groupColumn);
+        var evidence = Array.FindIndex(table.Header, h => string.Equals(h.Trim(), "customer_evidence", StringComparison.OrdinalIgnoreCase));
         var calls = new List<LabelledCall>();
         for (var r = 0; r < table.Rows.Count; r++)
         {
@@ -196,7 +185,7 @@ internal sealed record LabelledCall(string Path, CallLabel Customer, CallLabel? 
             var line = r + 2;
             calls.Add(new LabelledCall(Cell(path), Label(Cell(customer), manifest, line, "customer") ?? throw new UsageException(
                 $"{manifest}:{line}: the customer label is empty (negative, neutral or positive)"),
-                Label(Cell(agent), manifest, line, "agent"), group >= 0 ? Cell(group) : null));
+                Label(Cell(agent), manifest, line, "agent"), group >= 0 ? Cell(group) : null, Cell(evidence) is { Length: > 0 } e ? e : null));
         }
         return calls;
     }
@@ -211,8 +200,12 @@ internal sealed record LabelledCall(string Path, CallLabel Customer, CallLabel? 
     };
 }
 
-/// <summary>What each stage said about the customer and the agent of one call (no evidence: NEUTRAL, as the product shows it).</summary>
-internal sealed record CallOutcome(Verdict Voice, Verdict Text, Verdict Fused, Verdict? AgentVoice, Verdict? AgentText, Verdict? AgentFused)
+/// <summary>
+/// What each stage said about the customer and the agent of one call (no evidence: NEUTRAL, as the product shows it),
+/// whether the fused verdict is low-confidence and whether the call would enter the QA queue.
+/// </summary>
+internal sealed record CallOutcome(Verdict Voice, Verdict Text, Verdict Fused, Verdict? AgentVoice, Verdict? AgentText, Verdict? AgentFused,
+    bool LowConfidence = false, bool ForRecovery = false)
 {
     private static readonly Verdict Nothing = new(Sentiment.Neutral, new SentimentScores(0, 0, 1, 0));
 
@@ -228,7 +221,7 @@ internal sealed record CallOutcome(Verdict Voice, Verdict Text, Verdict Fused, V
         return new CallOutcome(customerVoice ?? Nothing, customer?.Mood?.Text ?? Nothing, a.Verdict,
             hasAgent ? agentVoice ?? Nothing : null,
             hasAgent ? agent?.Mood?.Text ?? Nothing : null,
-            hasAgent ? agent?.Mood?.Fused ?? agentVoice ?? Nothing : null);
+            hasAgent ? agent?.Mood?.Fused ?? agentVoice ?? Nothing : null, a.LowConfidence, a.ForRecovery);
     }
 
     public (Sentiment Customer, Sentiment? Agent) For(string stage) => stage switch

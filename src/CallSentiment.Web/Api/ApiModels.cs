@@ -12,12 +12,16 @@ namespace CallSentiment.Web.Api;
 /// <summary>POSITIVE / NEGATIVE / NEUTRAL / MIXED scores; they sum to 1.</summary>
 public sealed record Scores(double Positive, double Negative, double Neutral, double Mixed);
 
-/// <summary>One analysed call.</summary>
+/// <summary>
+/// One analysed call. <c>LowConfidence</c>: the verdict rests on too little or too split evidence (words the recogniser
+/// doubts, little voice, stages that disagree); such a call enters the QA queue only when strongly negative.
+/// </summary>
 public sealed record CallSummary(long Id, DateTimeOffset StartedAt, string Agent, double DurationSeconds, string Sentiment, double Confidence,
-    Scores Scores, string? DominantEmotion, string CallRef, string? CustomerRef, string? CustomerSentiment, string? AgentSentiment)
+    Scores Scores, string? DominantEmotion, string CallRef, string? CustomerRef, string? CustomerSentiment, string? AgentSentiment, bool LowConfidence)
 {
     internal static CallSummary From(CallRow r) => new(r.Id, r.Started, r.Agent, r.DurationMs / 1000.0, r.Sentiment, r.Confidence,
-        new Scores(r.Positive, r.Negative, r.Neutral, r.Mixed), r.DominantEmotion, r.CallRef, r.CustomerRef, r.CustomerSentiment, r.AgentSentiment);
+        new Scores(r.Positive, r.Negative, r.Neutral, r.Mixed), r.DominantEmotion, r.CallRef, r.CustomerRef, r.CustomerSentiment, r.AgentSentiment,
+        r.LowConfidence != 0);
 }
 
 public sealed record CallPage(int Page, int PageSize, long Total, IReadOnlyList<CallSummary> Items);
@@ -48,16 +52,16 @@ public sealed record VoiceChannel(long Channel, string Role, double VoicedSecond
 
 /// <summary>A call with what was said (by speaker, with chunk sentiment), each speaker's figures and the conversation facts.</summary>
 public sealed record CallDetailReport(CallSummary Call, string SourceKey, DateTimeOffset AnalyzedAt, long ChannelCount, string? SpeakerSeparation, bool RolesSwapped,
-    double? SilenceSeconds, double? LongestSilenceSeconds, double? OverlapSeconds, long? Interruptions, double? SentimentChange,
+    string? ConfidenceNote, string? FusionVersion, double? SilenceSeconds, double? LongestSilenceSeconds, double? OverlapSeconds, long? Interruptions, double? SentimentChange,
     IReadOnlyList<VoiceChannel> Voice, IReadOnlyList<Speaker> Speakers, IReadOnlyList<TranscriptChunk> Transcript)
 {
     internal static CallDetailReport From(CallView v)
     {
         var c = v.Call;
         var summary = new CallSummary(c.Id, c.Started, c.Agent, c.DurationMs / 1000.0, c.Sentiment, c.Confidence, new Scores(c.Positive, c.Negative, c.Neutral, c.Mixed),
-            c.DominantEmotion, c.CallRef, c.CustomerRef, c.CustomerSentiment, c.AgentSentiment);
+            c.DominantEmotion, c.CallRef, c.CustomerRef, c.CustomerSentiment, c.AgentSentiment, c.LowConfidence != 0);
         return new CallDetailReport(summary, c.SourceKey, DateTimeOffset.FromUnixTimeMilliseconds(c.AnalyzedAt), c.ChannelCount, c.SpeakerSeparation, c.RolesSwapped != 0,
-            Seconds(c.SilenceMs), Seconds(c.LongestSilenceMs), Seconds(c.OverlapMs), c.Interruptions, c.SentimentChange,
+            c.ConfidenceNote, c.FusionVersion, Seconds(c.SilenceMs), Seconds(c.LongestSilenceMs), Seconds(c.OverlapMs), c.Interruptions, c.SentimentChange,
             v.Channels.Select(h => new VoiceChannel(h.Channel, h.Role, h.VoicedSeconds, h.DominantEmotion, h.Negative, h.Neutral, h.Positive)).ToList(),
             v.Speakers.Select(s => new Speaker(s.Speaker, s.Role, s.Channel, s.TalkMs / 1000.0, s.Words, s.Interruptions, s.Sentiment,
                 ScoresOf(s.Positive, s.Negative, s.Neutral, s.Mixed), s.TextSentiment, s.VoiceSentiment, s.Quarters, s.Change)).ToList(),

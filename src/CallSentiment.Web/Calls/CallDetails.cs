@@ -7,7 +7,7 @@ public sealed record CallDetail(long Id, string SourceKey, string Agent, string?
     long DurationMs, string Sentiment, double Confidence, double Positive, double Negative, double Neutral, double Mixed,
     string? DominantEmotion, long ChannelCount, long SampleRate, long AgentChannel, long CustomerChannel, long AnalyzedAt,
     string? CustomerSentiment, string? AgentSentiment, double? SentimentChange, long? SilenceMs, long? LongestSilenceMs, long? OverlapMs,
-    long? Interruptions, string? SpeakerSeparation, long RolesSwapped)
+    long? Interruptions, string? SpeakerSeparation, long RolesSwapped, long LowConfidence, string? ConfidenceNote, string? FusionVersion)
 {
     public DateTimeOffset Started => DateTimeOffset.FromUnixTimeMilliseconds(StartedAt);
 }
@@ -20,9 +20,23 @@ public sealed record StageRow(string Stage, string? Sentiment, double? Positive,
 
 public sealed record SpeakerRow(long Speaker, string Role, long? Channel, long TalkMs, long Words, long Interruptions, string? Sentiment,
     double? Positive, double? Negative, double? Neutral, double? Mixed, string? TextSentiment, string? VoiceSentiment,
-    double? Q1, double? Q2, double? Q3, double? Q4, double? Change)
+    double? Q1, double? Q2, double? Q3, double? Q4, double? Change, long? LowConfidence, string? Evidence)
 {
     public double?[] Quarters => [Q1, Q2, Q3, Q4];
+
+    /// <summary>What the fused verdict rested on, in words ("words 12 s, recogniser confidence 0.58; voice 9 s"), or null.</summary>
+    public string? EvidenceText
+    {
+        get
+        {
+            if (Evidence is null) return null;
+            using var doc = System.Text.Json.JsonDocument.Parse(Evidence);
+            var e = doc.RootElement;
+            double D(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number ? v.GetDouble() : 0;
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"words {D("textSeconds"):0} s (recogniser confidence {D("wordConfidence"):0.00}, weight {D("textWeight"):0.00}); voice {D("voiceSeconds"):0} s (weight {D("voiceWeight"):0.00})");
+        }
+    }
 }
 
 public sealed record ChunkRow(long Seq, long Speaker, string Role, long StartMs, long EndMs, string Text, string Words, string? Sentiment,
@@ -43,7 +57,8 @@ public sealed class CallDetails(Db db)
                    c.agent_channel AS AgentChannel, c.customer_channel AS CustomerChannel, c.analyzed_at AS AnalyzedAt,
                    c.customer_sentiment AS CustomerSentiment, c.agent_sentiment AS AgentSentiment, c.sentiment_change AS SentimentChange,
                    c.silence_ms AS SilenceMs, c.longest_silence_ms AS LongestSilenceMs, c.overlap_ms AS OverlapMs, c.interruptions AS Interruptions,
-                   c.speaker_separation AS SpeakerSeparation, r.roles_swapped AS RolesSwapped
+                   c.speaker_separation AS SpeakerSeparation, r.roles_swapped AS RolesSwapped, c.low_confidence AS LowConfidence,
+                   c.confidence_note AS ConfidenceNote, c.fusion_version AS FusionVersion
             FROM calls c JOIN agents a ON a.id = c.agent_id JOIN recordings r ON r.id = c.recording_id WHERE c.id = @id
             """;
         const string ChannelsSql = """
@@ -63,7 +78,8 @@ public sealed class CallDetails(Db db)
         const string SpeakersSql = """
             SELECT speaker AS Speaker, role AS Role, channel AS Channel, talk_ms AS TalkMs, words AS Words, interruptions AS Interruptions,
                    sentiment AS Sentiment, positive AS Positive, negative AS Negative, neutral AS Neutral, mixed AS Mixed,
-                   text_sentiment AS TextSentiment, voice_sentiment AS VoiceSentiment, q1 AS Q1, q2 AS Q2, q3 AS Q3, q4 AS Q4, change AS Change
+                   text_sentiment AS TextSentiment, voice_sentiment AS VoiceSentiment, q1 AS Q1, q2 AS Q2, q3 AS Q3, q4 AS Q4, change AS Change,
+                   low_confidence AS LowConfidence, evidence AS Evidence
             FROM call_speakers WHERE call_id = @id ORDER BY speaker
             """;
         const string ChunksSql = """

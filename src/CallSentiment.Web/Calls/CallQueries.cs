@@ -19,7 +19,7 @@ public enum CallSort { Time, Agent, Duration, Verdict, Confidence, Emotion }
 
 public sealed record CallRow(long Id, long StartedAt, string Agent, long DurationMs, string Sentiment, double Confidence,
     string? DominantEmotion, string CallRef, string? CustomerRef, double Positive, double Negative, double Neutral, double Mixed,
-    string? CustomerSentiment, string? AgentSentiment)
+    string? CustomerSentiment, string? AgentSentiment, long LowConfidence)
 {
     public DateTimeOffset Started => DateTimeOffset.FromUnixTimeMilliseconds(StartedAt);
 }
@@ -130,7 +130,7 @@ public sealed class CallQueries(Db db)
         SELECT c.id AS Id, c.started_at AS StartedAt, a.name AS Agent, c.duration_ms AS DurationMs, c.sentiment AS Sentiment,
                c.confidence AS Confidence, c.dominant_emotion AS DominantEmotion, c.call_ref AS CallRef, c.customer_ref AS CustomerRef,
                c.positive AS Positive, c.negative AS Negative, c.neutral AS Neutral, c.mixed AS Mixed,
-               c.customer_sentiment AS CustomerSentiment, c.agent_sentiment AS AgentSentiment
+               c.customer_sentiment AS CustomerSentiment, c.agent_sentiment AS AgentSentiment, c.low_confidence AS LowConfidence
         FROM calls c JOIN agents a ON a.id = c.agent_id
         """;
 

@@ -1,4 +1,6 @@
 
+using Microsoft.Extensions.Options;
+
 namespace CallSentiment.Web.Ingestion;
 
 public static class IngestionExtensions
@@ -13,6 +15,9 @@ public static class IngestionExtensions
             var models = sp.GetRequiredService<SpeechEmotionModelProvider>();
             return new VoiceEmotionStage(() => models.Model);
         });
+        builder.Services.AddOptions<FusionOptions>().BindConfiguration(FusionOptions.Section);
+        builder.Services.AddSingleton(sp => FusionModel.Load(ModelFolders.Find(sp.GetRequiredService<IOptions<FusionOptions>>().Value.ModelFolder,
+            Path.Combine("models", "fusion"), FusionModel.FileName, sp.GetRequiredService<IHostEnvironment>().ContentRootPath, "Fusion:ModelFolder")));
         builder.Services.AddSingleton<CallAnalyzer>();
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddSingleton<IngestionSignal>();
@@ -26,4 +31,13 @@ public static class IngestionExtensions
         }
         return builder;
     }
+}
+
+/// <summary>Where the combiner of words and voice is (models/fusion: fusion.json and its card).</summary>
+public sealed class FusionOptions
+{
+    public const string Section = "Fusion";
+
+    /// <summary>Folder with fusion.json; empty: models/fusion found upwards from the app.</summary>
+    public string? ModelFolder { get; set; }
 }

@@ -20,7 +20,7 @@ public sealed record ClaimedJob(long JobId, long RecordingId, long Attempt, long
 /// (FOR UPDATE SKIP LOCKED), on SQLite the file's write lock serialises claims. Results are written in the same
 /// transaction that marks the job done, and only while the lease is still the worker's: nothing is doubled.
 /// </summary>
-public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOptions> options, IOptions<WebhookOptions> webhook)
+public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOptions> options, IOptions<WebhookOptions> webhook, FusionModel fusion)
 {
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -188,10 +188,11 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             INSERT INTO calls (source_key, recording_id, agent_id, call_ref, customer_ref, started_at, duration_ms, sentiment, confidence,
                                positive, negative, neutral, mixed, dominant_emotion, channel_count, sample_rate, agent_channel, customer_channel, analyzed_at,
                                customer_sentiment, agent_sentiment, sentiment_change, silence_ms, longest_silence_ms, overlap_ms, interruptions,
-                               speaker_separation)
+                               speaker_separation, low_confidence, confidence_note, fusion_version)
             SELECT r.source_key, r.id, r.agent_id, r.call_ref, r.customer_ref, r.started_at, @durationMs, @sentiment, @confidence,
                    @positive, @negative, @neutral, @mixed, @dominant, @channelCount, @sampleRate, @agentChannel, @customerChannel, @now,
-                   @customerSentiment, @agentSentiment, @change, @silenceMs, @longestSilenceMs, @overlapMs, @interruptions, @separation
+                   @customerSentiment, @agentSentiment, @change, @silenceMs, @longestSilenceMs, @overlapMs, @interruptions, @separation,
+                   @lowConfidence, @confidenceNote, @fusionVersion
             FROM recordings r WHERE r.id = @RecordingId
             RETURNING id
             """;
@@ -216,9 +217,9 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             """;
         const string InsertSpeaker = """
             INSERT INTO call_speakers (call_id, speaker, role, channel, talk_ms, words, interruptions, sentiment, positive, negative, neutral, mixed,
-                                       text_sentiment, voice_sentiment, q1, q2, q3, q4, change)
+                                       text_sentiment, voice_sentiment, q1, q2, q3, q4, change, low_confidence, evidence)
             VALUES (@callId, @speaker, @role, @channel, @talkMs, @words, @interruptions, @sentiment, @positive, @negative, @neutral, @mixed,
-                    @textSentiment, @voiceSentiment, @q1, @q2, @q3, @q4, @change)
+                    @textSentiment, @voiceSentiment, @q1, @q2, @q3, @q4, @change, @lowConfidence, @evidence)
             """;
         const string InsertChunk = """
             INSERT INTO transcript_chunks (call_id, seq, speaker, role, start_ms, end_ms, text, words, sentiment, positive, negative, neutral, mixed, note)
@@ -249,12 +250,14 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             customerSentiment = conv?.Customer?.Mood?.Fused?.Sentiment.ToLabel(), agentSentiment = conv?.Agent?.Mood?.Fused?.Sentiment.ToLabel(),
             change = conv?.Customer?.Mood?.Change, silenceMs = conv?.SilenceMs, longestSilenceMs = conv?.LongestSilenceMs,
             overlapMs = conv?.OverlapMs, interruptions = (long?)conv?.Interruptions, separation = conv?.Separation,
+            lowConfidence = a.LowConfidence ? 1L : 0L, confidenceNote = conv?.Customer?.Mood?.Fusion?.Why,
+            fusionVersion = a.FusionVersion,
         }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         // The service-recovery queue learns of a negative customer in the same transaction: no negative call is missed.
         await c.ExecuteAsync(new CommandDefinition(LinkQa, new { callId, job.SourceKey }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (QaReason.IsNegative(a))
         {
-            var reason = QaReason.Describe(a);
+            var reason = QaReason.Describe(a, fusion);
             var itemId = await c.ExecuteScalarAsync<long?>(new CommandDefinition(InsertQa, new { callId, job.RecordingId, now, reason }, tx,
                 cancellationToken: cancellationToken)).ConfigureAwait(false);
             // A new queue item is an event for the webhook, in the same transaction (the outbox): sent later, never lost.
@@ -275,6 +278,7 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
                     negative = f?.Scores.Negative, neutral = f?.Scores.Neutral, mixed = f?.Scores.Mixed,
                     textSentiment = sp.Mood?.Text?.Sentiment.ToLabel(), voiceSentiment = sp.Mood?.Voice?.Sentiment.ToLabel(),
                     q1 = q[0], q2 = q[1], q3 = q[2], q4 = q[3], change = sp.Mood?.Change,
+                    lowConfidence = sp.Mood?.Fusion is { } fm ? (fm.LowConfidence ? 1L : 0L) : (long?)null, evidence = EvidenceJson(sp.Mood),
                 };
             }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await c.ExecuteAsync(new CommandDefinition(InsertChunk, conv.Chunks.Select((k, i) => new
@@ -307,6 +311,22 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return callId;
     }
+
+    /// <summary>The fused probabilities and each stage's trusted evidence, as the call page shows them.</summary>
+    /// <summary>
+    /// What the combiner was given and what it concluded, per speaker: everything <see cref="FusionEvidence"/> holds
+    /// (so QA corrections can refit the combiner without the audio, <c>callsentiment calibrate</c>) and the fused
+    /// probabilities with the reason for low confidence.
+    /// </summary>
+    private static string? EvidenceJson(SpeakerMood? mood) => mood?.Evidence is not { } e || mood.Fusion is not { } f ? null :
+        System.Text.Json.JsonSerializer.Serialize(new
+        {
+            negative = Math.Round(f.Negative, 4), neutral = Math.Round(f.Neutral, 4), positive = Math.Round(f.Positive, 4), why = f.Why,
+            textNegative = Math.Round(e.TextNegative, 4), textNeutral = Math.Round(e.TextNeutral, 4), textPositive = Math.Round(e.TextPositive, 4),
+            textSeconds = Math.Round(e.TextSeconds, 2), textWeight = Math.Round(e.TextWeight, 4), wordConfidence = Math.Round(e.WordConfidence, 4),
+            voiceNegative = Math.Round(e.VoiceNegative, 4), voiceNeutral = Math.Round(e.VoiceNeutral, 4), voicePositive = Math.Round(e.VoicePositive, 4),
+            voiceSeconds = Math.Round(e.VoiceSeconds, 2), voiceWeight = Math.Round(e.VoiceWeight, 4),
+        });
 
     /// <summary>
     /// Records a failure: a permanent one (the file is not audio, …) or the last allowed attempt fails the job with

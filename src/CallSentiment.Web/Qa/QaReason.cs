@@ -6,9 +6,11 @@ namespace CallSentiment.Web.Qa;
 /// <summary>Whether an analysed call belongs in the service-recovery queue, and why, in words a QA person reads first.</summary>
 public static class QaReason
 {
-    /// <summary>The customer's side decides (the whole call when the speakers were not separated).</summary>
-    public static bool IsNegative(CallAnalysis a) =>
-        (a.Conversation?.Customer?.Mood?.Fused?.Sentiment ?? a.Verdict.Sentiment) == Sentiment.Negative;
+    /// <summary>
+    /// The customer's side decides (the whole call when the speakers were not separated): NEGATIVE, and when the
+    /// verdict is low-confidence only with strong negative evidence (<see cref="FusionModel.ForRecovery"/>).
+    /// </summary>
+    public static bool IsNegative(CallAnalysis a) => a.ForRecovery;
 
     /// <summary>The webhook's JSON for a call that entered the queue.</summary>
     public static string EventJson(long itemId, long callId, Recordings.CallMetadata meta, CallAnalysis a, string reason, long analysedAtMs, string? publicBaseUrl)
@@ -35,7 +37,12 @@ public static class QaReason
         });
     }
 
-    public static string Describe(CallAnalysis a)
+    /// <summary>
+    /// The reason line: the customer's verdict, each stage's, the voice's commonest emotion and up to two of the most
+    /// negative chunks, quoted only when the recogniser was sure of their words (<see cref="FusionModel.ConfidentWords"/>):
+    /// a misheard sentence shown as "why negative" would send QA after words nobody said.
+    /// </summary>
+    public static string Describe(CallAnalysis a, FusionModel fusion)
     {
         var sb = new StringBuilder();
         var customer = a.Conversation?.Customer;
@@ -58,7 +65,7 @@ public static class QaReason
             sb.Append(CultureInfo.InvariantCulture, $"; voice mostly {top.Key} ({100.0 * top.Count() / channel.Windows.Count:0}% of windows)");
         }
         var worst = a.Conversation?.Chunks
-            .Where(k => k.Verdict is { Sentiment: Sentiment.Negative } && (customer is null || k.Speaker == customer.Speaker))
+            .Where(k => k.Verdict is { Sentiment: Sentiment.Negative } && fusion.ConfidentWords(k.Confidence) && (customer is null || k.Speaker == customer.Speaker))
             .OrderByDescending(k => k.Verdict!.Scores.Negative).Take(2).ToList() ?? [];
         foreach (var k in worst)
         {

@@ -123,7 +123,7 @@ public partial class CallCorpusTests(SmallCallCorpus corpus) : IClassFixture<Sma
         // The worker's analysis (same stages, pooled decoders, fusion) run over the same calls twice: one at a time in
         // manifest order, then two at a time in reverse order, so each pooled decoder sees other work before each call.
         var paths = Rows().Select(r => Path.Combine(corpus.Folder, r["path"])).Take(6).ToList();
-        using var pipeline = CallPipeline.Load(new Args([]), withTranscript: true, decoders: 2);
+        using var pipeline = CallPipeline.Load(new Args([]), withTranscript: true, parallelCalls: 2);
         var first = new Dictionary<string, string>();
         foreach (var p in paths) first[p] = await AnalyseAsync(pipeline, p);
         var second = new ConcurrentDictionary<string, string>();

@@ -1,0 +1,36 @@
+using CallSentiment.Web.Qa;
+
+namespace CallSentiment.Web.Tests;
+
+public sealed class QaReasonTests
+{
+    private static readonly Verdict Negative = new(Sentiment.Negative, new SentimentScores(0.02, 0.95, 0.03, 0));
+
+    private static CallAnalysis Call(params ChunkResult[] chunks)
+    {
+        var customer = new SpeakerResult(1, Roles.Customer, 1, 20_000, 40, 0, [(0.0, 20.0)]);
+        var conversation = new ConversationResult("offline", "channels", [customer], chunks, 0, 0, 0, 0);
+        return new CallAnalysis(20_000, 8000, 2, Negative, null, [], [], conversation, ForRecovery: true);
+    }
+
+    [Fact]
+    public void Describe_NegativeChunks_QuotesOnlyWordsTheRecogniserIsSureOf()
+    {
+        var a = Call(
+            new ChunkResult(1, Roles.Customer, 1_000, 4_000, "this is the worst service ever", "[]", Negative, null, Confidence: 0.9),
+            new ChunkResult(1, Roles.Customer, 5_000, 8_000, "the cat sat on a broken refund", "[]", Negative, null, Confidence: 0.3));
+
+        var reason = QaReason.Describe(a, new FusionModel());
+
+        Assert.Contains("\"this is the worst service ever\"", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("broken refund", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Describe_OnlyDoubtedWords_QuotesNothing()
+    {
+        var a = Call(new ChunkResult(1, Roles.Customer, 1_000, 4_000, "angry misheard words", "[]", Negative, null, Confidence: 0.4));
+
+        Assert.DoesNotContain("\"", QaReason.Describe(a, new FusionModel()), StringComparison.Ordinal);
+    }
+}
