@@ -39,6 +39,10 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
                            [--mixed-calls 72] [--speakers-per-corpus N] [--seed 1] [--force]
           evaluate-calls   --manifest calls.csv [--data DIR] [--stages voice,text,fused] [--where col=value[,...]] [--by COLUMN]
                            [--parallel 2] [--cache DIR] [--out predictions.csv] [--model DIR] [--text-model DIR] [--vad-model PATH]
+                           [--fusion DIR|FILE.json]
+          calibrate        --manifest calls.csv [--data DIR] [--where col=value] [--test-where col=value | --holdout 0.25]
+                           [--group COLUMN] [--fusion models/fusion] [--out fusion.json] [--version NAME] [--lambda X]
+                           [--cache DIR] [--parallel 2] [--model DIR] [--text-model DIR] [--vad-model PATH]
           evaluate-text    --input FILE.csv --text-column NAME --label-column NAME [--engine offline|vader]
                            [--model models/text-sentiment] [--lexicon vader_lexicon.txt]
         """);
@@ -66,6 +70,7 @@ try
         "evaluate-text" => EvaluateTextCommand.Run(rest),
         "evaluate-calls" => EvaluateCallsCommand.Run(rest),
         "build-call-corpus" => BuildCallCorpusCommand.Run(rest),
+        "calibrate" => CalibrateCommand.Run(rest, TimeProvider.System),
         "demo-data" => DemoDataCommand.Run(rest, TimeProvider.System),
         _ => throw new UsageException($"unknown command '{args[0]}' (see --help)"),
     };

@@ -54,6 +54,7 @@ if (app.Configuration.GetValue("Web:Enabled", true))
 {
     app.MapRazorPages();
     app.MapCallEndpoints();
+    app.MapQaEndpoints();
     app.MapApiWithDescription();
 }
 app.MapHealth();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CallSentiment.Web.Tests.Infrastructure;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CallSentiment.Web.Tests;
 
@@ -50,6 +51,17 @@ public sealed class EvaluateCallsTests : IAsyncLifetime
             Assert.Equal(Math.Round(s.Confidence, 3), p.Confidence, 3);
             Assert.Equal(s.Agent ?? "", p.Agent);
         }
+
+        // QA corrections exported from the product are a manifest evaluate-calls reads as it is.
+        var labels = _app.Services.GetRequiredService<CallSentiment.Web.Qa.VerdictLabels>();
+        foreach (var id in await c.QueryAsync<long>("SELECT id FROM calls ORDER BY id"))
+            Assert.True(await labels.SetAsync(id, "negative", "test-qa", null, CancellationToken.None));
+        var exported = Path.Combine(_app.Root, "labels.csv");
+        await File.WriteAllTextAsync(exported, await labels.ExportCsvAsync(CancellationToken.None));
+        var (code2, stdout2, stderr2) = Cli("evaluate-calls", "--manifest", exported, "--data", _app.Recordings, "--stages", "voice,fused");
+        Assert.True(code2 == 0, stderr2 + stdout2);
+        Assert.Contains("3 labelled call(s)", stdout2, StringComparison.Ordinal);
+        Assert.Contains("n=3", stdout2.TrimEnd().Split('\n')[^1], StringComparison.Ordinal);
     }
 
     private static (int ExitCode, string Stdout, string Stderr) Cli(params string[] args)

@@ -54,7 +54,11 @@ public sealed class QaTests : IAsyncLifetime
         using (var r = await PostAsync(other, link, "Claim", [])) Assert.Equal(HttpStatusCode.Redirect, r.StatusCode); // refused: already claimed
         using (var r = await PostAsync(other, link, "Resolve", new() { ["action"] = "not mine" })) Assert.Equal(HttpStatusCode.Redirect, r.StatusCode);
         using (var r = await PostAsync(qa, link, "Note", new() { ["text"] = "<b>called</b> back" })) Assert.Equal(HttpStatusCode.Redirect, r.StatusCode);
-        using (var r = await PostAsync(qa, link, "Resolve", new() { ["action"] = "Refund issued" })) Assert.Equal(HttpStatusCode.Redirect, r.StatusCode);
+        using (var r = await PostAsync(qa, link, "Resolve", new() { ["action"] = "Refund issued", ["customerLabel"] = "furious" }))
+            Assert.Equal(HttpStatusCode.Redirect, r.StatusCode); // refused: not a label (the message says so), nothing changes
+        Assert.Contains("must be negative, neutral or positive", await qa.GetStringAsync(link), StringComparison.Ordinal);
+        using (var r = await PostAsync(qa, link, "Resolve", new() { ["action"] = "Refund issued", ["customerLabel"] = "negative" }))
+            Assert.Equal(HttpStatusCode.Redirect, r.StatusCode);
 
         await using (var c = await _app.Db.OpenAsync(CancellationToken.None))
         {
@@ -67,6 +71,35 @@ public sealed class QaTests : IAsyncLifetime
         }
         var page = await qa.GetStringAsync(link);
         Assert.Contains("&lt;b&gt;called&lt;/b&gt; back", page, StringComparison.Ordinal);
+        Assert.Contains("Right: the customer was negative", page, StringComparison.Ordinal);
+
+        // The happy call never entered the queue; QA listens anyway and records what the customer felt on its page.
+        long happyId;
+        string happyVerdict;
+        await using (var c = await _app.Db.OpenAsync(CancellationToken.None))
+            (happyId, happyVerdict) = await c.QuerySingleAsync<(long, string)>("SELECT id, customer_sentiment FROM calls WHERE source_key LIKE '%happy%'");
+        using (var r = await PostAsync(qa, $"/calls/{happyId}", "Label", new() { ["customerLabel"] = "neutral" })) Assert.Equal(HttpStatusCode.Redirect, r.StatusCode);
+        var callPage = await new HtmlParser().ParseDocumentAsync(await qa.GetStringAsync($"/calls/{happyId}"));
+        Assert.Equal("neutral", callPage.QuerySelector("#customer-label option[selected]")!.GetAttribute("value"));
+        Assert.Contains("by test-qa", callPage.QuerySelector("#label-recorded")!.TextContent, StringComparison.Ordinal);
+
+        // Both labels come out as an evaluate-calls manifest, each with the evidence the fusion was given.
+        using var export = await qa.GetAsync("/qa/labels.csv");
+        Assert.Equal(HttpStatusCode.OK, export.StatusCode);
+        Assert.Equal("text/csv", export.Content.Headers.ContentType!.MediaType);
+        var lines = (await export.Content.ReadAsStringAsync()).TrimEnd('\n').Split('\n');
+        Assert.StartsWith("path,customer,agent,", lines[0], StringComparison.Ordinal);
+        Assert.Equal(3, lines.Length);
+        var angry = lines.Single(l => l.Contains("angry", StringComparison.Ordinal));
+        var happy = lines.Single(l => l.Contains("happy", StringComparison.Ordinal));
+        Assert.Contains(",negative,,", angry, StringComparison.Ordinal);
+        Assert.Contains(",negative,yes,", angry, StringComparison.Ordinal); // verdict then, right
+        Assert.Contains(",neutral,,", happy, StringComparison.Ordinal);
+        Assert.Contains(happyVerdict == "NEUTRAL" ? ",neutral,yes," : $",{happyVerdict.ToLowerInvariant()},no,", happy, StringComparison.Ordinal);
+        var evidenceJson = angry[(angry.IndexOf("\"{", StringComparison.Ordinal) + 1)..^1].Replace("\"\"", "\"", StringComparison.Ordinal);
+        var evidence = System.Text.Json.JsonSerializer.Deserialize<FusionEvidence>(evidenceJson, FusionModel.Json)!;
+        Assert.True(evidence.VoiceSeconds > 0 && evidence.TextSeconds > 0, evidenceJson);
+        Assert.InRange(evidence.TextNegative + evidence.TextNeutral + evidence.TextPositive, 0.99, 1.01);
 
         // The dashboard counts the queue.
         using var supervisor = await _app.SignedInClientAsync(AppRoles.Supervisor);

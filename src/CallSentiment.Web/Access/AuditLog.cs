@@ -26,6 +26,8 @@ public sealed class AuditLog(Db db, TimeProvider clock)
         public const string QaClaim = "qa-claim";
         public const string QaNote = "qa-note";
         public const string QaResolve = "qa-resolve";
+        public const string QaLabel = "qa-label";
+        public const string QaExport = "qa-export";
         public const string ApiKeyCreated = "api-key-created";
         public const string ApiKeyRevoked = "api-key-revoked";
     }

@@ -156,9 +156,12 @@ public static class ApiEndpoints
         var (body, unreadable) = await ReadAsync<ResolveRequest>(http.Request, ct).ConfigureAwait(false);
         if (body is null) return unreadable!;
         if (QaQueue.ActionProblem(body.Action) is { } problem) return Invalid([("action", problem)]);
+        var label = string.IsNullOrEmpty(body.CustomerLabel) ? null : body.CustomerLabel;
+        if (label is not null && VerdictLabels.LabelProblem(label) is { } labelProblem) return Invalid([("customerLabel", labelProblem)]);
         var action = body.Action!.Trim();
-        var result = await queue.ResolveAsync(id, http.User.Identity!.Name!, action, http.User.IsInRole(AppRoles.Admin), ct).ConfigureAwait(false);
-        if (result == QaChange.Done) await audit.WriteAsync(http, AuditLog.Actions.QaResolve, $"qa:{id}", action).ConfigureAwait(false);
+        var result = await queue.ResolveAsync(id, http.User.Identity!.Name!, action, http.User.IsInRole(AppRoles.Admin), label, ct).ConfigureAwait(false);
+        if (result == QaChange.Done)
+            await audit.WriteAsync(http, AuditLog.Actions.QaResolve, $"qa:{id}", label is null ? action : $"{action} [customer: {label}]").ConfigureAwait(false);
         return await AfterAsync(id, result, "Only whoever claimed it (or an admin) can resolve it, and only once.", queue, ct).ConfigureAwait(false);
     }
 

@@ -97,7 +97,9 @@ public sealed record ClaimRequest([property: Description("Take the item over fro
 
 public sealed record NoteRequest([property: Description("1-4,000 characters.")] string? Text);
 
-public sealed record ResolveRequest([property: Description("What was done to recover the customer, 1-2,000 characters.")] string? Action);
+public sealed record ResolveRequest(
+    [property: Description("What was done to recover the customer, 1-2,000 characters.")] string? Action,
+    [property: Description("Optional: what the customer really felt after listening (negative confirms the verdict; neutral or positive corrects it). Kept as a label for callsentiment calibrate.")] string? CustomerLabel = null);
 
 /// <summary>The dashboard's filter as query values (dates and times in the dashboard's time zone, the end minute included).</summary>
 public class CallQueryParameters

@@ -72,21 +72,14 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
         {
             var local = TimeZoneInfo.ConvertTime(r.Started, zone);
             await writer.WriteLineAsync(string.Join(',',
-                local.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture), Csv(r.Agent), Csv(r.CallRef), Csv(r.CustomerRef ?? ""),
+                local.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture), CsvField.Safe(r.Agent), CsvField.Safe(r.CallRef), CsvField.Safe(r.CustomerRef ?? ""),
                 (r.DurationMs / 1000.0).ToString("0.0", CultureInfo.InvariantCulture), r.Sentiment,
-                F(r.Confidence), F(r.Positive), F(r.Negative), F(r.Neutral), F(r.Mixed), Csv(r.DominantEmotion ?? ""))).ConfigureAwait(false);
+                F(r.Confidence), F(r.Positive), F(r.Negative), F(r.Neutral), F(r.Mixed), CsvField.Safe(r.DominantEmotion ?? ""))).ConfigureAwait(false);
         }
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
         return new EmptyResult();
 
         static string F(double v) => v.ToString("0.0000", CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Quotes a field when needed and defuses spreadsheet formulas (a value starting with = + - @).</summary>
-    public static string Csv(string value)
-    {
-        if (value.Length > 0 && "=+-@\t\r".Contains(value[0], StringComparison.Ordinal)) value = "'" + value;
-        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
     }
 
     private async Task<CallFilter?> LoadAsync(CancellationToken cancellationToken, bool weekly = true)

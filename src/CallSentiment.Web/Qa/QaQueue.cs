@@ -84,20 +84,43 @@ public sealed class QaQueue(Db db, TimeProvider clock)
         return await ChangeAsync(id, Sql, new { id, user, text, now = Now }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Resolves an item with the recovery action taken (only the person who claimed it, or an admin).</summary>
-    public async Task<QaChange> ResolveAsync(long id, string user, string action, bool admin, CancellationToken cancellationToken)
+    /// <summary>
+    /// Resolves an item with the recovery action taken (only the person who claimed it, or an admin) and, when given,
+    /// what the customer really felt (<see cref="VerdictLabels"/>), in one transaction.
+    /// </summary>
+    public async Task<QaChange> ResolveAsync(long id, string user, string action, bool admin, string? customerLabel, CancellationToken cancellationToken)
     {
         const string Sql = """
             UPDATE qa_items SET status = 'resolved', resolved_by = @user, resolved_at = @now, recovery_action = @action
             WHERE id = @id AND status = 'claimed' AND (claimed_by = @user OR @admin = 1)
             """;
-        return await ChangeAsync(id, Sql, new { id, user, action, now = Now, admin = admin ? 1 : 0 }, cancellationToken).ConfigureAwait(false);
+        const string CallOf = "SELECT call_id FROM qa_items WHERE id = @id";
+        var now = Now;
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await Migrator.BeginAsync(c, cancellationToken).ConfigureAwait(false);
+        if (await c.ExecuteAsync(new CommandDefinition(Sql, new { id, user, action, now, admin = admin ? 1 : 0 }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) != 1)
+        {
+            await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            return await NotDoneAsync(c, id, cancellationToken).ConfigureAwait(false);
+        }
+        if (customerLabel is not null
+            && await c.ExecuteScalarAsync<long?>(new CommandDefinition(CallOf, new { id }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) is { } callId)
+            await c.ExecuteAsync(new CommandDefinition(VerdictLabels.UpsertSql, new { callId, label = customerLabel, qaItemId = (long?)id, user, now },
+                tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return QaChange.Done;
     }
 
     private async Task<QaChange> ChangeAsync(long id, string sql, object p, CancellationToken cancellationToken)
     {
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
         if (await c.ExecuteAsync(new CommandDefinition(sql, p, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1) return QaChange.Done;
+        return await NotDoneAsync(c, id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Why a change touched no row: the item is gone, or it was not in the state the change needs.</summary>
+    private static async Task<QaChange> NotDoneAsync(System.Data.Common.DbConnection c, long id, CancellationToken cancellationToken)
+    {
         var exists = await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM qa_items WHERE id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return exists == 0 ? QaChange.NotFound : QaChange.Conflict;
     }

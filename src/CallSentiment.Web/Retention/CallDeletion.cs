@@ -31,6 +31,7 @@ public sealed class CallDeletion(Db db, IRecordingSource source, TimeProvider cl
             """;
         string[] statements =
         [
+            "DELETE FROM verdict_labels WHERE source_key = @key",
             "DELETE FROM qa_items WHERE source_key = @key",
             "DELETE FROM calls WHERE source_key = @key",
             "DELETE FROM job_attempts WHERE job_id IN (SELECT j.id FROM jobs j JOIN recordings r ON r.id = j.recording_id WHERE r.source_key = @key)",

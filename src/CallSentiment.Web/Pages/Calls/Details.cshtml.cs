@@ -11,9 +11,15 @@ namespace CallSentiment.Web.Pages.Calls;
 
 [Authorize(Policy = Policies.Calls)]
 public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions> options, TimeProvider clock, IngestionSignal signal,
-    IAuthorizationService authorization, AuditLog audit, CallSentiment.Web.Retention.CallDeletion deletion) : PageModel
+    IAuthorizationService authorization, AuditLog audit, CallSentiment.Web.Retention.CallDeletion deletion, CallSentiment.Web.Qa.VerdictLabels labels) : PageModel
 {
     public CallView View { get; private set; } = null!;
+
+    /// <summary>What a person who listened said the customer felt (null until someone says).</summary>
+    public CallSentiment.Web.Qa.VerdictLabel? Label { get; private set; }
+
+    /// <summary>QA staff (and admins) may record what the customer really felt.</summary>
+    public bool CanLabel { get; private set; }
 
     [TempData] public string? Message { get; set; }
 
@@ -22,7 +28,24 @@ public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions>
         var view = await details.GetAsync(id, cancellationToken).ConfigureAwait(false);
         if (view is null) return NotFound();
         View = view;
+        CanLabel = (await authorization.AuthorizeAsync(User, Policies.Qa).ConfigureAwait(false)).Succeeded;
+        if (CanLabel) Label = await labels.ForCallAsync(id, cancellationToken).ConfigureAwait(false);
         return Page();
+    }
+
+    /// <summary>"The customer really was …": a correction (or confirmation) of the verdict, kept as a label for calibrate.</summary>
+    public async Task<IActionResult> OnPostLabelAsync(long id, string? customerLabel, CancellationToken cancellationToken)
+    {
+        if (!(await authorization.AuthorizeAsync(User, Policies.Qa).ConfigureAwait(false)).Succeeded) return Forbid();
+        if (CallSentiment.Web.Qa.VerdictLabels.LabelProblem(customerLabel) is { } problem)
+        {
+            Message = problem;
+            return RedirectToPage(new { id });
+        }
+        if (!await labels.SetAsync(id, customerLabel!, User.Identity!.Name!, null, cancellationToken).ConfigureAwait(false)) return NotFound();
+        await audit.WriteAsync(HttpContext, AuditLog.Actions.QaLabel, $"call:{id}", customerLabel).ConfigureAwait(false);
+        Message = $"Recorded: the customer was {customerLabel}.";
+        return RedirectToPage(new { id });
     }
 
     /// <summary>"Swap agent and customer": the recording is analysed again with the roles exchanged.</summary>

@@ -10,13 +10,16 @@ using Microsoft.Extensions.Options;
 namespace CallSentiment.Web.Pages.Qa;
 
 [Authorize(Policy = Policies.Qa)]
-public sealed class ItemModel(QaQueue queue, AuditLog audit, IOptions<DashboardOptions> dashboard, TimeProvider clock) : PageModel
+public sealed class ItemModel(QaQueue queue, VerdictLabels labels, AuditLog audit, IOptions<DashboardOptions> dashboard, TimeProvider clock) : PageModel
 {
     public QaItem Item { get; private set; } = null!;
 
     public IReadOnlyList<QaNote> Notes { get; private set; } = [];
 
     public IReadOnlyList<QaQueue.NegativeChunk> Chunks { get; private set; } = [];
+
+    /// <summary>What a person who listened said the customer felt (null until someone says).</summary>
+    public VerdictLabel? Label { get; private set; }
 
     [TempData] public string? Message { get; set; }
 
@@ -28,7 +31,11 @@ public sealed class ItemModel(QaQueue queue, AuditLog audit, IOptions<DashboardO
         if (item is null) return NotFound();
         Item = item;
         Notes = await queue.NotesAsync(id, cancellationToken).ConfigureAwait(false);
-        if (item.CallId is { } callId) Chunks = await queue.NegativeChunksAsync(callId, cancellationToken).ConfigureAwait(false);
+        if (item.CallId is { } callId)
+        {
+            Chunks = await queue.NegativeChunksAsync(callId, cancellationToken).ConfigureAwait(false);
+            Label = await labels.ForCallAsync(callId, cancellationToken).ConfigureAwait(false);
+        }
         return Page();
     }
 
@@ -51,16 +58,23 @@ public sealed class ItemModel(QaQueue queue, AuditLog audit, IOptions<DashboardO
         return Done(id, result, "Note added.", "The note was not added.");
     }
 
-    public async Task<IActionResult> OnPostResolveAsync(long id, string? action, CancellationToken cancellationToken)
+    /// <summary>
+    /// Resolves with the recovery action and, optionally, what the customer really felt (<paramref name="customerLabel"/>:
+    /// negative confirms the verdict; neutral or positive corrects it; empty when nobody could tell).
+    /// </summary>
+    public async Task<IActionResult> OnPostResolveAsync(long id, string? action, string? customerLabel, CancellationToken cancellationToken)
     {
-        if (QaQueue.ActionProblem(action) is { } problem)
+        var label = string.IsNullOrEmpty(customerLabel) ? null : customerLabel;
+        if ((QaQueue.ActionProblem(action) ?? (label is null ? null : VerdictLabels.LabelProblem(label))) is { } problem)
         {
             Message = problem;
             return RedirectToPage(new { id });
         }
-        var result = await queue.ResolveAsync(id, User.Identity!.Name!, action!.Trim(), User.IsInRole(AppRoles.Admin), cancellationToken).ConfigureAwait(false);
-        if (result == QaChange.Done) await audit.WriteAsync(HttpContext, AuditLog.Actions.QaResolve, $"qa:{id}", action.Trim()).ConfigureAwait(false);
-        return Done(id, result, "Resolved.", "Only the person who claimed it (or an admin) can resolve it, and only once.");
+        var result = await queue.ResolveAsync(id, User.Identity!.Name!, action!.Trim(), User.IsInRole(AppRoles.Admin), label, cancellationToken).ConfigureAwait(false);
+        if (result == QaChange.Done)
+            await audit.WriteAsync(HttpContext, AuditLog.Actions.QaResolve, $"qa:{id}", label is null ? action.Trim() : $"{action.Trim()} [customer: {label}]").ConfigureAwait(false);
+        return Done(id, result, label is null ? "Resolved." : "Resolved, and the verdict's label recorded.",
+            "Only the person who claimed it (or an admin) can resolve it, and only once.");
     }
 
     private IActionResult Done(long id, QaChange result, string ok, string conflict)
