@@ -41,7 +41,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
                            [--parallel 2] [--cache DIR] [--out predictions.csv] [--model DIR] [--text-model DIR] [--vad-model PATH]
                            [--fusion DIR|FILE.json]
           calibrate        --manifest calls.csv [--data DIR] [--where col=value] [--test-where col=value | --holdout 0.25]
-                           [--group COLUMN] [--fusion models/fusion] [--out fusion.json] [--version NAME] [--lambda X]
+                           [--group COLUMN] [--fusion models/fusion] [--out fusion.json [--force]] [--version NAME] [--lambda X]
                            [--cache DIR] [--parallel 2] [--model DIR] [--text-model DIR] [--vad-model PATH]
           evaluate-text    --input FILE.csv --text-column NAME --label-column NAME [--engine offline|vader]
                            [--model models/text-sentiment] [--lexicon vader_lexicon.txt]

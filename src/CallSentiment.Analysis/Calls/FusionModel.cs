@@ -135,7 +135,10 @@ public sealed record FusionModel
     public double WordTrust(double confidence) => Math.Clamp((confidence - DoubtedBelow) / (TrustedAbove - DoubtedBelow), 0, 1);
 
     /// <summary>Words the recogniser trusts at least half (confidence halfway between doubted and trusted or more): the only ones quoted as a reason.</summary>
-    public bool ConfidentWords(double confidence) => WordTrust(confidence) >= 0.5;
+    public bool ConfidentWords(double confidence) => confidence >= ConfidentFrom;
+
+    /// <summary>The recogniser confidence from which words are quoted: halfway between doubted and trusted.</summary>
+    public double ConfidentFrom => (DoubtedBelow + TrustedAbove) / 2;
 
     /// <summary>Negative, neutral and positive probabilities for the evidence.</summary>
     public (double Negative, double Neutral, double Positive) Probabilities(FusionEvidence evidence)

@@ -31,6 +31,7 @@ internal static class CalibrateCommand
         var cacheDir = args.Get("cache");
         var outPath = args.Get("out");
         var version = args.Get("version");
+        var force = args.Flag("force");
         var start = CallPipeline.LoadFusion(args.Get("fusion"));
 
         var calls = LabelledCall.Read(manifestPath, where, groupColumn);
@@ -116,7 +117,12 @@ internal static class CalibrateCommand
         for (var i = 0; i < FusionEvidence.FeatureNames.Length; i++)
             Console.WriteLine(string.Create(ci, $"  {FusionEvidence.FeatureNames[i],-28}{fitted.NegativeWeights[i],8:0.000}{fitted.PositiveWeights[i],8:0.000}"));
 
-        if (outPath is not null)
+        // A refit that does worse than the current model on calls it has not seen must not replace it by accident.
+        var worse = test.Count > 0 && (after.LogLoss > before.LogLoss || after.Board.Accuracy < before.Board.Accuracy);
+        if (worse)
+            Console.WriteLine("the refit does worse than the current model on the held-out part (accuracy or log-loss): keep the current model" +
+                (outPath is null ? "" : force ? "; writing it anyway (--force)" : "; not written (--force writes it anyway)"));
+        if (outPath is not null && (!worse || force))
         {
             var training = new
             {

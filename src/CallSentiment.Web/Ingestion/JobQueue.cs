@@ -222,8 +222,8 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
                     @textSentiment, @voiceSentiment, @q1, @q2, @q3, @q4, @change, @lowConfidence, @evidence)
             """;
         const string InsertChunk = """
-            INSERT INTO transcript_chunks (call_id, seq, speaker, role, start_ms, end_ms, text, words, sentiment, positive, negative, neutral, mixed, note)
-            VALUES (@callId, @seq, @speaker, @role, @startMs, @endMs, @text, @words, @sentiment, @positive, @negative, @neutral, @mixed, @note)
+            INSERT INTO transcript_chunks (call_id, seq, speaker, role, start_ms, end_ms, text, words, sentiment, positive, negative, neutral, mixed, note, confidence)
+            VALUES (@callId, @seq, @speaker, @role, @startMs, @endMs, @text, @words, @sentiment, @positive, @negative, @neutral, @mixed, @note, @confidence)
             """;
         const string InsertStage = """
             INSERT INTO stage_results (call_id, stage, sentiment, positive, negative, neutral, mixed, detail, elapsed_ms)
@@ -285,7 +285,7 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             {
                 callId, seq = (long)i, speaker = (long)k.Speaker, role = k.Role, startMs = k.StartMs, endMs = k.EndMs, text = k.Text, words = k.WordsJson,
                 sentiment = k.Verdict?.Sentiment.ToLabel(), positive = k.Verdict?.Scores.Positive, negative = k.Verdict?.Scores.Negative,
-                neutral = k.Verdict?.Scores.Neutral, mixed = k.Verdict?.Scores.Mixed, note = k.Note,
+                neutral = k.Verdict?.Scores.Neutral, mixed = k.Verdict?.Scores.Mixed, note = k.Note, confidence = Math.Round(k.Confidence, 4),
             }), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
         foreach (var ch in a.Channels)

@@ -15,7 +15,7 @@ public sealed record QaFilter(string? Agent, string? Status, long? FromMs, long?
 public enum QaChange { Done, NotFound, Conflict }
 
 /// <summary>The service-recovery queue: items are created with the analysis (JobQueue); QA claims, notes and resolves them.</summary>
-public sealed class QaQueue(Db db, TimeProvider clock)
+public sealed class QaQueue(Db db, TimeProvider clock, FusionModel fusion)
 {
     public const int PageSize = 50;
     public static readonly string[] Statuses = ["open", "claimed", "resolved"];
@@ -127,16 +127,21 @@ public sealed class QaQueue(Db db, TimeProvider clock)
 
     public sealed record NegativeChunk(long StartMs, string Role, string Text, double Negative);
 
-    /// <summary>The most negative things the customer said (or anyone, on an unseparated call), strongest first.</summary>
+    /// <summary>
+    /// The most negative things the customer said (or anyone, on an unseparated call), strongest first: only chunks whose
+    /// words the recogniser was sure of (<see cref="FusionModel.ConfidentWords"/>; chunks analysed before confidences
+    /// were kept are shown).
+    /// </summary>
     public async Task<IReadOnlyList<NegativeChunk>> NegativeChunksAsync(long callId, CancellationToken cancellationToken)
     {
         const string Sql = """
             SELECT start_ms AS StartMs, role AS Role, text AS Text, negative AS Negative FROM transcript_chunks
-            WHERE call_id = @callId AND sentiment = 'NEGATIVE' AND role <> 'agent'
+            WHERE call_id = @callId AND sentiment = 'NEGATIVE' AND role <> 'agent' AND (confidence IS NULL OR confidence >= @confidentFrom)
             ORDER BY negative DESC, start_ms LIMIT 5
             """;
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return (await c.QueryAsync<NegativeChunk>(new CommandDefinition(Sql, new { callId }, cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
+        return (await c.QueryAsync<NegativeChunk>(new CommandDefinition(Sql, new { callId, confidentFrom = fusion.ConfidentFrom },
+            cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
     }
 
     /// <summary>Counts and ageing for the dashboard (one agent or all).</summary>
