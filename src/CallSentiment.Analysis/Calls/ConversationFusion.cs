@@ -82,20 +82,33 @@ public static class ConversationFusion
         }
         if (tw > 0) { tn /= tw; tu /= tw; tp /= tw; }
         else { tn = 0; tu = 1; tp = 0; }
-        double vs = 0, vn = 0, vu = 0, vp = 0;
+        double vn = 0, vu = 0, vp = 0;
         foreach (var w in voice)
         {
             var d = w.Seconds;
-            vs += d;
             vn += d * w.Scores.Negative;
             vu += d * w.Scores.Neutral;
             vp += d * w.Scores.Positive;
         }
+        var vs = Covered(voice);
         var vsum = vn + vu + vp;
         if (vsum > 0) { vn /= vsum; vu /= vsum; vp /= vsum; }
         else { vn = 0; vu = 1; vp = 0; }
         return new FusionEvidence(tn, tu, tp, ts, Math.Min(1, tw / model.FullTextSeconds), ts > 0 ? conf / ts : 0,
             vn, vu, vp, vs, Math.Min(1, vs / model.FullVoiceSeconds));
+    }
+
+    /// <summary>Seconds of the call the spans cover (analysis windows overlap: each second counts once).</summary>
+    public static double Covered(IReadOnlyList<MoodSpan> spans)
+    {
+        double total = 0, end = double.NegativeInfinity;
+        foreach (var s in spans.OrderBy(s => s.Start))
+        {
+            var from = Math.Max(s.Start, end);
+            if (s.End > from) total += s.End - from;
+            end = Math.Max(end, s.End);
+        }
+        return total;
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace CallSentiment.Analysis.Calls;
 /// What one speaker's words and voice say, reduced to what the combiner reads: each stage's three-way distribution
 /// (negative, neutral, positive) and how much of it there is that can be trusted. Words count by their seconds times
 /// how far the recogniser trusts them (nothing below <see cref="FusionModel.DoubtedBelow"/>, fully above
-/// <see cref="FusionModel.TrustedAbove"/>); the voice by its voiced window seconds.
+/// <see cref="FusionModel.TrustedAbove"/>); the voice by the seconds of the call its windows cover (overlapping windows count once).
 /// </summary>
 public sealed record FusionEvidence(
     double TextNegative, double TextNeutral, double TextPositive, double TextSeconds, double TextWeight, double WordConfidence,
@@ -69,7 +69,7 @@ public sealed record FusionModel
     /// <summary>Seconds of fully trusted words at which the words count in full.</summary>
     public double FullTextSeconds { get; init; } = 8;
 
-    /// <summary>Voiced window seconds at which the voice counts in full.</summary>
+    /// <summary>Seconds covered by voiced windows at which the voice counts in full.</summary>
     public double FullVoiceSeconds { get; init; } = 6;
 
     /// <summary>Smallest probability used in a log-odds (a model's 0.001 is not a thousand times surer than its 0.1).</summary>

@@ -52,7 +52,7 @@ public sealed class VerdictLabels(Db db, TimeProvider clock)
         return await c.QuerySingleOrDefaultAsync<VerdictLabel>(new CommandDefinition(Sql, new { callId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
-    private sealed record ExportRow(string SourceKey, string CustomerLabel, string? Verdict, string? FusionVersion, string? CurrentVerdict, long CallId,
+    private sealed record ExportRow(string SourceKey, string CustomerLabel, string? Verdict, string? FusionVersion, string? CustomerSentiment, string Sentiment, long CallId,
         string Agent, long StartedAt, string LabelledBy, long LabelledAt, string? Evidence);
 
     /// <summary>
@@ -64,7 +64,7 @@ public sealed class VerdictLabels(Db db, TimeProvider clock)
     {
         const string Sql = """
             SELECT l.source_key AS SourceKey, l.customer_label AS CustomerLabel, l.verdict AS Verdict, l.fusion_version AS FusionVersion,
-                   LOWER(COALESCE(c.customer_sentiment, c.sentiment)) AS CurrentVerdict, c.id AS CallId, a.name AS Agent, c.started_at AS StartedAt,
+                   c.customer_sentiment AS CustomerSentiment, c.sentiment AS Sentiment, c.id AS CallId, a.name AS Agent, c.started_at AS StartedAt,
                    l.labelled_by AS LabelledBy, l.labelled_at AS LabelledAt,
                    (SELECT s.evidence FROM call_speakers s WHERE s.call_id = c.id AND s.role <> 'agent' ORDER BY s.speaker LIMIT 1) AS Evidence
             FROM verdict_labels l JOIN calls c ON c.source_key = l.source_key JOIN agents a ON a.id = c.agent_id
@@ -78,7 +78,7 @@ public sealed class VerdictLabels(Db db, TimeProvider clock)
         {
             var right = r.Verdict is null ? "" : string.Equals(r.Verdict, r.CustomerLabel, StringComparison.Ordinal) ? "yes" : "no";
             sb.Append(CsvField.Quoted(r.SourceKey)).Append(',').Append(r.CustomerLabel).Append(",,")
-              .Append(ci, $"{r.CallId},{CsvField.Safe(r.Agent)},{Instant(r.StartedAt)},{r.Verdict},{right},{r.CurrentVerdict},{CsvField.Safe(r.FusionVersion ?? "")},")
+              .Append(ci, $"{r.CallId},{CsvField.Safe(r.Agent)},{Instant(r.StartedAt)},{r.Verdict},{right},{(r.CustomerSentiment ?? r.Sentiment).ToLowerInvariant()},{CsvField.Safe(r.FusionVersion ?? "")},")
               .Append(CsvField.Safe(r.LabelledBy)).Append(',').Append(Instant(r.LabelledAt)).Append(',').Append(CsvField.Quoted(r.Evidence ?? "")).Append('\n');
         }
         return sb.ToString();

@@ -106,6 +106,17 @@ public class ConversationFusionTests
     }
 
     [Fact]
+    public void Evidence_OverlappingVoiceWindows_CountEachSecondOnce()
+    {
+        // 3 s windows every 1.5 s over 0..6 s, and one more after a pause: 6 + 3 = 9 s of voice, not 15 s of windows.
+        var voice = new[] { Span(0, 3, 0, 1, 0), Span(1.5, 4.5, 0, 1, 0), Span(3, 6, 0, 1, 0), Span(10, 13, 0, 1, 0) };
+        var e = ConversationFusion.Evidence([], voice, Prior);
+        Assert.Equal(9, e.VoiceSeconds, 10);
+        Assert.Equal(1, e.VoiceWeight, 10);
+        Assert.Equal(3, ConversationFusion.Evidence([], voice[..2].Select(w => w with { Start = 0, End = 3 }).ToArray(), Prior).VoiceSeconds, 10);
+    }
+
+    [Fact]
     public void Probabilities_NoEvidence_AreThePriorAndSumToOne()
     {
         var model = new FusionModel { NegativeBias = -1, PositiveBias = -0.5 };
