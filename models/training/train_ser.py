@@ -11,9 +11,9 @@ numbers of a further export of the same clips, `--train-variants` picks which va
 score variants 0 and 1 only. Both evaluations are speaker-independent:
 - `--cv K`: speaker-grouped K-fold cross-validation (folds dealt per corpus, so each fold has speakers of every corpus);
 - `--loco`: leave-one-corpus-out, train on the other corpora, test on the held-out one's labels.
-The selection rule is in SER_SELECTION.md. Labels are LABELS below (calm is folded into neutral); a corpus's clips
-only train the labels that corpus has (the softmax is masked to them), so TurEV's four emotions do not teach the
-model that its angry words are "not disgust".
+The selection rule is in SER_SELECTION.md. Labels are LABELS below (calm is folded into neutral). `--mask-labels`
+trains a corpus's clips only on the labels that corpus has (softmax masked to them); it is off by default because it
+made the model over-predict the labels TurEV lacks (disgust, surprise) on every corpus.
 """
 import argparse, csv, json, math, os, random, time
 import numpy as np
@@ -220,7 +220,7 @@ def epoch_order(clips, train_idx, cap, rng):
     return order
 
 
-def train(data, clips, train_idx, scale, epochs, seed, channels, variants, calls, cap, crop, log=print):
+def train(data, clips, train_idx, scale, epochs, seed, channels, variants, calls, cap, crop, lr=3e-3, mixup=0.5, log=print):
     torch.manual_seed(seed)
     np.random.seed(seed)
     rng = random.Random(seed)
@@ -228,10 +228,10 @@ def train(data, clips, train_idx, scale, epochs, seed, channels, variants, calls
     net = SerCnn(data.shape[1], ch=channels).to(memory_format=torch.channels_last)
     counts = np.bincount([clips[i]["label"] for i in train_idx], minlength=len(LABELS)).astype(np.float64)
     weights = torch.tensor(counts.sum() / np.maximum(counts, 1) / len(LABELS), dtype=torch.float32)
-    opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-3)
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-3)
     bs = 32
     steps_per_epoch = max(1, len(epoch_order(clips, train_idx, cap, random.Random(0))) // bs)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=epochs * steps_per_epoch, pct_start=0.2)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch, pct_start=0.2)
     for ep in range(epochs):
         net.train()
         order = epoch_order(clips, train_idx, cap, rng)
@@ -239,7 +239,7 @@ def train(data, clips, train_idx, scale, epochs, seed, channels, variants, calls
         t0 = time.time()
         for s in range(steps_per_epoch):
             x, y, allowed = batch_train(data, clips, order[s * bs:(s + 1) * bs], scale, rng, variants, calls, crop)
-            if rng.random() < 0.5:
+            if rng.random() < mixup:
                 lam = float(np.random.beta(0.2, 0.2))
                 perm = torch.randperm(x.shape[0])
                 x = lam * x + (1 - lam) * x[perm]
@@ -280,7 +280,10 @@ def main():
     ap.add_argument("--final", action="store_true", help="train on everything and write the ONNX model + model.json")
     ap.add_argument("--train-variants", default="0-7")
     ap.add_argument("--norm", choices=["window", "call"], default="window")
-    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--epochs", type=int, default=60)
+    ap.add_argument("--mask-labels", action="store_true",
+                    help="train each corpus's clips only on the labels that corpus has (measured: it makes the model "
+                         "over-predict the labels TurEV lacks, so it is off)")
     ap.add_argument("--crop", type=int, default=WINDOW, help="training crop in frames (inference always uses WINDOW)")
     ap.add_argument("--corpus-cap", type=int, default=600, help="most clips a corpus contributes to one epoch (0 = all)")
     ap.add_argument("--seed", type=int, default=7)
@@ -311,11 +314,11 @@ def main():
         for i in train_idx:
             allowed.setdefault(clips[i]["corpus"], set()).add(clips[i]["label"])
         for c in clips:
-            c["mask"] = np.array([k in allowed.get(c["corpus"], ()) for k in range(len(LABELS))])
+            c["mask"] = np.array([not args.mask_labels or k in allowed.get(c["corpus"], ()) for k in range(len(LABELS))])
         net = train(data, clips, train_idx, scale, args.epochs, seed, channels, variants, calls, args.corpus_cap, args.crop)
         return net, evaluate(net, data, clips, test_idx, scale, calls)
 
-    result = {"labels": LABELS, "window_frames": WINDOW, "epochs": args.epochs, "corpus_cap": args.corpus_cap, "crop": args.crop, "channels": list(channels),
+    result = {"labels": LABELS, "window_frames": WINDOW, "epochs": args.epochs, "mask_labels": args.mask_labels, "corpus_cap": args.corpus_cap, "crop": args.crop, "channels": list(channels),
               "train_variants": sorted(variants), "norm": args.norm, "features": args.features}
     if args.cv:
         by_corpus = {}
@@ -384,6 +387,7 @@ def main():
                           opset_version=13, do_constant_folding=True)
         cfg_out = {"labels": LABELS, "windowFrames": WINDOW, "hopFrames": WINDOW // 2, "features": cfg,
                    "input": "features", "output": "probabilities", "architecture": {"channels": list(channels)},
+                   "aliases": LABEL_MAP,
                    "valence": {"negative": sorted(NEGATIVE), "positive": sorted(POSITIVE),
                                "neutral": sorted(set(LABELS) - NEGATIVE - POSITIVE)}}
         json.dump(cfg_out, open(os.path.join(args.out, "model.json"), "w"), indent=2)
