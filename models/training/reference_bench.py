@@ -13,7 +13,7 @@ import torch
 import torchaudio
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_ser import SerCnn, LABELS  # noqa: E402
+from train_ser import SerCnn  # noqa: E402
 
 
 def main():
@@ -26,7 +26,7 @@ def main():
     card = json.load(open(args.model_json))
     f = card["features"]
     W, H = card["windowFrames"], card["hopFrames"]
-    net = SerCnn(f["nMels"], ch=tuple(card.get("architecture", {}).get("channels", (16, 32, 48, 64)))).eval()
+    net = SerCnn(f["nMels"], n_classes=len(card["labels"]), ch=tuple(card.get("architecture", {}).get("channels", (16, 32, 48, 64)))).eval()
     mel = torchaudio.transforms.MelSpectrogram(sample_rate=f["sampleRate"], n_fft=f["nFft"], win_length=f["winLength"],
                                                hop_length=f["hopLength"], f_min=f["fMin"], f_max=f["fMax"], n_mels=f["nMels"],
                                                power=2.0, center=True, pad_mode="reflect", norm=None, mel_scale="htk")
@@ -75,7 +75,7 @@ def main():
         else:
             probs = torch.cat([torch.softmax(net(w.T[None, None]), dim=1) for w in windows])
     cpu = time.process_time() - t0
-    assert probs.shape[1] == len(LABELS)
+    assert probs.shape[1] == len(card["labels"])
     print(f"audio_seconds={x.shape[0] / sr:.3f} cpu_seconds={cpu:.3f} torch={torch.__version__}")
 
 

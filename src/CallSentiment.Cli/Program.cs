@@ -15,7 +15,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
     Console.WriteLine("""
         callsentiment <command> [options]
 
-          export-features  --manifest A.csv[,B.csv] --out DIR [--variants 6] [--config feature-config.json]
+          export-features  --manifest A.csv[,B.csv] --out DIR [--variants 6] [--first-variant 0] [--babble DIR] [--config feature-config.json]
           evaluate-emotion --manifest M.csv --data DIR [--telephone] [--model models/speech-emotion]
           analyze          FILE... [--model DIR] [--json] [--timeline]
           bench-emotion    [--seconds 300] [--reference] [--memory-hours 2] [--model DIR] [--speech MANIFEST.csv]

@@ -43,6 +43,28 @@ public partial class CliTests
         Assert.Contains("telephone", stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ExportFeatures_StrongVariantsWithBabble_AddsOnlyThoseVariantsForEveryClip()
+    {
+        var emodb = Paths.Dataset("ser/emodb");
+        var rows = File.ReadAllLines(Path.Combine(emodb, "MANIFEST.csv"));
+        using var dir = new TempDir();
+        var manifest = Path.Combine(dir.Path, "two.csv");
+        File.WriteAllLines(manifest, [rows[0], .. rows.Skip(1).Take(2).Select(r => Path.Combine(emodb, r))]);
+        var outDir = Path.Combine(dir.Path, "features");
+
+        var (code, stdout, stderr) = Cli(null, "export-features", "--manifest", manifest, "--out", outDir, "--variants", "3",
+            "--first-variant", "8", "--babble", Paths.Dataset("asr/speech"), "--threads", "1");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("exported 2 clips x 3 variants", stdout, StringComparison.Ordinal);
+        var index = File.ReadAllLines(Path.Combine(outDir, "index.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(6, index.Count);
+        Assert.Equal(["8", "9", "10"], index.Select(f => f[4]).Distinct().Order(StringComparer.Ordinal).OrderBy(v => v.Length));
+        var frames = index.Sum(f => long.Parse(f[6], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(frames * 40 * sizeof(float), new FileInfo(Path.Combine(outDir, "features.f32")).Length);
+    }
+
     [GeneratedRegex(@"^UA=(0|1)\.\d{4} WA=(0|1)\.\d{4} macroF1=(0|1)\.\d{4} binaryNeg=(0|1)\.\d{4} n=\d+$")]
     private static partial Regex SummaryLine();
 

@@ -97,12 +97,31 @@ public class EmotionAnalyzerTests
     {
         var model = Model.Value;
         var p = new EmotionAnalyzer(model).AnalyzeClip(Clip("03-01-05-02-01-01-01.flac", 16000));
-        Assert.Equal(8, p.Length);
+        Assert.Equal(model.Labels.Count, p.Length);
         Assert.Equal(1.0, p.Sum(), 3);
         Assert.Equal("angry", model.Labels[Array.IndexOf(p, p.Max())]);
         Assert.True(ValenceScores.From(p, model).Negative > 0.5);
         var calm = new EmotionAnalyzer(model).AnalyzeClip(Clip("03-01-01-01-01-01-01.flac", 16000));
         Assert.True(ValenceScores.From(calm, model).Negative < ValenceScores.From(p, model).Negative);
+    }
+
+    [Fact]
+    public void Load_CardWithAliases_ScoresFoldedLabelsAsTheirTarget()
+    {
+        using var dir = new TempDir();
+        File.Copy(Path.Combine(Paths.SpeechEmotionModel, SpeechEmotionModel.OnnxFile), Path.Combine(dir.Path, SpeechEmotionModel.OnnxFile));
+        var card = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Paths.SpeechEmotionModel, SpeechEmotionModel.CardFile)))!;
+        card["aliases"] = new System.Text.Json.Nodes.JsonObject { ["calm"] = "neutral", ["annoyed"] = "angry" };
+        File.WriteAllText(Path.Combine(dir.Path, SpeechEmotionModel.CardFile), card.ToJsonString());
+
+        using var model = SpeechEmotionModel.Load(dir.Path);
+
+        var neutral = model.Labels.ToList().IndexOf("neutral");
+        Assert.Equal(neutral, model.IndexOfLabel("calm"));
+        Assert.Equal(Valence.Neutral, model.ValenceOf(model.IndexOfLabel("calm")));
+        Assert.Equal(Valence.Negative, model.ValenceOf(model.IndexOfLabel("annoyed")));
+        Assert.Equal(neutral, model.IndexOfLabel("neutral"));
+        Assert.Equal(-1, model.IndexOfLabel("boredom"));
     }
 
     [Fact]

@@ -22,6 +22,12 @@ public sealed record SpeechEmotionModelCard
     public string Input { get; init; } = "features";
     public string Output { get; init; } = "probabilities";
     public required Dictionary<string, string[]> Valence { get; init; }
+
+    /// <summary>
+    /// Dataset labels the model folds into one of its own (e.g. calm → neutral), so a manifest with the corpus's
+    /// original labels can be scored as the model was trained.
+    /// </summary>
+    public Dictionary<string, string> Aliases { get; init; } = new();
 }
 
 /// <summary>
@@ -64,6 +70,10 @@ public sealed class SpeechEmotionModel : IDisposable
     public FeatureConfig Features => Card.Features;
 
     public Valence ValenceOf(int labelIndex) => _valence[labelIndex];
+
+    /// <summary>The index of a dataset label among the model's labels, through <see cref="SpeechEmotionModelCard.Aliases"/>; -1 when the model has no such label.</summary>
+    public int IndexOfLabel(string label) =>
+        Array.IndexOf(Card.Labels, Card.Aliases.TryGetValue(label, out var target) ? target : label);
 
     /// <summary>Loads model.json and speech-emotion.onnx from a folder (e.g. models/speech-emotion).</summary>
     public static SpeechEmotionModel Load(string folder, OnnxSessionOptions? options = null)

@@ -7,11 +7,11 @@ namespace CallSentiment.Cli.SpeechEmotion;
 /// <summary>
 /// evaluate-emotion: runs the committed model through the product's own pipeline (decode → 16 kHz → optional
 /// telephone channel → features → voiced span → windows → ONNX) on any manifest with path,speaker,emotion columns.
+/// Dataset labels the model folds into its own (model.json aliases, e.g. calm → neutral) are scored as that label;
+/// negative-vs-rest uses the model's valence mapping.
 /// </summary>
 internal static class EvaluateEmotionCommand
 {
-    private static readonly HashSet<string> Negative = ["angry", "sad", "fear", "disgust"];
-
     public static int Run(Args args)
     {
         var manifest = args.Required("manifest");
@@ -24,8 +24,9 @@ internal static class EvaluateEmotionCommand
         using var model = SpeechEmotionModel.Load(modelDir);
         var rows = Manifest.Read(manifest);
         var labels = model.Labels;
-        var excluded = rows.Where(r => !labels.Contains(r.Emotion)).GroupBy(r => r.Emotion).ToList();
-        var usable = rows.Where(r => labels.Contains(r.Emotion)).ToList();
+        var negative = labels.Where((_, i) => model.ValenceOf(i) == Valence.Negative).ToHashSet();
+        var excluded = rows.Where(r => model.IndexOfLabel(r.Emotion) < 0).GroupBy(r => r.Emotion).ToList();
+        var usable = rows.Where(r => model.IndexOfLabel(r.Emotion) >= 0).ToList();
         var pairs = new (int Truth, int Predicted)[usable.Count];
         var saidNegative = new bool[usable.Count];
         var failed = new List<string>();
@@ -38,7 +39,7 @@ internal static class EvaluateEmotionCommand
                 var audio = AudioLoader.LoadMono(Path.Combine(data, row.Path), rate);
                 if (telephone) audio = TelephoneChannel.Apply(audio, rate);
                 var probabilities = new EmotionAnalyzer(model).AnalyzeClip(audio);
-                pairs[i] = (labels.ToList().IndexOf(row.Emotion), Array.IndexOf(probabilities, probabilities.Max()));
+                pairs[i] = (model.IndexOfLabel(row.Emotion), Array.IndexOf(probabilities, probabilities.Max()));
                 saidNegative[i] = ValenceScores.From(probabilities, model).Negative >= 0.5;
             }
             catch (Exception e) when (e is AudioFormatException or FileNotFoundException)
@@ -50,10 +51,12 @@ internal static class EvaluateEmotionCommand
 
         var keep = Enumerable.Range(0, pairs.Length).Where(i => pairs[i].Truth >= 0).ToList();
         var scored = keep.Select(i => pairs[i]).ToList();
-        var report = new ClassificationReport(labels, scored, Negative, [.. keep.Select(i => saidNegative[i])]);
+        var report = new ClassificationReport(labels, scored, negative, [.. keep.Select(i => saidNegative[i])]);
         var ci = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(ci, $"model: {modelDir} (ONNX Runtime {Analysis.Onnx.OnnxSession.RuntimeVersion})"));
         Console.WriteLine(string.Create(ci, $"manifest: {manifest}; channel: {(telephone ? "telephone (300-3400 Hz, 8 kHz, mu-law)" : "wideband")}"));
+        foreach (var (from, to) in model.Card.Aliases.Where(a => rows.Any(r => r.Emotion == a.Key)))
+            Console.WriteLine(string.Create(ci, $"scored as '{to}': clips labelled '{from}' (model.json aliases)"));
         foreach (var g in excluded)
             Console.WriteLine(string.Create(ci, $"excluded: {g.Count()} clips labelled '{g.Key}' (not one of the model's labels)"));
         foreach (var f in failed) Console.WriteLine($"failed: {f}");
@@ -64,7 +67,7 @@ internal static class EvaluateEmotionCommand
         Console.WriteLine(string.Create(ci, $"weighted accuracy: {report.WeightedAccuracy:0.0000}"));
         Console.WriteLine(string.Create(ci, $"macro-F1: {report.MacroF1:0.0000}"));
         Console.WriteLine(string.Create(ci,
-            $"binary negative (angry/sad/fear/disgust) vs rest accuracy: {report.BinaryNegative:0.0000} (negative = those labels hold >= 0.5 of the probability, as the call verdict uses it)"));
+            $"binary negative ({string.Join('/', negative)}) vs rest accuracy: {report.BinaryNegative:0.0000} (negative = those labels hold >= 0.5 of the probability, as the call verdict uses it)"));
         Console.WriteLine(report.SummaryLine());
         return scored.Count == 0 ? 1 : 0;
     }
