@@ -8,18 +8,7 @@ namespace CallSentiment.Analysis.Tests;
 public partial class CliTests
 {
     private static (int ExitCode, string Stdout, string Stderr) Cli(IDictionary<string, string>? env, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Paths.Root };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "callsentiment.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        if (env is not null)
-            foreach (var (k, v) in env) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout, stderr.GetAwaiter().GetResult());
-    }
+        => CliProcess.Run(env, args);
 
     [Fact]
     public void EvaluateEmotion_Manifest_PrintsReportAndExactSummaryLine()

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CallSentiment.Analysis.Audio;
@@ -34,16 +33,7 @@ public sealed class SmallCallCorpus : IDisposable
 public partial class CallCorpusTests(SmallCallCorpus corpus) : IClassFixture<SmallCallCorpus>
 {
     internal static (int ExitCode, string Stdout, string Stderr) Cli(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Paths.Root };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "callsentiment.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout, stderr.GetAwaiter().GetResult());
-    }
+        => CliProcess.Run(null, args);
 
     private List<Dictionary<string, string>> Rows()
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -41,14 +40,5 @@ public partial class EvaluateAsrCliTests
     private static partial Regex LastLine();
 
     private static (int ExitCode, string Stdout, string Stderr) Cli(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Paths.Root };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "callsentiment.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout, stderr.GetAwaiter().GetResult());
-    }
+        => CliProcess.Run(null, args);
 }
