@@ -8,8 +8,8 @@ internal sealed record FusionExample(FusionEvidence Evidence, CallLabel Label, s
 
 /// <summary>
 /// Refits <see cref="FusionModel"/>'s weights and biases (the evidence thresholds stay as they are): a three-way
-/// logistic regression by Newton's method, with an L2 pull of strength λ towards the model it starts from, so a few
-/// dozen labelled calls adjust the prior instead of replacing it. λ is chosen by grouped cross-validation on the
+/// logistic regression with sign constraints, by projected Newton, with an L2 pull of strength λ towards the model it
+/// starts from, so a few dozen labelled calls adjust the prior instead of replacing it. λ is chosen by grouped cross-validation on the
 /// fitting examples alone (no group in both folds), never on the part held out for the report.
 /// </summary>
 internal static class FusionFitter
@@ -18,51 +18,114 @@ internal static class FusionFitter
 
     private static int Dim => FusionEvidence.FeatureNames.Length + 1;
 
-    /// <summary>The model with weights fitted to <paramref name="examples"/>, pulled towards <paramref name="start"/>'s.</summary>
+    /// <summary>
+    /// The model with weights fitted to <paramref name="examples"/>, pulled towards <paramref name="start"/>'s, and
+    /// kept monotone: each stage's negative log-odds may only raise the negative odds and lower the positive ones,
+    /// and its positive log-odds the mirror (<see cref="Bounds"/>). Without that, a few dozen calls whose words were
+    /// misheard teach the combiner that a complaint makes a customer more likely to be happy.
+    /// Projected Newton: parameters held at a bound by their gradient stay there, the others take a Newton step that
+    /// is clipped to the bounds and halved until the penalised log-loss falls.
+    /// </summary>
     public static FusionModel Fit(FusionModel start, IReadOnlyList<FusionExample> examples, double lambda)
     {
-        var prior = Parameters(start);
+        var (lower, upper) = Bounds();
+        var prior = Parameters(start).Select((v, i) => Math.Clamp(v, lower[i], upper[i])).ToArray();
         var theta = (double[])prior.Clone();
         var x = examples.Select(e => Design(e.Evidence, start.Floor)).ToArray();
         var y = examples.Select(e => e.Label).ToArray();
         var n = 2 * Dim;
-        for (var iteration = 0; iteration < 50; iteration++)
+        var objective = Objective(theta, prior, x, y, lambda);
+        for (var iteration = 0; iteration < 100; iteration++)
         {
-            var gradient = new double[n];
-            var hessian = new double[n, n];
-            for (var i = 0; i < n; i++)
+            var (gradient, hessian) = Derivatives(theta, prior, x, y, lambda);
+            var free = Enumerable.Range(0, n).Where(i =>
+                !(theta[i] <= lower[i] && gradient[i] > 0) && !(theta[i] >= upper[i] && gradient[i] < 0)).ToArray();
+            if (free.Length == 0) break;
+            // The ridge term keeps the Hessian positive definite, and so every principal submatrix.
+            var step = Matrix<double>.Build.Dense(free.Length, free.Length, (a, b) => hessian[free[a], free[b]]).Cholesky()
+                .Solve(Vector<double>.Build.Dense(free.Length, a => gradient[free[a]]));
+            double[] next = [];
+            var nextObjective = double.PositiveInfinity;
+            for (var (scale, halvings) = (1.0, 0); halvings < 30; scale /= 2, halvings++)
             {
-                gradient[i] = lambda * (theta[i] - prior[i]);
-                hessian[i, i] = lambda + 1e-9;
+                next = (double[])theta.Clone();
+                for (var a = 0; a < free.Length; a++)
+                    next[free[a]] = Math.Clamp(theta[free[a]] - scale * step[a], lower[free[a]], upper[free[a]]);
+                nextObjective = Objective(next, prior, x, y, lambda);
+                if (nextObjective <= objective) break;
             }
-            for (var s = 0; s < x.Length; s++)
-            {
-                var (pn, _, pp) = Softmax(theta, x[s]);
-                double[] p = [pn, pp];
-                double[] t = [y[s] == CallLabel.Negative ? 1 : 0, y[s] == CallLabel.Positive ? 1 : 0];
-                for (var k = 0; k < 2; k++)
-                {
-                    for (var a = 0; a < Dim; a++) gradient[k * Dim + a] += (p[k] - t[k]) * x[s][a];
-                    for (var l = 0; l < 2; l++)
-                    {
-                        var w = p[k] * ((k == l ? 1 : 0) - p[l]);
-                        for (var a = 0; a < Dim; a++)
-                            for (var b = 0; b < Dim; b++)
-                                hessian[k * Dim + a, l * Dim + b] += w * x[s][a] * x[s][b];
-                    }
-                }
-            }
-            // The ridge term keeps the Hessian positive definite.
-            var step = Matrix<double>.Build.DenseOfArray(hessian).Cholesky().Solve(Vector<double>.Build.DenseOfArray(gradient));
-            var size = 0.0;
-            for (var i = 0; i < n; i++)
-            {
-                theta[i] -= step[i];
-                size = Math.Max(size, Math.Abs(step[i]));
-            }
-            if (size < 1e-8) break;
+            if (!(nextObjective <= objective)) break;
+            var size = theta.Select((t, i) => Math.Abs(t - next[i])).Max();
+            theta = next;
+            objective = nextObjective;
+            if (size < 1e-9) break;
         }
         return With(start, theta);
+    }
+
+    /// <summary>
+    /// Sign constraints per parameter, in <see cref="Parameters"/>' order. Features 0-1 and 4-5 are the words' and the
+    /// voice's negative log-odds, 2-3 and 6-7 their positive log-odds; biases are free.
+    /// </summary>
+    public static (double[] Lower, double[] Upper) Bounds()
+    {
+        var lower = new double[2 * Dim];
+        var upper = new double[2 * Dim];
+        for (var row = 0; row < 2; row++)
+        {
+            lower[row * Dim] = double.NegativeInfinity;
+            upper[row * Dim] = double.PositiveInfinity;
+            for (var f = 0; f < Dim - 1; f++)
+            {
+                var negativeFeature = f % 4 < 2;
+                var raises = (row == 0) == negativeFeature;
+                lower[row * Dim + 1 + f] = raises ? 0 : double.NegativeInfinity;
+                upper[row * Dim + 1 + f] = raises ? double.PositiveInfinity : 0;
+            }
+        }
+        return (lower, upper);
+    }
+
+    private static double Objective(double[] theta, double[] prior, double[][] x, CallLabel[] y, double lambda)
+    {
+        var value = 0.0;
+        for (var i = 0; i < theta.Length; i++) value += 0.5 * lambda * (theta[i] - prior[i]) * (theta[i] - prior[i]);
+        for (var s = 0; s < x.Length; s++)
+        {
+            var (pn, pu, pp) = Softmax(theta, x[s]);
+            value -= Math.Log(Math.Max(y[s] switch { CallLabel.Negative => pn, CallLabel.Positive => pp, _ => pu }, 1e-300));
+        }
+        return value;
+    }
+
+    private static (double[] Gradient, double[,] Hessian) Derivatives(double[] theta, double[] prior, double[][] x, CallLabel[] y, double lambda)
+    {
+        var n = 2 * Dim;
+        var gradient = new double[n];
+        var hessian = new double[n, n];
+        for (var i = 0; i < n; i++)
+        {
+            gradient[i] = lambda * (theta[i] - prior[i]);
+            hessian[i, i] = lambda + 1e-9;
+        }
+        for (var s = 0; s < x.Length; s++)
+        {
+            var (pn, _, pp) = Softmax(theta, x[s]);
+            double[] p = [pn, pp];
+            double[] t = [y[s] == CallLabel.Negative ? 1 : 0, y[s] == CallLabel.Positive ? 1 : 0];
+            for (var k = 0; k < 2; k++)
+            {
+                for (var a = 0; a < Dim; a++) gradient[k * Dim + a] += (p[k] - t[k]) * x[s][a];
+                for (var l = 0; l < 2; l++)
+                {
+                    var w = p[k] * ((k == l ? 1 : 0) - p[l]);
+                    for (var a = 0; a < Dim; a++)
+                        for (var b = 0; b < Dim; b++)
+                            hessian[k * Dim + a, l * Dim + b] += w * x[s][a] * x[s][b];
+                }
+            }
+        }
+        return (gradient, hessian);
     }
 
     /// <summary>The λ with the lowest mean log-loss over grouped folds of the fitting examples.</summary>

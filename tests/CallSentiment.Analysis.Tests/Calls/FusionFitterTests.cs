@@ -65,4 +65,54 @@ public class FusionFitterTests
         Assert.Equal(FusionFitter.Lambdas.Length, curve.Count);
         Assert.Equal(curve.Min(c => c.LogLoss), curve.Single(c => c.Lambda == lambda).LogLoss);
     }
+
+    /// <summary>
+    /// Calls whose complaints were misheard as the opposite: the recogniser's words read negative on customers who
+    /// were in fact happy (and the voice says so). An unconstrained fit learns "negative words mean a happy customer".
+    /// </summary>
+    private static List<FusionExample> Misheard(int count, int seed)
+    {
+        var random = new Random(seed);
+        var examples = new List<FusionExample>();
+        for (var i = 0; i < count; i++)
+        {
+            var label = (CallLabel)(i % 3);
+            var noise = 0.1 * random.NextDouble();
+            var (vn, vu, vp) = label switch
+            {
+                CallLabel.Negative => (0.7 + noise, 0.2, 0.1 - noise / 2),
+                CallLabel.Positive => (0.1 - noise / 2, 0.2, 0.7 + noise),
+                _ => (0.15, 0.7 + noise, 0.15 - noise),
+            };
+            var (tn, tu, tp) = label == CallLabel.Positive ? (0.8, 0.15, 0.05) : (0.2, 0.6, 0.2);
+            examples.Add(new FusionExample(Evidence(tn, tu, tp, 1, vn, vu, vp, 1), label, $"speaker{i % 12}"));
+        }
+        return examples;
+    }
+
+    [Fact]
+    public void Fit_MisheardComplaintsOnHappyCustomers_NegativeWordsNeverRaiseThePositiveOdds()
+    {
+        var fitted = FusionFitter.Fit(new FusionModel(), Misheard(90, 5), lambda: 0.1);
+
+        Assert.True(fitted.PositiveWeights[0] <= 0, $"text negative evidence raised the positive odds: {fitted.PositiveWeights[0]}");
+        Assert.True(fitted.NegativeWeights[0] >= 0, $"text negative evidence lowered the negative odds: {fitted.NegativeWeights[0]}");
+        // the evidence that does tell the truth is still learnt from
+        Assert.True(fitted.PositiveWeights[6] > 1, $"voice positive weight {fitted.PositiveWeights[6]}");
+    }
+
+    [Fact]
+    public void Fit_AnyData_EveryWeightWithinItsSignBounds_AndTheFitIsNoWorseThanTheStart()
+    {
+        var (lower, upper) = FusionFitter.Bounds();
+        foreach (var examples in new[] { CryingWolf(90, 6), Misheard(90, 7) })
+        {
+            var prior = new FusionModel();
+            var fitted = FusionFitter.Fit(prior, examples, lambda: 0.3);
+            double[] theta = [fitted.NegativeBias, .. fitted.NegativeWeights, fitted.PositiveBias, .. fitted.PositiveWeights];
+            for (var i = 0; i < theta.Length; i++)
+                Assert.InRange(theta[i], lower[i], upper[i]);
+            Assert.True(examples.Sum(e => FusionFitter.LogLoss(fitted, e)) < examples.Sum(e => FusionFitter.LogLoss(prior, e)));
+        }
+    }
 }
