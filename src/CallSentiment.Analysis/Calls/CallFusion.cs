@@ -13,9 +13,12 @@ public static class CallFusion
     {
         var speakers = conversation.Speakers.Select(s =>
         {
+            // The agent's words are shifted before anything weighs them (text verdict, evidence, quarters): the text model
+            // reads their apologies as complaints. The chunks keep the scorer's own scores.
+            var offsets = s.Role == Roles.Agent ? model.AgentText : null;
             var text = conversation.Chunks
                 .Where(k => k.Speaker == s.Speaker && k.Verdict is not null)
-                .Select(k => new MoodSpan(k.StartMs / 1000.0, k.EndMs / 1000.0, k.Verdict!.Scores, k.Confidence))
+                .Select(k => new MoodSpan(k.StartMs / 1000.0, k.EndMs / 1000.0, offsets?.Shift(k.Verdict!.Scores) ?? k.Verdict!.Scores, k.Confidence))
                 .ToList();
             var voice = VoiceWindows(s, conversation.Speakers, channels)
                 .Select(w => new MoodSpan(w.StartMs / 1000.0, w.EndMs / 1000.0, new SentimentScores(w.Positive, w.Negative, w.Neutral, 0)))

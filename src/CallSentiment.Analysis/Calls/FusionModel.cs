@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using CallSentiment.Analysis.TextSentiment;
 
@@ -97,6 +98,12 @@ public sealed record FusionModel
     /// <summary>MIXED when negative and positive both reach this probability.</summary>
     public double MixedFrom { get; init; } = 0.35;
 
+    /// <summary>
+    /// A prior shift for the agent's words (absent: none). The text model learnt from complaints (tweets, reviews), where
+    /// "sorry", "refund" and "that must be frustrating" mean trouble; from an agent they are routine courtesy.
+    /// </summary>
+    public TextOffsets? AgentText { get; init; }
+
     /// <summary>What the parameters were fitted on and how they did (written by calibrate; informational).</summary>
     public JsonElement? Training { get; init; }
 
@@ -128,6 +135,9 @@ public sealed record FusionModel
             throw new InvalidDataException($"{source}: need 0 <= doubtedBelow < trustedAbove <= 1");
         if (!(FullTextSeconds > 0 && FullVoiceSeconds > 0 && Floor is > 0 and < 0.5))
             throw new InvalidDataException($"{source}: fullTextSeconds and fullVoiceSeconds must be positive, floor in (0, 0.5)");
+        if (AgentText is { } a && !(Math.Abs(a.Negative) <= TextOffsets.Limit && Math.Abs(a.Positive) <= TextOffsets.Limit))
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"{source}: agentText.negative and agentText.positive must be log-odds within ±{TextOffsets.Limit} (got {a.Negative}, {a.Positive})"));
         return this;
     }
 
@@ -195,4 +205,22 @@ public sealed record FusionModel
     /// </summary>
     public bool ForRecovery(FusedMood mood) =>
         mood.Verdict.Sentiment == Sentiment.Negative && (!mood.LowConfidence || (mood.Negative >= StrongNegative && mood.NegativeEvidence > 0));
+}
+
+/// <summary>
+/// Log-odds added to a chunk's NEGATIVE:NEUTRAL and POSITIVE:NEUTRAL (a prior shift for one role's words, fitted by
+/// <c>models/training/fit_agent_calibration.py</c>). MIXED, which the fusion reads as half negative and half positive,
+/// moves by the mean of the two factors; the scores are renormalised to sum to 1.
+/// </summary>
+public sealed record TextOffsets(double Negative, double Positive)
+{
+    /// <summary>Largest offset accepted (e³ ≈ 20 times the odds): beyond it the text model, not a prior, needs fixing.</summary>
+    public const double Limit = 3;
+
+    public SentimentScores Shift(SentimentScores s)
+    {
+        double en = Math.Exp(Negative), ep = Math.Exp(Positive);
+        double n = s.Negative * en, p = s.Positive * ep, m = s.Mixed * (en + ep) / 2, sum = n + p + m + s.Neutral;
+        return sum > 0 ? new SentimentScores(p / sum, n / sum, s.Neutral / sum, m / sum) : s;
+    }
 }

@@ -208,7 +208,8 @@ internal static class CalibrateCommand
     }
 
     private static string Fingerprint(FusionModel m) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-        string.Join(',', new[] { m.NegativeBias, m.PositiveBias }.Concat(m.NegativeWeights).Concat(m.PositiveWeights).Select(v => v.ToString("R", CultureInfo.InvariantCulture))))))[..8];
+        string.Join(',', new[] { m.NegativeBias, m.PositiveBias }.Concat(m.NegativeWeights).Concat(m.PositiveWeights)
+            .Concat(m.AgentText is { } a ? [a.Negative, a.Positive] : []).Select(v => v.ToString("R", CultureInfo.InvariantCulture))))))[..8];
 
     private static FusionEvidence ParseEvidence(string json, string manifest, string path)
     {

@@ -7,7 +7,8 @@ namespace CallSentiment.Cli.TextSentiment;
 /// <summary>
 /// evaluate-text: scores a labelled CSV/TSV with the offline model or the VADER baseline and prints a confusion
 /// matrix, per-class precision/recall/F1 and, as the last line, "macroF1=… accuracy=… n=…". A MIXED verdict counts
-/// as whichever of its positive and negative scores is larger.
+/// as whichever of its positive and negative scores is larger. With --predictions it also writes each scored row's
+/// scores (row = the row's number in the input, header excluded), for fitting scripts that need more than the totals.
 /// </summary>
 internal static class EvaluateTextCommand
 {
@@ -19,6 +20,7 @@ internal static class EvaluateTextCommand
         var engine = args.Get("engine") ?? "offline";
         var modelOption = args.Get("model");
         var lexiconOption = args.Get("lexicon");
+        var predictionsPath = args.Get("predictions");
         args.EnsureAllUsed();
         if (engine is not ("offline" or "vader")) throw new UsageException($"--engine must be offline or vader (got '{engine}')");
 
@@ -26,9 +28,10 @@ internal static class EvaluateTextCommand
         var t = table.Column(textColumn);
         var l = table.Column(labelColumn);
         var unknown = new Dictionary<string, int>(StringComparer.Ordinal);
-        var examples = new List<(string Text, int Gold)>();
-        foreach (var row in table.Rows)
+        var examples = new List<(string Text, int Gold, int Row)>();
+        for (var r = 0; r < table.Rows.Count; r++)
         {
+            var row = table.Rows[r];
             var raw = l < row.Length ? row[l] : "";
             var gold = GoldLabel.Parse(raw);
             if (gold < 0 || t >= row.Length)
@@ -36,7 +39,7 @@ internal static class EvaluateTextCommand
                 unknown[raw] = unknown.GetValueOrDefault(raw) + 1;
                 continue;
             }
-            examples.Add((row[t], gold));
+            examples.Add((row[t], gold, r + 1));
         }
 
         Func<string, Verdict> score;
@@ -58,14 +61,25 @@ internal static class EvaluateTextCommand
         }
 
         var confusion = new int[3, 3];
+        var verdicts = new Verdict[examples.Count];
         using (owned)
         {
-            var predicted = new int[examples.Count];
-            Parallel.For(0, examples.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => predicted[i] = ToClass(score(examples[i].Text)));
-            for (var i = 0; i < examples.Count; i++) confusion[examples[i].Gold, predicted[i]]++;
+            Parallel.For(0, examples.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => verdicts[i] = score(examples[i].Text));
+            for (var i = 0; i < examples.Count; i++) confusion[examples[i].Gold, ToClass(verdicts[i])]++;
         }
 
         var ci = CultureInfo.InvariantCulture;
+        if (predictionsPath is not null)
+        {
+            var csv = new StringBuilder("row,label,sentiment,positive,negative,neutral,mixed\n");
+            for (var i = 0; i < examples.Count; i++)
+            {
+                var s = verdicts[i].Scores;
+                csv.Append(ci, $"{examples[i].Row},{GoldLabel.Names[examples[i].Gold]},{verdicts[i].Sentiment.ToLabel()},")
+                   .Append(ci, $"{s.Positive:R},{s.Negative:R},{s.Neutral:R},{s.Mixed:R}\n");
+            }
+            File.WriteAllText(predictionsPath, csv.ToString());
+        }
         Console.WriteLine($"engine: {description}");
         Console.WriteLine($"input: {input} (text '{textColumn}', label '{labelColumn}')");
         var unknownCount = unknown.Values.Sum();

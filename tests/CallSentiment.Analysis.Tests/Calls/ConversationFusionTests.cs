@@ -155,6 +155,7 @@ public class ConversationFusionTests
     {
         var model = FusionModel.Load(Path.Combine(Paths.Root, "models", "fusion"));
         Assert.Equal(FusionEvidence.FeatureNames.Length, model.NegativeWeights.Length);
+        Assert.True(model.AgentText is { Negative: < 0 }, "the shipped model shifts the agent's words away from NEGATIVE");
     }
 
     [Fact]

@@ -40,6 +40,26 @@ public partial class CliTests
         Assert.Equal("macroF1=1.0000 accuracy=1.0000 n=6", offline);
     }
 
+    [Fact]
+    public void EvaluateText_WithPredictions_WritesEachScoredRowWithItsInputRowAndScores()
+    {
+        using var dir = new TempDir();
+        var csv = Path.Combine(dir.Path, "small.csv");
+        File.WriteAllText(csv, SmallCsv);
+        var predictions = Path.Combine(dir.Path, "predictions.csv");
+
+        var (code, _, stderr) = Cli(null, "evaluate-text", "--input", csv, "--text-column", "review", "--label-column", "gold", "--predictions", predictions);
+
+        Assert.True(code == 0, stderr);
+        var lines = File.ReadAllLines(predictions);
+        Assert.Equal("row,label,sentiment,positive,negative,neutral,mixed", lines[0]);
+        // Row 2 spans two physical lines of the input and row 7 has no known label: rows are the input's, not the file's lines.
+        Assert.Equal(["1", "2", "3", "4", "5", "6"], lines[1..].Select(l => l.Split(',')[0]));
+        Assert.Equal(["positive", "negative", "neutral", "positive", "negative", "neutral"], lines[1..].Select(l => l.Split(',')[1]));
+        Assert.Equal(["POSITIVE", "NEGATIVE", "NEUTRAL", "POSITIVE", "NEGATIVE", "NEUTRAL"], lines[1..].Select(l => l.Split(',')[2]));
+        Assert.All(lines[1..], l => Assert.Equal(1, l.Split(',')[3..].Sum(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)), 6));
+    }
+
     [GeneratedRegex(@"^macroF1=(0|1)\.\d{4} accuracy=(0|1)\.\d{4} n=\d+$")]
     private static partial Regex TextSummaryLine();
 
