@@ -12,10 +12,7 @@ internal enum FestivalVoice
 /// A synthetic talker: a Festival voice, its base pitch, and for the HTS voice the frequency warping of its vocal
 /// tract (all-pass constant; the voice's own is 0.45), so that talkers sharing a voice still sound like different people.
 /// </summary>
-internal sealed record Speaker(string Id, FestivalVoice Voice, double PitchHz, double Warp = 0.45)
-{
-    public bool Female => Voice == FestivalVoice.Slt;
-}
+internal sealed record Speaker(string Id, FestivalVoice Voice, double PitchHz, double Warp = 0.45);
 
 internal enum Emotion
 {
