@@ -7,7 +7,7 @@ using CallSentiment.Cli.Demo;
 
 namespace CallSentiment.Analysis.Tests;
 
-/// <summary>demo-data end to end with the real espeak-ng (scripts/setup installs it): a tiny set per test.</summary>
+/// <summary>demo-data end to end with the real Festival and its voices (scripts/setup installs them): a tiny set per test.</summary>
 public partial class DemoDataTests
 {
     private static readonly TimeZoneInfo London = TimeZoneInfo.FindSystemTimeZoneById("Europe/London");
@@ -17,7 +17,7 @@ public partial class DemoDataTests
         new(dir, Agents: 2, Weeks: 1, CallsPerWeek: 1, Seed: seed, End: new DateOnly(2025, 6, 13), TimeZone: London, Force: force);
 
     private static DemoDataResult Generate(DemoDataOptions options) =>
-        DemoData.Generate(options, Espeak.Find(Environment.GetEnvironmentVariable("PATH")));
+        DemoData.Generate(options, FestivalSynthesiser.Find(Environment.GetEnvironmentVariable("PATH")));
 
     private static List<string> Recordings(string dir) =>
         [.. Directory.GetFiles(dir, "*.wav", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir, f).Replace('\\', '/')).Order(StringComparer.Ordinal)];
@@ -187,7 +187,38 @@ public partial class DemoDataTests
     }
 
     [Fact]
-    public async Task DemoData_EspeakNotOnPath_ExitsWithCode4AndNamesThePackage()
+    public void Readme_DemoDescribeBlock_IsWhatTheCommandPrints()
+    {
+        var readme = File.ReadAllText(Path.Combine(Paths.Root, "README.md")).ReplaceLineEndings("\n");
+        var block = ReadmeDescribeBlock().Match(readme);
+        Assert.True(block.Success, "README.md has a ```text block that starts with '$ callsentiment demo-data --describe'");
+
+        var (code, stdout, stderr) = CliProcess.Run(null, block.Groups["args"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(stdout.ReplaceLineEndings("\n"), block.Groups["output"].Value);
+    }
+
+    [GeneratedRegex(@"```text\n\$ callsentiment (?<args>demo-data --describe[^\n]*)\n(?<output>.*?)```", RegexOptions.Singleline)]
+    private static partial Regex ReadmeDescribeBlock();
+
+    [Fact]
+    public void Describe_DefaultSet_DesignedNpsRanksBestAgentFirstAndWorstLast()
+    {
+        var options = new DemoDataOptions("out", 6, 8, 3, 1, new DateOnly(2026, 11, 20), London);
+        var calls = DemoPlan.Calls(options);
+
+        double Nps(string agent) => DemoDesign.Nps([.. calls.Where(c => c.Agent.Slug == agent).Select(c => DemoDesign.Verdict(c.Persona))]);
+        var team = DemoDesign.Nps([.. calls.Select(c => DemoDesign.Verdict(c.Persona))]);
+
+        var others = DemoPlan.Agents(6).Skip(2).Select(a => Nps(a.Slug)).ToList();
+        Assert.All(others, n => Assert.InRange(n, Nps("ben-okafor") + 1, Nps("alice-moreau") - 1));
+        Assert.InRange(team, 5, 20);
+        Assert.Contains(team.ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture), DemoDesign.Describe(options, calls).Split('\n').Single(l => l.TrimStart().StartsWith("team", StringComparison.Ordinal)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DemoData_FestivalNotOnPath_ExitsWithCode4AndNamesThePackage()
     {
         using var emptyPath = new TempDir();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -200,7 +231,7 @@ public partial class DemoDataTests
         await p.WaitForExitAsync();
 
         Assert.Equal(4, p.ExitCode);
-        Assert.Contains("'espeak-ng'", await stderr, StringComparison.Ordinal);
-        Assert.Contains("apt-get install espeak-ng", await stderr, StringComparison.Ordinal);
+        Assert.Contains("'festival'", await stderr, StringComparison.Ordinal);
+        Assert.Contains("apt-get install festival", await stderr, StringComparison.Ordinal);
     }
 }

@@ -28,7 +28,7 @@ internal sealed class Festival(string cacheFolder)
             ).Select(v => Packages.GetValueOrDefault(v, v)).ToList();
         if (!File.Exists("/usr/bin/text2wave")) missing.Insert(0, "festival");
         if (missing.Count > 0)
-            throw new UsageException($"Festival voices missing: apt-get install {string.Join(' ', missing)} (scripts/setup --test installs them)");
+            throw new UsageException($"Festival voices missing: apt-get install {string.Join(' ', missing)} (scripts/setup installs them)");
     }
 
     /// <summary>The text spoken by the voice, 16 kHz mono.</summary>

@@ -18,15 +18,49 @@ internal static class CallAudio
     private const double MinSeconds = 45;
     private const double MaxSeconds = 150;
 
-    /// <summary>Brings an utterance to its speaking level; loud (angry) speech is soft-clipped as a handset would.</summary>
-    public static float[] Voice(float[] utterance, Prosody prosody)
+    /// <summary>
+    /// Brings an utterance to its speaking level; loud (angry) speech is soft-clipped as a handset would. A shaking
+    /// voice (<see cref="Prosody.Flutter"/>: its pitch wavers by up to that fraction, a few times a second) and a
+    /// trembling one (<see cref="Prosody.Tremolo"/>: its loudness wavers by up to that fraction) are added here,
+    /// since Festival has no voice-quality controls.
+    /// </summary>
+    public static float[] Voice(float[] utterance, Prosody prosody, Random rng)
     {
-        var gain = (float)(Math.Pow(10, (SpeechLevelDb + prosody.GainDb) / 20) / Math.Max(ActiveRms(utterance), 1e-9));
-        var y = new float[utterance.Length];
+        var x = prosody.Flutter > 0 ? Waver(utterance, prosody.Flutter, rng) : utterance;
+        var gain = (float)(Math.Pow(10, (SpeechLevelDb + prosody.GainDb) / 20) / Math.Max(ActiveRms(x), 1e-9));
+        var phase = 2 * Math.PI * rng.NextDouble();
+        var y = new float[x.Length];
         for (var i = 0; i < y.Length; i++)
         {
-            var x = utterance[i] * gain;
-            y[i] = prosody.ClipCeiling is { } c ? c * MathF.Tanh(x / c) : x;
+            var v = x[i] * gain;
+            if (prosody.Tremolo > 0) v *= (float)(1 - prosody.Tremolo * 0.5 * (1 + Math.Sin(phase + 2 * Math.PI * TremorHz * i / Rate)));
+            y[i] = prosody.ClipCeiling is { } c ? c * MathF.Tanh(v / c) : v;
+        }
+        return y;
+    }
+
+    private const double TremorHz = 5.5; // the rate of a trembling voice
+
+    // Flutter: reading the utterance through a delay that swings with three incommensurate slow sines moves its pitch
+    // up and down irregularly (the delay's slope is the relative pitch change), without changing its length.
+    private static readonly double[] FlutterHz = [4.3, 6.7, 10.1];
+
+    private static float[] Waver(float[] x, double depth, Random rng)
+    {
+        var phases = FlutterHz.Select(_ => 2 * Math.PI * rng.NextDouble()).ToArray();
+        // Each sine gets an equal share of the pitch swing: amplitude (samples) = share / (2π f) × rate.
+        var amplitudes = FlutterHz.Select(f => depth / FlutterHz.Length / (2 * Math.PI * f) * Rate).ToArray();
+        var maxDelay = amplitudes.Sum();
+        var y = new float[x.Length];
+        for (var i = 0; i < y.Length; i++)
+        {
+            var delay = maxDelay;
+            for (var k = 0; k < FlutterHz.Length; k++) delay += amplitudes[k] * Math.Sin(phases[k] + 2 * Math.PI * FlutterHz[k] * i / Rate);
+            var t = i - delay;
+            var j = (int)Math.Floor(t);
+            if (j < 0 || j + 1 >= x.Length) continue;
+            var frac = (float)(t - j);
+            y[i] = x[j] * (1 - frac) + x[j + 1] * frac;
         }
         return y;
     }

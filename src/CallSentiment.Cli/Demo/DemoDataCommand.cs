@@ -4,6 +4,7 @@ using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Json;
 using CallSentiment.Analysis.Audio;
+using CallSentiment.Analysis.TextSentiment;
 
 namespace CallSentiment.Cli.Demo;
 
@@ -21,9 +22,9 @@ internal sealed record DemoDataOptions(
 internal sealed record DemoDataResult(int Written, int Skipped, double AudioMinutes, TimeSpan Elapsed);
 
 /// <summary>
-/// demo-data: a realistic demo set of two-channel call recordings, synthesised with espeak-ng, laid out under the
-/// product's default key pattern with a JSON sidecar per call. Existing recordings are skipped, so the quick start
-/// can run it every time.
+/// demo-data: a realistic demo set of two-channel call recordings, voiced by Festival, laid out under the product's
+/// default key pattern with a JSON sidecar per call. Existing recordings are skipped, so the quick start can run it
+/// every time. <c>--describe</c> prints what the plan was designed to show (NPS per agent and over the team) instead.
 /// </summary>
 internal static class DemoDataCommand
 {
@@ -55,9 +56,15 @@ internal static class DemoDataCommand
             zone,
             args.Flag("force"),
             args.Get("manifest"));
+        var describe = args.Flag("describe");
         args.EnsureAllUsed();
 
-        var r = DemoData.Generate(options, Espeak.Find(Environment.GetEnvironmentVariable("PATH")));
+        if (describe)
+        {
+            Console.Write(DemoDesign.Describe(options, DemoPlan.Calls(options)));
+            return 0;
+        }
+        var r = DemoData.Generate(options, FestivalSynthesiser.Find(Environment.GetEnvironmentVariable("PATH")));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"demo-data: {r.Written + r.Skipped} calls in {options.OutDir} ({r.Written} written, {r.Skipped} skipped), {r.AudioMinutes:0.0} min of audio, {r.Elapsed.TotalSeconds:0.0} s"));
         return 0;
@@ -68,20 +75,19 @@ internal static class DemoData
 {
     private static readonly JsonSerializerOptions SidecarJson = new(JsonSerializerDefaults.Web);
 
-    public static DemoDataResult Generate(DemoDataOptions options, string espeakPath)
+    public static DemoDataResult Generate(DemoDataOptions options, string festivalPath)
     {
         var clock = Stopwatch.StartNew();
         var calls = DemoPlan.Calls(options);
         int written = 0, skipped = 0;
         long frames = 0;
-        var voiceFolder = Directory.CreateTempSubdirectory("callsentiment-voices-");
-        var espeak = new Espeak(espeakPath, voiceFolder.FullName);
+        var festival = new FestivalSynthesiser(festivalPath);
         try
         {
-            // One call per core; each call runs its espeak-ng processes one after another.
+            // One call per core; each call is one festival run.
             Parallel.ForEach(calls, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, call =>
             {
-                var (wrote, callFrames) = Produce(call, options, espeak);
+                var (wrote, callFrames) = Produce(call, options, festival);
                 Interlocked.Increment(ref wrote ? ref written : ref skipped);
                 Interlocked.Add(ref frames, callFrames);
             });
@@ -91,16 +97,12 @@ internal static class DemoData
             // Report the first failure itself (a missing tool, a full disk): the CLI maps exception types to exit codes.
             ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
         }
-        finally
-        {
-            voiceFolder.Delete(recursive: true);
-        }
         if (options.Manifest is not null) WriteManifest(options.Manifest, options.OutDir, calls);
         return new DemoDataResult(written, skipped, frames / (double)CallAudio.Rate / 60, clock.Elapsed);
     }
 
     /// <summary>Writes one call unless it exists already; returns whether it was written and its length in frames.</summary>
-    private static (bool Written, long Frames) Produce(PlannedCall call, DemoDataOptions options, Espeak espeak)
+    private static (bool Written, long Frames) Produce(PlannedCall call, DemoDataOptions options, FestivalSynthesiser festival)
     {
         var wav = Path.Combine(options.OutDir, call.Key);
         var sidecar = Path.ChangeExtension(wav, ".json");
@@ -114,31 +116,39 @@ internal static class DemoData
         // The sidecar goes first and the recording appears whole (renamed into place), so a watcher that picks up
         // the .wav always finds its metadata and never reads a half-written file.
         File.WriteAllText(sidecar, Sidecar(call, options.TimeZone));
-        var channels = Render(call, espeak);
+        var channels = Render(call, festival);
         var partial = wav + ".partial";
         File.WriteAllBytes(partial, WavWriter.Build(channels, CallAudio.Rate, SampleEncoding.Pcm16));
         File.Move(partial, wav, overwrite: true);
         return (true, channels[0].Length);
     }
 
-    private static float[][] Render(PlannedCall call, Espeak espeak)
+    private static float[][] Render(PlannedCall call, FestivalSynthesiser festival)
     {
         var rng = new Random(call.AudioSeed);
-        var spoken = new List<SpokenTurn>();
-        for (var i = 0; i < call.Turns.Count; i++)
+        var utterances = new List<Utterance>();
+        foreach (var turn in call.Turns)
         {
-            var turn = call.Turns[i];
             var speaker = turn.Party == Party.Agent ? call.Agent.Voice : call.CustomerVoice;
-            float[] Say(string text, string id)
-            {
-                var prosody = turn.Tone.Shape(rng);
-                return CallAudio.Voice(espeak.Say(speaker, prosody, text, id), prosody);
-            }
-            var audio = Say(turn.Text, $"{call.CallId}-{i}");
+            utterances.Add(new Utterance(speaker, turn.Tone.Shape(rng), turn.Text));
+            if (turn.AfterHold is not null) utterances.Add(new Utterance(speaker, turn.Tone.Shape(rng), turn.AfterHold));
+        }
+        var clips = festival.Say(utterances);
+        var next = 0;
+        float[] Next()
+        {
+            var audio = CallAudio.Voice(clips[next], utterances[next].Prosody, rng);
+            next++;
+            return audio;
+        }
+        var spoken = new List<SpokenTurn>();
+        foreach (var turn in call.Turns)
+        {
+            var audio = Next();
             if (turn.AfterHold is not null)
             {
                 spoken.Add(new SpokenTurn(turn.Party, audio));
-                spoken.Add(new SpokenTurn(turn.Party, Say(turn.AfterHold, $"{call.CallId}-{i}-hold"), LookupPause: 4 + 11 * rng.NextDouble()));
+                spoken.Add(new SpokenTurn(turn.Party, Next(), LookupPause: 4 + 11 * rng.NextDouble()));
                 continue;
             }
             var bargesIn = turn.Party == Party.Customer && turn.Tone.Emotion == Emotion.Angry && rng.NextDouble() < 0.35;
@@ -158,12 +168,25 @@ internal static class DemoData
         channels = new { agent = 0, customer = 1 },
     }, SidecarJson);
 
-    /// <summary>Ground truth for evaluating the engine on the demo set: what each call was scripted to be.</summary>
+    /// <summary>
+    /// Ground truth for evaluating the engine on the demo set, as an <c>evaluate-calls</c> manifest: paths relative to
+    /// the manifest's folder (evaluate-calls' default --data), the designed customer label and the agent's (polite by
+    /// design: neutral), then the product's designed verdict (<see cref="DemoDesign.Verdict"/>), persona, topic and who.
+    /// evaluate-calls has no MIXED label, so a mixed call's customer label is how it ends: positive.
+    /// </summary>
     private static void WriteManifest(string path, string outDir, List<PlannedCall> calls)
     {
-        var csv = new StringBuilder("path,agent,persona,topic,customerId\n");
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var csv = new StringBuilder("path,customer,agent,designed,persona,topic,employee,customerId\n");
         foreach (var c in calls.OrderBy(c => c.Key, StringComparer.Ordinal))
-            csv.Append(CultureInfo.InvariantCulture, $"{Path.Combine(outDir, c.Key)},{c.Agent.Slug},{c.Persona},{c.Topic},{c.CustomerId}\n");
+        {
+            var recording = Path.GetRelativePath(folder, Path.GetFullPath(Path.Combine(outDir, c.Key))).Replace('\\', '/');
+            var designed = DemoDesign.Verdict(c.Persona);
+            var label = designed == Sentiment.Mixed ? "positive" : designed.ToLabel().ToLowerInvariant();
+            csv.Append(CultureInfo.InvariantCulture,
+                $"{recording},{label},neutral,{designed.ToLabel()},{c.Persona.ToString().ToLowerInvariant()},{c.Topic.ToString().ToLowerInvariant()},{c.Agent.Slug},{c.CustomerId}\n");
+        }
+        Directory.CreateDirectory(folder);
         File.WriteAllText(path, csv.ToString());
     }
 }

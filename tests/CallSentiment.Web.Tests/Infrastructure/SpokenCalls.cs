@@ -14,7 +14,7 @@ public sealed record Line(bool Agent, string Text);
 /// Calls with real words, for the transcript path: each line is spoken by Festival (agent: the kal diphone voice,
 /// customer: the slt HTS voice — both recognised well by pocketsphinx at 16 kHz, unlike espeak-ng), placed turn by
 /// turn with pauses, as a stereo (agent channel 0, customer channel 1) or mono 16 kHz recording under the default key
-/// pattern. Festival (Debian festival, festvox-kallpc16k, festvox-us-slt-hts) is installed by scripts/setup --test.
+/// pattern. Festival (Debian festival, festvox-kallpc16k, festvox-us-slt-hts) is installed by scripts/setup.
 /// </summary>
 public static class SpokenCalls
 {
