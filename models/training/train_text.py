@@ -33,11 +33,13 @@ import os
 import shutil
 import struct
 import sys
+import tempfile
 import time
 
 import numpy as np
 import torch
 
+import split_text_model
 import text_encoder
 import text_tokens
 
@@ -430,19 +432,6 @@ def export_onnx_mixture(models, mix, t, path, storage, cnns, heads, enc, expect_
         assert torch.allclose(got, expect.float(), atol=2e-3), (got, expect)
 
 
-def export_onnx(models, t, path, storage="float16"):
-    m = Exported(models, t, storage)
-    dummy = (torch.tensor([0, 5, 7], dtype=torch.int64), torch.tensor([0.5, 0.5, 1.0]))
-    torch.onnx.export(m, dummy, path, input_names=["indices", "values"], output_names=["probabilities"],
-                      dynamic_axes={"indices": {0: "n"}, "values": {0: "n"}}, opset_version=13)
-    # the exported graph must compute what the (stored) trained members do
-    i, v = torch.tensor([3, 17, 99, models[0].table.shape[0] - 1]), torch.tensor([0.5, 0.25, 0.75, 0.1])
-    with torch.no_grad():
-        expect = torch.stack([torch.softmax(as_stored(mm, storage)(i, torch.tensor([0]), v) / t, dim=1).reshape(3)
-                              for mm in models]).mean(0)
-        assert torch.allclose(m(i, v), expect, atol=2e-3), (m(i, v), expect)
-
-
 DEFAULT = {"hidden": 32, "lr": 2e-3, "epochs": 3, "batch": 256, "l2": 0.0, "dropout": 0.2, "balance": 0.5,
            "sources": {"airline": 3.0, "tweeteval": 1.0, "dailydialog": 2.0, "financial": 1.0, "sst2": 1.0, "uci": 0.3}}
 
@@ -681,19 +670,21 @@ def main():
         shutil.copyfile(source_lexicon, lex)
     with open(lex, "rb") as f:
         assert hashlib.sha256(f.read()).hexdigest() == features["lexiconSha256"], f"{lex} differs from the exported features' lexicon"
-    onnx_path = os.path.join(a.out, "text-sentiment.onnx")
     if cnns:
         with open(os.path.join(a.out, VOCABULARY_FILE), "wb") as f:
             f.write(text_tokens.vocabulary_bytes(vocab))
     if heads:
         pieces_sha = text_encoder.write_pieces(a.encoder, os.path.join(a.out, text_encoder.PIECES_FILE))
+    check = (None, None)
     if len(parts) > 1:
         longest = int(np.argmax([len(r) for r in (termsv if cnns else piecesv)]))
         check = (ids_of([termsv[longest]])[0] if cnns else None, piecesv[longest] if heads else None)
-        export_onnx_mixture(members, mix, t, onnx_path, a.storage, cnns, heads, enc,
+    # one graph, checked against the stored branches, then cut into the three files the product loads
+    with tempfile.TemporaryDirectory() as tmp:
+        full_path = os.path.join(tmp, "text-sentiment.onnx")
+        export_onnx_mixture(members, mix, t, full_path, a.storage, cnns, heads, enc,
                             lambda xs, rows, pcs: proba_of(xs, rows, pcs), check)
-    else:
-        export_onnx(members, t, onnx_path, a.storage)
+        graphs, sizes = split_text_model.split(full_path, a.out, log)
     kind = ("sparse linear softmax" if not hp["hidden"] else
             f"wide & deep: sparse linear logits + fastText-style {hp['hidden']}-d text embedding -> ReLU -> dense")
     if len(members) > 1:
@@ -720,7 +711,7 @@ def main():
         **({"encoder": {"input": "pieces", "pieces": text_encoder.PIECES_FILE, "piecesSha256": pieces_sha,
                         "maxPieces": text_encoder.MAX_PIECES}} if heads else {}),
         "training": {
-            "model": kind + " (weights and temperature baked into the ONNX graph)",
+            "model": kind + " (weights and temperature baked into the ONNX graphs)",
             "hyperParameters": hp,
             "optimizer": f"Adam lr {hp['lr']}, batch {hp['batch']}, seed {a.seed}"
                          + (f"..{a.seed + len(members) - 1}" if len(members) > 1 else ""),
@@ -737,12 +728,12 @@ def main():
             **({"branchWeights": {k: round(v, 4) for k, v in mix.items()}} if len(parts) > 1 else {}),
             **({"tokenBranch": cnn_record} if cnns else {}),
             **({"encoderBranch": enc_record} if heads else {}),
-            "onnxBytes": os.path.getsize(onnx_path),
+            "onnxBytes": sizes,
             "checks": checks,
         },
     }
     with open(os.path.join(a.out, "text-sentiment.json"), "w", encoding="utf-8") as f:
-        json.dump(card, f, indent=2)
+        json.dump(split_text_model.update_card(card, graphs, sizes), f, indent=2)
         f.write("\n")
     log(f"wrote {a.out} in {time.time() - t0:.0f}s")
 
