@@ -10,7 +10,26 @@ public sealed record MixedRule
     public required double Threshold { get; init; }
 }
 
-/// <summary>text-sentiment.json, written by models/training/train_text.py beside text-sentiment.onnx.</summary>
+/// <summary>text-sentiment.json "lexical": the graph of the branches that read the text's own words (sparse hashed
+/// n-grams, token CNNs); each output is one branch's mean probabilities.</summary>
+public sealed record LexicalGraph
+{
+    public string Model { get; init; } = "text-lexical.onnx";
+
+    public required string[] Outputs { get; init; }
+}
+
+/// <summary>text-sentiment.json "heads": the graph that reads the lexical outputs and the sentence embedding (inputs
+/// by those names) and mixes them into the calibrated probabilities. The only file a retrain of the heads rewrites.</summary>
+public sealed record HeadsGraph
+{
+    public string Model { get; init; } = "text-heads.onnx";
+
+    public string Output { get; init; } = "probabilities";
+}
+
+/// <summary>text-sentiment.json, written by models/training/train_text.py (and split_text_model.py) beside the three
+/// ONNX files it names.</summary>
 public sealed record TextSentimentModelCard
 {
     /// <summary>The model's output classes in order; must be NEGATIVE, NEUTRAL, POSITIVE.</summary>
@@ -27,7 +46,9 @@ public sealed record TextSentimentModelCard
 
     public string ValuesInput { get; init; } = "values";
 
-    public string Output { get; init; } = "probabilities";
+    public required LexicalGraph Lexical { get; init; }
+
+    public required HeadsGraph Heads { get; init; }
 
     /// <summary>The word-embedding branch's input and vocabulary; absent for a model made of sparse features only.</summary>
     public TokenBranch? Tokens { get; init; }
@@ -39,25 +60,28 @@ public sealed record TextSentimentModelCard
 /// <summary>
 /// The offline text-sentiment engine: <see cref="TextFeaturizer"/> (sparse features, and token rows for the
 /// word-embedding branch when the card has one) and <see cref="SentencePieceTokenizer"/> (piece ids for the
-/// sentence-encoder branch when the card has one) → the model in ONNX Runtime →
-/// NEGATIVE/NEUTRAL/POSITIVE probabilities → the MIXED rule → a <see cref="Verdict"/> whose four scores sum to 1.
+/// sentence-encoder branch when the card has one) → three graphs in ONNX Runtime: the lexical branches and the frozen
+/// sentence encoder, then the heads that mix them → NEGATIVE/NEUTRAL/POSITIVE probabilities → the MIXED rule → a <see cref="Verdict"/> whose four scores sum to 1.
 /// One instance serves the whole process: scoring is thread-safe.
 /// </summary>
 public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposable
 {
-    public const string OnnxFile = "text-sentiment.onnx";
     public const string CardFile = "text-sentiment.json";
     private static readonly string[] ExpectedLabels = ["NEGATIVE", "NEUTRAL", "POSITIVE"];
 
-    private readonly OnnxSession _session;
+    private readonly OnnxSession _lexical;
+    private readonly OnnxSession? _encoder;
+    private readonly OnnxSession _heads;
     private readonly TextFeaturizer _featurizer;
     private readonly TokenVocabulary? _vocabulary;
     private readonly SentencePieceTokenizer? _pieces;
 
-    private OfflineTextSentimentScorer(OnnxSession session, TextFeaturizer featurizer, TokenVocabulary? vocabulary,
-        SentencePieceTokenizer? pieces, TextSentimentModelCard card)
+    private OfflineTextSentimentScorer(OnnxSession lexical, OnnxSession? encoder, OnnxSession heads, TextFeaturizer featurizer,
+        TokenVocabulary? vocabulary, SentencePieceTokenizer? pieces, TextSentimentModelCard card)
     {
-        _session = session;
+        _lexical = lexical;
+        _encoder = encoder;
+        _heads = heads;
         _featurizer = featurizer;
         _vocabulary = vocabulary;
         _pieces = pieces;
@@ -71,10 +95,12 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
     public TextFeaturizer Featurizer => _featurizer;
 
     /// <summary>
-    /// Loads text-sentiment.json, the lexicon it names and text-sentiment.onnx from a folder (e.g. models/text-sentiment).
+    /// Loads text-sentiment.json and the files it names (lexicon, vocabularies, the lexical, encoder and heads graphs)
+    /// from a folder (e.g. models/text-sentiment).
     /// </summary>
-    /// <exception cref="FileNotFoundException">The folder lacks the model, its card or its lexicon.</exception>
-    /// <exception cref="InvalidDataException">The card does not fit this featuriser or the ONNX graph.</exception>
+    /// <exception cref="FileNotFoundException">The folder lacks the card or a file it names.</exception>
+    /// <exception cref="InvalidDataException">The card does not fit this featuriser or the ONNX graphs, or the encoder is not
+    /// the one the heads were trained on.</exception>
     /// <exception cref="OnnxRuntimeException">ONNX Runtime is missing or cannot load the model.</exception>
     public static OfflineTextSentimentScorer Load(string modelDirectory, OnnxSessionOptions? options = null)
     {
@@ -94,48 +120,70 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
             : null;
         if (card.Encoder is { MaxPieces: < 1 or > 4096 } e)
             throw new InvalidDataException($"{cardPath}: encoder.maxPieces {e.MaxPieces} must be in [1, 4096]");
-        var pieces = card.Encoder is { } encoder
-            ? SentencePieceTokenizer.Load(Path.Combine(modelDirectory, encoder.Pieces), encoder.PiecesSha256)
-            : null;
-        var onnxPath = Path.Combine(modelDirectory, OnnxFile);
-        if (!File.Exists(onnxPath)) throw new FileNotFoundException($"Text-sentiment model not found: {onnxPath}", onnxPath);
-        var session = OnnxSession.Load(onnxPath, options);
+        SentencePieceTokenizer? pieces = null;
+        if (card.Encoder is { } encoder)
+        {
+            pieces = SentencePieceTokenizer.Load(Path.Combine(modelDirectory, encoder.Pieces), encoder.PiecesSha256);
+            // the heads were trained on this encoder's embeddings: a different encoder file must not load silently
+            VerifiedFile.Verify(Path.Combine(modelDirectory, encoder.Model), encoder.ModelSha256, "Sentence encoder");
+        }
+        List<OnnxSession> sessions = [];
         try
         {
-            var scorer = new OfflineTextSentimentScorer(session, featurizer, vocabulary, pieces, card);
-            scorer.CheckDimension(onnxPath);
+            var lexicalGraph = LoadGraph(modelDirectory, card.Lexical.Model, options, sessions);
+            var encoderGraph = card.Encoder is null ? null : LoadGraph(modelDirectory, card.Encoder.Model, options, sessions);
+            var headsGraph = LoadGraph(modelDirectory, card.Heads.Model, options, sessions);
+            var scorer = new OfflineTextSentimentScorer(lexicalGraph, encoderGraph, headsGraph, featurizer, vocabulary, pieces, card);
+            scorer.CheckDimension(modelDirectory);
             return scorer;
         }
         catch
         {
-            session.Dispose();
+            foreach (var s in sessions) s.Dispose();
             throw;
         }
     }
 
-    // The graph gathers weight rows by index: a weight matrix smaller than the feature space (or an embedding table
+    private static OnnxSession LoadGraph(string modelDirectory, string file, OnnxSessionOptions? options, List<OnnxSession> loaded)
+    {
+        var path = Path.Combine(modelDirectory, file);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Text-sentiment model file not found: {path}", path);
+        var session = OnnxSession.Load(path, options);
+        loaded.Add(session);
+        return session;
+    }
+
+    // The graphs gather weight rows by index: a weight matrix smaller than the feature space (or an embedding table
     // smaller than the vocabulary) would fail only on the first text that hits a high row, so probe the last rows now.
-    private void CheckDimension(string onnxPath)
+    // The same run checks that the three graphs fit together (names and shapes of what one hands the next).
+    private void CheckDimension(string modelDirectory)
     {
         try
         {
             var p = Run([Card.Features.Dimension - 1], [0f], _vocabulary is null ? null : [_vocabulary.Count - 1],
                 _pieces is null ? null : [_pieces.Count - 1]);
-            if (p.Length != 3) throw new InvalidDataException($"{onnxPath}: output '{Card.Output}' has {p.Length} values, expected 3");
+            if (p.Length != 3) throw new InvalidDataException($"{Card.Heads.Model}: output '{Card.Heads.Output}' has {p.Length} values, expected 3");
         }
         catch (OnnxRuntimeException e)
         {
+            var files = string.Join(", ", new[] { Card.Lexical.Model, Card.Encoder?.Model, Card.Heads.Model }.OfType<string>());
             throw new InvalidDataException(
-                $"{onnxPath} does not accept the {Card.Features.Dimension} features{(_vocabulary is null ? "" : $", {_vocabulary.Count} tokens")}{(_pieces is null ? "" : $", {_pieces.Count} pieces")} text-sentiment.json describes: {e.Message}", e);
+                $"{modelDirectory}: the graphs ({files}) do not accept the {Card.Features.Dimension} features{(_vocabulary is null ? "" : $", {_vocabulary.Count} tokens")}{(_pieces is null ? "" : $", {_pieces.Count} pieces")} text-sentiment.json describes, or do not fit together: {e.Message}", e);
         }
     }
 
+    // lexical branches and encoder → heads: the heads read the other two graphs' outputs by name
     private float[] Run(long[] indices, float[] values, long[]? tokens, long[]? pieces)
     {
         List<NamedTensor> inputs = [NamedTensor.Int64(Card.IndicesInput, indices, indices.Length), NamedTensor.Float(Card.ValuesInput, values, values.Length)];
         if (tokens is not null) inputs.Add(NamedTensor.Int64(Card.Tokens!.Input, tokens, tokens.Length));
-        if (pieces is not null) inputs.Add(NamedTensor.Int64(Card.Encoder!.Input, pieces, pieces.Length));
-        return _session.Run(inputs, [Card.Output])[Card.Output].Floats;
+        List<NamedTensor> branches = [.. _lexical.Run(inputs, Card.Lexical.Outputs).Values];
+        if (pieces is not null)
+        {
+            var encoder = Card.Encoder!;
+            branches.Add(_encoder!.Run([NamedTensor.Int64(encoder.Input, pieces, pieces.Length)], [encoder.Output])[encoder.Output]);
+        }
+        return _heads.Run(branches, [Card.Heads.Output])[Card.Heads.Output].Floats;
     }
 
     /// <summary>Calibrated probabilities in label order (NEGATIVE, NEUTRAL, POSITIVE).</summary>
@@ -195,5 +243,10 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
         return Task.FromResult<IReadOnlyList<TextSentimentResult>>(results);
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _heads.Dispose();
+        _encoder?.Dispose();
+        _lexical.Dispose();
+    }
 }

@@ -23,6 +23,16 @@ public sealed record EncoderBranch
 
     /// <summary>The encoder reads at most this many pieces; the rest is cut.</summary>
     public int MaxPieces { get; init; } = DefaultMaxPieces;
+
+    /// <summary>The frozen sentence encoder (pieces → unit sentence embedding), in a file of its own so that a
+    /// retrain of the heads never rewrites it; relative to the card's folder.</summary>
+    public string Model { get; init; } = "text-encoder.onnx";
+
+    /// <summary>SHA-256 (hex) of <see cref="Model"/>: the heads were trained on this encoder's embeddings.</summary>
+    public required string ModelSha256 { get; init; }
+
+    /// <summary>Name of the encoder's float [512] output, which is also the heads' input.</summary>
+    public string Output { get; init; } = "embedding";
 }
 
 /// <summary>

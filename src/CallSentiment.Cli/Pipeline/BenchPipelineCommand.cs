@@ -40,7 +40,7 @@ internal static class BenchPipelineCommand
             using var transcriber = OfflineTranscriber.Load(options);
             using var emotionModel = SpeechEmotionModel.Load(modelDir);
             // The offline text model scores the transcript's chunks as the web pipeline does; without a trained model
-            // (no text-sentiment.onnx yet) the stage is skipped and reported as such.
+            // (no text-sentiment.json yet) the stage is skipped and reported as such.
             using var textScorer = textModelDir is null ? null : OfflineTextSentimentScorer.Load(textModelDir);
 
             transcriber.WarmUp();
@@ -75,7 +75,7 @@ internal static class BenchPipelineCommand
                      })
                 Console.WriteLine(string.Create(ci, $"  {name,-24} {t.TotalSeconds,8:0.0} s  ({t.TotalSeconds / audio * 100,5:0.0} % of audio duration)"));
             if (textScorer is null)
-                Console.WriteLine("  (text sentiment: no trained model in models/text-sentiment (text-sentiment.onnx); stage skipped — pass --text-model DIR)");
+                Console.WriteLine("  (text sentiment: no trained model in models/text-sentiment (text-sentiment.json); stage skipped — pass --text-model DIR)");
             else
                 Console.WriteLine(string.Create(ci, $"  (text sentiment: {total.Chunks} transcript chunks scored with {textModelDir})"));
             return 0;
@@ -87,23 +87,20 @@ internal static class BenchPipelineCommand
     }
 
     /// <summary>
-    /// --text-model DIR (must hold a trained model), else models/text-sentiment when it holds text-sentiment.onnx,
+    /// --text-model DIR (must hold a trained model), else models/text-sentiment when it holds text-sentiment.json,
     /// else null (stage skipped).
     /// </summary>
     private static string? TextModelFolder(string? explicitFolder)
     {
         if (explicitFolder is not null)
         {
-            if (!File.Exists(Path.Combine(explicitFolder, OfflineTextSentimentScorer.OnnxFile)) ||
-                !File.Exists(Path.Combine(explicitFolder, OfflineTextSentimentScorer.CardFile)))
-                throw new UsageException(
-                    $"--text-model {explicitFolder}: no {OfflineTextSentimentScorer.OnnxFile} and {OfflineTextSentimentScorer.CardFile} there");
+            if (!File.Exists(Path.Combine(explicitFolder, OfflineTextSentimentScorer.CardFile)))
+                throw new UsageException($"--text-model {explicitFolder}: no {OfflineTextSentimentScorer.CardFile} there");
             return explicitFolder;
         }
         try
         {
-            var dir = ModelLocator.TextSentimentFolder(null, requireModel: true);
-            return File.Exists(Path.Combine(dir, OfflineTextSentimentScorer.OnnxFile)) ? dir : null;
+            return ModelLocator.TextSentimentFolder(null, requireModel: true);
         }
         catch (UsageException)
         {

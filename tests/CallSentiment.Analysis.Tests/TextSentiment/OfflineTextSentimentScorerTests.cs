@@ -130,11 +130,52 @@ public sealed class OfflineTextSentimentScorerTests : IDisposable
     [Fact]
     public void Load_VocabularyChangedAfterTraining_IsRefused()
     {
-        using var dir = new TempDir();
-        foreach (var file in Directory.GetFiles(ModelDir))
-            File.Copy(file, Path.Combine(dir.Path, Path.GetFileName(file)));
+        using var dir = CopyOfModel();
         File.AppendAllText(Path.Combine(dir.Path, "vocabulary.txt"), "extra\n");
         var e = Assert.Throws<InvalidDataException>(() => OfflineTextSentimentScorer.Load(dir.Path));
         Assert.Contains("vocabulary.txt", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The heads were trained on the frozen encoder's embeddings: another or a damaged encoder file would load
+    /// and score, wrongly, so its SHA-256 (in the card) is checked first.</summary>
+    [Fact]
+    public void Load_EncoderFileChanged_IsRefusedNamingTheFile()
+    {
+        using var dir = CopyOfModel();
+        var encoder = Path.Combine(dir.Path, _scorer.Card.Encoder!.Model);
+        var bytes = File.ReadAllBytes(encoder);
+        bytes[bytes.Length / 2] ^= 1;
+        File.WriteAllBytes(encoder, bytes);
+        var e = Assert.Throws<InvalidDataException>(() => OfflineTextSentimentScorer.Load(dir.Path));
+        Assert.Contains("text-encoder.onnx", e.Message, StringComparison.Ordinal);
+        Assert.Contains("SHA-256", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_HeadsFileMissing_SaysWhichFileIsMissing()
+    {
+        using var dir = CopyOfModel();
+        File.Delete(Path.Combine(dir.Path, _scorer.Card.Heads.Model));
+        var e = Assert.Throws<FileNotFoundException>(() => OfflineTextSentimentScorer.Load(dir.Path));
+        Assert.Contains("text-heads.onnx", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The heads read the lexical graph's and the encoder's outputs by name and shape; graphs that do not fit
+    /// together (here the lexical graph where the heads belong) are refused at load, not on the first call.</summary>
+    [Fact]
+    public void Load_GraphsThatDoNotFitTogether_AreRefused()
+    {
+        using var dir = CopyOfModel();
+        File.Copy(Path.Combine(dir.Path, _scorer.Card.Lexical.Model), Path.Combine(dir.Path, _scorer.Card.Heads.Model), overwrite: true);
+        var e = Assert.Throws<InvalidDataException>(() => OfflineTextSentimentScorer.Load(dir.Path));
+        Assert.Contains("do not fit together", e.Message, StringComparison.Ordinal);
+    }
+
+    private static TempDir CopyOfModel()
+    {
+        var dir = new TempDir();
+        foreach (var file in Directory.GetFiles(ModelDir))
+            File.Copy(file, Path.Combine(dir.Path, Path.GetFileName(file)));
+        return dir;
     }
 }
