@@ -35,6 +35,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
           export-text-features --input A.csv[,B.tsv] --out DIR [--text-column text] [--label-column label]
                            [--lexicon models/text-sentiment/lexicon.tsv] [--hash-bits 18]
                            [--pieces models/text-sentiment/pieces.tsv [--max-pieces 128]]
+          export-text-branches --input A.csv --out A.branches.f32 [--text-column text] [--model models/text-sentiment]
           build-call-corpus --out DIR [--ser ../shared/datasets/ser] [--voice-calls-per-speaker 6] [--word-calls 96]
                            [--mixed-calls 72] [--speakers-per-corpus N] [--seed 1] [--force]
           evaluate-calls   --manifest calls.csv [--data DIR] [--stages voice,text,fused] [--where col=value[,...]] [--by COLUMN]
@@ -67,6 +68,7 @@ try
         "evaluate-asr" => EvaluateAsrCommand.Run(rest),
         "bench-pipeline" => BenchPipelineCommand.Run(rest),
         "export-text-features" => ExportTextFeaturesCommand.Run(rest),
+        "export-text-branches" => ExportTextBranchesCommand.Run(rest),
         "evaluate-text" => EvaluateTextCommand.Run(rest),
         "evaluate-calls" => EvaluateCallsCommand.Run(rest),
         "build-call-corpus" => BuildCallCorpusCommand.Run(rest),

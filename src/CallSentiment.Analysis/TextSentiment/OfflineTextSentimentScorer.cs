@@ -172,8 +172,11 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
         }
     }
 
-    // lexical branches and encoder → heads: the heads read the other two graphs' outputs by name
-    private float[] Run(long[] indices, float[] values, long[]? tokens, long[]? pieces)
+    private float[] Run(long[] indices, float[] values, long[]? tokens, long[]? pieces) =>
+        _heads.Run(Branches(indices, values, tokens, pieces), [Card.Heads.Output])[Card.Heads.Output].Floats;
+
+    // lexical branches and encoder, whose outputs the heads read by name
+    private List<NamedTensor> Branches(long[] indices, float[] values, long[]? tokens, long[]? pieces)
     {
         List<NamedTensor> inputs = [NamedTensor.Int64(Card.IndicesInput, indices, indices.Length), NamedTensor.Float(Card.ValuesInput, values, values.Length)];
         if (tokens is not null) inputs.Add(NamedTensor.Int64(Card.Tokens!.Input, tokens, tokens.Length));
@@ -183,20 +186,36 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
             var encoder = Card.Encoder!;
             branches.Add(_encoder!.Run([NamedTensor.Int64(encoder.Input, pieces, pieces.Length)], [encoder.Output])[encoder.Output]);
         }
-        return _heads.Run(branches, [Card.Heads.Output])[Card.Heads.Output].Floats;
+        return branches;
     }
 
     /// <summary>Calibrated probabilities in label order (NEGATIVE, NEUTRAL, POSITIVE).</summary>
     public float[] Probabilities(string text)
     {
+        var (indices, values, tokens, pieces) = Inputs(text);
+        return Run(indices, values, tokens, pieces);
+    }
+
+    /// <summary>
+    /// What the heads graph reads for a text: each lexical branch's mean probabilities, then the sentence embedding
+    /// (card order). export-text-branches writes them, so the heads can be retrained on exactly what serving computes.
+    /// </summary>
+    public IReadOnlyList<NamedTensor> Branches(string text)
+    {
+        var (indices, values, tokens, pieces) = Inputs(text);
+        return Branches(indices, values, tokens, pieces);
+    }
+
+    private (long[] Indices, float[] Values, long[]? Tokens, long[]? Pieces) Inputs(string text)
+    {
         var pieces = _pieces is null ? null : PieceIds(text);
         if (_vocabulary is null)
         {
             var f = _featurizer.Featurize(text);
-            return Run(f.Indices, f.Values, null, pieces);
+            return (f.Indices, f.Values, null, pieces);
         }
         var (features, terms) = _featurizer.FeaturizeWithTerms(text);
-        return Run(features.Indices, features.Values, _vocabulary.Ids(terms), pieces);
+        return (features.Indices, features.Values, _vocabulary.Ids(terms), pieces);
     }
 
     // the encoder reads the first MaxPieces pieces; a text without any is the unknown piece, so there is always one

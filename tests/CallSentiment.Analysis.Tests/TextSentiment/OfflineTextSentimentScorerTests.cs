@@ -127,6 +127,23 @@ public sealed class OfflineTextSentimentScorerTests : IDisposable
         }
     }
 
+    /// <summary>The graphs are cut where the heads read: each lexical branch's mean probabilities and the unit sentence
+    /// embedding (after the encoder's L2 normalisation), the inputs a retrain of the heads is trained on.</summary>
+    [Fact]
+    public void Branches_AreTheBranchProbabilitiesAndTheUnitEmbedding()
+    {
+        var branches = _scorer.Branches("I am sorry to hear that. Let me look at your account.");
+        Assert.Equal([.. _scorer.Card.Lexical.Outputs, _scorer.Card.Encoder!.Output], branches.Select(b => b.Name));
+        foreach (var lexical in branches.SkipLast(1))
+        {
+            Assert.Equal(3, lexical.Floats.Length);
+            Assert.Equal(1.0, lexical.Floats.Sum(), 5);
+        }
+        var embedding = branches[^1].Floats;
+        Assert.Equal(512, embedding.Length);
+        Assert.Equal(1.0, Math.Sqrt(embedding.Sum(x => (double)x * x)), 5);
+    }
+
     [Fact]
     public void Load_VocabularyChangedAfterTraining_IsRefused()
     {
