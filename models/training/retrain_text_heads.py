@@ -13,7 +13,9 @@ train.csv and val.csv (text_datasets.py prepare) and conversational/lines.csv, t
       --out DIR/candidate
 
 prints every candidate's validation figures and, when the rule adopts one, writes its text-heads.onnx and card into
---out (the other model files copied beside them), ready for `evaluate-text --model`.
+--out (the other model files copied beside them), ready for `evaluate-text --model`. With --rejected-out DIR a
+candidate the rule rejects (the best by the selection score) is written there instead, marked as not adopted, for a
+test read for information only.
 """
 import argparse
 import copy
@@ -144,6 +146,7 @@ def main():
     ap.add_argument("--branches", required=True, help="folder with train/val/lines .branches.f32")
     ap.add_argument("--model", default=os.path.join(ROOT, "models", "text-sentiment"))
     ap.add_argument("--out", required=True)
+    ap.add_argument("--rejected-out", help="write the best candidate here when the rule rejects it (information only)")
     a = ap.parse_args()
     log = lambda m: print(m, file=sys.stderr, flush=True)
     torch.set_num_threads(1)
@@ -193,12 +196,17 @@ def main():
 
     eligible = [c for c in results if c[4]["objective"] >= base["objective"] - OBJECTIVE_DROP]
     best = max(eligible, key=lambda c: c[4]["S"]) if eligible else None
-    if best is None or best[4]["conversational"] <= base["conversational"]:
+    adopted = best is not None and best[4]["conversational"] > base["conversational"]
+    if not adopted:
         log("not adopted: " + ("no candidate keeps the objective floor" if best is None else
                                f"conversational validation {best[4]['conversational']:.4f} <= today's {base['conversational']:.4f}"))
-        return
+        if not a.rejected_out:
+            return
+        best = max(results, key=lambda c: c[4]["S"])
+        a.out = a.rejected_out
     cw, mix, heads, epochs, r = best
-    log(f"adopted: conversational weight {cw}, mix {mix}, epochs {epochs}")
+    log(f"{'adopted' if adopted else 'written for information, NOT adopted'}: conversational weight {cw}, mix {mix}, "
+        f"epochs {epochs}")
 
     os.makedirs(a.out, exist_ok=True)
     for f in os.listdir(a.model):
@@ -226,7 +234,8 @@ def main():
         "storage": "float16",
         "conversationalValidation": {"lines": int(len(cval)), "macroF1": round(r["conversational"], 4),
                                      "before": round(base["conversational"], 4)},
-        "note": "heads only; lexical graph and encoder unchanged; temperature and MIXED threshold kept"}
+        "note": "heads only; lexical graph and encoder unchanged; temperature and MIXED threshold kept",
+        "adopted": adopted}
     t["onnxBytes"] = {**t["onnxBytes"], card["heads"]["model"]: len(data)}
     t["checks"] = checks
     with open(os.path.join(a.out, "text-sentiment.json"), "w", encoding="utf-8") as f:

@@ -61,7 +61,8 @@ public sealed record TextSentimentModelCard
 /// The offline text-sentiment engine: <see cref="TextFeaturizer"/> (sparse features, and token rows for the
 /// word-embedding branch when the card has one) and <see cref="SentencePieceTokenizer"/> (piece ids for the
 /// sentence-encoder branch when the card has one) → three graphs in ONNX Runtime: the lexical branches and the frozen
-/// sentence encoder, then the heads that mix them → NEGATIVE/NEUTRAL/POSITIVE probabilities → the MIXED rule → a <see cref="Verdict"/> whose four scores sum to 1.
+/// sentence encoder, then the heads that mix them → NEGATIVE/NEUTRAL/POSITIVE probabilities → the MIXED rule → a
+/// <see cref="Verdict"/> whose four scores sum to 1.
 /// One instance serves the whole process: scoring is thread-safe.
 /// </summary>
 public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposable
