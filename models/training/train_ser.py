@@ -11,6 +11,8 @@ numbers of a further export of the same clips, `--train-variants` picks which va
 score variants 0 and 1 only. Both evaluations are speaker-independent:
 - `--cv K`: speaker-grouped K-fold cross-validation (folds dealt per corpus, so each fold has speakers of every corpus);
 - `--loco`: leave-one-corpus-out, train on the other corpora, test on the held-out one's labels.
+`--save-folds` writes each CV fold's model (OUT/fold-K, loadable by the product) so calls of a fold's test speakers
+can be analysed by a model that never heard them (out-of-fold voice evidence for a fusion refit).
 The selection rule is in SER_SELECTION.md. Labels are LABELS below (calm is folded into neutral). `--mask-labels`
 trains a corpus's clips only on the labels that corpus has (softmax masked to them); it is off by default because it
 made the model over-predict the labels TurEV lacks (disgust, surprise) on every corpus.
@@ -271,6 +273,23 @@ def summary(tag, m):
             f"binNeg={m['binaryNegMass']:.3f} n={m['n']}")
 
 
+def export(net, cfg, channels, dim, out):
+    """Writes speech-emotion.onnx and model.json (what the product loads) into OUT."""
+    os.makedirs(out, exist_ok=True)
+    model = Exported(net).eval()
+    dummy = torch.zeros(1, WINDOW, dim)
+    torch.onnx.export(model, dummy, os.path.join(out, "speech-emotion.onnx"), input_names=["features"],
+                      output_names=["probabilities"], dynamic_axes={"features": {0: "batch"}, "probabilities": {0: "batch"}},
+                      opset_version=13, do_constant_folding=True)
+    cfg_out = {"labels": LABELS, "windowFrames": WINDOW, "hopFrames": WINDOW // 2, "features": cfg,
+               "input": "features", "output": "probabilities", "architecture": {"channels": list(channels)},
+               "aliases": LABEL_MAP,
+               "valence": {"negative": sorted(NEGATIVE), "positive": sorted(POSITIVE),
+                           "neutral": sorted(set(LABELS) - NEGATIVE - POSITIVE)}}
+    json.dump(cfg_out, open(os.path.join(out, "model.json"), "w"), indent=2)
+    print("wrote", os.path.join(out, "speech-emotion.onnx"), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--features", required=True, help="DIR[@VARIANT_OFFSET][,DIR[@OFFSET]...]; the first is the base export")
@@ -289,6 +308,8 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--threads", type=int, default=1, help="1 is the most efficient; run CV and LOCO as two processes")
     ap.add_argument("--channels", default="24,48,64,96", help="conv channels of the four blocks")
+    ap.add_argument("--save-folds", action="store_true",
+                    help="also write each CV fold's model to OUT/fold-K (for out-of-fold voice evidence, e.g. a fusion refit)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     channels = tuple(int(c) for c in args.channels.split(","))
@@ -334,7 +355,9 @@ def main():
             test_idx = [i for i, c in enumerate(clips) if c["speaker"] in test_speakers]
             train_idx = [i for i, c in enumerate(clips) if c["speaker"] not in test_speakers]
             print(f"CV fold {k + 1}/{args.cv}: test speakers {test_speakers}", flush=True)
-            _, ev = run(train_idx, test_idx, args.seed + k)
+            net, ev = run(train_idx, test_idx, args.seed + k)
+            if args.save_folds:
+                export(net, cfg, channels, data.shape[1], os.path.join(args.out, f"fold-{k + 1}"))
             fold = {"test_speakers": test_speakers}
             for name in ev:
                 if name == "y":
@@ -380,19 +403,7 @@ def main():
     if args.final:
         print("final model on all pool speakers", flush=True)
         net, _ = run(list(range(len(clips))), [], args.seed + 100)
-        model = Exported(net).eval()
-        dummy = torch.zeros(1, WINDOW, data.shape[1])
-        torch.onnx.export(model, dummy, os.path.join(args.out, "speech-emotion.onnx"), input_names=["features"],
-                          output_names=["probabilities"], dynamic_axes={"features": {0: "batch"}, "probabilities": {0: "batch"}},
-                          opset_version=13, do_constant_folding=True)
-        cfg_out = {"labels": LABELS, "windowFrames": WINDOW, "hopFrames": WINDOW // 2, "features": cfg,
-                   "input": "features", "output": "probabilities", "architecture": {"channels": list(channels)},
-                   "aliases": LABEL_MAP,
-                   "valence": {"negative": sorted(NEGATIVE), "positive": sorted(POSITIVE),
-                               "neutral": sorted(set(LABELS) - NEGATIVE - POSITIVE)}}
-        json.dump(cfg_out, open(os.path.join(args.out, "model.json"), "w"), indent=2)
-        print("wrote", os.path.join(args.out, "speech-emotion.onnx"))
-
+        export(net, cfg, channels, data.shape[1], args.out)
 
 if __name__ == "__main__":
     main()

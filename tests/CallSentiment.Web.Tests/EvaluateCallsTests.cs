@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using CallSentiment.Web.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,6 +51,30 @@ public sealed class EvaluateCallsTests : IAsyncLifetime
             Assert.Equal(s.Sentiment, p.Fused);
             Assert.Equal(Math.Round(s.Confidence, 3), p.Confidence, 3);
             Assert.Equal(s.Agent ?? "", p.Agent);
+        }
+
+        // The predictions carry the customer's fusion evidence, as the worker stored it, so they are a manifest
+        // calibrate can refit on without the audio (e.g. evidence from out-of-fold voice models).
+        var evidenceColumn = (await File.ReadAllLinesAsync(predictions))[0].Split(',').ToList().IndexOf("customer_evidence");
+        Assert.Equal(13, evidenceColumn);
+        var storedEvidence = (await c.QueryAsync<(string Key, string Evidence)>(
+            "SELECT r.source_key, s.evidence FROM calls k JOIN recordings r ON r.id = k.recording_id JOIN call_speakers s ON s.call_id = k.id WHERE s.role <> 'agent'")).ToList();
+        Assert.NotEmpty(storedEvidence);
+        foreach (var line in (await File.ReadAllLinesAsync(predictions)).Skip(1))
+        {
+            var key = line[..line.IndexOf(',', StringComparison.Ordinal)];
+            var json = line[(line.IndexOf(",\"{", StringComparison.Ordinal) + 2)..^1].Replace("\"\"", "\"", StringComparison.Ordinal);
+            using var fromCli = JsonDocument.Parse(json);
+            using var fromDb = JsonDocument.Parse(storedEvidence.Single(e => e.Key == key).Evidence);
+            static double? Number(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : e.GetDouble();
+            var db = fromDb.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => Number(p.Value));
+            Assert.NotEmpty(fromCli.RootElement.EnumerateObject());
+            foreach (var p in fromCli.RootElement.EnumerateObject())
+            {
+                Assert.True(db.TryGetValue(p.Name, out var kept), $"{key}: {p.Name} is not in the stored evidence");
+                Assert.True(Number(p.Value) is not { } v ? kept is null : Math.Abs(v - kept!.Value) <= 1e-4,
+                    $"{key}: {p.Name} {p.Value} stored as {kept}"); // stored to 4 decimals
+            }
         }
 
         // QA corrections exported from the product are a manifest evaluate-calls reads as it is.

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using CallSentiment.Analysis.Calls;
 using CallSentiment.Analysis.TextSentiment;
 using CallSentiment.Cli.TextSentiment;
@@ -115,10 +116,13 @@ internal static class EvaluateCallsCommand
         _ => "the verdict the product stores",
     };
 
+    // One line per call, so the predictions file is itself a manifest calibrate reads (customer_evidence).
+    private static readonly JsonSerializerOptions CompactJson = new(FusionModel.Json) { WriteIndented = false };
+
     private static void WritePredictions(string path, List<LabelledCall> calls, CallOutcome?[] results, string?[] failures)
     {
         var ci = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder("path,customer,agent,voice,text,fused,fusedConfidence,agentVoice,agentText,agentFused,lowConfidence,queued,error\n");
+        var sb = new StringBuilder("path,customer,agent,voice,text,fused,fusedConfidence,agentVoice,agentText,agentFused,lowConfidence,queued,error,customer_evidence\n");
         for (var i = 0; i < calls.Count; i++)
         {
             var c = calls[i];
@@ -126,8 +130,9 @@ internal static class EvaluateCallsCommand
             if (results[i] is { } r)
                 sb.Append(ci, $"{r.Voice.Sentiment.ToLabel()},{r.Text.Sentiment.ToLabel()},{r.Fused.Sentiment.ToLabel()},{r.Fused.Confidence:0.###},")
                   .Append(ci, $"{r.AgentVoice?.Sentiment.ToLabel()},{r.AgentText?.Sentiment.ToLabel()},{r.AgentFused?.Sentiment.ToLabel()},")
-                  .Append(r.LowConfidence ? "true," : "false,").Append(r.ForRecovery ? "true," : "false,").Append('\n');
-            else sb.Append(",,,,,,,,,").Append(Csv(failures[i] ?? "")).Append('\n');
+                  .Append(r.LowConfidence ? "true," : "false,").Append(r.ForRecovery ? "true," : "false,").Append(',')
+                  .Append(r.CustomerEvidence is { } e ? Csv(JsonSerializer.Serialize(e, CompactJson)) : "").Append('\n');
+            else sb.Append(",,,,,,,,,").Append(Csv(failures[i] ?? "")).Append(",\n");
         }
         File.WriteAllText(path, sb.ToString());
     }
@@ -205,7 +210,7 @@ internal sealed record LabelledCall(string Path, CallLabel Customer, CallLabel? 
 /// whether the fused verdict is low-confidence and whether the call would enter the QA queue.
 /// </summary>
 internal sealed record CallOutcome(Verdict Voice, Verdict Text, Verdict Fused, Verdict? AgentVoice, Verdict? AgentText, Verdict? AgentFused,
-    bool LowConfidence = false, bool ForRecovery = false)
+    bool LowConfidence = false, bool ForRecovery = false, FusionEvidence? CustomerEvidence = null)
 {
     private static readonly Verdict Nothing = new(Sentiment.Neutral, new SentimentScores(0, 0, 1, 0));
 
@@ -221,7 +226,7 @@ internal sealed record CallOutcome(Verdict Voice, Verdict Text, Verdict Fused, V
         return new CallOutcome(customerVoice ?? Nothing, customer?.Mood?.Text ?? Nothing, a.Verdict,
             hasAgent ? agentVoice ?? Nothing : null,
             hasAgent ? agent?.Mood?.Text ?? Nothing : null,
-            hasAgent ? agent?.Mood?.Fused ?? agentVoice ?? Nothing : null, a.LowConfidence, a.ForRecovery);
+            hasAgent ? agent?.Mood?.Fused ?? agentVoice ?? Nothing : null, a.LowConfidence, a.ForRecovery, customer?.Mood?.Evidence);
     }
 
     public (Sentiment Customer, Sentiment? Agent) For(string stage) => stage switch
