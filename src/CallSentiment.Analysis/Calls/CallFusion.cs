@@ -11,21 +11,33 @@ public static class CallFusion
 {
     public static ConversationResult Fuse(ConversationResult conversation, IReadOnlyList<ChannelResult> channels, double callSeconds, FusionModel model)
     {
+        // The agent's words are shifted before anything weighs them or shows them (text verdict, evidence, quarters, the
+        // transcript's chunk labels): the text model reads their apologies as complaints. The chunk keeps the shifted
+        // scores and their largest as its label, so the page, the API and the verdict read the same words the same way.
+        var chunks = conversation.Chunks;
+        if (model.AgentText is { } offsets)
+        {
+            var agents = conversation.Speakers.Where(s => s.Role == Roles.Agent).Select(s => s.Speaker).ToHashSet();
+            chunks = [.. chunks.Select(k => agents.Contains(k.Speaker) && k.Verdict is { } v ? k with { Verdict = Calibrated(v, offsets) } : k)];
+        }
         var speakers = conversation.Speakers.Select(s =>
         {
-            // The agent's words are shifted before anything weighs them (text verdict, evidence, quarters): the text model
-            // reads their apologies as complaints. The chunks keep the scorer's own scores.
-            var offsets = s.Role == Roles.Agent ? model.AgentText : null;
-            var text = conversation.Chunks
+            var text = chunks
                 .Where(k => k.Speaker == s.Speaker && k.Verdict is not null)
-                .Select(k => new MoodSpan(k.StartMs / 1000.0, k.EndMs / 1000.0, offsets?.Shift(k.Verdict!.Scores) ?? k.Verdict!.Scores, k.Confidence))
+                .Select(k => new MoodSpan(k.StartMs / 1000.0, k.EndMs / 1000.0, k.Verdict!.Scores, k.Confidence))
                 .ToList();
             var voice = VoiceWindows(s, conversation.Speakers, channels)
                 .Select(w => new MoodSpan(w.StartMs / 1000.0, w.EndMs / 1000.0, new SentimentScores(w.Positive, w.Negative, w.Neutral, 0)))
                 .ToList();
             return s with { Mood = ConversationFusion.Fuse(text, voice, callSeconds, model) };
         }).ToList();
-        return conversation with { Speakers = speakers };
+        return conversation with { Speakers = speakers, Chunks = chunks };
+    }
+
+    private static Verdict Calibrated(Verdict v, TextOffsets offsets)
+    {
+        var shifted = offsets.Shift(v.Scores);
+        return new Verdict(ConversationFusion.Largest(shifted), shifted);
     }
 
     private static IEnumerable<WindowResult> VoiceWindows(SpeakerResult speaker, IReadOnlyList<SpeakerResult> all, IReadOnlyList<ChannelResult> channels)

@@ -52,6 +52,22 @@ public class CallFusionTests
     }
 
     [Fact]
+    public void Fuse_AgentOffsets_RelabelTheAgentsChunksAndLeaveTheCustomersAsScored()
+    {
+        var call = Call(Apology, Complaint);
+
+        var fused = CallFusion.Fuse(call, Silent, 24, Calibrated);
+
+        // The transcript shows what the verdict weighed: the apology is no longer labelled a complaint.
+        var agent = fused.Chunks.Where(k => k.Role == Roles.Agent).ToList();
+        Assert.All(agent, k => Assert.Equal(Sentiment.Neutral, k.Verdict!.Sentiment));
+        Assert.All(agent, k => Assert.Equal(Calibrated.AgentText!.Shift(Apology), k.Verdict!.Scores));
+        Assert.Equal(call.Chunks.Where(k => k.Role == Roles.Customer), fused.Chunks.Where(k => k.Role == Roles.Customer));
+        // Without offsets the chunks are the scorer's own.
+        Assert.Equal(call.Chunks, CallFusion.Fuse(call, Silent, 24, Prior).Chunks);
+    }
+
+    [Fact]
     public void Fuse_RudeAgentScoredStronglyNegative_StaysNegativeWithAgentOffsets()
     {
         var mood = Mood(Call(Rude, Complaint), Calibrated, Roles.Agent);
