@@ -1,15 +1,16 @@
 # CallSentiment web app (dashboard + ingestion worker). Built from the repository root:
 #   docker build -t callsentiment .
-# Native and front-end parts come from npm, as in scripts/setup: ONNX Runtime's CPU library (onnxruntime-node)
-# and Chart.js (declared in libman.json).
+# Front-end parts and the Silero VAD model come from npm, as in scripts/setup: Chart.js (declared in libman.json) and
+# @ricky0123/vad-web. ONNX Runtime comes with the publish, from the NuGet package Microsoft.ML.OnnxRuntime.
 FROM node:20-bookworm-slim AS npm
 WORKDIR /npm
-RUN npm install --ignore-scripts --no-audit --no-fund onnxruntime-node@1.30.0 chart.js@4.5.1 @ricky0123/vad-web@0.0.31
+RUN npm install --ignore-scripts --no-audit --no-fund chart.js@4.5.1 @ricky0123/vad-web@0.0.31
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
-RUN dotnet publish src/CallSentiment.Web -c Release -o /app
+# linux-x64 only: the image carries that platform's natives (ONNX Runtime, SQLite), not the other platforms' ones.
+RUN dotnet publish src/CallSentiment.Web -c Release -r linux-x64 --self-contained false -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 # ffmpeg decodes MP3/M4A/OGG/FLAC recordings; tzdata names the dashboard's time zones; curl serves the health check;
@@ -24,11 +25,9 @@ COPY models/text-sentiment ./models/text-sentiment
 COPY models/fusion ./models/fusion
 COPY --from=npm /npm/node_modules/@ricky0123/vad-web/dist/silero_vad_v6.onnx /opt/silero-vad/silero_vad.onnx
 COPY --from=npm /npm/node_modules/chart.js/dist/chart.umd.js ./wwwroot/lib/chart.js/dist/chart.umd.js
-COPY --from=npm /npm/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1 /opt/onnxruntime/libonnxruntime.so.1
 RUN mkdir -p /data && chown app /data
 ENV ASPNETCORE_URLS=http://+:8080 \
     CALLSENTIMENT_WEBROOT=/app/wwwroot \
-    CALLSENTIMENT_ORT_LIBRARY=/opt/onnxruntime/libonnxruntime.so.1 \
     SpeechEmotion__ModelFolder=/app/models/speech-emotion \
     Transcription__TextModelFolder=/app/models/text-sentiment \
     Fusion__ModelFolder=/app/models/fusion \

@@ -21,7 +21,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
           bench-emotion    [--seconds 300] [--reference] [--memory-hours 2] [--model DIR] [--speech MANIFEST.csv]
           demo-data        [--out data/recordings] [--agents 6] [--weeks 8] [--calls-per-week 3] [--seed 1]
                            [--end yyyy-MM-dd] [--time-zone Europe/London] [--force] [--manifest FILE.csv] [--describe]
-          fuzz-wav         [--count 100000] [--seed 1] [--save DIR]
+          fuzz-wav         [--count 100000] [--seed 1] [--save DIR] [--decoder own|naudio]
           features         FILE --out FRAMES.f32 [--config feature-config.json]
           diarize          FILE [--max-speakers 2] [--rttm OUT] [--vad-model PATH] [--agent-rule first-speaker|most-talk|least-talk]
           evaluate-diarization --audio WAV --rttm REF.rttm [--collar 0.25] [--skip-overlap] [--max-speakers 2]

@@ -58,7 +58,9 @@ public class OnnxSessionTests
         var bogus = Path.Combine(dir.Path, "bogus.onnx");
         File.WriteAllText(bogus, "this is not a protobuf");
         e = Assert.Throws<OnnxRuntimeException>(() => OnnxSession.Load(bogus));
-        Assert.Contains("ONNX Runtime error", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"ONNX Runtime error loading {bogus}", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Protobuf parsing failed", e.Message, StringComparison.Ordinal);
+        Assert.IsType<Microsoft.ML.OnnxRuntime.OnnxRuntimeException>(e.InnerException);
     }
 
     [Fact]
@@ -85,5 +87,38 @@ public class OnnxSessionTests
         var session = OnnxSession.Load(EmotionOnnx);
         session.Dispose();
         Assert.Throws<ObjectDisposedException>(() => session.Run([NamedTensor.Float("features", new float[12000], 1, 300, 40)]));
+    }
+
+    [Fact]
+    public async Task Dispose_WhileOtherThreadsRun_RunsInFlightFinishAndLaterOnesThrowObjectDisposed()
+    {
+        var session = OnnxSession.Load(EmotionOnnx);
+        var input = Enumerable.Range(0, 300 * 40).Select(i => (float)Math.Sin(i * 0.01)).ToArray();
+        var expected = session.Run([NamedTensor.Float("features", input, 1, 300, 40)])["probabilities"].Floats;
+        int completed = 0, refused = 0;
+        using var started = new CountdownEvent(4);
+        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            started.Signal();
+            while (true)
+            {
+                try
+                {
+                    Assert.Equal(expected, session.Run([NamedTensor.Float("features", input, 1, 300, 40)])["probabilities"].Floats);
+                    Interlocked.Increment(ref completed);
+                }
+                catch (ObjectDisposedException)
+                {
+                    Interlocked.Increment(ref refused);
+                    return;
+                }
+            }
+        })).ToArray();
+        started.Wait();
+        await Task.Delay(200);
+        session.Dispose();
+        await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(4, refused);
+        Assert.True(completed > 0);
     }
 }

@@ -1,4 +1,6 @@
-using System.Runtime.InteropServices;
+using System.Globalization;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace CallSentiment.Analysis.Onnx;
 
@@ -19,26 +21,32 @@ public sealed record OnnxSessionOptions
 {
     /// <summary>Threads one Run may use. 1 suits many concurrent runs (one recording per worker).</summary>
     public int IntraOpThreads { get; init; } = 1;
-
-    /// <summary>Path of libonnxruntime; null uses <see cref="OnnxRuntimeLocator"/>.</summary>
-    public string? LibraryPath { get; init; }
 }
 
 /// <summary>
-/// An ONNX model loaded in ONNX Runtime. <see cref="Run"/> may be called from several threads at once (ORT sessions
-/// are thread-safe for Run); every native object is released, the session itself through a SafeHandle.
+/// An ONNX model loaded in ONNX Runtime (the Microsoft.ML.OnnxRuntime package). <see cref="Run"/> may be called from
+/// several threads at once (ORT sessions are thread-safe for Run). Inputs are checked against the model's signature
+/// first, so a wrong name or shape fails with a message naming the model's inputs instead of a native error.
 /// </summary>
-public sealed unsafe class OnnxSession : IDisposable
+public sealed class OnnxSession : IDisposable
 {
-    private readonly SessionHandle _handle;
+    private const int ElementFloat = (int)TensorElementType.Float, ElementInt64 = (int)TensorElementType.Int64;
 
-    private OnnxSession(SessionHandle handle, string path)
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+
+    // Runs in flight, and whether Dispose was asked for: the native session is released by whichever of Dispose and the
+    // last running Run comes last, so disposing while another thread runs never frees memory under it.
+    private int _active;
+    private int _disposed;
+    private int _released;
+
+    private OnnxSession(InferenceSession session, string path)
     {
-        _handle = handle;
+        _session = session;
         ModelPath = path;
-        var h = handle.DangerousGetHandle();
-        Inputs = Describe(h, OrtNative.InputCount(h), input: true);
-        Outputs = Describe(h, OrtNative.OutputCount(h), input: false);
+        Inputs = [.. session.InputNames.Select(n => Describe(n, session.InputMetadata[n]))];
+        Outputs = [.. session.OutputNames.Select(n => Describe(n, session.OutputMetadata[n]))];
     }
 
     public string ModelPath { get; }
@@ -47,36 +55,58 @@ public sealed unsafe class OnnxSession : IDisposable
 
     public IReadOnlyList<OnnxTensorInfo> Outputs { get; }
 
-    public static string? RuntimeVersion => OrtNative.RuntimeVersion;
+    /// <summary>Version of the loaded native runtime; null until a model has been loaded.</summary>
+    public static string? RuntimeVersion { get; private set; }
 
+    /// <exception cref="OnnxRuntimeException">The file is missing or not a loadable model, or the native runtime cannot be loaded.</exception>
     public static OnnxSession Load(string modelPath, OnnxSessionOptions? options = null)
     {
         options ??= new OnnxSessionOptions();
-        if (!File.Exists(modelPath)) throw new OnnxRuntimeException($"Model file not found: {modelPath}", 3);
-        OrtNative.EnsureInitialized(options.LibraryPath);
-        var handle = new SessionHandle();
-        var raw = OrtNative.CreateSession(Path.GetFullPath(modelPath), options.IntraOpThreads);
-        Marshal.InitHandle(handle, raw);
-        return new OnnxSession(handle, modelPath);
+        if (!File.Exists(modelPath)) throw new OnnxRuntimeException($"Model file not found: {modelPath}");
+        try
+        {
+            using var sessionOptions = new SessionOptions
+            {
+                IntraOpNumThreads = options.IntraOpThreads,
+                InterOpNumThreads = 1,
+                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+                // Warnings about unused initializers etc. are not operator news.
+                LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+                LogId = "callsentiment",
+            };
+            var session = new InferenceSession(Path.GetFullPath(modelPath), sessionOptions);
+            RuntimeVersion ??= OrtEnv.Instance().GetVersionString();
+            return new OnnxSession(session, modelPath);
+        }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
+        {
+            throw new OnnxRuntimeException($"ONNX Runtime error loading {modelPath}: {e.Message}", e);
+        }
+        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            throw NativeLibraryMissing(e);
+        }
     }
 
-    private static List<OnnxTensorInfo> Describe(IntPtr session, int count, bool input)
+    private static OnnxRuntimeException NativeLibraryMissing(Exception e)
     {
-        var list = new List<OnnxTensorInfo>(count);
-        for (var i = 0; i < count; i++)
-        {
-            var name = OrtNative.Name(session, i, input);
-            var info = OrtNative.TypeInfo(session, i, input);
-            list.Add(new OnnxTensorInfo(name, info?.ElementType ?? 0, info?.Shape ?? []));
-        }
-        return list;
+        var inner = e;
+        while (inner.InnerException is not null) inner = inner.InnerException;
+        return new OnnxRuntimeException(
+            "The ONNX Runtime native library (libonnxruntime.so from the Microsoft.ML.OnnxRuntime package) could not be loaded: " +
+            $"{inner.Message} The build keeps only the natives of one platform (MSBuild property OnnxRuntimeRid, default linux-x64): " +
+            "build for this platform with dotnet build -p:OnnxRuntimeRid=<rid>, or run scripts/setup to rebuild.", e);
     }
+
+    private static OnnxTensorInfo Describe(string name, NodeMetadata m) =>
+        m.IsTensor ? new OnnxTensorInfo(name, (int)m.ElementDataType, [.. m.Dimensions.Select(d => (long)d)]) : new OnnxTensorInfo(name, 0, []);
 
     /// <summary>Runs the model. Outputs default to all of the model's outputs; only float outputs are returned.</summary>
     /// <exception cref="OnnxRuntimeException">An input is unknown, missing or has the wrong shape, or the run fails.</exception>
     public IReadOnlyDictionary<string, NamedTensor> Run(IReadOnlyList<NamedTensor> inputs, IReadOnlyList<string>? outputNames = null)
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         foreach (var t in inputs) Validate(t);
         foreach (var expected in Inputs)
             if (!inputs.Any(t => t.Name == expected.Name))
@@ -86,54 +116,35 @@ public sealed unsafe class OnnxSession : IDisposable
             if (!Outputs.Any(x => x.Name == o))
                 throw new OnnxRuntimeException($"the model has no output '{o}' (it has: {Describe(Outputs)})");
 
-        var n = inputs.Count;
-        var m = outputNames.Count;
-        var pins = new GCHandle[n];
-        var names = new IntPtr[n + m];
-        var values = new IntPtr[n];
-        var outputs = new IntPtr[m];
-        var added = false;
+        Interlocked.Increment(ref _active);
+        var values = new List<OrtValue>(inputs.Count);
         try
         {
-            _handle.DangerousAddRef(ref added);
-            for (var i = 0; i < n; i++)
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            // The values wrap the pinned managed arrays: no copy of the inputs.
+            foreach (var t in inputs)
+                values.Add(t.Data is float[] f ? OrtValue.CreateTensorValueFromMemory(f, t.Shape) : OrtValue.CreateTensorValueFromMemory((long[])t.Data, t.Shape));
+            using var outputs = _session.Run(_runOptions, [.. inputs.Select(t => t.Name)], values, outputNames);
+            var result = new Dictionary<string, NamedTensor>(outputNames.Count, StringComparer.Ordinal);
+            var j = 0;
+            foreach (var value in outputs)
             {
-                var t = inputs[i];
-                names[i] = Marshal.StringToCoTaskMemUTF8(t.Name);
-                pins[i] = GCHandle.Alloc(t.Data, GCHandleType.Pinned);
-                var elementSize = t.Data is float[] ? 4 : 8;
-                fixed (long* shape = t.Shape)
-                {
-                    values[i] = OrtNative.CreateTensor((void*)pins[i].AddrOfPinnedObject(), (long)t.Data.Length * elementSize,
-                        shape, t.Shape.Length, t.Data is float[] ? OrtNative.ElementFloat : OrtNative.ElementInt64);
-                }
-            }
-            for (var j = 0; j < m; j++) names[n + j] = Marshal.StringToCoTaskMemUTF8(outputNames[j]);
-            fixed (IntPtr* pn = names)
-            fixed (IntPtr* pv = values)
-            fixed (IntPtr* po = outputs)
-            {
-                OrtNative.Run(_handle.DangerousGetHandle(), pn, pv, n, pn + n, m, po);
-            }
-            var result = new Dictionary<string, NamedTensor>(m, StringComparer.Ordinal);
-            for (var j = 0; j < m; j++)
-            {
-                var (data, shape) = OrtNative.ReadFloatTensor(outputs[j], outputNames[j]);
-                result[outputNames[j]] = new NamedTensor(outputNames[j], data, shape);
+                var name = outputNames[j++];
+                var info = value.GetTensorTypeAndShape();
+                if (info.ElementDataType != TensorElementType.Float)
+                    throw new OnnxRuntimeException($"output '{name}' has element type {(int)info.ElementDataType}; only float outputs are supported.");
+                result[name] = new NamedTensor(name, value.GetTensorDataAsSpan<float>().ToArray(), info.Shape);
             }
             return result;
         }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
+        {
+            throw new OnnxRuntimeException($"ONNX Runtime error running {Path.GetFileName(ModelPath)}: {e.Message}", e);
+        }
         finally
         {
-            foreach (var o in outputs)
-                if (o != IntPtr.Zero) OrtNative.ReleaseValue(o);
-            foreach (var v in values)
-                if (v != IntPtr.Zero) OrtNative.ReleaseValue(v);
-            foreach (var p in pins)
-                if (p.IsAllocated) p.Free();
-            foreach (var s in names)
-                if (s != IntPtr.Zero) Marshal.FreeCoTaskMem(s);
-            if (added) _handle.DangerousRelease();
+            foreach (var v in values) v.Dispose();
+            if (Interlocked.Decrement(ref _active) == 0 && Volatile.Read(ref _disposed) != 0) Release();
         }
     }
 
@@ -143,7 +154,7 @@ public sealed unsafe class OnnxSession : IDisposable
             ?? throw new OnnxRuntimeException($"the model has no input '{t.Name}' (it has: {Describe(Inputs)})");
         if (t.Data is not (float[] or long[]))
             throw new OnnxRuntimeException($"input '{t.Name}': only float and int64 tensors are supported");
-        var expectedType = t.Data is float[] ? OrtNative.ElementFloat : OrtNative.ElementInt64;
+        var expectedType = t.Data is float[] ? ElementFloat : ElementInt64;
         if (spec.ElementType != expectedType)
             throw new OnnxRuntimeException($"input '{t.Name}' must have element type {spec.ElementType}, got {expectedType}");
         long count = 1;
@@ -158,22 +169,21 @@ public sealed unsafe class OnnxSession : IDisposable
         for (var i = 0; shapeOk && i < t.Shape.Length; i++) shapeOk = spec.Shape[i] < 0 || spec.Shape[i] == t.Shape[i];
         if (!shapeOk)
             throw new OnnxRuntimeException(
-                $"input '{t.Name}' has shape [{string.Join(",", t.Shape)}] but the model expects [{string.Join(",", spec.Shape.Select(d => d < 0 ? "?" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]", 2);
+                $"input '{t.Name}' has shape [{string.Join(",", t.Shape)}] but the model expects [{string.Join(",", spec.Shape.Select(d => d < 0 ? "?" : d.ToString(CultureInfo.InvariantCulture)))}]");
     }
 
     private static string Describe(IEnumerable<OnnxTensorInfo> list) =>
         string.Join(", ", list.Select(i => $"{i.Name}[{string.Join(",", i.Shape)}]"));
 
-    public void Dispose() => _handle.Dispose();
-
-    private sealed class SessionHandle() : SafeHandle(IntPtr.Zero, ownsHandle: true)
+    public void Dispose()
     {
-        public override bool IsInvalid => handle == IntPtr.Zero;
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && Volatile.Read(ref _active) == 0) Release();
+    }
 
-        protected override bool ReleaseHandle()
-        {
-            OrtNative.ReleaseSession(handle);
-            return true;
-        }
+    private void Release()
+    {
+        if (Interlocked.Exchange(ref _released, 1) != 0) return;
+        _session.Dispose();
+        _runOptions.Dispose();
     }
 }

@@ -6,13 +6,32 @@ namespace CallSentiment.Cli.Diagnostics;
 /// <summary>
 /// Mutation fuzzer for the WAV decoder: valid files in every supported layout are corrupted (bit flips, random
 /// bytes, truncation, size fields set to extremes, chunks duplicated/removed) and decoded, seekable and not.
-/// Any exception other than <see cref="AudioFormatException"/>, or a read that does not end, is a finding.
+/// Any exception other than <see cref="AudioFormatException"/>, a read that does not end, or an allocation that grows
+/// with a header field instead of with the file is a finding. The same inputs can be given to NAudio's WaveFileReader
+/// (<see cref="WavDecoder.NAudio"/>), which is how src/CallSentiment.Analysis/Audio/README.md measured it.
 /// </summary>
 public static class WavFuzzer
 {
     public sealed record Finding(int Iteration, string Error, byte[] Input);
 
-    public sealed record Result(int Iterations, int Decoded, int Rejected, IReadOnlyList<Finding> Findings, IReadOnlyDictionary<AudioErrorKind, int> RejectedByKind);
+    // FindingsByKind counts every finding (Findings keeps only the first ones) by exception type, or "allocation", and
+    // whether the stream was seekable; MaxBytesAllocated is the most one file made the decoder allocate.
+    public sealed record Result(int Iterations, int Decoded, int Rejected, IReadOnlyList<Finding> Findings, IReadOnlyDictionary<AudioErrorKind, int> RejectedByKind,
+        IReadOnlyDictionary<string, int> FindingsByKind, long MaxBytesAllocated);
+
+    public enum WavDecoder
+    {
+        /// <summary>The product's decoder, <see cref="AudioReader.OpenWav"/>.</summary>
+        Own,
+
+        /// <summary>NAudio.Core's WaveFileReader (chunk parsing only: it hands out the data chunk's bytes). Its
+        /// FormatException, InvalidDataException and EndOfStreamException count as typed rejections.</summary>
+        NAudio,
+    }
+
+    // A decoder may keep one block of 8192 frames of at most 64 channels x 8 bytes (4 MB) whatever the file says; more
+    // than this per file means a size field chose an allocation.
+    private const long MaxBytesAllocatedPerFile = 8L << 20;
 
     private static readonly SampleEncoding[] Encodings =
     [
@@ -24,30 +43,26 @@ public static class WavFuzzer
     // than the bytes that are there.
     private const int MaxFramesPerFile = 1 << 16;
 
-    public static Result Run(int iterations, int seed, int maxFindings = 20)
+    public static Result Run(int iterations, int seed, int maxFindings = 20, WavDecoder decoder = WavDecoder.Own)
     {
         var rng = new Random(seed);
         var seeds = BuildSeeds(rng);
         var findings = new List<Finding>();
         var byKind = new Dictionary<AudioErrorKind, int>();
+        var findingsByKind = new Dictionary<string, int>(StringComparer.Ordinal);
+        long maxAllocated = 0;
         int decoded = 0, rejected = 0;
         var block = new float[4096];
         for (var i = 0; i < iterations; i++)
         {
             var input = Mutate(seeds[rng.Next(seeds.Count)], rng);
             var seekable = rng.Next(4) != 0;
+            var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
             try
             {
                 Stream stream = seekable ? new MemoryStream(input, writable: false) : new ChunkedStream(input, 1 + rng.Next(64));
-                using var reader = AudioReader.OpenWav(stream, name: "fuzz");
-                long frames = 0;
-                int n;
-                while ((n = reader.Read(block)) > 0)
-                {
-                    frames += n;
-                    if (frames > MaxFramesPerFile || frames * reader.Info.Channels > input.Length)
-                        throw new InvalidOperationException($"decoder produced {frames} frames from {input.Length} bytes");
-                }
+                if (decoder == WavDecoder.Own) DecodeOwn(stream, input.Length, block);
+                else DecodeWithNAudio(stream, input.Length);
                 decoded++;
             }
             catch (AudioFormatException e)
@@ -59,10 +74,65 @@ public static class WavFuzzer
             }
             catch (Exception e)
             {
-                if (findings.Count < maxFindings) findings.Add(new Finding(i, e.ToString(), input));
+                var key = $"{e.GetType().Name} ({(seekable ? "seekable" : "non-seekable")} stream)";
+                findingsByKind[key] = findingsByKind.GetValueOrDefault(key) + 1;
+                // the first of each kind is kept even past maxFindings, so a rare kind is not hidden by a common one
+                if (findings.Count < maxFindings || findingsByKind[key] == 1) findings.Add(new Finding(i, e.ToString(), input));
+            }
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+            maxAllocated = Math.Max(maxAllocated, allocated);
+            if (allocated > MaxBytesAllocatedPerFile)
+            {
+                var key = $"allocation over {MaxBytesAllocatedPerFile >> 20} MB ({(seekable ? "seekable" : "non-seekable")} stream)";
+                findingsByKind[key] = findingsByKind.GetValueOrDefault(key) + 1;
+                if (findings.Count < maxFindings || findingsByKind[key] == 1)
+                    findings.Add(new Finding(i, $"the decoder allocated {allocated:N0} bytes for a {input.Length}-byte file", input));
             }
         }
-        return new Result(iterations, decoded, rejected, findings, byKind);
+        return new Result(iterations, decoded, rejected, findings, byKind, findingsByKind, maxAllocated);
+    }
+
+    private static void DecodeOwn(Stream stream, int inputLength, float[] block)
+    {
+        using var reader = AudioReader.OpenWav(stream, name: "fuzz");
+        long frames = 0;
+        int n;
+        while ((n = reader.Read(block)) > 0)
+        {
+            frames += n;
+            if (frames > MaxFramesPerFile || frames * reader.Info.Channels > inputLength)
+                throw new InvalidOperationException($"decoder produced {frames} frames from {inputLength} bytes");
+        }
+    }
+
+    private static void DecodeWithNAudio(Stream stream, int inputLength)
+    {
+        try
+        {
+            using var reader = new NAudio.Wave.WaveFileReader(stream);
+            // whole blocks only (NAudio refuses partial ones), and never more than 64 KB whatever the header says
+            var blockAlign = Math.Max(1, reader.BlockAlign);
+            var buffer = new byte[blockAlign * Math.Max(1, 4096 / blockAlign)];
+            long bytes = 0;
+            int n;
+            while ((n = reader.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                bytes += n;
+                if (bytes > inputLength) throw new InvalidOperationException($"reader produced {bytes} bytes from {inputLength} bytes");
+            }
+        }
+        catch (FormatException e)
+        {
+            throw new AudioFormatException(AudioErrorKind.InvalidHeader, e.Message);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new AudioFormatException(AudioErrorKind.InvalidHeader, e.Message);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new AudioFormatException(AudioErrorKind.Truncated, e.Message);
+        }
     }
 
     private static List<byte[]> BuildSeeds(Random rng)

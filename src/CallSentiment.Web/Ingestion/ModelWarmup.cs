@@ -12,7 +12,7 @@ internal sealed class ModelWarmup(SpeechEmotionModelProvider models, IServicePro
         }
         catch (Exception e) when (e is FileNotFoundException or InvalidDataException or CallSentiment.Analysis.Onnx.OnnxRuntimeException)
         {
-            throw new InvalidOperationException($"The speech-emotion model cannot be loaded: {e.Message} (run scripts/setup, or set SpeechEmotion:ModelFolder / SpeechEmotion:OnnxRuntimeLibrary / Fusion:ModelFolder)", e);
+            throw new InvalidOperationException($"The speech-emotion model cannot be loaded: {e.Message} (run scripts/setup, or set SpeechEmotion:ModelFolder / Fusion:ModelFolder)", e);
         }
         return Task.CompletedTask;
     }

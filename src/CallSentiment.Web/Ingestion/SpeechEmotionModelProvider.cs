@@ -12,9 +12,6 @@ public sealed class SpeechEmotionOptions
     /// <summary>Folder with model.json and speech-emotion.onnx; empty: models/speech-emotion found upwards from the app.</summary>
     public string? ModelFolder { get; set; }
 
-    /// <summary>Path of libonnxruntime.so.1; empty: CALLSENTIMENT_ORT_LIBRARY or .tools/onnxruntime (scripts/setup).</summary>
-    public string? OnnxRuntimeLibrary { get; set; }
-
     [Range(1, 64)]
     public int ThreadsPerRecording { get; set; } = 1;
 }
@@ -24,7 +21,7 @@ public sealed class SpeechEmotionModelProvider(IOptions<SpeechEmotionOptions> op
 {
     private readonly Lazy<SpeechEmotionModel> _model = new(() => SpeechEmotionModel.Load(
         FindFolder(options.Value.ModelFolder, environment.ContentRootPath),
-        new OnnxSessionOptions { IntraOpThreads = options.Value.ThreadsPerRecording, LibraryPath = string.IsNullOrEmpty(options.Value.OnnxRuntimeLibrary) ? null : options.Value.OnnxRuntimeLibrary }));
+        new OnnxSessionOptions { IntraOpThreads = options.Value.ThreadsPerRecording }));
 
     public SpeechEmotionModel Model => _model.Value;
 

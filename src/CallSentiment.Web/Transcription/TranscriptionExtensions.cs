@@ -52,8 +52,7 @@ public static class TranscriptionExtensions
                 var t = sp.GetRequiredService<IOptions<TranscriptionOptions>>().Value;
                 var folder = ModelFolders.Find(t.TextModelFolder, Path.Combine("models", "text-sentiment"), OfflineTextSentimentScorer.CardFile,
                     env.ContentRootPath, "Transcription:TextModelFolder");
-                var onnx = sp.GetRequiredService<IOptions<SpeechEmotionOptions>>().Value.OnnxRuntimeLibrary;
-                return OfflineTextSentimentScorer.Load(folder, new OnnxSessionOptions { LibraryPath = string.IsNullOrEmpty(onnx) ? null : onnx });
+                return OfflineTextSentimentScorer.Load(folder);
             });
         }
         else

@@ -64,20 +64,20 @@ public partial class CliTests
     private static partial Regex TextSummaryLine();
 
     // A separate process: ONNX Runtime is loaded once per process, so in the test host (where other tests have loaded
-    // it already) a wrong library path could never fail.
+    // it already) a missing native library could never fail.
     [Fact]
-    public void EvaluateText_NativeLibraryMissing_SaysWhatToDo()
+    public void EvaluateText_OnnxRuntimeNativeLibraryNotInOutput_SaysWhatToDo()
     {
         using var dir = new TempDir();
         var csv = Path.Combine(dir.Path, "small.csv");
         File.WriteAllText(csv, SmallCsv);
 
-        var (code, _, stderr) = Cli(new Dictionary<string, string> { ["CALLSENTIMENT_ORT_LIBRARY"] = "/nonexistent/libonnxruntime.so.1" },
+        var (code, _, stderr) = CliProcess.RunWithoutOnnxRuntimeNatives(
             "evaluate-text", "--input", csv, "--text-column", "review", "--label-column", "gold");
 
         Assert.Equal(4, code);
-        Assert.Contains("ONNX Runtime native library", stderr, StringComparison.Ordinal);
-        Assert.Contains("scripts/setup", stderr, StringComparison.Ordinal);
+        Assert.Contains("ONNX Runtime native library (libonnxruntime.so from the Microsoft.ML.OnnxRuntime package) could not be loaded", stderr, StringComparison.Ordinal);
+        Assert.Contains("-p:OnnxRuntimeRid=", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
