@@ -308,6 +308,7 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--threads", type=int, default=1, help="1 is the most efficient; run CV and LOCO as two processes")
     ap.add_argument("--channels", default="24,48,64,96", help="conv channels of the four blocks")
+    ap.add_argument("--only-folds", default="", help="run only these CV folds (1-based, comma-separated), e.g. to train folds in parallel processes")
     ap.add_argument("--save-folds", action="store_true",
                     help="also write each CV fold's model to OUT/fold-K (for out-of-fold voice evidence, e.g. a fusion refit)")
     args = ap.parse_args()
@@ -351,7 +352,10 @@ def main():
         folds = [order[i::args.cv] for i in range(args.cv)]
         pooled = {}
         result["folds"] = []
+        only = {int(f) for f in args.only_folds.split(",") if f}
         for k, test_speakers in enumerate(folds):
+            if only and k + 1 not in only:
+                continue
             test_idx = [i for i, c in enumerate(clips) if c["speaker"] in test_speakers]
             train_idx = [i for i, c in enumerate(clips) if c["speaker"] not in test_speakers]
             print(f"CV fold {k + 1}/{args.cv}: test speakers {test_speakers}", flush=True)
