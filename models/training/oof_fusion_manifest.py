@@ -13,9 +13,11 @@ to the fold model that never heard that customer, and merges the predictions int
     callsentiment evaluate-calls --manifest calls.csv --cache CACHE --out DIR/pred-committed.csv      # the shipped voice model
     python3 models/training/oof_fusion_manifest.py merge --calls calls.csv --committed DIR/pred-committed.csv \
         --folds DIR/pred-fold-1.csv,... --out DIR/oof.csv
-    callsentiment calibrate --manifest DIR/oof.csv --test-where split=report --group customer_speaker
+    callsentiment calibrate --manifest DIR/oof.csv --test-where split=report --group customer_person
 
-Calls whose customer no voice model heard (the Festival voices of the word-carried calls) and the reporting calls keep
+`customer_person` is the customer's voice (the acted speaker of a mixed call, whose customer_speaker also names the
+Festival voice), so calibrate's grouped cross-validation never splits one person's calls. Calls whose customer no
+voice model heard (the Festival voices of the word-carried calls) and the reporting calls keep
 the shipped model's evidence.
 """
 import argparse, csv, json, sys
@@ -26,20 +28,25 @@ def read(path):
         return list(csv.DictReader(f))
 
 
+def acted(call):
+    """The acted speaker of a call's customer side: mixed calls name two voices (`ravdess_03+tts_cmu`)."""
+    return call["customer_speaker"].split("+")[0]
+
+
 def split(args):
     calls = read(args.calls)
     folds = [set(f["test_speakers"]) for f in json.load(open(args.cv))["folds"]]
     header = list(calls[0].keys())
     counts = []
     for k, speakers in enumerate(folds, 1):
-        rows = [c for c in calls if c["split"] == "fit" and c["customer_speaker"] in speakers]
+        rows = [c for c in calls if c["split"] == "fit" and acted(c) in speakers]
         with open(f"{args.out}/fold-{k}.csv", "w", newline="") as f:
             w = csv.DictWriter(f, header)
             w.writeheader()
             w.writerows(rows)
         counts.append(len(rows))
-    acted = sum(1 for c in calls if c["split"] == "fit" and any(c["customer_speaker"] in s for s in folds))
-    print(f"fold manifests: {counts} calls (fitting calls with an acted customer: {acted})")
+    n = sum(1 for c in calls if c["split"] == "fit" and any(acted(c) in s for s in folds))
+    print(f"fold manifests: {counts} calls (fitting calls with an acted customer: {n})")
 
 
 def merge(args):
@@ -58,7 +65,7 @@ def merge(args):
         p = p or committed.get(c["path"])
         if p is None or not p.get("customer_evidence"):
             continue
-        out.append({**c, "customer_evidence": p["customer_evidence"], "voice_model": "fold" if c["path"] in oof and c["split"] == "fit" else "committed"})
+        out.append({**c, "customer_person": acted(c), "customer_evidence": p["customer_evidence"], "voice_model": "fold" if c["path"] in oof and c["split"] == "fit" else "committed"})
     with open(args.out, "w", newline="") as f:
         w = csv.DictWriter(f, list(out[0].keys()))
         w.writeheader()
