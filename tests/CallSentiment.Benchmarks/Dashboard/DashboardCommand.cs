@@ -74,7 +74,7 @@ internal static partial class DashboardCommand
                     ["Access:BootstrapAdmin:Password"] = SignIn.Password,
                 };
                 // A changed migration makes a new database: a reused one always has the schema under test.
-                var name = $"{dataName}_schema{SchemaTag(engine == "postgres")}";
+                var name = $"{dataName}_schema{SchemaTag(engine == "postgres" ? DbProvider.Postgres : DbProvider.Sqlite)}";
                 if (engine == "sqlite")
                 {
                     var file = Path.Combine(dir, name + ".db");
@@ -311,9 +311,9 @@ internal static partial class DashboardCommand
         for (; m.AddMonths(months).AddDays(-1) <= last; m = m.AddMonths(1)) yield return m;
     }
 
-    private static string SchemaTag(bool postgres)
+    private static string SchemaTag(DbProvider provider)
     {
-        var sql = string.Concat(Migrator.Migrations(postgres).Select(m => m.Sql));
+        var sql = string.Concat(Migrator.Migrations(provider).Select(m => m.Sql));
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sql)))[..8];
     }
 
