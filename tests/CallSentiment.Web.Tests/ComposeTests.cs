@@ -69,7 +69,7 @@ public sealed partial class ComposeTests(PostgresCluster cluster) : IAsyncLifeti
         if (!Merged(Merged(Compose(overrideFile))["services"]).TryGetValue(name, out var o)) return service;
         foreach (var (k, v) in Merged(o))
         {
-            if (v.Tag.Value != "!override" && v is YamlMappingNode && service.TryGetValue(k, out var baseValue) && baseValue is YamlMappingNode)
+            if (v.Tag is not { IsEmpty: false, IsNonSpecific: false, Value: "!override" } && v is YamlMappingNode && service.TryGetValue(k, out var baseValue) && baseValue is YamlMappingNode)
             {
                 var combined = new YamlMappingNode();
                 foreach (var (ck, cv) in Merged(baseValue).Concat(Merged(v)).GroupBy(kv => kv.Key, StringComparer.Ordinal).Select(g => g.Last()))
