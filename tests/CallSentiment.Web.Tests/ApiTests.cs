@@ -17,18 +17,21 @@ namespace CallSentiment.Web.Tests;
 /// The JSON API through HTTP with real API keys, on two spoken calls (an angry and a happy customer) analysed by the
 /// whole offline pipeline: a call in full, the QA workflow done by machine clients, key revocation and expiry, and the
 /// OpenAPI description of every route. (The numbers against the dashboard's are checked in IngestionAndDashboardTests,
-/// on SQLite and PostgreSQL; every route's roles in AccessTests.)
+/// on SQLite, PostgreSQL and MariaDB; every route's roles in AccessTests.) Runs on SQLite and on MariaDB (the subclasses below).
 /// </summary>
-public sealed class ApiTests(ApiTests.App fixture) : IClassFixture<ApiTests.App>
+public abstract class ApiTests(CallSentimentApp app)
 {
-    private readonly CallSentimentApp _app = fixture.Instance;
+    private readonly CallSentimentApp _app = app;
 
-    public sealed class App : IAsyncLifetime
+    public abstract class App : IAsyncLifetime
     {
-        public CallSentimentApp Instance { get; } = new();
+        public CallSentimentApp Instance { get; private set; } = null!;
+
+        protected abstract Task<CallSentimentApp> CreateAsync();
 
         public async Task InitializeAsync()
         {
+            Instance = await CreateAsync();
             var start = new DateTime(2026, 6, 1, 9, 0, 0);
             SpokenCalls.Write(Instance.Recordings, "carla", start, "angry", SpokenCalls.AngryCustomer);
             SpokenCalls.Write(Instance.Recordings, "carla", start.AddHours(1), "happy", SpokenCalls.HappyCustomer);
@@ -36,7 +39,30 @@ public sealed class ApiTests(ApiTests.App fixture) : IClassFixture<ApiTests.App>
             await Instance.WaitForJobsAsync(2, TimeSpan.FromMinutes(6));
         }
 
-        public async Task DisposeAsync() => await Instance.DisposeAsync();
+        public virtual async Task DisposeAsync() => await Instance.DisposeAsync();
+    }
+
+    public sealed class SqliteApp : App
+    {
+        protected override Task<CallSentimentApp> CreateAsync() => Task.FromResult(new CallSentimentApp());
+    }
+
+    /// <summary>The app on a database of its own MariaDB server, which it stops after the app.</summary>
+    public sealed class MySqlApp : App
+    {
+        private readonly MariaDbServer _server = new();
+
+        protected override async Task<CallSentimentApp> CreateAsync()
+        {
+            await _server.InitializeAsync();
+            return new CallSentimentApp("MySql", await _server.CreateDatabaseAsync());
+        }
+
+        public override async Task DisposeAsync()
+        {
+            await base.DisposeAsync();
+            await _server.DisposeAsync();
+        }
     }
 
     private async Task<(HttpClient Client, string Key, string Name)> KeyClientAsync(string role, string name)
@@ -242,3 +268,7 @@ public sealed class ApiTests(ApiTests.App fixture) : IClassFixture<ApiTests.App>
         Assert.True(doc.GetProperty("components").GetProperty("schemas").TryGetProperty("CallDetailReport", out _));
     }
 }
+
+public sealed class SqliteApiTests(ApiTests.SqliteApp fixture) : ApiTests(fixture.Instance), IClassFixture<ApiTests.SqliteApp>;
+
+public sealed class MySqlApiTests(ApiTests.MySqlApp fixture) : ApiTests(fixture.Instance), IClassFixture<ApiTests.MySqlApp>;

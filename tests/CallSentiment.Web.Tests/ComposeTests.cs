@@ -2,6 +2,9 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CallSentiment.Web.Tests.Infrastructure;
+using System.Data.Common;
+using CallSentiment.Web.Storage;
+using MySqlConnector;
 using Npgsql;
 using Dapper;
 using YamlDotNet.RepresentationModel;
@@ -24,10 +27,10 @@ public sealed partial class ComposeTests(PostgresCluster cluster) : IAsyncLifeti
 
     public Task DisposeAsync() => _s3.DisposeAsync();
 
-    private static YamlMappingNode Compose()
+    private static YamlMappingNode Compose(string file = "docker-compose.yml")
     {
         var stream = new YamlStream();
-        using var reader = new StreamReader(Path.Combine(Paths.Root, "docker-compose.yml"));
+        using var reader = new StreamReader(Path.Combine(Paths.Root, file));
         stream.Load(reader);
         return (YamlMappingNode)stream.Documents[0].RootNode;
     }
@@ -36,11 +39,11 @@ public sealed partial class ComposeTests(PostgresCluster cluster) : IAsyncLifeti
     private static partial Regex Variable();
 
     /// <summary>A scalar as compose would pass it on: variables substituted (the test's own or the file's defaults), $$ as $.</summary>
-    private static string Value(YamlNode node) => Variable().Replace(((YamlScalarNode)node).Value ?? "",
+    internal static string Value(YamlNode node) => Variable().Replace(((YamlScalarNode)node).Value ?? "",
         m => Variables.TryGetValue(m.Groups["name"].Value, out var v) ? v : m.Groups["default"].Value).Replace("$$", "$", StringComparison.Ordinal);
 
     /// <summary>A mapping with its merge keys (&lt;&lt;: *anchor) applied; its own keys win.</summary>
-    private static Dictionary<string, YamlNode> Merged(YamlNode node)
+    internal static Dictionary<string, YamlNode> Merged(YamlNode node)
     {
         var result = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
         var mapping = (YamlMappingNode)node;
@@ -55,6 +58,34 @@ public sealed partial class ComposeTests(PostgresCluster cluster) : IAsyncLifeti
 
     private static Dictionary<string, string> Environment(string service) =>
         Merged(Service(service)["environment"]).ToDictionary(kv => kv.Key, kv => Value(kv.Value), StringComparer.Ordinal);
+
+    /// <summary>
+    /// A service as compose merges docker-compose.yml with <paramref name="overrideFile"/> (-f … -f …): mappings merge
+    /// key by key, the override's keys win, and a value tagged !override replaces the base's outright.
+    /// </summary>
+    internal static Dictionary<string, YamlNode> Service(string name, string overrideFile)
+    {
+        var service = Merged(Merged(Compose())["services"]).TryGetValue(name, out var b) ? Merged(b) : new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        if (!Merged(Merged(Compose(overrideFile))["services"]).TryGetValue(name, out var o)) return service;
+        foreach (var (k, v) in Merged(o))
+        {
+            if (v.Tag is not { IsEmpty: false, IsNonSpecific: false, Value: "!override" } && v is YamlMappingNode && service.TryGetValue(k, out var baseValue) && baseValue is YamlMappingNode)
+            {
+                var combined = new YamlMappingNode();
+                foreach (var (ck, cv) in Merged(baseValue).Concat(Merged(v)).GroupBy(kv => kv.Key, StringComparer.Ordinal).Select(g => g.Last()))
+                    combined.Add(ck, cv);
+                service[k] = combined;
+            }
+            else
+                service[k] = v;
+        }
+        return service;
+    }
+
+    internal static Dictionary<string, string> Environment(string service, string overrideFile) =>
+        Merged(Service(service, overrideFile)["environment"]).ToDictionary(kv => kv.Key, kv => Value(kv.Value), StringComparer.Ordinal);
+
+    internal static IReadOnlyCollection<string> Volumes(string file) => Merged(Merged(Compose(file))["volumes"]).Keys;
 
     [Fact]
     public void ComposeFile_HasTheServicesHealthChecksVolumesAndOrderingADeploymentNeeds()
@@ -94,12 +125,23 @@ public sealed partial class ComposeTests(PostgresCluster cluster) : IAsyncLifeti
     public async Task ComposeServices_AppAndWorker_RunWithTheirEnvironmentOnPostgresAndS3()
     {
         var db = await cluster.CreateDatabaseAsync();
+        await RunAppAndWorkerAsync(_s3, Environment("app"), Environment("worker"), "Host=postgres;", db, cs => new NpgsqlConnection(cs));
+    }
+
+    /// <summary>
+    /// The app and worker services as processes with exactly their environment but the database (<paramref name="db"/>
+    /// for the file's host, checked to start with <paramref name="fileDatabase"/>) and the S3 server: three calls put in
+    /// the bucket are analysed, both report ready, the first administrator sees the calls, the worker serves no pages.
+    /// </summary>
+    internal static async Task RunAppAndWorkerAsync(S3Server s3, Dictionary<string, string> appEnvironment, Dictionary<string, string> workerEnvironment,
+        string fileDatabase, string db, Func<string, DbConnection> connect)
+    {
         Dictionary<string, string> AsRunHere(Dictionary<string, string> env)
         {
-            Assert.StartsWith("Host=postgres;", env["Storage__ConnectionString"], StringComparison.Ordinal);
+            Assert.StartsWith(fileDatabase, env["Storage__ConnectionString"], StringComparison.Ordinal);
             Assert.Equal("http://minio:9000", env["Recordings__S3__ServiceUrl"]);
             env["Storage__ConnectionString"] = db;
-            env["Recordings__S3__ServiceUrl"] = _s3.ServiceUrl;
+            env["Recordings__S3__ServiceUrl"] = s3.ServiceUrl;
             env["AWS_ACCESS_KEY_ID"] = env["AWS_SECRET_ACCESS_KEY"] = "S3RVER"; // s3rver's one account (MinIO's root user in compose)
             env["Ingestion__PollInterval"] = "00:00:01"; // 30 s in the file: a test should not wait that long
             env["Ingestion__SettleTime"] = "00:00:00";
@@ -109,25 +151,25 @@ public sealed partial class ComposeTests(PostgresCluster cluster) : IAsyncLifeti
             return env;
         }
 
-        var bucket = Environment("app")["Recordings__S3__Bucket"];
-        await _s3.Client.PutBucketAsync(bucket);
-        await using var app = await AppProcess.StartAsync(AsRunHere(Environment("app")));
-        await using var worker = await AppProcess.StartAsync(AsRunHere(Environment("worker")));
+        var bucket = appEnvironment["Recordings__S3__Bucket"];
+        await s3.Client.PutBucketAsync(bucket);
+        await using var app = await AppProcess.StartAsync(AsRunHere(appEnvironment));
+        await using var worker = await AppProcess.StartAsync(AsRunHere(workerEnvironment));
         // Calls of the last hour, as they arrive in production (polls list today's and yesterday's prefixes).
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(Environment("app")["Recordings__TimeZone"]);
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(appEnvironment["Recordings__TimeZone"]);
         var starts = Enumerable.Range(0, 3).Select(i => TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, zone).DateTime.AddMinutes(-30 - 10 * i)).ToList();
         for (var i = 0; i < 3; i++)
-            await _s3.PutAsync(bucket, $"carla/{starts[i]:yyyy-MM-dd}/{starts[i]:HHmmss}_c{i}.wav", TestCalls.Build((CustomerMood)i, turns: 3, seed: i));
+            await s3.PutAsync(bucket, $"carla/{starts[i]:yyyy-MM-dd}/{starts[i]:HHmmss}_c{i}.wav", TestCalls.Build((CustomerMood)i, turns: 3, seed: i));
 
-        await using (var c = new NpgsqlConnection(db))
+        await using (var c = connect(db))
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             while (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status = 'done'") < 3)
             {
                 if (clock.Elapsed > TimeSpan.FromMinutes(4))
                 {
-                    var jobs = string.Join(", ", await c.QueryAsync<string>("SELECT status || ' ' || COALESCE(last_error, '') FROM jobs"));
-                    var problems = string.Join(", ", await c.QueryAsync<string>("SELECT source_key || ': ' || reason FROM source_problems"));
+                    var jobs = string.Join(", ", await c.QueryAsync<string>("SELECT CONCAT(status, ' ', COALESCE(last_error, '')) FROM jobs"));
+                    var problems = string.Join(", ", await c.QueryAsync<string>("SELECT CONCAT(source_key, ': ', reason) FROM source_problems"));
                     using var ops = await SignIn.ClientAsync(app.BaseAddress, Variables["ADMIN_USER"], Variables["ADMIN_PASSWORD"]);
                     var status = await ops.GetStringAsync(new Uri("status", UriKind.Relative));
                     Assert.Fail($"not analysed in time; jobs: {jobs}; problems: {problems}\nstatus:\n{status}\napp:\n{app.Output}\nworker:\n{worker.Output}");
@@ -153,5 +195,58 @@ public sealed partial class ComposeTests(PostgresCluster cluster) : IAsyncLifeti
         // The worker serves no pages.
         using var workerProbe = new HttpClient { BaseAddress = worker.BaseAddress };
         Assert.NotEqual(HttpStatusCode.OK, (await workerProbe.GetAsync(new Uri("login", UriKind.Relative))).StatusCode);
+    }
+}
+
+/// <summary>
+/// The MySQL option, docker-compose.mysql.yml over docker-compose.yml, as compose merges them: MariaDB replaces
+/// PostgreSQL, and the app and worker services run with exactly their merged environment against a real MariaDB server.
+/// </summary>
+public sealed class MySqlComposeTests(MariaDbServer server) : IClassFixture<MariaDbServer>, IAsyncLifetime
+{
+    private const string Override = "docker-compose.mysql.yml";
+    private readonly S3Server _s3 = new();
+
+    public Task InitializeAsync() => _s3.InitializeAsync();
+
+    public Task DisposeAsync() => _s3.DisposeAsync();
+
+    [Fact]
+    public void MySqlOverride_ReplacesPostgresWithAHealthyMariaDb()
+    {
+        // PostgreSQL no longer starts by default; MariaDB does, with a health check and a declared volume for its data.
+        Assert.Equal("postgres", ((YamlSequenceNode)ComposeTests.Service("postgres", Override)["profiles"]).Select(ComposeTests.Value).Single());
+        var mariadb = ComposeTests.Service("mariadb", Override);
+        Assert.StartsWith("mariadb:", ComposeTests.Value(mariadb["image"]), StringComparison.Ordinal);
+        Assert.Contains("healthcheck.sh", string.Join(' ', ((YamlSequenceNode)ComposeTests.Merged(mariadb["healthcheck"])["test"]).Select(ComposeTests.Value)), StringComparison.Ordinal);
+        Assert.Contains("mariadbdata:/var/lib/mysql", ((YamlSequenceNode)mariadb["volumes"]).Select(ComposeTests.Value));
+        Assert.Contains("mariadbdata", ComposeTests.Volumes(Override));
+        var database = ComposeTests.Environment("mariadb", Override);
+
+        foreach (var name in new[] { "app", "worker" })
+        {
+            // Each waits for a healthy MariaDB (and no longer for PostgreSQL), and uses it with a connection string the app accepts.
+            var dependsOn = ComposeTests.Merged(ComposeTests.Service(name, Override)["depends_on"]);
+            Assert.Equal(["mariadb", "minio-setup"], dependsOn.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal("service_healthy", ComposeTests.Value(ComposeTests.Merged(dependsOn["mariadb"])["condition"]));
+            var env = ComposeTests.Environment(name, Override);
+            Assert.Equal("MySql", env["Storage__Provider"]);
+            var cs = env["Storage__ConnectionString"];
+            Assert.Null(MySqlDb.CheckConnectionString(cs));
+            var b = new MySqlConnectionStringBuilder(cs);
+            Assert.Equal(("mariadb", database["MARIADB_USER"], database["MARIADB_PASSWORD"], database["MARIADB_DATABASE"]), (b.Server, b.UserID, b.Password, b.Database));
+            Assert.Equal("S3", env["Recordings__Kind"]);
+        }
+        var worker = ComposeTests.Environment("worker", Override);
+        Assert.Equal("false", worker["Web__Enabled"]);
+        Assert.Equal(ComposeTests.Environment("app", Override), worker.Where(kv => kv.Key != "Web__Enabled").ToDictionary(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ComposeServices_AppAndWorker_RunWithTheirMySqlEnvironmentOnMariaDbAndS3()
+    {
+        var db = await server.CreateDatabaseAsync();
+        await ComposeTests.RunAppAndWorkerAsync(_s3, ComposeTests.Environment("app", Override), ComposeTests.Environment("worker", Override),
+            "Server=mariadb;", db, cs => new MySqlConnection(cs));
     }
 }

@@ -8,7 +8,7 @@ namespace CallSentiment.Web.Tests;
 /// <summary>
 /// The transcript path end to end with the offline engines: scripted calls spoken by Festival are transcribed by
 /// pocketsphinx, scored chunk by chunk by the offline text model, fused with the voice per speaker, stored, shown on
-/// the call page and filterable on the dashboard. Runs on SQLite and on PostgreSQL.
+/// the call page and filterable on the dashboard. Runs on SQLite, PostgreSQL and MariaDB.
 /// </summary>
 public abstract class ConversationTests : IAsyncLifetime
 {
@@ -163,4 +163,9 @@ public sealed class SqliteConversationTests : ConversationTests
 public sealed class PostgresConversationTests(PostgresCluster cluster) : ConversationTests
 {
     protected override async Task<CallSentimentApp> CreateAppAsync() => new(await cluster.CreateDatabaseAsync());
+}
+
+public sealed class MySqlConversationTests(MariaDbServer server) : ConversationTests, IClassFixture<MariaDbServer>
+{
+    protected override async Task<CallSentimentApp> CreateAppAsync() => new("MySql", await server.CreateDatabaseAsync());
 }

@@ -5,9 +5,14 @@ using Dapper;
 
 namespace CallSentiment.Web.Tests;
 
-/// <summary>Deleting a call by hand and by retention on SQLite: every derived row goes, the recording goes, it never comes back.</summary>
-public sealed class DeletionTests
+/// <summary>
+/// Deleting a call by hand and by retention: every derived row goes, the recording goes, it never comes back. Runs on
+/// SQLite and on MariaDB (the subclasses below).
+/// </summary>
+public abstract class DeletionTests
 {
+    protected abstract Task<CallSentimentApp> CreateAppAsync(IDictionary<string, string?>? settings = null);
+
     private static readonly string[] DerivedTables =
         ["calls", "call_channels", "emotion_windows", "stage_results", "call_speakers", "transcript_chunks", "qa_items", "qa_notes", "jobs", "job_attempts", "recordings"];
 
@@ -22,7 +27,7 @@ public sealed class DeletionTests
     [Fact]
     public async Task AdminDeletesCall_EveryDerivedRowAndTheRecordingGo_AndItIsNeverAnalysedAgain()
     {
-        await using var app = new CallSentimentApp();
+        await using var app = await CreateAppAsync();
         var start = new DateTime(2026, 6, 1, 9, 0, 0);
         var path = SpokenCalls.Write(app.Recordings, "carla", start, "angry", SpokenCalls.AngryCustomer);
         using var admin = await app.SignedInClientAsync(AppRoles.Admin, allowAutoRedirect: false);
@@ -72,7 +77,7 @@ public sealed class DeletionTests
     [Fact]
     public async Task Retention_RecordingAndTranscriptDays_RemoveAudioAndWordsButKeepScores()
     {
-        await using var app = new CallSentimentApp(settings: new Dictionary<string, string?>
+        await using var app = await CreateAppAsync(new Dictionary<string, string?>
         {
             ["Retention:RecordingDays"] = "30",
             ["Retention:TranscriptDays"] = "30",
@@ -106,4 +111,16 @@ public sealed class DeletionTests
         using (var audio = await admin.GetAsync($"/calls/{id}/audio")) Assert.Equal(HttpStatusCode.Gone, audio.StatusCode);
         using (var page = await admin.GetAsync($"/calls/{id}")) Assert.Equal(HttpStatusCode.OK, page.StatusCode);
     }
+}
+
+public sealed class SqliteDeletionTests : DeletionTests
+{
+    protected override Task<CallSentimentApp> CreateAppAsync(IDictionary<string, string?>? settings = null) =>
+        Task.FromResult(new CallSentimentApp(settings: settings));
+}
+
+public sealed class MySqlDeletionTests(MariaDbServer server) : DeletionTests, IClassFixture<MariaDbServer>
+{
+    protected override async Task<CallSentimentApp> CreateAppAsync(IDictionary<string, string?>? settings = null) =>
+        new("MySql", await server.CreateDatabaseAsync(), settings);
 }

@@ -13,7 +13,7 @@ namespace CallSentiment.Web.Tests;
 
 /// <summary>
 /// Recordings dropped into the folder are found, analysed once and shown on the dashboard; bad input is reported,
-/// never a 500. Runs on SQLite and on PostgreSQL (the subclasses below).
+/// never a 500. Runs on SQLite, PostgreSQL and MariaDB (the subclasses below).
 /// </summary>
 public abstract class IngestionAndDashboardTests : IAsyncLifetime
 {
@@ -217,4 +217,9 @@ public sealed class SqliteIngestionAndDashboardTests : IngestionAndDashboardTest
 public sealed class PostgresIngestionAndDashboardTests(PostgresCluster cluster) : IngestionAndDashboardTests
 {
     protected override async Task<CallSentimentApp> CreateAppAsync() => new(await cluster.CreateDatabaseAsync(), VoiceOnly);
+}
+
+public sealed class MySqlIngestionAndDashboardTests(MariaDbServer server) : IngestionAndDashboardTests, IClassFixture<MariaDbServer>
+{
+    protected override async Task<CallSentimentApp> CreateAppAsync() => new("MySql", await server.CreateDatabaseAsync(), VoiceOnly);
 }

@@ -6,13 +6,19 @@ using Dapper;
 
 namespace CallSentiment.Web.Tests;
 
-/// <summary>The service-recovery queue through HTTP on SQLite: negative customers enter it with the analysis; claim, note, resolve.</summary>
-public sealed class QaTests : IAsyncLifetime
+/// <summary>
+/// The service-recovery queue through HTTP: negative customers enter it with the analysis; claim, note, resolve. Runs
+/// on SQLite and on MariaDB (the subclasses below).
+/// </summary>
+public abstract class QaTests : IAsyncLifetime
 {
-    private readonly CallSentimentApp _app = new();
+    private CallSentimentApp _app = null!;
+
+    protected abstract Task<CallSentimentApp> CreateAppAsync();
 
     public async Task InitializeAsync()
     {
+        _app = await CreateAppAsync();
         var start = new DateTime(2026, 6, 1, 9, 0, 0);
         SpokenCalls.Write(_app.Recordings, "carla", start, "angry", SpokenCalls.AngryCustomer);
         SpokenCalls.Write(_app.Recordings, "carla", start.AddHours(1), "happy", SpokenCalls.HappyCustomer);
@@ -155,4 +161,14 @@ public sealed class QaTests : IAsyncLifetime
         var doc = await new HtmlParser().ParseDocumentAsync(await injected.Content.ReadAsStringAsync());
         Assert.Equal("0 item(s)", doc.QuerySelector("#qa-total")!.TextContent.Trim());
     }
+}
+
+public sealed class SqliteQaTests : QaTests
+{
+    protected override Task<CallSentimentApp> CreateAppAsync() => Task.FromResult(new CallSentimentApp());
+}
+
+public sealed class MySqlQaTests(MariaDbServer server) : QaTests, IClassFixture<MariaDbServer>
+{
+    protected override async Task<CallSentimentApp> CreateAppAsync() => new("MySql", await server.CreateDatabaseAsync());
 }

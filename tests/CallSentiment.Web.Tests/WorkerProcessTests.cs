@@ -1,16 +1,27 @@
+using System.Data.Common;
 using CallSentiment.Web.Tests.Infrastructure;
 using Dapper;
+using MySqlConnector;
 using Npgsql;
 
 namespace CallSentiment.Web.Tests;
 
 /// <summary>
-/// Real worker processes sharing one PostgreSQL database and one recordings folder: every recording is analysed
-/// exactly once with two instances racing for jobs, and a worker killed mid-batch loses and doubles nothing.
+/// Real worker processes sharing one database (PostgreSQL or MariaDB, the subclasses below) and one recordings folder:
+/// every recording is analysed exactly once with two instances racing for jobs, and a worker killed mid-batch loses
+/// and doubles nothing.
 /// </summary>
-[Collection(PostgresCollection.Name)]
-public sealed class WorkerProcessTests(PostgresCluster cluster) : IAsyncLifetime
+public abstract class WorkerProcessTests : IAsyncLifetime
 {
+    protected abstract string Provider { get; }
+
+    protected abstract Task<string> CreateDatabaseAsync();
+
+    protected abstract DbConnection Connect(string connectionString);
+
+    /// <summary>The schema is not there yet (the workers have not migrated).</summary>
+    protected abstract bool IsMissingTable(DbException e);
+
     private readonly string _root = Path.Combine(Path.GetTempPath(), "cs-workers-" + Guid.NewGuid().ToString("N")[..8]);
     private string Recordings => Path.Combine(_root, "recordings");
 
@@ -35,7 +46,7 @@ public sealed class WorkerProcessTests(PostgresCluster cluster) : IAsyncLifetime
 
     private Dictionary<string, string> Settings(string connectionString, string instance, string lease = "00:00:30") => new()
     {
-        ["Storage:Provider"] = "Postgres",
+        ["Storage:Provider"] = Provider,
         ["Storage:ConnectionString"] = connectionString,
         ["Recordings:Folder"] = Recordings,
         ["Recordings:TimeZone"] = "UTC",
@@ -71,7 +82,7 @@ public sealed class WorkerProcessTests(PostgresCluster cluster) : IAsyncLifetime
     {
         const int Count = 24;
         WriteCalls(Count, turns: 6);
-        var db = await cluster.CreateDatabaseAsync();
+        var db = await CreateDatabaseAsync();
         // worker-b runs worker-only: no pages, no endpoints but health.
         var workerOnly = Settings(db, "worker-b");
         workerOnly["Web:Enabled"] = "false";
@@ -89,7 +100,7 @@ public sealed class WorkerProcessTests(PostgresCluster cluster) : IAsyncLifetime
         }
         await WaitAsync(db, c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status = 'done'"), Count, TimeSpan.FromMinutes(3));
 
-        await using var c = new NpgsqlConnection(db);
+        await using var c = Connect(db);
         Assert.Equal(Count, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM recordings"));
         Assert.Equal(Count, await c.ExecuteScalarAsync<long>("SELECT COUNT(DISTINCT source_key) FROM calls"));
         Assert.Equal(Count, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM calls"));
@@ -106,7 +117,7 @@ public sealed class WorkerProcessTests(PostgresCluster cluster) : IAsyncLifetime
     {
         const int Count = 16;
         WriteCalls(Count, turns: 60); // ~3.5 min calls, so a batch takes long enough to interrupt
-        var db = await cluster.CreateDatabaseAsync();
+        var db = await CreateDatabaseAsync();
         var first = await AppProcess.StartAsync(Settings(db, "worker-1", lease: "00:00:03"));
         await WaitAsync(db, c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status = 'done'"), 3, TimeSpan.FromMinutes(2));
         // Kill while a job is running (wait for one to be claimed after the third finished).
@@ -115,7 +126,7 @@ public sealed class WorkerProcessTests(PostgresCluster cluster) : IAsyncLifetime
         await first.DisposeAsync();
 
         long doneAtKill, runningAtKill;
-        await using (var c = new NpgsqlConnection(db))
+        await using (var c = Connect(db))
         {
             doneAtKill = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status = 'done'");
             runningAtKill = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status = 'running'");
@@ -126,7 +137,7 @@ public sealed class WorkerProcessTests(PostgresCluster cluster) : IAsyncLifetime
         await using var second = await AppProcess.StartAsync(Settings(db, "worker-2", lease: "00:00:03"));
         await WaitAsync(db, c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status = 'done'"), Count, TimeSpan.FromMinutes(4));
 
-        await using var check = new NpgsqlConnection(db);
+        await using var check = Connect(db);
         Assert.Equal(Count, await check.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM calls"));
         Assert.Equal(Count, await check.ExecuteScalarAsync<long>("SELECT COUNT(DISTINCT source_key) FROM calls"));
         Assert.Equal(0, await check.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status <> 'done'"));
@@ -138,20 +149,43 @@ public sealed class WorkerProcessTests(PostgresCluster cluster) : IAsyncLifetime
         Assert.Equal(Count, await check.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM job_attempts WHERE outcome = 'done'"));
     }
 
-    private static async Task WaitAsync(string db, Func<NpgsqlConnection, Task<long>> probe, long target, TimeSpan limit)
+    private async Task WaitAsync(string db, Func<DbConnection, Task<long>> probe, long target, TimeSpan limit)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         long value = 0;
         while (clock.Elapsed < limit)
         {
-            await using (var c = new NpgsqlConnection(db))
+            await using (var c = Connect(db))
             {
                 try { value = await probe(c); }
-                catch (PostgresException e) when (e.SqlState == "42P01") { value = 0; } // not migrated yet
+                catch (DbException e) when (IsMissingTable(e)) { value = 0; } // not migrated yet
             }
             if (value >= target) return;
             await Task.Delay(100);
         }
         throw new TimeoutException($"reached {value} of {target} in {limit}");
     }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresWorkerProcessTests(PostgresCluster cluster) : WorkerProcessTests
+{
+    protected override string Provider => "Postgres";
+
+    protected override Task<string> CreateDatabaseAsync() => cluster.CreateDatabaseAsync();
+
+    protected override DbConnection Connect(string connectionString) => new NpgsqlConnection(connectionString);
+
+    protected override bool IsMissingTable(DbException e) => e is PostgresException { SqlState: "42P01" };
+}
+
+public sealed class MySqlWorkerProcessTests(MariaDbServer server) : WorkerProcessTests, IClassFixture<MariaDbServer>
+{
+    protected override string Provider => "MySql";
+
+    protected override Task<string> CreateDatabaseAsync() => server.CreateDatabaseAsync();
+
+    protected override DbConnection Connect(string connectionString) => new MySqlConnection(connectionString);
+
+    protected override bool IsMissingTable(DbException e) => e is MySqlException { ErrorCode: MySqlErrorCode.NoSuchTable };
 }

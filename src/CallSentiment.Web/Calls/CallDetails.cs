@@ -82,6 +82,14 @@ public sealed class CallDetails(Db db)
                    low_confidence AS LowConfidence, evidence AS Evidence
             FROM call_speakers WHERE call_id = @id ORDER BY speaker
             """;
+        // CHANGE is a reserved word in MySQL: quoted there (and PostgreSQL has no backquotes).
+        const string MySqlSpeakersSql = """
+            SELECT speaker AS Speaker, role AS Role, channel AS Channel, talk_ms AS TalkMs, words AS Words, interruptions AS Interruptions,
+                   sentiment AS Sentiment, positive AS Positive, negative AS Negative, neutral AS Neutral, mixed AS Mixed,
+                   text_sentiment AS TextSentiment, voice_sentiment AS VoiceSentiment, q1 AS Q1, q2 AS Q2, q3 AS Q3, q4 AS Q4, `change` AS `Change`,
+                   low_confidence AS LowConfidence, evidence AS Evidence
+            FROM call_speakers WHERE call_id = @id ORDER BY speaker
+            """;
         const string ChunksSql = """
             SELECT seq AS Seq, speaker AS Speaker, role AS Role, start_ms AS StartMs, end_ms AS EndMs, text AS Text, words AS Words,
                    sentiment AS Sentiment, positive AS Positive, negative AS Negative, neutral AS Neutral, mixed AS Mixed, note AS Note
@@ -93,7 +101,7 @@ public sealed class CallDetails(Db db)
         var channels = await c.QueryAsync<ChannelRow>(new CommandDefinition(ChannelsSql, new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var windows = await c.QueryAsync<WindowRow>(new CommandDefinition(WindowsSql, new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var stages = await c.QueryAsync<StageRow>(new CommandDefinition(StagesSql, new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var speakers = await c.QueryAsync<SpeakerRow>(new CommandDefinition(SpeakersSql, new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var speakers = await c.QueryAsync<SpeakerRow>(new CommandDefinition(db.IsMySql ? MySqlSpeakersSql : SpeakersSql, new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var chunks = await c.QueryAsync<ChunkRow>(new CommandDefinition(ChunksSql, new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return new CallView(call, channels.ToList(), windows.ToList(), stages.ToList(), speakers.ToList(), chunks.ToList());
     }

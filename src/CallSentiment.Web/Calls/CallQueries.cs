@@ -49,17 +49,28 @@ public sealed class CallQueries(Db db)
             SELECT COUNT(*) AS Count, CAST(COALESCE(SUM(duration_ms), 0) AS BIGINT) AS DurationMs,
                    COALESCE(SUM(positive), 0) AS SumPositive, COALESCE(SUM(negative), 0) AS SumNegative,
                    COALESCE(SUM(neutral), 0) AS SumNeutral, COALESCE(SUM(mixed), 0) AS SumMixed,
-                   CAST(COALESCE(SUM(CASE WHEN sentiment = 'POSITIVE' THEN 1 ELSE 0 END), 0) AS BIGINT) AS Positives,
-                   CAST(COALESCE(SUM(CASE WHEN sentiment = 'NEGATIVE' THEN 1 ELSE 0 END), 0) AS BIGINT) AS Negatives,
-                   CAST(COALESCE(SUM(CASE WHEN sentiment = 'NEUTRAL' THEN 1 ELSE 0 END), 0) AS BIGINT) AS Neutrals,
-                   CAST(COALESCE(SUM(CASE WHEN sentiment = 'MIXED' THEN 1 ELSE 0 END), 0) AS BIGINT) AS Mixeds
+                   COUNT(CASE WHEN sentiment = 'POSITIVE' THEN 1 END) AS Positives,
+                   COUNT(CASE WHEN sentiment = 'NEGATIVE' THEN 1 END) AS Negatives,
+                   COUNT(CASE WHEN sentiment = 'NEUTRAL' THEN 1 END) AS Neutrals,
+                   COUNT(CASE WHEN sentiment = 'MIXED' THEN 1 END) AS Mixeds
             FROM calls
             """;
-        const string AllAgents = Sums + " WHERE started_at >= @from AND started_at < @to";
-        const string OneAgent = Sums + " WHERE agent_id = @agentId AND started_at >= @from AND started_at < @to";
+        // MySQL sums integers as DECIMAL and casts to SIGNED (BIGINT), a type name PostgreSQL does not know.
+        const string MySqlSums = """
+            SELECT COUNT(*) AS Count, CAST(COALESCE(SUM(duration_ms), 0) AS SIGNED) AS DurationMs,
+                   COALESCE(SUM(positive), 0) AS SumPositive, COALESCE(SUM(negative), 0) AS SumNegative,
+                   COALESCE(SUM(neutral), 0) AS SumNeutral, COALESCE(SUM(mixed), 0) AS SumMixed,
+                   COUNT(CASE WHEN sentiment = 'POSITIVE' THEN 1 END) AS Positives,
+                   COUNT(CASE WHEN sentiment = 'NEGATIVE' THEN 1 END) AS Negatives,
+                   COUNT(CASE WHEN sentiment = 'NEUTRAL' THEN 1 END) AS Neutrals,
+                   COUNT(CASE WHEN sentiment = 'MIXED' THEN 1 END) AS Mixeds
+            FROM calls
+            """;
+        const string AllAgentsWhere = " WHERE started_at >= @from AND started_at < @to";
+        const string OneAgentWhere = " WHERE agent_id = @agentId AND started_at >= @from AND started_at < @to";
         // By what each side felt: there are no hourly totals for these, so calls are summed (ix_calls_customer_time and
         // ix_calls_agent_sentiment_time narrow the scan).
-        const string BySide = Sums + """
+        const string BySideWhere = """
              WHERE started_at >= @from AND started_at < @to AND (@agentId IS NULL OR agent_id = @agentId)
                AND (@customer IS NULL OR customer_sentiment = @customer) AND (@agentTone IS NULL OR agent_sentiment = @agentTone)
             """;
@@ -71,6 +82,16 @@ public sealed class CallQueries(Db db)
                    CAST(COALESCE(SUM(neutrals), 0) AS BIGINT) AS Neutrals, CAST(COALESCE(SUM(mixeds), 0) AS BIGINT) AS Mixeds
             FROM call_hours WHERE hour_start >= @from AND hour_start < @to
             """;
+        const string MySqlHours = """
+            SELECT CAST(COALESCE(SUM(call_count), 0) AS SIGNED) AS Count, CAST(COALESCE(SUM(duration_ms), 0) AS SIGNED) AS DurationMs,
+                   COALESCE(SUM(positive), 0) AS SumPositive, COALESCE(SUM(negative), 0) AS SumNegative,
+                   COALESCE(SUM(neutral), 0) AS SumNeutral, COALESCE(SUM(mixed), 0) AS SumMixed,
+                   CAST(COALESCE(SUM(positives), 0) AS SIGNED) AS Positives, CAST(COALESCE(SUM(negatives), 0) AS SIGNED) AS Negatives,
+                   CAST(COALESCE(SUM(neutrals), 0) AS SIGNED) AS Neutrals, CAST(COALESCE(SUM(mixeds), 0) AS SIGNED) AS Mixeds
+            FROM call_hours WHERE hour_start >= @from AND hour_start < @to
+            """;
+        var (sums, hours) = db.IsMySql ? (MySqlSums, MySqlHours) : (Sums, Hours);
+        string allAgents = sums + AllAgentsWhere, oneAgent = sums + OneAgentWhere, bySide = sums + BySideWhere;
         const long HourMs = 3_600_000;
         var result = new List<WeekAggregate>(weeks.Count);
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -79,21 +100,21 @@ public sealed class CallQueries(Db db)
             long from = w.StartUtc.ToUnixTimeMilliseconds(), to = w.EndUtc.ToUnixTimeMilliseconds();
             CallAggregate a;
             if (customer is not null || agentTone is not null)
-                a = await SumAsync(BySide, from, to).ConfigureAwait(false);
+                a = await SumAsync(bySide, from, to).ConfigureAwait(false);
             else if (agentId is not null)
-                a = await SumAsync(OneAgent, from, to).ConfigureAwait(false);
+                a = await SumAsync(oneAgent, from, to).ConfigureAwait(false);
             else
             {
                 // Unix time is UTC with no leap seconds, so whole hours are multiples of an hour's milliseconds.
                 var firstHour = (from + HourMs - 1) / HourMs * HourMs;
                 var endHour = to / HourMs * HourMs;
                 if (firstHour >= endHour)
-                    a = await SumAsync(AllAgents, from, to).ConfigureAwait(false);
+                    a = await SumAsync(allAgents, from, to).ConfigureAwait(false);
                 else
                 {
-                    a = await SumAsync(Hours, firstHour, endHour).ConfigureAwait(false);
-                    if (from < firstHour) a += await SumAsync(AllAgents, from, firstHour).ConfigureAwait(false);
-                    if (endHour < to) a += await SumAsync(AllAgents, endHour, to).ConfigureAwait(false);
+                    a = await SumAsync(hours, firstHour, endHour).ConfigureAwait(false);
+                    if (from < firstHour) a += await SumAsync(allAgents, from, firstHour).ConfigureAwait(false);
+                    if (endHour < to) a += await SumAsync(allAgents, endHour, to).ConfigureAwait(false);
                 }
             }
             result.Add(new WeekAggregate(w, a));

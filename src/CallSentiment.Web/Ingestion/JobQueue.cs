@@ -16,7 +16,7 @@ public sealed record ClaimedJob(long JobId, long RecordingId, long Attempt, long
 
 /// <summary>
 /// Durable analysis jobs: one per recording version, claimed under a lease that the worker renews. A job whose
-/// lease runs out (its instance died) is claimed again; on PostgreSQL instances skip rows another holds
+/// lease runs out (its instance died) is claimed again; on PostgreSQL and MySQL instances skip rows another holds
 /// (FOR UPDATE SKIP LOCKED), on SQLite the file's write lock serialises claims. Results are written in the same
 /// transaction that marks the job done, and only while the lease is still the worker's: nothing is doubled.
 /// </summary>
@@ -27,9 +27,9 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
     /// <summary>The versions already known under a key prefix, so a poll only touches the database for new files.</summary>
     public async Task<HashSet<(string Key, string Version)>> KnownVersionsAsync(string prefix, CancellationToken cancellationToken)
     {
-        // Keys compare bytewise (SQLite; PostgreSQL column collation "C"), so a prefix is an index range.
+        // Keys compare bytewise (SQLite; PostgreSQL column collation "C"; MySQL utf8mb4_bin), so a prefix is an index range.
         const string Sql = """
-            SELECT source_key AS Key, version AS Version FROM recordings
+            SELECT source_key AS SourceKey, version AS Version FROM recordings
             WHERE source_key >= @from AND source_key < @to
             """;
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -55,6 +55,20 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             INSERT INTO jobs (recording_id, status, call_started_at, attempts, run_after, progress, created_at, updated_at)
             VALUES (@recordingId, 'queued', @startedAt, 0, @now, 0, @now, @now)
             """;
+        // MySQL has neither ON CONFLICT nor INSERT … RETURNING: a duplicate (another instance's discovery got there first)
+        // is a no-op update, and a recording is new when it has no job yet (its job is made in the same transaction).
+        const string MySqlInsertAgent = "INSERT INTO agents (name, display_name) VALUES (@name, @display) ON DUPLICATE KEY UPDATE name = name";
+        const string MySqlInsertRecording = """
+            INSERT INTO recordings (source_key, version, size_bytes, agent_id, call_ref, customer_ref, started_at, agent_channel, customer_channel, discovered_at)
+            SELECT @key, @version, @size, a.id, @callRef, @customerRef, @startedAt, @agentChannel, @customerChannel, @now
+            FROM agents a WHERE a.name = @agent
+              AND NOT EXISTS (SELECT 1 FROM deleted_recordings d WHERE d.source_key = @key)
+            ON DUPLICATE KEY UPDATE recordings.id = recordings.id
+            """;
+        const string MySqlNewRecording = """
+            SELECT r.id FROM recordings r
+            WHERE r.source_key = @key AND r.version = @version AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.recording_id = r.id)
+            """;
         const string ClearProblem = "DELETE FROM source_problems WHERE source_key = @key";
         if (found.Count == 0) return 0;
         var now = Now;
@@ -63,15 +77,25 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
         await using var tx = await Migrator.BeginAsync(c, cancellationToken).ConfigureAwait(false);
         foreach (var (o, m) in found)
         {
-            await c.ExecuteAsync(new CommandDefinition(InsertAgent, new { name = m.Agent, display = m.AgentName }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await c.ExecuteAsync(new CommandDefinition(db.IsMySql ? MySqlInsertAgent : InsertAgent, new { name = m.Agent, display = m.AgentName }, tx,
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (m.AgentName is not null)
                 await c.ExecuteAsync(new CommandDefinition(UpdateAgentName, new { name = m.Agent, display = m.AgentName }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             var startedAt = m.StartedAt.ToUnixTimeMilliseconds();
-            var id = await c.ExecuteScalarAsync<long?>(new CommandDefinition(InsertRecording, new
+            var recording = new
             {
                 key = o.Key, version = o.Version, size = o.Size, agent = m.Agent, callRef = m.CallId, customerRef = m.CustomerId,
                 startedAt, agentChannel = (long)m.AgentChannel, customerChannel = (long)m.CustomerChannel, now,
-            }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            };
+            long? id;
+            if (db.IsMySql)
+            {
+                await c.ExecuteAsync(new CommandDefinition(MySqlInsertRecording, recording, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                id = await c.ExecuteScalarAsync<long?>(new CommandDefinition(MySqlNewRecording, new { key = o.Key, version = o.Version }, tx,
+                    cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+            else
+                id = await c.ExecuteScalarAsync<long?>(new CommandDefinition(InsertRecording, recording, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (id is not { } recordingId) continue;
             await c.ExecuteAsync(new CommandDefinition(InsertJob, new { recordingId, startedAt, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await c.ExecuteAsync(new CommandDefinition(ClearProblem, new { key = o.Key }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -87,8 +111,12 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             INSERT INTO source_problems (source_key, reason, first_seen, last_seen) VALUES (@key, @reason, @now, @now)
             ON CONFLICT (source_key) DO UPDATE SET reason = excluded.reason, last_seen = excluded.last_seen
             """;
+        const string MySql = """
+            INSERT INTO source_problems (source_key, reason, first_seen, last_seen) VALUES (@key, @reason, @now, @now)
+            ON DUPLICATE KEY UPDATE reason = @reason, last_seen = @now
+            """;
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await c.ExecuteAsync(new CommandDefinition(Sql, new { key, reason, now = Now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(db.IsMySql ? MySql : Sql, new { key, reason, now = Now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>Takes the newest runnable job (queued, due for retry, or abandoned by a dead instance), or null.</summary>
@@ -113,6 +141,18 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             WHERE id = (SELECT id FROM jobs WHERE {Candidates} ORDER BY call_started_at DESC, id LIMIT 1)
             RETURNING id AS JobId, recording_id AS RecordingId, attempts AS Attempt
             """;
+        // MySQL: no UPDATE … RETURNING, so the row is locked (skipping rows other instances hold), updated, then read.
+        const string MySqlPick = $"""
+            SELECT id FROM jobs WHERE {Candidates}
+            ORDER BY call_started_at DESC, id LIMIT 1
+            FOR UPDATE SKIP LOCKED
+            """;
+        const string MySqlTake = """
+            UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = @instance, lease_until = @until,
+                progress = 0, updated_at = @now
+            WHERE id = @id
+            """;
+        const string MySqlTaken = "SELECT id AS JobId, recording_id AS RecordingId, attempts AS Attempt FROM jobs WHERE id = @id";
         const string Abandon = """
             UPDATE job_attempts SET finished_at = @now, outcome = 'abandoned', error = 'lease expired: the instance stopped or died'
             WHERE job_id = @JobId AND finished_at IS NULL
@@ -122,6 +162,11 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             SELECT @JobId, COALESCE(MAX(attempt), 0) + 1, @instance, @now FROM job_attempts WHERE job_id = @JobId
             RETURNING attempt
             """;
+        const string MySqlAttempt = """
+            INSERT INTO job_attempts (job_id, attempt, instance, started_at)
+            SELECT @JobId, COALESCE(MAX(attempt), 0) + 1, @instance, @now FROM job_attempts WHERE job_id = @JobId
+            """;
+        const string MySqlRun = "SELECT MAX(attempt) FROM job_attempts WHERE job_id = @JobId";
         const string Recording = """
             SELECT r.source_key AS SourceKey, a.name AS Agent, a.display_name AS AgentName, r.started_at AS StartedAt, r.call_ref AS CallRef,
                    r.customer_ref AS CustomerRef, r.agent_channel AS AgentChannel, r.customer_channel AS CustomerChannel,
@@ -131,16 +176,34 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
         var now = Now;
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await Migrator.BeginAsync(c, cancellationToken).ConfigureAwait(false);
-        var job = await c.QuerySingleOrDefaultAsync<ClaimRow>(new CommandDefinition(
-            db.IsPostgres ? PostgresClaim : SqliteClaim,
-            new { instance, now, until = now + (long)options.Value.LeaseDuration.TotalMilliseconds }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var until = now + (long)options.Value.LeaseDuration.TotalMilliseconds;
+        ClaimRow? job;
+        if (db.IsMySql)
+        {
+            job = null;
+            if (await c.ExecuteScalarAsync<long?>(new CommandDefinition(MySqlPick, new { now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) is { } id)
+            {
+                await c.ExecuteAsync(new CommandDefinition(MySqlTake, new { id, instance, now, until }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                job = await c.QuerySingleAsync<ClaimRow>(new CommandDefinition(MySqlTaken, new { id }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+        }
+        else
+            job = await c.QuerySingleOrDefaultAsync<ClaimRow>(new CommandDefinition(db.IsPostgres ? PostgresClaim : SqliteClaim,
+                new { instance, now, until }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (job is null)
         {
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             return null;
         }
         await c.ExecuteAsync(new CommandDefinition(Abandon, new { job.JobId, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var run = await c.ExecuteScalarAsync<long>(new CommandDefinition(Attempt, new { job.JobId, instance, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        long run;
+        if (db.IsMySql)
+        {
+            await c.ExecuteAsync(new CommandDefinition(MySqlAttempt, new { job.JobId, instance, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            run = await c.ExecuteScalarAsync<long>(new CommandDefinition(MySqlRun, new { job.JobId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        else
+            run = await c.ExecuteScalarAsync<long>(new CommandDefinition(Attempt, new { job.JobId, instance, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var r = await c.QuerySingleAsync<RecordingRow>(new CommandDefinition(Recording, new { job.RecordingId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         // A supervisor's swap exchanges the channel roles here, so every stage sees the corrected roles; the flag itself
@@ -184,7 +247,7 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             """;
         const string AttemptDone = "UPDATE job_attempts SET finished_at = @now, outcome = 'done' WHERE job_id = @JobId AND attempt = @Run";
         const string DeletePrevious = "DELETE FROM calls WHERE source_key = @SourceKey";
-        const string InsertCall = """
+        const string InsertCallRow = """
             INSERT INTO calls (source_key, recording_id, agent_id, call_ref, customer_ref, started_at, duration_ms, sentiment, confidence,
                                positive, negative, neutral, mixed, dominant_emotion, channel_count, sample_rate, agent_channel, customer_channel, analyzed_at,
                                customer_sentiment, agent_sentiment, sentiment_change, silence_ms, longest_silence_ms, overlap_ms, interruptions,
@@ -194,15 +257,23 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
                    @customerSentiment, @agentSentiment, @change, @silenceMs, @longestSilenceMs, @overlapMs, @interruptions, @separation,
                    @lowConfidence, @confidenceNote, @fusionVersion
             FROM recordings r WHERE r.id = @RecordingId
-            RETURNING id
+            """;
+        const string InsertCall = InsertCallRow + " RETURNING id";
+        // MySQL: the same inserts without RETURNING; the new id is LAST_INSERT_ID() of this connection.
+        const string LastId = "SELECT CAST(LAST_INSERT_ID() AS SIGNED)";
+        const string MySqlInsertSpeaker = """
+            INSERT INTO call_speakers (call_id, speaker, role, channel, talk_ms, words, interruptions, sentiment, positive, negative, neutral, mixed,
+                                       text_sentiment, voice_sentiment, q1, q2, q3, q4, `change`, low_confidence, evidence)
+            VALUES (@callId, @speaker, @role, @channel, @talkMs, @words, @interruptions, @sentiment, @positive, @negative, @neutral, @mixed,
+                    @textSentiment, @voiceSentiment, @q1, @q2, @q3, @q4, @change, @lowConfidence, @evidence)
             """;
         const string LinkQa = "UPDATE qa_items SET call_id = @callId WHERE source_key = @SourceKey";
-        const string InsertQa = """
+        const string InsertQaRow = """
             INSERT INTO qa_items (source_key, call_id, agent_id, call_started_at, created_at, status, reason)
             SELECT r.source_key, @callId, r.agent_id, r.started_at, @now, 'open', @reason FROM recordings r
             WHERE r.id = @RecordingId AND NOT EXISTS (SELECT 1 FROM qa_items q WHERE q.source_key = r.source_key)
-            RETURNING id
             """;
+        const string InsertQa = InsertQaRow + " RETURNING id";
         const string InsertEvent = """
             INSERT INTO webhook_deliveries (qa_item_id, event, payload, status, attempts, next_attempt_at, created_at)
             VALUES (@itemId, 'negative-call', @payload, 'pending', 0, @now, @now)
@@ -241,7 +312,7 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
         await c.ExecuteAsync(new CommandDefinition(DeletePrevious, new { job.SourceKey }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var s = a.Verdict.Scores;
         var conv = a.Conversation;
-        var callId = await c.ExecuteScalarAsync<long>(new CommandDefinition(InsertCall, new
+        var call = new
         {
             job.RecordingId, durationMs = a.DurationMs, sentiment = a.Verdict.Sentiment.ToLabel(), confidence = a.Verdict.Confidence,
             positive = s.Positive, negative = s.Negative, neutral = s.Neutral, mixed = s.Mixed, dominant = a.DominantEmotion,
@@ -252,14 +323,29 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             overlapMs = conv?.OverlapMs, interruptions = (long?)conv?.Interruptions, separation = conv?.Separation,
             lowConfidence = a.LowConfidence ? 1L : 0L, confidenceNote = conv?.Customer?.Mood?.Fusion?.Why,
             fusionVersion = a.FusionVersion,
-        }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        };
+        long callId;
+        if (db.IsMySql)
+        {
+            await c.ExecuteAsync(new CommandDefinition(InsertCallRow, call, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            callId = await c.ExecuteScalarAsync<long>(new CommandDefinition(LastId, transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        else
+            callId = await c.ExecuteScalarAsync<long>(new CommandDefinition(InsertCall, call, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         // The service-recovery queue learns of a negative customer in the same transaction: no negative call is missed.
         await c.ExecuteAsync(new CommandDefinition(LinkQa, new { callId, job.SourceKey }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (QaReason.IsNegative(a))
         {
             var reason = QaReason.Describe(a, fusion);
-            var itemId = await c.ExecuteScalarAsync<long?>(new CommandDefinition(InsertQa, new { callId, job.RecordingId, now, reason }, tx,
-                cancellationToken: cancellationToken)).ConfigureAwait(false);
+            long? itemId;
+            if (db.IsMySql)
+                itemId = await c.ExecuteAsync(new CommandDefinition(InsertQaRow, new { callId, job.RecordingId, now, reason }, tx,
+                    cancellationToken: cancellationToken)).ConfigureAwait(false) == 1
+                    ? await c.ExecuteScalarAsync<long>(new CommandDefinition(LastId, transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false)
+                    : null;
+            else
+                itemId = await c.ExecuteScalarAsync<long?>(new CommandDefinition(InsertQa, new { callId, job.RecordingId, now, reason }, tx,
+                    cancellationToken: cancellationToken)).ConfigureAwait(false);
             // A new queue item is an event for the webhook, in the same transaction (the outbox): sent later, never lost.
             if (itemId is { } id && webhook.Value.Enabled)
                 await c.ExecuteAsync(new CommandDefinition(InsertEvent, new { itemId = id, payload = QaReason.EventJson(id, callId, job.Metadata, a, reason, now, webhook.Value.PublicBaseUrl), now },
@@ -267,7 +353,7 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
         }
         if (conv is not null)
         {
-            await c.ExecuteAsync(new CommandDefinition(InsertSpeaker, conv.Speakers.Select(sp =>
+            await c.ExecuteAsync(new CommandDefinition(db.IsMySql ? MySqlInsertSpeaker : InsertSpeaker, conv.Speakers.Select(sp =>
             {
                 var f = sp.Mood?.Fused;
                 var q = sp.Mood?.Quarters ?? new double?[4];
@@ -386,7 +472,8 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             INSERT INTO worker_heartbeats (instance, beat_at) VALUES (@instance, @now)
             ON CONFLICT (instance) DO UPDATE SET beat_at = excluded.beat_at
             """;
+        const string MySql = "INSERT INTO worker_heartbeats (instance, beat_at) VALUES (@instance, @now) ON DUPLICATE KEY UPDATE beat_at = @now";
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await c.ExecuteAsync(new CommandDefinition(Sql, new { instance, now = Now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(db.IsMySql ? MySql : Sql, new { instance, now = Now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 }

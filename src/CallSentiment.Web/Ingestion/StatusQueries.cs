@@ -33,11 +33,11 @@ public sealed class StatusQueries(Db db, TimeProvider clock)
     public async Task<StatusCounts> CountsAsync(CancellationToken cancellationToken)
     {
         const string Sql = """
-            SELECT CAST(COALESCE(SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), 0) AS BIGINT) AS Queued,
-                   CAST(COALESCE(SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END), 0) AS BIGINT) AS Running,
-                   CAST(COALESCE(SUM(CASE WHEN status = 'retrying' THEN 1 ELSE 0 END), 0) AS BIGINT) AS Retrying,
-                   CAST(COALESCE(SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END), 0) AS BIGINT) AS Done,
-                   CAST(COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS Failed
+            SELECT COUNT(CASE WHEN status = 'queued' THEN 1 END) AS Queued,
+                   COUNT(CASE WHEN status = 'running' THEN 1 END) AS Running,
+                   COUNT(CASE WHEN status = 'retrying' THEN 1 END) AS Retrying,
+                   COUNT(CASE WHEN status = 'done' THEN 1 END) AS Done,
+                   COUNT(CASE WHEN status = 'failed' THEN 1 END) AS Failed
             FROM jobs
             """;
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -60,6 +60,12 @@ public sealed class StatusQueries(Db db, TimeProvider clock)
             FROM jobs j JOIN calls c ON c.recording_id = j.recording_id
             WHERE j.status = 'done' AND j.finished_at >= @since
             """;
+        // MySQL sums integers as DECIMAL and casts to SIGNED (BIGINT), a type name PostgreSQL does not know.
+        const string MySqlThroughputSql = """
+            SELECT COUNT(*) AS Done, CAST(COALESCE(SUM(c.duration_ms), 0) AS SIGNED) AS AudioMs
+            FROM jobs j JOIN calls c ON c.recording_id = j.recording_id
+            WHERE j.status = 'done' AND j.finished_at >= @since
+            """;
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var counts = await CountsAsync(cancellationToken).ConfigureAwait(false);
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -67,7 +73,7 @@ public sealed class StatusQueries(Db db, TimeProvider clock)
         var failed = await c.QueryAsync<JobRow>(new CommandDefinition(FailedSql, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var problems = await c.QueryAsync<ProblemRow>(new CommandDefinition(ProblemsSql, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var workers = await c.QueryAsync<HeartbeatRow>(new CommandDefinition(WorkersSql, new { since = now - 24 * 3600_000L }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var (done, audioMs) = await c.QuerySingleAsync<(long, long)>(new CommandDefinition(ThroughputSql, new { since = now - 3600_000L }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var (done, audioMs) = await c.QuerySingleAsync<(long, long)>(new CommandDefinition(db.IsMySql ? MySqlThroughputSql : ThroughputSql, new { since = now - 3600_000L }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return new IngestionStatus(counts, active.ToList(), failed.ToList(), problems.ToList(), workers.ToList(), done, audioMs / 3_600_000.0);
     }
 

@@ -105,7 +105,7 @@ public sealed class QaQueue(Db db, TimeProvider clock, FusionModel fusion)
         }
         if (customerLabel is not null
             && await c.ExecuteScalarAsync<long?>(new CommandDefinition(CallOf, new { id }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) is { } callId)
-            await c.ExecuteAsync(new CommandDefinition(VerdictLabels.UpsertSql, new { callId, label = customerLabel, qaItemId = (long?)id, user, now },
+            await c.ExecuteAsync(new CommandDefinition(VerdictLabels.Upsert(db), new { callId, label = customerLabel, qaItemId = (long?)id, user, now },
                 tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return QaChange.Done;
@@ -148,9 +148,9 @@ public sealed class QaQueue(Db db, TimeProvider clock, FusionModel fusion)
     public async Task<QaSummary> SummaryAsync(string? agent, CancellationToken cancellationToken)
     {
         const string Counts = """
-            SELECT COALESCE(SUM(CASE WHEN q.status = 'open' THEN 1 ELSE 0 END), 0) AS Open,
-                   COALESCE(SUM(CASE WHEN q.status = 'claimed' THEN 1 ELSE 0 END), 0) AS Claimed,
-                   COALESCE(SUM(CASE WHEN q.status = 'resolved' AND q.resolved_at >= @weekAgo THEN 1 ELSE 0 END), 0) AS ResolvedLastWeek,
+            SELECT COUNT(CASE WHEN q.status = 'open' THEN 1 END) AS Open,
+                   COUNT(CASE WHEN q.status = 'claimed' THEN 1 END) AS Claimed,
+                   COUNT(CASE WHEN q.status = 'resolved' AND q.resolved_at >= @weekAgo THEN 1 END) AS ResolvedLastWeek,
                    MIN(CASE WHEN q.status = 'open' THEN q.created_at END) AS OldestOpenAt
             FROM qa_items q JOIN agents a ON a.id = q.agent_id
             WHERE (@agent IS NULL OR a.name = @agent)

@@ -27,9 +27,13 @@ public sealed class VerdictLabels(Db db, TimeProvider clock)
     public async Task<bool> SetAsync(long callId, string label, string user, long? qaItemId, CancellationToken cancellationToken)
     {
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await c.ExecuteAsync(new CommandDefinition(UpsertSql, new { callId, label, qaItemId, user, now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
-            cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+        // MySQL counts an upsert that changed an existing row as 2.
+        return await c.ExecuteAsync(new CommandDefinition(Upsert(db), new { callId, label, qaItemId, user, now = clock.GetUtcNow().ToUnixTimeMilliseconds() },
+            cancellationToken: cancellationToken)).ConfigureAwait(false) > 0;
     }
+
+    /// <summary>The upsert in the database's dialect; parameters as <see cref="UpsertSql"/>.</summary>
+    internal static string Upsert(Db db) => db.IsMySql ? MySqlUpsertSql : UpsertSql;
 
     /// <summary>Parameters: callId, label, qaItemId, user, now. Also run by <see cref="QaQueue.ResolveAsync"/> with the resolution.</summary>
     internal const string UpsertSql = """
@@ -39,6 +43,18 @@ public sealed class VerdictLabels(Db db, TimeProvider clock)
             ON CONFLICT (source_key) DO UPDATE SET customer_label = excluded.customer_label, verdict = excluded.verdict,
                 fusion_version = excluded.fusion_version, qa_item_id = COALESCE(excluded.qa_item_id, verdict_labels.qa_item_id),
                 labelled_by = excluded.labelled_by, labelled_at = excluded.labelled_at
+            """;
+
+    /// <summary>
+    /// MySQL: VALUES(column) is the value the insert would have written (the one form MySQL 8.0 and MariaDB both know;
+    /// MySQL 8.0.20 deprecates it in favour of a row alias MariaDB lacks).
+    /// </summary>
+    private const string MySqlUpsertSql = """
+            INSERT INTO verdict_labels (source_key, customer_label, verdict, fusion_version, qa_item_id, labelled_by, labelled_at)
+            SELECT c.source_key, @label, LOWER(COALESCE(c.customer_sentiment, c.sentiment)), c.fusion_version, @qaItemId, @user, @now
+            FROM calls c WHERE c.id = @callId
+            ON DUPLICATE KEY UPDATE customer_label = @label, verdict = VALUES(verdict), fusion_version = VALUES(fusion_version),
+                qa_item_id = COALESCE(@qaItemId, qa_item_id), labelled_by = @user, labelled_at = @now
             """;
 
     public async Task<VerdictLabel?> ForCallAsync(long callId, CancellationToken cancellationToken)

@@ -29,6 +29,10 @@ public sealed class CallDeletion(Db db, IRecordingSource source, TimeProvider cl
             INSERT INTO deleted_recordings (source_key, deleted_at, deleted_by, reason) VALUES (@key, @now, @deletedBy, @reason)
             ON CONFLICT (source_key) DO UPDATE SET deleted_at = excluded.deleted_at, deleted_by = excluded.deleted_by, reason = excluded.reason
             """;
+        const string MySqlTombstone = """
+            INSERT INTO deleted_recordings (source_key, deleted_at, deleted_by, reason) VALUES (@key, @now, @deletedBy, @reason)
+            ON DUPLICATE KEY UPDATE deleted_at = @now, deleted_by = @deletedBy, reason = @reason
+            """;
         string[] statements =
         [
             "DELETE FROM verdict_labels WHERE source_key = @key",
@@ -45,7 +49,7 @@ public sealed class CallDeletion(Db db, IRecordingSource source, TimeProvider cl
         await using var tx = await Migrator.BeginAsync(c, cancellationToken).ConfigureAwait(false);
         foreach (var sql in statements)
             await c.ExecuteAsync(new CommandDefinition(sql, new { key = sourceKey }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await c.ExecuteAsync(new CommandDefinition(Tombstone, new { key = sourceKey, now = clock.GetUtcNow().ToUnixTimeMilliseconds(), deletedBy, reason }, tx,
+        await c.ExecuteAsync(new CommandDefinition(db.IsMySql ? MySqlTombstone : Tombstone, new { key = sourceKey, now = clock.GetUtcNow().ToUnixTimeMilliseconds(), deletedBy, reason }, tx,
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }

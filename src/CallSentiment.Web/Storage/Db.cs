@@ -1,16 +1,23 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using MySqlConnector;
 using Npgsql;
 
 namespace CallSentiment.Web.Storage;
 
+public enum DbProvider { Sqlite, Postgres, MySql }
+
 /// <summary>
-/// The database seam: SQLite (embedded default) or PostgreSQL. Both run the same SQL except where a dialect
-/// differs, and those places ask <see cref="IsPostgres"/> with both versions side by side.
+/// The database seam: SQLite (embedded default), PostgreSQL or MySQL/MariaDB. All run the same SQL except where a
+/// dialect differs, and those places switch on <see cref="Provider"/> with the versions side by side.
 /// </summary>
 public abstract class Db : IAsyncDisposable
 {
-    public abstract bool IsPostgres { get; }
+    public abstract DbProvider Provider { get; }
+
+    public bool IsPostgres => Provider == DbProvider.Postgres;
+
+    public bool IsMySql => Provider == DbProvider.MySql;
 
     public abstract string Description { get; }
 
@@ -19,7 +26,9 @@ public abstract class Db : IAsyncDisposable
     public abstract ValueTask DisposeAsync();
 
     public static Db Create(StorageOptions options) =>
-        options.IsPostgres ? new PostgresDb(options.ConnectionString) : new SqliteDb(options.ConnectionString);
+        options.IsPostgres ? new PostgresDb(options.ConnectionString)
+        : options.IsMySql ? new MySqlDb(options.ConnectionString)
+        : new SqliteDb(options.ConnectionString);
 }
 
 public sealed class SqliteDb : Db
@@ -37,7 +46,7 @@ public sealed class SqliteDb : Db
         Description = $"SQLite {builder.DataSource}";
     }
 
-    public override bool IsPostgres => false;
+    public override DbProvider Provider => DbProvider.Sqlite;
 
     public override string Description { get; }
 
@@ -63,7 +72,7 @@ public sealed class PostgresDb(string connectionString) : Db
 {
     private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(connectionString);
 
-    public override bool IsPostgres => true;
+    public override DbProvider Provider => DbProvider.Postgres;
 
     public override string Description
     {
@@ -78,4 +87,46 @@ public sealed class PostgresDb(string connectionString) : Db
         await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
     public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}
+
+/// <summary>
+/// MySQL 8.0+ or MariaDB 10.6+ through MySqlConnector. Times are stored as Unix milliseconds like everywhere else;
+/// <c>DateTimeKind=Utc</c> is required (<see cref="StorageOptions"/>) so any date the server hands back is UTC too.
+/// </summary>
+public sealed class MySqlDb(string connectionString) : Db
+{
+    private readonly MySqlDataSource _dataSource = new(connectionString);
+
+    public override DbProvider Provider => DbProvider.MySql;
+
+    public override string Description
+    {
+        get
+        {
+            var b = new MySqlConnectionStringBuilder(connectionString);
+            return $"MySQL {b.Server}:{b.Port}/{b.Database}";
+        }
+    }
+
+    public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    /// <summary>Null when the connection string is usable, else why not (names the setting).</summary>
+    public static string? CheckConnectionString(string connectionString)
+    {
+        MySqlConnectionStringBuilder b;
+        try
+        {
+            b = new MySqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            return $"Storage:ConnectionString is not a MySQL connection string: {e.Message}";
+        }
+        if (b.DateTimeKind != MySqlDateTimeKind.Utc)
+            return "Storage:ConnectionString for MySql must include DateTimeKind=Utc (the app stores and reads UTC only)";
+        return string.IsNullOrEmpty(b.Database) ? "Storage:ConnectionString for MySql must name a Database" : null;
+    }
 }

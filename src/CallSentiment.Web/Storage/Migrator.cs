@@ -1,21 +1,32 @@
+using System.Data;
 using System.Data.Common;
 using Dapper;
+using MySqlConnector;
 
 namespace CallSentiment.Web.Storage;
 
 /// <summary>
-/// Applies the numbered SQL files embedded under Storage/Migrations/{sqlite|postgres}/ that the database has not
-/// seen, each in its own transaction, at start. Several instances starting together serialise on a lock
-/// (PostgreSQL advisory lock; SQLite's write lock), so each migration runs once.
+/// Applies the numbered SQL files embedded under Storage/Migrations/{sqlite|postgres|mysql}/ that the database has
+/// not seen, each in its own transaction, at start. Several instances starting together serialise on a lock
+/// (PostgreSQL advisory lock; MySQL GET_LOCK; SQLite's write lock), so each migration runs once. MySQL commits
+/// implicitly after each DDL statement, so a MySQL migration is not atomic: keep each file's statements few and
+/// simple, and a failure names the file to finish by hand.
 /// </summary>
 public sealed partial class Migrator(Db db, ILogger<Migrator> logger, TimeProvider clock)
 {
     private const long AdvisoryLockKey = 0x43616C6C53656E; // "CallSen"
 
-    public static IReadOnlyList<(int Version, string Name, string Sql)> Migrations(bool postgres)
+    private const string MySqlLockName = "callsentiment_migrations";
+
+    public static IReadOnlyList<(int Version, string Name, string Sql)> Migrations(DbProvider provider)
     {
         var assembly = typeof(Migrator).Assembly;
-        var folder = postgres ? ".postgres." : ".sqlite.";
+        var folder = provider switch
+        {
+            DbProvider.Postgres => ".postgres.",
+            DbProvider.MySql => ".mysql.",
+            _ => ".sqlite.",
+        };
         return assembly.GetManifestResourceNames()
             .Where(n => n.Contains(".Storage.Migrations" + folder, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
             .Select(n =>
@@ -51,6 +62,7 @@ public sealed partial class Migrator(Db db, ILogger<Migrator> logger, TimeProvid
     private static bool IsTransient(DbException e) => e switch
     {
         Npgsql.NpgsqlException n => n.IsTransient || n.InnerException is System.Net.Sockets.SocketException,
+        MySqlException m => m.IsTransient || m.ErrorCode == MySqlErrorCode.UnableToConnectToHost,
         _ => false,
     };
 
@@ -59,6 +71,10 @@ public sealed partial class Migrator(Db db, ILogger<Migrator> logger, TimeProvid
         await using var connection = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
         if (db.IsPostgres)
             await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@key)", new { key = AdvisoryLockKey }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        // GET_LOCK waits at most its timeout (seconds) and answers 0 then: another instance is still migrating.
+        if (db.IsMySql && await connection.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT GET_LOCK(@name, 300)", new { name = MySqlLockName },
+                cancellationToken: cancellationToken)).ConfigureAwait(false) != 1)
+            throw new InvalidOperationException($"Another instance held the migration lock on {db.Description} for 5 minutes");
         try
         {
             await connection.ExecuteAsync(new CommandDefinition("""
@@ -68,7 +84,7 @@ public sealed partial class Migrator(Db db, ILogger<Migrator> logger, TimeProvid
                     applied_at BIGINT NOT NULL
                 )
                 """, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            foreach (var (version, name, sql) in Migrations(db.IsPostgres))
+            foreach (var (version, name, sql) in Migrations(db.Provider))
             {
                 await using var tx = await BeginAsync(connection, cancellationToken).ConfigureAwait(false);
                 var applied = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
@@ -86,15 +102,20 @@ public sealed partial class Migrator(Db db, ILogger<Migrator> logger, TimeProvid
         {
             if (db.IsPostgres)
                 await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(@key)", new { key = AdvisoryLockKey }, cancellationToken: CancellationToken.None)).ConfigureAwait(false);
+            if (db.IsMySql)
+                await connection.ExecuteAsync(new CommandDefinition("SELECT RELEASE_LOCK(@name)", new { name = MySqlLockName }, cancellationToken: CancellationToken.None)).ConfigureAwait(false);
         }
     }
 
     /// <summary>
     /// A write transaction. Microsoft.Data.Sqlite's default is BEGIN IMMEDIATE (the write lock at once), so
-    /// read-then-write inside it is safe across processes sharing the file.
+    /// read-then-write inside it is safe across processes sharing the file. MySQL's default (REPEATABLE READ) takes
+    /// gap locks that make concurrent inserts deadlock; READ COMMITTED behaves as PostgreSQL's default does.
     /// </summary>
     public static ValueTask<DbTransaction> BeginAsync(DbConnection connection, CancellationToken cancellationToken) =>
-        connection.BeginTransactionAsync(cancellationToken);
+        connection is MySqlConnection
+            ? connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken)
+            : connection.BeginTransactionAsync(cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied migration {Name} to {Database}")]
     private static partial void LogApplied(ILogger logger, string name, string database);

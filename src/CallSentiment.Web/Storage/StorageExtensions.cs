@@ -8,7 +8,9 @@ public static class StorageExtensions
     {
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section)
             .ValidateDataAnnotations()
-            .Validate(o => o.IsSqlite || o.IsPostgres, "Storage:Provider must be Sqlite or Postgres")
+            .Validate(o => o.IsSqlite || o.IsPostgres || o.IsMySql, "Storage:Provider must be Sqlite, Postgres or MySql")
+            .Validate(o => !o.IsMySql || MySqlDb.CheckConnectionString(o.ConnectionString) is null,
+                "Storage:ConnectionString for MySql must be a MySqlConnector connection string naming a Database, with DateTimeKind=Utc")
             .ValidateOnStart();
         builder.Services.AddSingleton(sp => Db.Create(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         builder.Services.AddSingleton<Migrator>();

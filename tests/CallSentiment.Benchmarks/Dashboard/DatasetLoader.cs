@@ -2,6 +2,7 @@ using CallSentiment.Web.Storage;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using MySqlConnector;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -11,7 +12,9 @@ namespace CallSentiment.Benchmarks.Dashboard;
 /// Writes a <see cref="CallDataset"/> into a fresh database with the app's own schema (its migrator), fast: secondary
 /// indexes are dropped during the load and rebuilt from their own definitions afterwards (so the benchmark always
 /// measures the indexes the migrations create). SQLite gets one prepared INSERT per table in one transaction,
-/// PostgreSQL binary COPY. The database only gets its final name once complete, so a killed load is never reused.
+/// PostgreSQL binary COPY, MySQL multi-row INSERTs (its indexes and triggers stay: MySQL cannot rename a database,
+/// so a marker table, written last, says the load is complete). The SQLite and PostgreSQL databases only get their
+/// final names once complete, so a killed load is never reused.
 /// </summary>
 internal static class DatasetLoader
 {
@@ -75,6 +78,35 @@ internal static class DatasetLoader
         await using var c = new NpgsqlConnection(cluster.AdminConnectionString);
         await c.OpenAsync();
         return await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM pg_database WHERE datname = @database", new { database }) > 0;
+    }
+
+    private const string MySqlCompleteMarker = "bench_load_complete";
+
+    public static async Task LoadMySqlAsync(MariaDbServer server, string database, CallDataset data, CancellationToken cancellationToken)
+    {
+        await using (var admin = new MySqlConnection(server.AdminConnectionString))
+        {
+            await admin.OpenAsync(cancellationToken);
+            await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {database}");
+        }
+        var connectionString = await server.CreateDatabaseAsync(database);
+        await using (var db = new MySqlDb(connectionString))
+            await new Migrator(db, NullLogger<Migrator>.Instance, TimeProvider.System).MigrateAsync(cancellationToken);
+        await using var c = new MySqlConnection(connectionString + ";Pooling=false;Default Command Timeout=0");
+        await c.OpenAsync(cancellationToken);
+        // Triggers stay on (the schema's own derived tables): the load writes what the app would.
+        await c.ExecuteAsync("SET SESSION unique_checks = 0, foreign_key_checks = 0");
+        await WriteTablesAsync(data, (table, columns) => Task.FromResult<RowWriter>(new MySqlRows(c, table, columns, cancellationToken)), cancellationToken);
+        await c.ExecuteAsync("ANALYZE TABLE agents, recordings, calls, call_hours");
+        await c.ExecuteAsync($"CREATE TABLE {MySqlCompleteMarker} (done BIGINT NOT NULL)");
+    }
+
+    public static async Task<bool> MySqlDatabaseLoadedAsync(MariaDbServer server, string database)
+    {
+        await using var c = new MySqlConnection(server.AdminConnectionString);
+        await c.OpenAsync();
+        return await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = @database AND table_name = @table",
+            new { database, table = MySqlCompleteMarker }) > 0;
     }
 
     private static async Task AdminAsync(PostgresCluster cluster, string sql)
@@ -218,6 +250,70 @@ internal static class DatasetLoader
         public override ValueTask CompleteAsync() => ValueTask.CompletedTask;
 
         public override ValueTask DisposeAsync() => _insert.DisposeAsync();
+    }
+
+    /// <summary>Rows as literals in multi-row INSERTs of a few thousand rows, one transaction each.</summary>
+    private sealed class MySqlRows(MySqlConnection c, string table, string[] columns, CancellationToken cancellationToken) : RowWriter
+    {
+        private const int RowsPerInsert = 2000;
+        private readonly System.Text.StringBuilder _sql = new();
+        private int _rows;
+        private int _column;
+
+        public override ValueTask StartRowAsync()
+        {
+            if (_rows == 0) _sql.Append("INSERT INTO ").Append(table).Append(" (").AppendJoin(", ", columns).Append(") VALUES ");
+            else _sql.Append(", ");
+            _sql.Append('(');
+            _column = 0;
+            return ValueTask.CompletedTask;
+        }
+
+        private void Separate()
+        {
+            if (_column++ > 0) _sql.Append(", ");
+        }
+
+        public override ValueTask WriteAsync(long value)
+        {
+            Separate();
+            _sql.Append(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return ValueTask.CompletedTask;
+        }
+
+        public override ValueTask WriteAsync(double value)
+        {
+            Separate();
+            _sql.Append(value.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+            return ValueTask.CompletedTask;
+        }
+
+        public override ValueTask WriteAsync(string? value)
+        {
+            Separate();
+            if (value is null) _sql.Append("NULL");
+            else _sql.Append('\'').Append(MySqlHelper.EscapeString(value)).Append('\'');
+            return ValueTask.CompletedTask;
+        }
+
+        public override async ValueTask EndRowAsync()
+        {
+            _sql.Append(')');
+            if (++_rows == RowsPerInsert) await FlushAsync();
+        }
+
+        private async Task FlushAsync()
+        {
+            if (_rows == 0) return;
+            await using var insert = new MySqlCommand(_sql.ToString(), c);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+            _sql.Clear();
+            _rows = 0;
+        }
+
+        public override async ValueTask CompleteAsync() => await FlushAsync();
+
+        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     private sealed class PostgresRows(NpgsqlBinaryImporter copy, CancellationToken cancellationToken) : RowWriter

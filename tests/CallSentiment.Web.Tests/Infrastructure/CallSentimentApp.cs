@@ -9,22 +9,28 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CallSentiment.Web.Tests.Infrastructure;
 
 /// <summary>
-/// The real app in-process (WebApplicationFactory) on a real database — a SQLite file or a throwaway PostgreSQL
-/// database — and a temporary recordings folder, with ingestion polling quickly.
+/// The real app in-process (WebApplicationFactory) on a real database — a SQLite file, or a database on a throwaway
+/// PostgreSQL or MariaDB server — and a temporary recordings folder, with ingestion polling quickly.
 /// </summary>
 public sealed class CallSentimentApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
 
     public CallSentimentApp(string? postgresConnectionString = null, IDictionary<string, string?>? settings = null)
+        : this(postgresConnectionString is null ? "Sqlite" : "Postgres", postgresConnectionString, settings)
+    {
+    }
+
+    /// <summary>The app on <paramref name="provider"/> (Sqlite, Postgres or MySql); SQLite's file is made when no connection string is given.</summary>
+    public CallSentimentApp(string provider, string? connectionString, IDictionary<string, string?>? settings = null)
     {
         Root = Path.Combine(Path.GetTempPath(), "callsentiment-test-" + Guid.NewGuid().ToString("N")[..10]);
         Recordings = Path.Combine(Root, "recordings");
         Directory.CreateDirectory(Recordings);
         _settings = new Dictionary<string, string?>
         {
-            ["Storage:Provider"] = postgresConnectionString is null ? "Sqlite" : "Postgres",
-            ["Storage:ConnectionString"] = postgresConnectionString ?? $"Data Source={Path.Combine(Root, "test.db")}",
+            ["Storage:Provider"] = provider,
+            ["Storage:ConnectionString"] = connectionString ?? $"Data Source={Path.Combine(Root, "test.db")}",
             ["Recordings:Folder"] = Recordings,
             ["Recordings:TimeZone"] = "UTC",
             ["Dashboard:TimeZone"] = "UTC",
