@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Amazon.Runtime;
+using Polly;
 
 namespace CallSentiment.Analysis.Aws;
 
@@ -33,7 +34,7 @@ public sealed class AwsJsonClient
     private readonly HttpClient _http;
     private readonly AWSCredentials? _credentials;
     private readonly TimeProvider _time;
-    private readonly AwsRetryOptions _retry;
+    private readonly ResiliencePipeline _retry;
 
     /// <summary>A client of one service; <paramref name="credentials"/> null means AWSSDK.Core's standard chain.</summary>
     public AwsJsonClient(HttpClient http, AwsServiceEndpoint endpoint, AWSCredentials? credentials = null, TimeProvider? time = null, AwsRetryOptions? retry = null)
@@ -45,8 +46,9 @@ public sealed class AwsJsonClient
         Endpoint = endpoint;
         _credentials = credentials;
         _time = time ?? TimeProvider.System;
-        _retry = retry ?? AwsRetryOptions.Default;
-        if (_retry.MaxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(retry), "MaxAttempts must be at least 1");
+        retry ??= AwsRetryOptions.Default;
+        if (retry.MaxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(retry), "MaxAttempts must be at least 1");
+        _retry = AwsRetry.CreatePipeline(retry, _time);
     }
 
     public AwsServiceEndpoint Endpoint { get; }
@@ -68,7 +70,7 @@ public sealed class AwsJsonClient
 
     /// <summary>Sends a JSON body (UTF-8) and returns the successful answer's body.</summary>
     public Task<byte[]> SendAsync(string operation, byte[] body, CancellationToken cancellationToken) =>
-        AwsRetry.RunAsync($"{Endpoint.TargetPrefix}.{operation}", ct => SendOnceAsync(operation, body, ct), _retry, _time, cancellationToken);
+        AwsRetry.RunAsync(_retry, $"{Endpoint.TargetPrefix}.{operation}", ct => SendOnceAsync(operation, body, ct), cancellationToken);
 
     private async Task<byte[]> SendOnceAsync(string operation, byte[] body, CancellationToken cancellationToken)
     {

@@ -90,6 +90,82 @@ public sealed class AwsJsonClientTests
         Assert.Equal(2, server.Requests.Count);
     }
 
+    [Theory]
+    [InlineData(400, "ThrottlingException")]
+    [InlineData(400, "LimitExceededException")]
+    [InlineData(400, "TooManyRequestsException")]
+    [InlineData(503, "SlowDown")]
+    [InlineData(400, "RequestTimeout")]
+    [InlineData(400, "PriorRequestNotComplete")]
+    [InlineData(502, "")]
+    [InlineData(504, "")]
+    public async Task SendAsync_ThrottledOrTransientAnswer_RetriedAsTheSdksDo(int status, string code)
+    {
+        var calls = 0;
+        using var server = new LocalAwsServer("transcribe", _ => Interlocked.Increment(ref calls) == 1
+            ? (code.Length > 0 ? Reply.Error(status, code, "try again") : new Reply(status, "<html>bad gateway</html>"))
+            : Reply.Ok(new { Echo = "retried" }));
+
+        var response = await Client(server).SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None);
+
+        Assert.Equal("retried", response.Echo);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData(400, "ValidationException")]
+    [InlineData(400, "BadRequestException")]
+    [InlineData(400, "AccessDeniedException")]
+    [InlineData(400, "TextSizeLimitExceededException")]
+    [InlineData(404, "ResourceNotFoundException")]
+    [InlineData(501, "NotImplemented")]
+    public async Task SendAsync_ValidationOrOtherClientError_NotRetried(int status, string code)
+    {
+        using var server = new LocalAwsServer("transcribe", _ => Reply.Error(status, code, "will not change"));
+
+        var e = await Assert.ThrowsAsync<AwsServiceException>(() =>
+            Client(server).SendAsync<EchoRequest, EchoResponse>("StartTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None));
+
+        Assert.Equal(code, e.ErrorCode);
+        Assert.False(e.IsRetryable);
+        Assert.Equal(1, e.Attempts);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task SendAsync_DefaultOptions_ThreeAttemptsAsInStandardMode()
+    {
+        using var server = new LocalAwsServer("transcribe", _ => Reply.Error(400, "ThrottlingException", "Rate exceeded"));
+        // Only the base delay is shortened, so the test does not sleep; the attempt count is the default's.
+        var client = new AwsJsonClient(new HttpClient(), new AwsServiceEndpoint("transcribe", "Transcribe", LocalAwsServer.Region, server.Url),
+            LocalAwsServer.Credentials, TimeProvider.System, AwsRetryOptions.Default with { BaseDelay = TimeSpan.FromMilliseconds(5) });
+
+        var e = await Assert.ThrowsAsync<AwsServiceException>(() =>
+            client.SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None));
+
+        Assert.True(e.IsThrottling);
+        Assert.Equal(3, e.Attempts);
+        Assert.Equal(3, server.Requests.Count);
+        Assert.Equal(3, AwsRetryOptions.Default.MaxAttempts);
+        Assert.Equal(TimeSpan.FromSeconds(20), AwsRetryOptions.Default.MaxDelay);
+    }
+
+    [Fact]
+    public void Backoff_FullJitterExponential_StaysUnderTheDoublingCeilingAndTheCap()
+    {
+        var o = AwsRetryOptions.Default;
+        var waits = Enumerable.Range(1, 8).Select(n => Enumerable.Range(0, 500).Select(_ => AwsRetry.Backoff(o, n)).ToArray()).ToArray();
+
+        for (var n = 1; n <= 8; n++)
+        {
+            var ceiling = TimeSpan.FromSeconds(Math.Min(20, Math.Pow(2, n - 1)));
+            Assert.All(waits[n - 1], w => Assert.InRange(w, TimeSpan.Zero, ceiling));
+            // Full jitter spreads waits over the whole range, not around the ceiling.
+            Assert.Contains(waits[n - 1], w => w < ceiling / 4);
+            Assert.Contains(waits[n - 1], w => w > ceiling * 3 / 4);
+        }
+    }
+
     [Fact]
     public async Task SendAsync_AlwaysThrottled_GivesUpAfterMaxAttempts()
     {

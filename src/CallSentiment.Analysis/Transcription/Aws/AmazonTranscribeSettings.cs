@@ -40,7 +40,7 @@ public sealed class AmazonTranscribeSettings : IValidatableObject
     public TimeSpan Timeout { get; set; } = TimeSpan.FromHours(2);
 
     [Range(1, 10, ErrorMessage = "AmazonTranscribe:MaxAttempts must be 1..10")]
-    public int MaxAttempts { get; set; } = 5;
+    public int MaxAttempts { get; set; } = 3;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

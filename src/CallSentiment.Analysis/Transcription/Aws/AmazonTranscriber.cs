@@ -6,6 +6,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using CallSentiment.Analysis.Audio;
 using CallSentiment.Analysis.Aws;
+using Polly;
 
 namespace CallSentiment.Analysis.Transcription.Aws;
 
@@ -59,7 +60,7 @@ public sealed partial class AmazonTranscriber : ITranscriber
     private readonly IAmazonS3 _s3;
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
-    private readonly AwsRetryOptions _retry;
+    private readonly ResiliencePipeline _retry;
 
     public AmazonTranscriber(AmazonTranscribeSettings settings, TranscribeClient client, IAmazonS3 s3, HttpClient http, TimeProvider time)
     {
@@ -74,7 +75,7 @@ public sealed partial class AmazonTranscriber : ITranscriber
         _s3 = s3;
         _http = http;
         _time = time;
-        _retry = AwsRetryOptions.Default with { MaxAttempts = settings.MaxAttempts };
+        _retry = AwsRetry.CreatePipeline(AwsRetryOptions.Default with { MaxAttempts = settings.MaxAttempts }, time);
     }
 
     /// <summary>The usual wiring: <paramref name="credentials"/> null means AWSSDK.Core's standard chain.</summary>
@@ -252,12 +253,12 @@ public sealed partial class AmazonTranscriber : ITranscriber
         var uri = job.Transcript?.TranscriptFileUri
             ?? throw new InvalidDataException($"Transcribe job {job.TranscriptionJobName} is COMPLETED but names no TranscriptFileUri");
         // A presigned URL: a plain GET, no signature of ours.
-        return await AwsRetry.RunAsync($"transcript of {job.TranscriptionJobName}", async ct =>
+        return await AwsRetry.RunAsync(_retry, $"transcript of {job.TranscriptionJobName}", async ct =>
         {
             using var response = await _http.GetAsync(new Uri(uri), ct).ConfigureAwait(false);
             response.EnsureSuccessStatusCode();
             return await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-        }, _retry, _time, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     [GeneratedRegex("[^0-9a-zA-Z._-]+")]
