@@ -1,10 +1,9 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.RegularExpressions;
 using CallSentiment.Web.Ingestion;
 using CallSentiment.Web.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace CallSentiment.Web.Tests;
 
@@ -23,7 +22,7 @@ public sealed class MetricsCollection
 /// move when a recording is analysed.
 /// </summary>
 [Collection(MetricsCollection.Name)]
-public sealed partial class MetricsEndpointTests : IAsyncLifetime
+public sealed class MetricsEndpointTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Token = "ops-scrape-token-0123456789abcdef0123";
     private CallSentimentApp _app = null!;
@@ -55,21 +54,8 @@ public sealed partial class MetricsEndpointTests : IAsyncLifetime
         return await response.Content.ReadAsStringAsync();
     }
 
-    /// <summary>The value of one series, e.g. <c>callsentiment_queue_jobs{state="done"}</c> (labels given in any order are matched as a subset).</summary>
-    private static double? Value(string exposition, string name, params (string Label, string Value)[] labels)
-    {
-        foreach (Match m in Series().Matches(exposition))
-        {
-            if (m.Groups["name"].Value != name) continue;
-            var set = m.Groups["labels"].Value;
-            if (labels.All(l => set.Contains($"{l.Label}=\"{l.Value}\"", StringComparison.Ordinal)))
-                return double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture);
-        }
-        return null;
-    }
-
-    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})? (?<value>[^ \n]+)", RegexOptions.Multiline)]
-    private static partial Regex Series();
+    private static double? Value(string exposition, string name, params (string Label, string Value)[] labels) =>
+        PrometheusText.Value(exposition, name, labels);
 
     [Fact]
     public async Task Scrape_WithoutOrWithWrongToken_Unauthorized()
@@ -122,6 +108,8 @@ public sealed partial class MetricsEndpointTests : IAsyncLifetime
         await _app.WaitForJobsAsync(3, TimeSpan.FromMinutes(3));
 
         var after = await ScrapeTextAsync();
+        foreach (var line in after.Split('\n').Where(l => l.StartsWith("callsentiment_", StringComparison.Ordinal) && !l.Contains("_bucket", StringComparison.Ordinal)))
+            output.WriteLine(line);
         Assert.Equal(2, Value(after, "callsentiment_queue_jobs", ("state", "done")));
         Assert.Equal(1, Value(after, "callsentiment_queue_jobs", ("state", "failed")));
         Assert.Equal(0, Value(after, "callsentiment_queue_jobs", ("state", "queued")));
