@@ -20,6 +20,9 @@ public sealed class WebhookRetryTests : IAsyncDisposable
     private CallSentimentApp? _app;
     private ScriptedReceiver? _receiver;
 
+    /// <summary>In a script: answer only after the sender's per-POST timeout has passed.</summary>
+    private const int Hang = -1;
+
     private async Task<CallSentimentApp> StartAsync(int[] script, string retryDelay = "00:00:00.200", int maxAttempts = 10, string? retryAfter = null)
     {
         _receiver = new ScriptedReceiver(script, retryAfter, OutboxRowAsync);
@@ -31,6 +34,7 @@ public sealed class WebhookRetryTests : IAsyncDisposable
             ["Webhook:RetryDelay"] = retryDelay,
             ["Webhook:MaxAttempts"] = maxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Webhook:PollInterval"] = "00:00:00.100",
+            ["Webhook:Timeout"] = "00:00:01",
             ["Observability:MetricsToken"] = Token,
         });
         _ = _app.Server;
@@ -103,6 +107,8 @@ public sealed class WebhookRetryTests : IAsyncDisposable
         // The 400 ended the round: its failure was written to the outbox before the next POST.
         Assert.Equal(1, seen[1].OutboxAttemptsThen);
         Assert.Equal("HTTP 400 Bad Request", seen[1].OutboxErrorThen);
+        // ... and the outbox's schedule (RetryDelay 0.2 s, jittered) brought it back soon.
+        Assert.InRange(seen[1].At - seen[0].At, TimeSpan.FromSeconds(0.1), TimeSpan.FromSeconds(3));
         Assert.Equal(1, PrometheusText.Value(await ScrapeAsync(), "callsentiment_webhook_failed_attempts_total", ("kind", "http_4xx")));
     }
 
@@ -137,6 +143,19 @@ public sealed class WebhookRetryTests : IAsyncDisposable
         Assert.Equal(0, PrometheusText.Value(scrape, "callsentiment_webhook_pending"));
     }
 
+    [Fact]
+    public async Task NoAnswerWithinTimeout_CountedAsTimeoutAndRetriedAtOnce()
+    {
+        await StartAsync([Hang, 204]);
+
+        var row = await WaitUntilSettledAsync();
+
+        Assert.Equal(("delivered", 2L), (row.Status, row.Attempts));
+        var seen = _receiver!.Requests.ToArray();
+        Assert.Equal(0, seen[1].OutboxAttemptsThen);
+        Assert.Equal(1, PrometheusText.Value(await ScrapeAsync(), "callsentiment_webhook_failed_attempts_total", ("kind", "timeout")));
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_app is not null) await _app.DisposeAsync();
@@ -151,6 +170,7 @@ public sealed class WebhookRetryTests : IAsyncDisposable
         private readonly HttpListener _listener = new();
         private readonly int[] _script;
         private readonly string? _retryAfter;
+        private int _count;
         private readonly Func<Task<(string Status, long Attempts, string? LastError)>> _outbox;
 
         public ScriptedReceiver(int[] script, string? retryAfter, Func<Task<(string, long, string?)>> outbox)
@@ -175,15 +195,26 @@ public sealed class WebhookRetryTests : IAsyncDisposable
                 HttpListenerContext ctx;
                 try { ctx = await _listener.GetContextAsync(); }
                 catch (Exception e) when (e is HttpListenerException or ObjectDisposedException) { return; }
-                var at = DateTimeOffset.UtcNow;
-                var row = await _outbox();
-                var n = Requests.Count;
-                Requests.Enqueue(new Seen(at, ctx.Request.Headers["X-CallSentiment-Delivery"] ?? "", ctx.Request.Headers["X-CallSentiment-Signature"] ?? "", row.Attempts, row.LastError));
-                var status = n < _script.Length ? _script[n] : 204;
-                ctx.Response.StatusCode = status;
-                if (status == 429 && _retryAfter is not null) ctx.Response.Headers["Retry-After"] = _retryAfter;
-                ctx.Response.Close();
+                _ = Task.Run(() => AnswerAsync(ctx)); // one at a time would let a hanging answer hold up the next POST
             }
+        }
+
+        private async Task AnswerAsync(HttpListenerContext ctx)
+        {
+            var at = DateTimeOffset.UtcNow;
+            var n = Interlocked.Increment(ref _count) - 1;
+            var row = await _outbox();
+            Requests.Enqueue(new Seen(at, ctx.Request.Headers["X-CallSentiment-Delivery"] ?? "", ctx.Request.Headers["X-CallSentiment-Signature"] ?? "", row.Attempts, row.LastError));
+            var status = n < _script.Length ? _script[n] : 204;
+            if (status == Hang)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(3));
+                status = 204;
+            }
+            ctx.Response.StatusCode = status;
+            if (status == 429 && _retryAfter is not null) ctx.Response.Headers["Retry-After"] = _retryAfter;
+            try { ctx.Response.Close(); }
+            catch (HttpListenerException) { } // the sender gave up on this POST and closed the connection
         }
 
         public void Dispose() => _listener.Close();
