@@ -127,6 +127,9 @@ public sealed class MetricsEndpointTests(ITestOutputHelper output) : IAsyncLifet
         var speedSum = Value(after, "callsentiment_analysis_speed_sum");
         Assert.True(speedSum > 0, $"x real time summed over two calls: {speedSum}");
 
+        // ASP.NET Core's request metrics come along (the earlier scrape was a request).
+        Assert.True(Value(after, "http_server_request_duration_seconds_count") >= 1);
+
         // The webhook's outbox is read at scrape time too (no webhook configured here: nothing pending).
         Assert.Equal(0, Value(after, "callsentiment_webhook_pending"));
     }
