@@ -102,14 +102,15 @@ public sealed class AwsJsonClient
     }
 
     /// <summary>
-    /// The error code comes from <c>x-amzn-ErrorType</c> ("Code:http://..." ) or the body's <c>__type</c>
-    /// ("com.amazonaws.transcribe#ConflictException" or plain); the message from <c>message</c> or <c>Message</c>.
+    /// The error code comes from <c>x-amzn-ErrorType</c> when present, else the body's <c>__type</c> (else <c>code</c>);
+    /// either may carry a namespace prefix and/or a <c>:</c>-suffix ("com.amazonaws.transcribe#LimitExceededException:http://...")
+    /// and is cut as the SDKs do (<see cref="SanitizeErrorCode"/>). The message comes from <c>message</c> or <c>Message</c>.
     /// </summary>
     internal static AwsServiceException ParseError(HttpResponseMessage response, byte[] body)
     {
-        string? code = null, text = null;
-        if (response.Headers.TryGetValues("x-amzn-ErrorType", out var types) && types.FirstOrDefault() is { Length: > 0 } header)
-            code = header.Split(':')[0];
+        string? headerCode = null, typeCode = null, codeField = null, text = null;
+        if (response.Headers.TryGetValues("x-amzn-ErrorType", out var types))
+            headerCode = SanitizeErrorCode(types.FirstOrDefault());
         try
         {
             using var doc = JsonDocument.Parse(body);
@@ -118,8 +119,10 @@ public sealed class AwsJsonClient
                 foreach (var p in doc.RootElement.EnumerateObject())
                 {
                     if (p.Value.ValueKind != JsonValueKind.String) continue;
-                    if (p.NameEquals("__type") || (code is null && p.Name.Equals("code", StringComparison.OrdinalIgnoreCase)))
-                        code ??= p.Value.GetString();
+                    if (p.NameEquals("__type"))
+                        typeCode ??= SanitizeErrorCode(p.Value.GetString());
+                    else if (p.Name.Equals("code", StringComparison.OrdinalIgnoreCase))
+                        codeField ??= SanitizeErrorCode(p.Value.GetString());
                     else if (p.Name.Equals("message", StringComparison.OrdinalIgnoreCase) || p.NameEquals("errorMessage"))
                         text ??= p.Value.GetString();
                 }
@@ -130,11 +133,25 @@ public sealed class AwsJsonClient
             // Not JSON: a proxy or load balancer answered; the status code says enough.
             text = System.Text.Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(body.Length, 200))).Trim();
         }
-        if (code is not null && code.LastIndexOf('#') is var hash and >= 0) code = code[(hash + 1)..];
-        code = string.IsNullOrWhiteSpace(code) ? FromStatus(response.StatusCode) : code.Trim();
+        var code = headerCode ?? typeCode ?? codeField ?? FromStatus(response.StatusCode);
         var requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault()
             : response.Headers.TryGetValues("x-amz-request-id", out var ids2) ? ids2.FirstOrDefault() : null;
         return new AwsServiceException(code, text ?? "", response.StatusCode, requestId);
+    }
+
+    /// <summary>
+    /// An error code as the SDKs and the awsJson1_1 protocol read it: the part before the first <c>:</c> (a URL
+    /// suffix such as <c>:http://internal.amazon.com/coral/...</c>), then the part after the <c>#</c> (a Smithy
+    /// namespace such as <c>com.amazonaws.transcribe#</c>). Null when nothing is left.
+    /// </summary>
+    internal static string? SanitizeErrorCode(string? raw)
+    {
+        if (string.IsNullOrWhiteSpace(raw)) return null;
+        var code = raw.AsSpan();
+        if (code.IndexOf(':') is var colon and >= 0) code = code[..colon];
+        if (code.IndexOf('#') is var hash and >= 0) code = code[(hash + 1)..];
+        code = code.Trim();
+        return code.IsEmpty ? null : code.ToString();
     }
 
     private static string FromStatus(HttpStatusCode status) => status switch

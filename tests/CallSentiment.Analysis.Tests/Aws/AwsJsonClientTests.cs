@@ -197,6 +197,42 @@ public sealed class AwsJsonClientTests
         Assert.Single(server.Requests);
     }
 
+    [Theory]
+    [InlineData("com.amazonaws.transcribe#LimitExceededException", null, "LimitExceededException")]
+    [InlineData("LimitExceededException:http://internal.amazon.com/coral/com.amazon.coral.service/", null, "LimitExceededException")]
+    [InlineData("com.amazonaws.transcribe#LimitExceededException:http://internal.amazon.com/coral/com.amazon.coral.service/", null, "LimitExceededException")]
+    [InlineData("com.amazonaws.comprehend#BadRequestException", "com.amazonaws.comprehend#BadRequestException:http://internal.amazon.com/coral/", "BadRequestException")]
+    [InlineData(null, "aws.protocoltests#ConflictException:http://internal.amazon.com/coral/", "ConflictException")]
+    [InlineData("InternalFailure", "BadRequestException:http://internal.amazon.com/coral/", "BadRequestException")]
+    [InlineData("  ConflictException  ", null, "ConflictException")]
+    public async Task SendAsync_ErrorTypeWithNamespaceOrUrlSuffix_CodeReadAsTheSdksDo(string? bodyType, string? headerType, string expected)
+    {
+        var body = new Dictionary<string, string> { ["message"] = "cut me" };
+        if (bodyType is not null) body["__type"] = bodyType;
+        var headers = headerType is null ? null : new Dictionary<string, string> { ["x-amzn-ErrorType"] = headerType };
+        using var server = new LocalAwsServer("transcribe", _ => new Reply(400, System.Text.Json.JsonSerializer.Serialize(body), headers));
+
+        var e = await Assert.ThrowsAsync<AwsServiceException>(() =>
+            Client(server).SendAsync<EchoRequest, EchoResponse>("StartTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None));
+
+        Assert.Equal(expected, e.ErrorCode);
+        Assert.Equal("cut me", e.ServiceMessage);
+    }
+
+    [Fact]
+    public async Task SendAsync_ThrottlingCodeWithUrlSuffixInBody_StillRetried()
+    {
+        var calls = 0;
+        using var server = new LocalAwsServer("transcribe", _ => Interlocked.Increment(ref calls) == 1
+            ? new Reply(400, """{"__type":"com.amazonaws.transcribe#ThrottlingException:http://internal.amazon.com/coral/com.amazon.coral.availability/","message":"Rate exceeded"}""")
+            : Reply.Ok(new { Echo = "retried" }));
+
+        var response = await Client(server).SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None);
+
+        Assert.Equal("retried", response.Echo);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
     [Fact]
     public async Task SendAsync_NothingListening_RetriesThenFailsWithClearError()
     {
