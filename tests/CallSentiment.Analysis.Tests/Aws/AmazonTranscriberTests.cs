@@ -34,6 +34,12 @@ internal sealed class FakeTranscribe
 
     public Uri? BaseUrl { get; set; }
 
+    /// <summary>How many of the transcript URLs handed out next are already expired when the client uses them.</summary>
+    public int ExpireNextUrls { get; set; }
+
+    private readonly ConcurrentDictionary<string, bool> _expiredSignatures = new();
+    private int _signatures;
+
     public void AddExisting(Job job) => _jobs[job.Name] = job;
 
     public async Task<Reply> HandleAsync(ReceivedRequest r)
@@ -41,6 +47,9 @@ internal sealed class FakeTranscribe
         if (r.Method == "GET" && r.Path.StartsWith("/transcripts/", StringComparison.Ordinal))
         {
             var name = Path.GetFileNameWithoutExtension(r.Path);
+            // Presigned URLs expire (S3 answers 403 "Request has expired"); the expired ones are those listed here.
+            if (_expiredSignatures.ContainsKey(r.Query))
+                return new Reply(403, "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>");
             return _jobs.TryGetValue(name, out var j) && j.Done && j.FailureReason is null ? new Reply(200, j.Transcript) : new Reply(403, "<Error><Code>AccessDenied</Code></Error>");
         }
         Assert.Equal("application/x-amz-json-1.1", r.Headers["Content-Type"]);
@@ -86,7 +95,17 @@ internal sealed class FakeTranscribe
             ["Media"] = new { MediaFileUri = job.MediaUri },
             ["CreationTime"] = 1.764590400123E9,
         };
-        if (status == "COMPLETED") d["Transcript"] = new { TranscriptFileUri = $"{BaseUrl}transcripts/{job.Name}.json?X-Amz-Signature=abc" };
+        if (status == "COMPLETED")
+        {
+            // Each description presigns afresh, as Transcribe does (the URL is valid for 15 minutes).
+            var query = $"?X-Amz-Signature=sig{Interlocked.Increment(ref _signatures)}";
+            if (ExpireNextUrls > 0)
+            {
+                ExpireNextUrls--;
+                _expiredSignatures[query] = true;
+            }
+            d["Transcript"] = new { TranscriptFileUri = $"{BaseUrl}transcripts/{job.Name}.json{query}" };
+        }
         if (status == "FAILED") d["FailureReason"] = job.FailureReason;
         return d;
     }
@@ -271,6 +290,55 @@ public sealed class AmazonTranscriberTests : IClassFixture<S3rver>, IDisposable
         var starts = server.Calls("StartTranscriptionJob").Select(s => s.Json.GetProperty("TranscriptionJobName").GetString()).ToList();
         Assert.Equal([first, first, first + "-2"], starts);
         Assert.Equal(9, t.Words.Count);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_EarlierJobFailedUnderTheSameName_StartsSuffixedJobOnceTheCauseIsFixed()
+    {
+        var fake = new FakeTranscribe { FailureReason = "The media file could not be read: access denied to s3://b/c10.wav." };
+        var (server, _) = Start(fake);
+        using var _server = server;
+        var request = new TranscriptionRequest(Wav(2), "c10", S3Uri: "s3://b/c10.wav");
+        await Assert.ThrowsAsync<TranscriptionJobFailedException>(() => Transcriber(server).TranscribeAsync(request, CancellationToken.None));
+
+        // The bucket policy is fixed; the same call with the same media is analysed again.
+        fake.FailureReason = null;
+        var t = await Transcriber(server).TranscribeAsync(request, CancellationToken.None);
+
+        var starts = server.Calls("StartTranscriptionJob").Select(s => s.Json.GetProperty("TranscriptionJobName").GetString()!).ToList();
+        Assert.Equal(3, starts.Count);
+        Assert.Equal(starts[0], starts[1]);
+        Assert.Equal(starts[0] + "-2", starts[2]);
+        Assert.Equal(9, t.Words.Count);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_PresignedTranscriptUrlExpired_FetchesAFreshUrlThroughGetTranscriptionJob()
+    {
+        var (server, _) = Start(new FakeTranscribe { ExpireNextUrls = 2 });
+        using var _server = server;
+
+        var t = await Transcriber(server).TranscribeAsync(new TranscriptionRequest(Wav(2), "c11", S3Uri: "s3://b/c11.wav"), CancellationToken.None);
+
+        Assert.Equal(9, t.Words.Count);
+        var gets = server.Requests.Where(r => r.Method == "GET").Select(r => r.Query).ToList();
+        Assert.Equal(3, gets.Count);
+        Assert.Equal(3, gets.Distinct().Count());
+        // Two polls to completion, then one fresh description per expired URL.
+        Assert.Equal(4, server.Calls("GetTranscriptionJob").Count);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_PresignedUrlAlwaysExpired_GivesUpWithClearError()
+    {
+        var (server, _) = Start(new FakeTranscribe { ExpireNextUrls = 100 });
+        using var _server = server;
+
+        var e = await Assert.ThrowsAsync<HttpRequestException>(() =>
+            Transcriber(server).TranscribeAsync(new TranscriptionRequest(Wav(2), "c12", S3Uri: "s3://b/c12.wav"), CancellationToken.None));
+
+        Assert.Contains("403", e.Message, StringComparison.Ordinal);
+        Assert.InRange(server.Requests.Count(r => r.Method == "GET"), 2, 5);
     }
 
     [Fact]

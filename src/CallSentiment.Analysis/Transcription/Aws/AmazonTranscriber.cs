@@ -206,9 +206,11 @@ public sealed partial class AmazonTranscriber : ITranscriber
             }
             catch (AwsServiceException e) when (e.ErrorCode == "ConflictException")
             {
-                // The name is taken: ours from an earlier attempt (same media) is reused; anyone else's is left alone.
+                // The name is taken: ours from an earlier attempt (same media) is reused, unless it ended FAILED: the
+                // cause (a bucket policy, a re-uploaded file) may have been fixed since, and a failed job stays failed
+                // under its name, so the next suffix starts afresh. Anyone else's job is left alone.
                 var existing = await _client.GetTranscriptionJobAsync(name, cancellationToken).ConfigureAwait(false);
-                if (existing.Media?.MediaFileUri == mediaUri) return existing;
+                if (existing.Media?.MediaFileUri == mediaUri && existing.TranscriptionJobStatus != "FAILED") return existing;
             }
         }
         throw new InvalidOperationException($"Transcribe job names {baseName} to {baseName}-20 are all taken by jobs on other media");
@@ -250,16 +252,29 @@ public sealed partial class AmazonTranscriber : ITranscriber
             await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
             return buffer.ToArray();
         }
-        var uri = job.Transcript?.TranscriptFileUri
-            ?? throw new InvalidDataException($"Transcribe job {job.TranscriptionJobName} is COMPLETED but names no TranscriptFileUri");
-        // A presigned URL: a plain GET, no signature of ours.
-        return await AwsRetry.RunAsync(_retry, $"transcript of {job.TranscriptionJobName}", async ct =>
+        // A presigned URL, valid for 15 minutes: a plain GET, no signature of ours. A 403 means it expired (a slow
+        // queue, a worker paused between polling and reading): GetTranscriptionJob presigns a fresh one.
+        for (var refresh = 0; ; refresh++)
         {
-            using var response = await _http.GetAsync(new Uri(uri), ct).ConfigureAwait(false);
-            response.EnsureSuccessStatusCode();
-            return await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+            var uri = job.Transcript?.TranscriptFileUri
+                ?? throw new InvalidDataException($"Transcribe job {job.TranscriptionJobName} is COMPLETED but names no TranscriptFileUri");
+            try
+            {
+                return await AwsRetry.RunAsync(_retry, $"transcript of {job.TranscriptionJobName}", async ct =>
+                {
+                    using var response = await _http.GetAsync(new Uri(uri), ct).ConfigureAwait(false);
+                    response.EnsureSuccessStatusCode();
+                    return await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException e) when (e.StatusCode == System.Net.HttpStatusCode.Forbidden && refresh < MaxTranscriptUrlRefreshes)
+            {
+                job = await _client.GetTranscriptionJobAsync(job.TranscriptionJobName, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
+
+    private const int MaxTranscriptUrlRefreshes = 2;
 
     [GeneratedRegex("[^0-9a-zA-Z._-]+")]
     private static partial Regex UnsafeJobChars();
