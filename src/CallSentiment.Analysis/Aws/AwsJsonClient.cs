@@ -36,6 +36,18 @@ public sealed class AwsJsonClient
     private readonly TimeProvider _time;
     private readonly ResiliencePipeline _retry;
 
+    // Server time minus ours, learnt from the Date of an answer that rejected our signature's time (ticks, atomic).
+    private long _clockOffsetTicks;
+
+    /// <summary>An offset smaller than this is left alone: AWS accepts signatures up to 5 minutes off.</summary>
+    private static readonly TimeSpan SkewThreshold = TimeSpan.FromMinutes(1);
+
+    /// <summary>Codes with which services reject a signature whose time is off (botocore and the .NET SDK use these).</summary>
+    private static readonly HashSet<string> ClockSkewCodes = new(StringComparer.Ordinal)
+    {
+        "RequestTimeTooSkewed", "RequestExpired", "InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure", "RequestInTheFuture",
+    };
+
     /// <summary>A client of one service; <paramref name="credentials"/> null means AWSSDK.Core's standard chain.</summary>
     public AwsJsonClient(HttpClient http, AwsServiceEndpoint endpoint, AWSCredentials? credentials = null, TimeProvider? time = null, AwsRetryOptions? retry = null)
     {
@@ -52,6 +64,9 @@ public sealed class AwsJsonClient
     }
 
     public AwsServiceEndpoint Endpoint { get; }
+
+    /// <summary>The correction applied to our clock when signing (zero until a server said our time is off).</summary>
+    public TimeSpan ClockOffset => TimeSpan.FromTicks(Interlocked.Read(ref _clockOffsetTicks));
 
     public async Task<TResponse> SendAsync<TRequest, TResponse>(string operation, TRequest request, CancellationToken cancellationToken)
     {
@@ -70,7 +85,39 @@ public sealed class AwsJsonClient
 
     /// <summary>Sends a JSON body (UTF-8) and returns the successful answer's body.</summary>
     public Task<byte[]> SendAsync(string operation, byte[] body, CancellationToken cancellationToken) =>
-        AwsRetry.RunAsync(_retry, $"{Endpoint.TargetPrefix}.{operation}", ct => SendOnceAsync(operation, body, ct), cancellationToken);
+        AwsRetry.RunAsync(_retry, $"{Endpoint.TargetPrefix}.{operation}", ct => SendCorrectingClockAsync(operation, body, ct), cancellationToken);
+
+    /// <summary>
+    /// A signature rejected for its time, by a server whose <c>Date</c> differs from our clock, is signed again at
+    /// once with the server's time (and every later request too): a host with a drifting clock keeps working.
+    /// </summary>
+    private async Task<byte[]> SendCorrectingClockAsync(string operation, byte[] body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SendOnceAsync(operation, body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ClockSkewException skew)
+        {
+            Interlocked.Exchange(ref _clockOffsetTicks, skew.Offset.Ticks);
+            try
+            {
+                return await SendOnceAsync(operation, body, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ClockSkewException again)
+            {
+                Interlocked.Exchange(ref _clockOffsetTicks, again.Offset.Ticks);
+                throw again.Error;
+            }
+        }
+    }
+
+    private sealed class ClockSkewException(AwsServiceException error, TimeSpan offset) : Exception(error.Message, error)
+    {
+        public AwsServiceException Error { get; } = error;
+
+        public TimeSpan Offset { get; } = offset;
+    }
 
     private async Task<byte[]> SendOnceAsync(string operation, byte[] body, CancellationToken cancellationToken)
     {
@@ -91,14 +138,20 @@ public sealed class AwsJsonClient
         };
         var signed = SigV4Signer.SignHeaders(
             new SigV4Request("POST", url.AbsolutePath, [], toSign, SigV4Request.HashPayload(body)),
-            credentials, new SigV4Scope(Endpoint.Region, Endpoint.SigningName), _time.GetUtcNow());
+            credentials, new SigV4Scope(Endpoint.Region, Endpoint.SigningName), _time.GetUtcNow() + ClockOffset);
         foreach (var (name, value) in signed.AddedHeaders)
             message.Headers.TryAddWithoutValidation(name, value);
 
         using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         var answer = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         if (response.IsSuccessStatusCode) return answer;
-        throw ParseError(response, answer);
+        var error = ParseError(response, answer);
+        if (ClockSkewCodes.Contains(error.ErrorCode) && response.Headers.Date is { } serverTime)
+        {
+            var offset = serverTime - _time.GetUtcNow();
+            if ((offset - ClockOffset).Duration() > SkewThreshold) throw new ClockSkewException(error, offset);
+        }
+        throw error;
     }
 
     /// <summary>

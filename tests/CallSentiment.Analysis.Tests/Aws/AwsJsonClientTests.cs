@@ -233,6 +233,48 @@ public sealed class AwsJsonClientTests
         Assert.Equal(2, server.Requests.Count);
     }
 
+    private sealed class DriftingClock(TimeSpan drift) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + drift;
+    }
+
+    [Theory]
+    [InlineData(-20)]
+    [InlineData(15)]
+    public async Task SendAsync_LocalClockOffByMinutes_CorrectedFromTheServersDateAndKept(int driftMinutes)
+    {
+        using var server = new LocalAwsServer("transcribe", _ => Reply.Ok(new { Echo = "ok" }));
+        var client = new AwsJsonClient(new HttpClient(), new AwsServiceEndpoint("transcribe", "Transcribe", LocalAwsServer.Region, server.Url),
+            LocalAwsServer.Credentials, new DriftingClock(TimeSpan.FromMinutes(driftMinutes)), FastRetry with { MaxAttempts = 1 });
+
+        var first = await client.SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None);
+        var second = await client.SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("y", 2), CancellationToken.None);
+
+        Assert.Equal("ok", first.Echo);
+        Assert.Equal("ok", second.Echo);
+        // The fake rejected the first signature as expired; the re-signed one and the next request passed.
+        var requests = server.Requests.ToList();
+        Assert.Equal(3, requests.Count);
+        Assert.Contains("expired", requests[0].SignatureError, StringComparison.Ordinal);
+        Assert.Null(requests[1].SignatureError);
+        Assert.Null(requests[2].SignatureError);
+        Assert.InRange(client.ClockOffset.TotalMinutes, -driftMinutes - 0.1, -driftMinutes + 0.1);
+    }
+
+    [Fact]
+    public async Task SendAsync_InvalidSignatureWithClockInStep_NotResent()
+    {
+        using var server = new LocalAwsServer("transcribe", _ => Reply.Ok(new { Echo = "never" }));
+        var client = Client(server, new BasicAWSCredentials(LocalAwsServer.AccessKey, "wrong"));
+
+        var e = await Assert.ThrowsAsync<AwsServiceException>(() =>
+            client.SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None));
+
+        Assert.Equal("InvalidSignatureException", e.ErrorCode);
+        Assert.Single(server.Requests);
+        Assert.Equal(TimeSpan.Zero, client.ClockOffset);
+    }
+
     [Fact]
     public async Task SendAsync_NothingListening_RetriesThenFailsWithClearError()
     {
