@@ -46,6 +46,20 @@ internal static class AwsRetry
 
     public static bool IsThrottlingCode(string code) => ThrottlingCodes.Contains(code);
 
+    /// <summary>
+    /// LimitExceededException (and BadRequestException) also mean "your input file is too long" (Transcribe's model
+    /// documents both meanings under one code); only the message tells them apart, and a too-long file never passes.
+    /// A message naming the request rate or concurrent jobs is the quota, whatever else it says.
+    /// </summary>
+    public static bool MeansInputTooLong(string code, string message) =>
+        code is "LimitExceededException" or "BadRequestException"
+        && !message.Contains("concurrent", StringComparison.OrdinalIgnoreCase)
+        && !message.Contains("too many requests", StringComparison.OrdinalIgnoreCase)
+        && (message.Contains("too long", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("too large", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("maximum duration", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("maximum length", StringComparison.OrdinalIgnoreCase));
+
     public static bool IsRetryableCode(string code) => ThrottlingCodes.Contains(code) || TransientCodes.Contains(code);
 
     /// <summary>An error answer worth sending again: a throttling or transient code, or a transient status.</summary>

@@ -46,7 +46,10 @@ public sealed class AwsServiceException : Exception
     public int Attempts { get; }
 
     /// <summary>Worth trying again (the SDKs' standard classification): a throttling or transient code, or HTTP 500/502/503/504.</summary>
-    public bool IsRetryable => AwsRetry.IsRetryable(ErrorCode, StatusCode);
+    public bool IsRetryable => AwsRetry.IsRetryable(ErrorCode, StatusCode) && !IsInputTooLong;
+
+    /// <summary>The input is over the service's limit (a LimitExceededException that is not the quota): never retried.</summary>
+    public bool IsInputTooLong => AwsRetry.MeansInputTooLong(ErrorCode, ServiceMessage);
 
     /// <summary>The service asks the caller to slow down (ThrottlingException, LimitExceededException, SlowDown, ...).</summary>
     public bool IsThrottling => AwsRetry.IsThrottlingCode(ErrorCode);

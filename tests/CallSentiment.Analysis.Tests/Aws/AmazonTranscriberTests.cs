@@ -29,6 +29,9 @@ internal sealed class FakeTranscribe
     public string? FailureReason { get; set; }
     public int ThrottleStarts { get; set; }
 
+    /// <summary>When set, starts are refused with LimitExceededException and this message (the file-too-long meaning).</summary>
+    public string? TooLongMessage { get; set; }
+
     /// <summary>Runs when a job completes (e.g. to write its output into an output bucket, as Transcribe does).</summary>
     public Func<Job, Task>? OnCompleted { get; set; }
 
@@ -58,6 +61,8 @@ internal sealed class FakeTranscribe
         {
             case "StartTranscriptionJob":
             {
+                if (TooLongMessage is not null)
+                    return Reply.Error(400, "LimitExceededException", TooLongMessage);
                 if (ThrottleStarts > 0)
                 {
                     ThrottleStarts--;
@@ -351,6 +356,50 @@ public sealed class AmazonTranscriberTests : IClassFixture<S3rver>, IDisposable
 
         Assert.Equal(3, server.Calls("StartTranscriptionJob").Count);
         Assert.Equal(SpeakerSeparation.Channels, t.Separation);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_ConcurrentJobQuotaFull_WaitsQuotaBackoffBetweenRefusalsThenStarts()
+    {
+        var (server, _) = Start(new FakeTranscribe { ThrottleStarts = 4 });
+        using var _server = server;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var t = await Transcriber(server, s =>
+        {
+            s.MaxAttempts = 1;
+            s.QuotaBackoff = TimeSpan.FromMilliseconds(40);
+        }).TranscribeAsync(new TranscriptionRequest(Wav(2), "c13", S3Uri: "s3://b/c13.wav"), CancellationToken.None);
+
+        Assert.Equal(5, server.Calls("StartTranscriptionJob").Count);
+        Assert.Equal(9, t.Words.Count);
+        // At least half of 40 + 80 + 160 + 320 ms (equal jitter never waits near zero).
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(300), $"waited only {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_LimitExceededForFileTooLong_NotRetriedAndFailsForGood()
+    {
+        const string message = "Your input file is too long. Use a smaller file and try your request again.";
+        var (server, _) = Start(new FakeTranscribe { TooLongMessage = message });
+        using var _server = server;
+
+        var e = await Assert.ThrowsAsync<TranscriptionJobFailedException>(() =>
+            Transcriber(server, s => s.MaxAttempts = 3).TranscribeAsync(new TranscriptionRequest(Wav(2), "c14", S3Uri: "s3://b/c14.wav"), CancellationToken.None));
+
+        Assert.Contains(message, e.FailureReason, StringComparison.Ordinal);
+        Assert.Single(server.Calls("StartTranscriptionJob"));
+    }
+
+    [Fact]
+    public void QuotaBackoff_DefaultSetting_WaitsMinutesJitteredAndCapped()
+    {
+        var first = new AmazonTranscribeSettings().QuotaBackoff;
+        var waits = Enumerable.Range(0, 200).Select(_ => AmazonTranscriber.QuotaBackoff(first, 1)).ToList();
+
+        Assert.All(waits, w => Assert.InRange(w, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2)));
+        Assert.True(waits.Distinct().Count() > 100);
+        Assert.All(Enumerable.Range(0, 50), _ => Assert.InRange(AmazonTranscriber.QuotaBackoff(first, 9), TimeSpan.FromMinutes(7.5), TimeSpan.FromMinutes(15)));
     }
 
     [Fact]

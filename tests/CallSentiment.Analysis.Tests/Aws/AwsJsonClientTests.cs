@@ -275,6 +275,22 @@ public sealed class AwsJsonClientTests
         Assert.Equal(TimeSpan.Zero, client.ClockOffset);
     }
 
+    [Theory]
+    [InlineData("You have exceeded the maximum number of concurrent jobs.", true)]
+    [InlineData("You've either sent too many requests or your input file is too long. Wait before retrying your request, or use a smaller file and try your request again.", true)]
+    [InlineData("Your input file is too long. Use a smaller file and try your request again.", false)]
+    public async Task SendAsync_LimitExceeded_RetriedForTheQuotaNotForAFileTooLong(string message, bool retried)
+    {
+        using var server = new LocalAwsServer("transcribe", _ => Reply.Error(400, "LimitExceededException", message));
+
+        var e = await Assert.ThrowsAsync<AwsServiceException>(() =>
+            Client(server).SendAsync<EchoRequest, EchoResponse>("StartTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None));
+
+        Assert.Equal(retried, e.IsRetryable);
+        Assert.Equal(!retried, e.IsInputTooLong);
+        Assert.Equal(retried ? 5 : 1, server.Requests.Count);
+    }
+
     [Fact]
     public async Task SendAsync_NothingListening_RetriesThenFailsWithClearError()
     {

@@ -42,6 +42,12 @@ public sealed class AmazonTranscribeSettings : IValidatableObject
     [Range(1, 10, ErrorMessage = "AmazonTranscribe:MaxAttempts must be 1..10")]
     public int MaxAttempts { get; set; } = 3;
 
+    /// <summary>
+    /// The first wait when Transcribe refuses a job for the account's concurrent-job quota (LimitExceededException),
+    /// doubled per refusal up to 15 minutes, jittered; jobs in flight take minutes to finish, so seconds would not do.
+    /// </summary>
+    public TimeSpan QuotaBackoff { get; set; } = TimeSpan.FromMinutes(2);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (PollInitial <= TimeSpan.Zero)
@@ -50,6 +56,8 @@ public sealed class AmazonTranscribeSettings : IValidatableObject
             yield return new ValidationResult("AmazonTranscribe:PollMax must be at least PollInitial", [nameof(PollMax)]);
         if (Timeout <= PollInitial)
             yield return new ValidationResult("AmazonTranscribe:Timeout must be longer than PollInitial", [nameof(Timeout)]);
+        if (QuotaBackoff <= TimeSpan.Zero)
+            yield return new ValidationResult("AmazonTranscribe:QuotaBackoff must be positive", [nameof(QuotaBackoff)]);
         if (Bucket is { } b && !IsBucketName(b))
             yield return new ValidationResult($"AmazonTranscribe:Bucket '{b}' is not a valid S3 bucket name", [nameof(Bucket)]);
         if (OutputBucket is { } o && !IsBucketName(o))

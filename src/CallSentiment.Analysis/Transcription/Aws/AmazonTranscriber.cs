@@ -202,7 +202,7 @@ public sealed partial class AmazonTranscriber : ITranscriber
             };
             try
             {
-                return await _client.StartTranscriptionJobAsync(start, cancellationToken).ConfigureAwait(false);
+                return await StartWithinQuotaAsync(start, cancellationToken).ConfigureAwait(false);
             }
             catch (AwsServiceException e) when (e.ErrorCode == "ConflictException")
             {
@@ -214,6 +214,44 @@ public sealed partial class AmazonTranscriber : ITranscriber
             }
         }
         throw new InvalidOperationException($"Transcribe job names {baseName} to {baseName}-20 are all taken by jobs on other media");
+    }
+
+    /// <summary>
+    /// Starts a job, waiting minutes (jittered, doubling) while the account's concurrent-job quota is full, within
+    /// <see cref="AmazonTranscribeSettings.Timeout"/>; a file refused as too long fails for good at once.
+    /// </summary>
+    private async Task<TranscriptionJob> StartWithinQuotaAsync(StartTranscriptionJobRequest start, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetUtcNow() + _settings.Timeout;
+        for (var refusal = 1; ; refusal++)
+        {
+            try
+            {
+                return await _client.StartTranscriptionJobAsync(start, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AwsServiceException e) when (e.IsInputTooLong)
+            {
+                throw new TranscriptionJobFailedException(start.TranscriptionJobName, $"{e.ErrorCode}: {e.ServiceMessage}");
+            }
+            catch (AwsServiceException e) when (e.ErrorCode == "LimitExceededException")
+            {
+                var wait = QuotaBackoff(_settings.QuotaBackoff, refusal);
+                if (_time.GetUtcNow() + wait > deadline) throw;
+                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The wait after the n-th quota refusal: half to all of first·2^(n−1), capped at 15 minutes. Equal rather than
+    /// full jitter: a near-zero wait would only meet the same full quota again.
+    /// </summary>
+    public static TimeSpan QuotaBackoff(TimeSpan first, int refusal)
+    {
+        var ceiling = Math.Min(TimeSpan.FromMinutes(15).TotalMilliseconds, first.TotalMilliseconds * Math.Pow(2, Math.Min(refusal, 30) - 1));
+#pragma warning disable CA5394 // jitter only spreads workers apart; it guards nothing
+        return TimeSpan.FromMilliseconds(ceiling * (0.5 + (Random.Shared.NextDouble() * 0.5)));
+#pragma warning restore CA5394
     }
 
     private string OutputKey(string jobName) => $"{_settings.Prefix}transcripts/{jobName}.json";
