@@ -68,6 +68,14 @@ internal sealed class FakeTranscribe
                     ThrottleStarts--;
                     return Reply.Error(400, "LimitExceededException", "You have exceeded the maximum number of concurrent jobs.");
                 }
+                // The service's rule: exactly one of LanguageCode, IdentifyLanguage, IdentifyMultipleLanguages;
+                // LanguageOptions only with identification.
+                var hasCode = body.TryGetProperty("LanguageCode", out _);
+                var identifies = body.TryGetProperty("IdentifyLanguage", out var il) && il.GetBoolean();
+                if (hasCode == identifies)
+                    return Reply.Error(400, "BadRequestException", "Specify exactly one of LanguageCode, IdentifyLanguage or IdentifyMultipleLanguages.");
+                if (body.TryGetProperty("LanguageOptions", out var options) && (!identifies || options.GetArrayLength() < 2))
+                    return Reply.Error(400, "BadRequestException", "LanguageOptions needs IdentifyLanguage and at least two languages.");
                 var name = body.GetProperty("TranscriptionJobName").GetString()!;
                 var job = new Job { Name = name, MediaUri = body.GetProperty("Media").GetProperty("MediaFileUri").GetString()!, Transcript = Transcript, FailureReason = FailureReason };
                 if (!_jobs.TryAdd(name, job))
@@ -222,6 +230,36 @@ public sealed class AmazonTranscriberTests : IClassFixture<S3rver>, IDisposable
         Assert.Equal("en-GB", t.LanguageCode);
         Assert.Equal(2.5, t.DurationSeconds, 6);
         Assert.Equal(["Thanks", "for", "calling.", "I", "want", "to", "cancel."], t.Words.Select(w => w.Text));
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_LanguageOptionsConfiguredAndRequestNamesALanguage_IdentifiesLanguageAmongTheOptions()
+    {
+        var (server, _) = Start(new FakeTranscribe { Transcript = TranscribeFixtures.Mono });
+        using var _server = server;
+
+        // The transcript stage always passes Transcription:LanguageCode (en-US by default).
+        var t = await Transcriber(server, s =>
+        {
+            s.LanguageCode = null;
+            s.LanguageOptions = ["en-GB", "es-US"];
+        }).TranscribeAsync(new TranscriptionRequest(Wav(1), "c15", S3Uri: "s3://b/c15.wav", LanguageCode: "en-US"), CancellationToken.None);
+
+        var start = Assert.Single(server.Calls("StartTranscriptionJob")).Json;
+        Assert.True(start.GetProperty("IdentifyLanguage").GetBoolean());
+        Assert.False(start.TryGetProperty("LanguageCode", out _));
+        Assert.Equal(["en-GB", "es-US"], start.GetProperty("LanguageOptions").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("en-GB", t.LanguageCode);
+    }
+
+    [Fact]
+    public void Settings_LanguageCodeWithLanguageOptions_RejectedAsExclusive()
+    {
+        var settings = new AmazonTranscribeSettings { Region = "eu-west-2", LanguageCode = "en-GB", LanguageOptions = ["en-GB", "en-US"] };
+
+        var e = Assert.Throws<ArgumentException>(settings.ValidateOrThrow);
+
+        Assert.Contains("exclude each other", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -26,7 +26,14 @@ public sealed class AmazonTranscribeSettings : IValidatableObject
     /// <summary>The language of the calls, e.g. en-US; null lets Transcribe identify it among <see cref="LanguageOptions"/>.</summary>
     public string? LanguageCode { get; set; }
 
+    /// <summary>
+    /// Candidate languages: when set, Transcribe identifies each call's language among them (IdentifyLanguage) and
+    /// <see cref="LanguageCode"/> and the app's Transcription:LanguageCode are not sent.
+    /// </summary>
     public IList<string> LanguageOptions { get; set; } = [];
+
+    /// <summary>Language identification is switched on (<see cref="LanguageOptions"/> names candidates).</summary>
+    public bool IdentifiesLanguage => LanguageOptions.Count > 0;
 
     /// <summary>Upper bound on speakers for diarization of mono recordings (Transcribe allows 2..30).</summary>
     [Range(2, 30, ErrorMessage = "AmazonTranscribe:MaxSpeakers must be 2..30")]
@@ -64,8 +71,12 @@ public sealed class AmazonTranscribeSettings : IValidatableObject
             yield return new ValidationResult($"AmazonTranscribe:OutputBucket '{o}' is not a valid S3 bucket name", [nameof(OutputBucket)]);
         if (Prefix.StartsWith('/'))
             yield return new ValidationResult("AmazonTranscribe:Prefix must not start with '/'", [nameof(Prefix)]);
-        if (LanguageCode is null && LanguageOptions.Count == 1)
+        if (LanguageOptions.Count == 1)
             yield return new ValidationResult("AmazonTranscribe:LanguageOptions needs at least two languages (or set LanguageCode)", [nameof(LanguageOptions)]);
+        if (LanguageCode is not null && LanguageOptions.Count > 0)
+            yield return new ValidationResult("AmazonTranscribe:LanguageCode and AmazonTranscribe:LanguageOptions exclude each other: set LanguageOptions to identify the language, LanguageCode to fix it", [nameof(LanguageOptions)]);
+        if (LanguageOptions.Distinct(StringComparer.Ordinal).Count() != LanguageOptions.Count)
+            yield return new ValidationResult("AmazonTranscribe:LanguageOptions names a language twice", [nameof(LanguageOptions)]);
     }
 
     /// <summary>Throws with every problem, each naming its setting.</summary>

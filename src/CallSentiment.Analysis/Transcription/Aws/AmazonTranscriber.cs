@@ -102,7 +102,9 @@ public sealed partial class AmazonTranscriber : ITranscriber
             throw new ArgumentException($"S3Uri '{request.S3Uri}' is neither s3://bucket/key nor an https S3 URL", nameof(request));
         var (channels, duration) = ReadAudioInfo(request.AudioPath);
         var stereo = channels == 2;
-        var language = request.LanguageCode ?? _settings.LanguageCode;
+        // Language identification, when configured (AmazonTranscribe:LanguageOptions), wins over the request's language:
+        // the pipeline always passes Transcription:LanguageCode, which would otherwise switch identification off.
+        var language = _settings.IdentifiesLanguage ? null : request.LanguageCode ?? _settings.LanguageCode;
         var maxSpeakers = Math.Clamp(request.MaxSpeakers, 2, _settings.MaxSpeakers);
 
         var mediaName = request.S3Uri is { } given ? new Uri(given).AbsolutePath : request.AudioPath;
