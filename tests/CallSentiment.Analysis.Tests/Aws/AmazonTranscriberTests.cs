@@ -14,6 +14,8 @@ internal sealed class FakeTranscribe
 {
     private readonly ConcurrentDictionary<string, Job> _jobs = new();
 
+    private static readonly HashSet<string> MediaFormats = ["mp3", "mp4", "wav", "flac", "ogg", "amr", "webm", "m4a"];
+
     public sealed class Job
     {
         public required string Name { get; init; }
@@ -76,6 +78,11 @@ internal sealed class FakeTranscribe
                     return Reply.Error(400, "BadRequestException", "Specify exactly one of LanguageCode, IdentifyLanguage or IdentifyMultipleLanguages.");
                 if (body.TryGetProperty("LanguageOptions", out var options) && (!identifies || options.GetArrayLength() < 2))
                     return Reply.Error(400, "BadRequestException", "LanguageOptions needs IdentifyLanguage and at least two languages.");
+                // MediaFormat and OutputKey as the service model constrains them.
+                if (body.TryGetProperty("MediaFormat", out var format) && !MediaFormats.Contains(format.GetString()!))
+                    return Reply.Error(400, "SerializationException", $"MediaFormat '{format.GetString()}' is not a member of the enum");
+                if (body.TryGetProperty("OutputKey", out var key) && !System.Text.RegularExpressions.Regex.IsMatch(key.GetString()!, "^[a-zA-Z0-9-_.!*'()/]{1,1024}$"))
+                    return Reply.Error(400, "BadRequestException", "1 validation error detected: Value at 'outputKey' failed to satisfy constraint: Member must satisfy regular expression pattern");
                 var name = body.GetProperty("TranscriptionJobName").GetString()!;
                 var job = new Job { Name = name, MediaUri = body.GetProperty("Media").GetProperty("MediaFileUri").GetString()!, Transcript = Transcript, FailureReason = FailureReason };
                 if (!_jobs.TryAdd(name, job))
@@ -250,6 +257,33 @@ public sealed class AmazonTranscriberTests : IClassFixture<S3rver>, IDisposable
         Assert.False(start.TryGetProperty("LanguageCode", out _));
         Assert.Equal(["en-GB", "es-US"], start.GetProperty("LanguageOptions").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal("en-GB", t.LanguageCode);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_M4aRecording_SentAsM4aMediaFormat()
+    {
+        var (server, _) = Start();
+        using var _server = server;
+
+        await Transcriber(server).TranscribeAsync(new TranscriptionRequest(Wav(2), "c16", S3Uri: "s3://b/in/c16.m4a"), CancellationToken.None);
+
+        Assert.Equal("m4a", Assert.Single(server.Calls("StartTranscriptionJob")).Json.GetProperty("MediaFormat").GetString());
+    }
+
+    [Theory]
+    [InlineData("calls/2026 q1/")]
+    [InlineData("calls/é/")]
+    [InlineData("calls:x/")]
+    public void Settings_PrefixOutsideTheOutputKeyPattern_RejectedWhenTranscriptsGoToAnOutputBucket(string prefix)
+    {
+        var settings = new AmazonTranscribeSettings { Region = "eu-west-2", OutputBucket = "transcripts", Prefix = prefix };
+
+        var e = Assert.Throws<ArgumentException>(settings.ValidateOrThrow);
+
+        Assert.Contains("AmazonTranscribe:Prefix", e.Message, StringComparison.Ordinal);
+        // Without an output bucket the prefix only names uploads, where S3 takes any key.
+        new AmazonTranscribeSettings { Region = "eu-west-2", Prefix = prefix }.ValidateOrThrow();
+        new AmazonTranscribeSettings { Region = "eu-west-2", OutputBucket = "transcripts", Prefix = "calls/(2026)/q1!/" }.ValidateOrThrow();
     }
 
     [Fact]
@@ -461,7 +495,8 @@ public sealed class AmazonTranscriberTests : IClassFixture<S3rver>, IDisposable
 
     [Theory]
     [InlineData("a.WAV", "wav")]
-    [InlineData("a.m4a", "mp4")]
+    [InlineData("a.m4a", "m4a")]
+    [InlineData("a.mp4", "mp4")]
     [InlineData("x/y.flac", "flac")]
     [InlineData("b.ogg", "ogg")]
     [InlineData("c.amr", "amr")]

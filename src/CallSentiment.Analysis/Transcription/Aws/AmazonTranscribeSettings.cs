@@ -69,6 +69,10 @@ public sealed class AmazonTranscribeSettings : IValidatableObject
             yield return new ValidationResult($"AmazonTranscribe:Bucket '{b}' is not a valid S3 bucket name", [nameof(Bucket)]);
         if (OutputBucket is { } o && !IsBucketName(o))
             yield return new ValidationResult($"AmazonTranscribe:OutputBucket '{o}' is not a valid S3 bucket name", [nameof(OutputBucket)]);
+        // With an output bucket, Prefix starts the OutputKey, whose pattern in Transcribe's model is
+        // [a-zA-Z0-9-_.!*'()/]{1,1024}; the rest of the key ("transcripts/", a job name, ".json") stays inside it.
+        if (OutputBucket is not null && (Prefix.Any(c => !char.IsAsciiLetterOrDigit(c) && !"-_.!*'()/".Contains(c, StringComparison.Ordinal)) || Prefix.Length > MaxPrefixLength))
+            yield return new ValidationResult($"AmazonTranscribe:Prefix '{Prefix}' cannot start a Transcribe OutputKey: letters, digits and - _ . ! * ' ( ) / only, at most {MaxPrefixLength} characters", [nameof(Prefix)]);
         if (Prefix.StartsWith('/'))
             yield return new ValidationResult("AmazonTranscribe:Prefix must not start with '/'", [nameof(Prefix)]);
         if (LanguageOptions.Count == 1)
@@ -90,6 +94,9 @@ public sealed class AmazonTranscribeSettings : IValidatableObject
         if (errors.Count > 0)
             throw new ArgumentException(string.Join("; ", errors.Select(e => e.ErrorMessage)));
     }
+
+    // 1024 for the key, less "transcripts/", a 200-character job name and ".json".
+    private const int MaxPrefixLength = 1024 - 12 - 200 - 5;
 
     private static bool IsBucketName(string name) =>
         name.Length is >= 3 and <= 63

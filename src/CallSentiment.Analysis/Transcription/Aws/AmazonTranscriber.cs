@@ -134,10 +134,10 @@ public sealed partial class AmazonTranscriber : ITranscriber
         var ext = Path.GetExtension(fileName).TrimStart('.').ToLowerInvariant();
         return ext switch
         {
-            "wav" or "mp3" or "mp4" or "flac" or "ogg" or "webm" or "amr" => ext,
-            "m4a" => "mp4",
+            // Transcribe's MediaFormat enum has m4a of its own.
+            "wav" or "mp3" or "mp4" or "m4a" or "flac" or "ogg" or "webm" or "amr" => ext,
             "opus" or "oga" => "ogg",
-            _ => throw new ArgumentException($"'{Path.GetFileName(fileName)}': Transcribe takes wav, mp3, mp4/m4a, flac, ogg, webm or amr, not '{ext}'", nameof(fileName)),
+            _ => throw new ArgumentException($"'{Path.GetFileName(fileName)}': Transcribe takes wav, mp3, mp4, m4a, flac, ogg, webm or amr, not '{ext}'", nameof(fileName)),
         };
     }
 
