@@ -13,8 +13,12 @@ namespace CallSentiment.Analysis.Aws;
 /// </summary>
 public sealed record AwsServiceEndpoint(string SigningName, string TargetPrefix, string Region, Uri? ServiceUrl = null)
 {
-    public Uri Url => ServiceUrl ?? new Uri(
-        $"https://{SigningName}.{Region}.amazonaws.com{(Region.StartsWith("cn-", StringComparison.Ordinal) ? ".cn" : "")}/");
+    public Uri Url => ServiceUrl ?? new Uri($"https://{Host}/");
+
+    // In the China partition Transcribe has host names of its own (its endpoint rule set: cn.transcribe.<region>.amazonaws.com.cn).
+    private string Host => Region.StartsWith("cn-", StringComparison.Ordinal)
+        ? $"{(SigningName == "transcribe" ? "cn.transcribe" : SigningName)}.{Region}.amazonaws.com.cn"
+        : $"{SigningName}.{Region}.amazonaws.com";
 }
 
 /// <summary>

@@ -291,6 +291,14 @@ public sealed class AwsJsonClientTests
         Assert.Equal(retried ? 5 : 1, server.Requests.Count);
     }
 
+    [Theory]
+    [InlineData("transcribe", "eu-west-2", "https://transcribe.eu-west-2.amazonaws.com/")]
+    [InlineData("transcribe", "cn-north-1", "https://cn.transcribe.cn-north-1.amazonaws.com.cn/")]
+    [InlineData("transcribe", "cn-northwest-1", "https://cn.transcribe.cn-northwest-1.amazonaws.com.cn/")]
+    [InlineData("comprehend", "us-east-2", "https://comprehend.us-east-2.amazonaws.com/")]
+    public void Url_RegionsPartition_UsesTheServicesOwnHostNames(string service, string region, string expected) =>
+        Assert.Equal(expected, new AwsServiceEndpoint(service, "X", region).Url.ToString());
+
     [Fact]
     public async Task SendAsync_NothingListening_RetriesThenFailsWithClearError()
     {
