@@ -4,6 +4,7 @@ using CallSentiment.Web.Api;
 using CallSentiment.Web.Calls;
 using CallSentiment.Web.Health;
 using CallSentiment.Web.Ingestion;
+using CallSentiment.Web.Observability;
 using CallSentiment.Web.Qa;
 using CallSentiment.Web.Recordings;
 using CallSentiment.Web.Retention;
@@ -28,6 +29,7 @@ builder.AddAccess();
 builder.AddQa();
 builder.AddRetention();
 builder.AddApi();
+builder.AddObservability();
 builder.Services.AddRazorPages();
 
 var app = builder.Build();
@@ -58,6 +60,7 @@ if (app.Configuration.GetValue("Web:Enabled", true))
     app.MapApiWithDescription();
 }
 app.MapHealth();
+app.MapMetricsScrape();
 
 await app.RunAsync();
 return 0;

@@ -21,7 +21,10 @@ namespace CallSentiment.Web.Tests;
 public sealed partial class ComposeTests(PostgresCluster cluster) : IAsyncLifetime
 {
     private readonly S3Server _s3 = new();
-    private static readonly Dictionary<string, string> Variables = new() { ["ADMIN_USER"] = "ops", ["ADMIN_PASSWORD"] = "a long compose passphrase" };
+    private static readonly Dictionary<string, string> Variables = new()
+    {
+        ["ADMIN_USER"] = "ops", ["ADMIN_PASSWORD"] = "a long compose passphrase", ["METRICS_TOKEN"] = "a-compose-metrics-token-0123456789abcdef",
+    };
 
     public Task InitializeAsync() => _s3.InitializeAsync();
 
@@ -186,6 +189,15 @@ public sealed partial class ComposeTests(PostgresCluster cluster) : IAsyncLifeti
         {
             using var probe = new HttpClient { BaseAddress = instance.BaseAddress };
             Assert.Equal(HttpStatusCode.OK, (await probe.GetAsync(new Uri("health/ready", UriKind.Relative))).StatusCode);
+        }
+        // METRICS_TOKEN opens the scrape endpoint on both, worker included; the queue gauges are the database's.
+        foreach (var instance in new[] { app, worker })
+        {
+            using var scraper = new HttpClient { BaseAddress = instance.BaseAddress };
+            Assert.Equal(HttpStatusCode.Unauthorized, (await scraper.GetAsync(new Uri("metrics", UriKind.Relative))).StatusCode);
+            scraper.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Variables["METRICS_TOKEN"]);
+            var exposition = await scraper.GetStringAsync(new Uri("metrics", UriKind.Relative));
+            Assert.Equal(3, PrometheusText.Value(exposition, "callsentiment_queue_jobs", ("state", "done")));
         }
         // The first administrator came from ADMIN_USER / ADMIN_PASSWORD, and sees the calls, in the file's time zone.
         using var admin = await SignIn.ClientAsync(app.BaseAddress, Variables["ADMIN_USER"], Variables["ADMIN_PASSWORD"]);

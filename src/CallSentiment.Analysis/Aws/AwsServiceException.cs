@@ -45,8 +45,14 @@ public sealed class AwsServiceException : Exception
     /// <summary>How many attempts were made before giving up (more than 1 when retries were exhausted).</summary>
     public int Attempts { get; }
 
-    /// <summary>Worth trying again later: throttling, a server-side fault or a 5xx answer.</summary>
-    public bool IsRetryable => AwsRetry.IsRetryableCode(ErrorCode) || (int)StatusCode >= 500;
+    /// <summary>Worth trying again (the SDKs' standard classification): a throttling or transient code, or HTTP 500/502/503/504.</summary>
+    public bool IsRetryable => AwsRetry.IsRetryable(ErrorCode, StatusCode) && !IsInputTooLong;
+
+    /// <summary>The input is over the service's limit (a LimitExceededException that is not the quota): never retried.</summary>
+    public bool IsInputTooLong => AwsRetry.MeansInputTooLong(ErrorCode, ServiceMessage);
+
+    /// <summary>The service asks the caller to slow down (ThrottlingException, LimitExceededException, SlowDown, ...).</summary>
+    public bool IsThrottling => AwsRetry.IsThrottlingCode(ErrorCode);
 
     private static string Describe(string code, string message, HttpStatusCode status, string? requestId, int attempts)
     {

@@ -131,7 +131,7 @@ public static class SigV4Signer
         Convert.ToHexStringLower(Hmac(SigningKey(secretKey, timestamp, scope), stringToSign));
 
     /// <summary>
-    /// Lower-cased names sorted ordinally; values trimmed with inner runs of spaces collapsed; repeated headers (and
+    /// Lower-cased names sorted ordinally; values trimmed with inner runs of whitespace (folds included) collapsed; repeated headers (and
     /// folded continuation lines, given as repeats) joined with commas in the order they came.
     /// </summary>
     public static (string Canonical, string Signed) CanonicalHeaders(IEnumerable<KeyValuePair<string, string>> headers)
@@ -198,22 +198,25 @@ public static class SigV4Signer
         return sb.ToString();
     }
 
-    private static string CollapseSpaces(string value)
+    /// <summary>
+    /// The specification's Trimall: leading and trailing whitespace dropped, every inner run turned into one space. A
+    /// run may hold tabs and a fold (CR LF followed by spaces, a value written over several lines), which HTTP/1.1
+    /// receivers read as one space (RFC 9112 §5.2); other characters, a no-break space included, are the value's own.
+    /// </summary>
+    internal static string CollapseSpaces(string value)
     {
         var sb = new StringBuilder(value.Length);
-        var space = false;
-        foreach (var c in value.Trim())
+        var pendingSpace = false;
+        foreach (var c in value)
         {
-            if (c is ' ' or '\t')
+            if (c is ' ' or '\t' or '\r' or '\n' or '\v' or '\f')
             {
-                if (!space) sb.Append(' ');
-                space = true;
+                pendingSpace = sb.Length > 0;
+                continue;
             }
-            else
-            {
-                sb.Append(c);
-                space = false;
-            }
+            if (pendingSpace) sb.Append(' ');
+            pendingSpace = false;
+            sb.Append(c);
         }
         return sb.ToString();
     }

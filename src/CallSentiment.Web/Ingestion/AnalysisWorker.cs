@@ -10,7 +10,7 @@ namespace CallSentiment.Web.Ingestion;
 /// </summary>
 public sealed partial class AnalysisWorker(
     JobQueue queue, IRecordingSource source, CallAnalyzer analyzer, IngestionSignal signal, TimeProvider clock,
-    IOptions<IngestionOptions> options, ILogger<AnalysisWorker> logger) : BackgroundService
+    IngestionTelemetry telemetry, IOptions<IngestionOptions> options, ILogger<AnalysisWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -86,22 +86,34 @@ public sealed partial class AnalysisWorker(
         using var jobCancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var progress = new ProgressBox();
         var renewer = RenewLeaseAsync(job, instance, progress, jobCancel);
+        var started = clock.GetTimestamp();
         try
         {
             var analysis = await AnalyseAsync(job, progress, jobCancel.Token).ConfigureAwait(false);
+            var wall = clock.GetElapsedTime(started);
             await jobCancel.CancelAsync().ConfigureAwait(false);
             await renewer.ConfigureAwait(false);
             var callId = await queue.CompleteAsync(job, instance, analysis, CancellationToken.None).ConfigureAwait(false);
-            if (callId is null) LogLeaseLost(logger, job.SourceKey);
-            else LogAnalysed(logger, job.SourceKey, analysis.Verdict.Sentiment.ToLabel(), analysis.DurationMs / 1000.0);
+            if (callId is null)
+            {
+                telemetry.RecordOutcome("lease_lost");
+                LogLeaseLost(logger, job.SourceKey);
+            }
+            else
+            {
+                telemetry.RecordAnalysed(analysis, wall);
+                LogAnalysed(logger, job.SourceKey, analysis.Verdict.Sentiment.ToLabel(), analysis.DurationMs / 1000.0);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             await renewer.ConfigureAwait(false);
             await queue.ReleaseAsync(job, instance, CancellationToken.None).ConfigureAwait(false);
+            telemetry.RecordOutcome("released");
         }
         catch (OperationCanceledException) when (progress.LeaseLost)
         {
+            telemetry.RecordOutcome("lease_lost");
             LogLeaseLost(logger, job.SourceKey);
         }
         catch (Exception e)
@@ -113,7 +125,8 @@ public sealed partial class AnalysisWorker(
             LogFailed(logger, job.SourceKey, permanent, reason);
             try
             {
-                await queue.FailAsync(job, instance, reason, permanent, CancellationToken.None).ConfigureAwait(false);
+                var final = await queue.FailAsync(job, instance, reason, permanent, CancellationToken.None).ConfigureAwait(false);
+                telemetry.RecordOutcome(final ? "failed" : "retrying");
             }
             catch (Exception recordError)
             {

@@ -20,6 +20,7 @@ public static class IngestionExtensions
             Path.Combine("models", "fusion"), FusionModel.FileName, sp.GetRequiredService<IHostEnvironment>().ContentRootPath, "Fusion:ModelFolder")));
         builder.Services.AddSingleton<CallAnalyzer>();
         builder.Services.AddSingleton<JobQueue>();
+        builder.Services.AddSingleton<IngestionTelemetry>();
         builder.Services.AddSingleton<IngestionSignal>();
         builder.Services.AddSingleton<DiscoveryService>();
         builder.Services.AddSingleton<AnalysisWorker>();

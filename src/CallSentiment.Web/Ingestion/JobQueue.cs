@@ -416,9 +416,9 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
 
     /// <summary>
     /// Records a failure: a permanent one (the file is not audio, …) or the last allowed attempt fails the job with
-    /// the reason; otherwise it is retried after a doubling, jittered delay.
+    /// the reason; otherwise it is retried after a doubling, jittered delay. True when the job is now failed for good.
     /// </summary>
-    public async Task FailAsync(ClaimedJob job, string instance, string reason, bool permanent, CancellationToken cancellationToken)
+    public async Task<bool> FailAsync(ClaimedJob job, string instance, string reason, bool permanent, CancellationToken cancellationToken)
     {
         const string Sql = """
             UPDATE jobs SET status = @status, run_after = @runAfter, last_error = @reason, lease_owner = NULL, lease_until = NULL,
@@ -438,6 +438,7 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
         if (await c.ExecuteAsync(new CommandDefinition(Sql, p, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1)
             await c.ExecuteAsync(new CommandDefinition(AttemptFailed, p, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return final;
     }
 
     /// <summary>Gives a job back on shutdown so another instance takes it at once; the attempt does not count.</summary>

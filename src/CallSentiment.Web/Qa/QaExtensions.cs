@@ -9,6 +9,7 @@ public static class QaExtensions
     {
         builder.Services.AddSingleton<QaQueue>();
         builder.Services.AddSingleton<VerdictLabels>();
+        builder.Services.AddSingleton<WebhookTelemetry>();
         builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{WebhookOptions.Section}:{nameof(WebhookOptions.Url)}"]))
             builder.Services.AddHostedService<WebhookSender>();

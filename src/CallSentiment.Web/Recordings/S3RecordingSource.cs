@@ -26,6 +26,9 @@ public sealed class S3RecordingSource(IAmazonS3 s3, S3SourceOptions options) : I
             // Flexible checksums need server support that S3-compatible servers often lack; S3 itself does not require them.
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+            // The SDK retries on its own; pinned to the standard mode (3 attempts, the same classification and capped
+            // full-jitter back-off as the project's JSON clients) rather than whatever the SDK's default becomes.
+            RetryMode = RequestRetryMode.Standard,
         };
         if (!string.IsNullOrEmpty(options.ServiceUrl))
         {

@@ -14,6 +14,8 @@ internal sealed class FakeTranscribe
 {
     private readonly ConcurrentDictionary<string, Job> _jobs = new();
 
+    private static readonly HashSet<string> MediaFormats = ["mp3", "mp4", "wav", "flac", "ogg", "amr", "webm", "m4a"];
+
     public sealed class Job
     {
         public required string Name { get; init; }
@@ -29,10 +31,19 @@ internal sealed class FakeTranscribe
     public string? FailureReason { get; set; }
     public int ThrottleStarts { get; set; }
 
+    /// <summary>When set, starts are refused with LimitExceededException and this message (the file-too-long meaning).</summary>
+    public string? TooLongMessage { get; set; }
+
     /// <summary>Runs when a job completes (e.g. to write its output into an output bucket, as Transcribe does).</summary>
     public Func<Job, Task>? OnCompleted { get; set; }
 
     public Uri? BaseUrl { get; set; }
+
+    /// <summary>How many of the transcript URLs handed out next are already expired when the client uses them.</summary>
+    public int ExpireNextUrls { get; set; }
+
+    private readonly ConcurrentDictionary<string, bool> _expiredSignatures = new();
+    private int _signatures;
 
     public void AddExisting(Job job) => _jobs[job.Name] = job;
 
@@ -41,6 +52,9 @@ internal sealed class FakeTranscribe
         if (r.Method == "GET" && r.Path.StartsWith("/transcripts/", StringComparison.Ordinal))
         {
             var name = Path.GetFileNameWithoutExtension(r.Path);
+            // Presigned URLs expire (S3 answers 403 "Request has expired"); the expired ones are those listed here.
+            if (_expiredSignatures.ContainsKey(r.Query))
+                return new Reply(403, "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>");
             return _jobs.TryGetValue(name, out var j) && j.Done && j.FailureReason is null ? new Reply(200, j.Transcript) : new Reply(403, "<Error><Code>AccessDenied</Code></Error>");
         }
         Assert.Equal("application/x-amz-json-1.1", r.Headers["Content-Type"]);
@@ -49,11 +63,26 @@ internal sealed class FakeTranscribe
         {
             case "StartTranscriptionJob":
             {
+                if (TooLongMessage is not null)
+                    return Reply.Error(400, "LimitExceededException", TooLongMessage);
                 if (ThrottleStarts > 0)
                 {
                     ThrottleStarts--;
                     return Reply.Error(400, "LimitExceededException", "You have exceeded the maximum number of concurrent jobs.");
                 }
+                // The service's rule: exactly one of LanguageCode, IdentifyLanguage, IdentifyMultipleLanguages;
+                // LanguageOptions only with identification.
+                var hasCode = body.TryGetProperty("LanguageCode", out _);
+                var identifies = body.TryGetProperty("IdentifyLanguage", out var il) && il.GetBoolean();
+                if (hasCode == identifies)
+                    return Reply.Error(400, "BadRequestException", "Specify exactly one of LanguageCode, IdentifyLanguage or IdentifyMultipleLanguages.");
+                if (body.TryGetProperty("LanguageOptions", out var options) && (!identifies || options.GetArrayLength() < 2))
+                    return Reply.Error(400, "BadRequestException", "LanguageOptions needs IdentifyLanguage and at least two languages.");
+                // MediaFormat and OutputKey as the service model constrains them.
+                if (body.TryGetProperty("MediaFormat", out var format) && !MediaFormats.Contains(format.GetString()!))
+                    return Reply.Error(400, "SerializationException", $"MediaFormat '{format.GetString()}' is not a member of the enum");
+                if (body.TryGetProperty("OutputKey", out var key) && !System.Text.RegularExpressions.Regex.IsMatch(key.GetString()!, "^[a-zA-Z0-9-_.!*'()/]{1,1024}$"))
+                    return Reply.Error(400, "BadRequestException", "1 validation error detected: Value at 'outputKey' failed to satisfy constraint: Member must satisfy regular expression pattern");
                 var name = body.GetProperty("TranscriptionJobName").GetString()!;
                 var job = new Job { Name = name, MediaUri = body.GetProperty("Media").GetProperty("MediaFileUri").GetString()!, Transcript = Transcript, FailureReason = FailureReason };
                 if (!_jobs.TryAdd(name, job))
@@ -86,7 +115,17 @@ internal sealed class FakeTranscribe
             ["Media"] = new { MediaFileUri = job.MediaUri },
             ["CreationTime"] = 1.764590400123E9,
         };
-        if (status == "COMPLETED") d["Transcript"] = new { TranscriptFileUri = $"{BaseUrl}transcripts/{job.Name}.json?X-Amz-Signature=abc" };
+        if (status == "COMPLETED")
+        {
+            // Each description presigns afresh, as Transcribe does (the URL is valid for 15 minutes).
+            var query = $"?X-Amz-Signature=sig{Interlocked.Increment(ref _signatures)}";
+            if (ExpireNextUrls > 0)
+            {
+                ExpireNextUrls--;
+                _expiredSignatures[query] = true;
+            }
+            d["Transcript"] = new { TranscriptFileUri = $"{BaseUrl}transcripts/{job.Name}.json{query}" };
+        }
         if (status == "FAILED") d["FailureReason"] = job.FailureReason;
         return d;
     }
@@ -201,6 +240,63 @@ public sealed class AmazonTranscriberTests : IClassFixture<S3rver>, IDisposable
     }
 
     [Fact]
+    public async Task TranscribeAsync_LanguageOptionsConfiguredAndRequestNamesALanguage_IdentifiesLanguageAmongTheOptions()
+    {
+        var (server, _) = Start(new FakeTranscribe { Transcript = TranscribeFixtures.Mono });
+        using var _server = server;
+
+        // The transcript stage always passes Transcription:LanguageCode (en-US by default).
+        var t = await Transcriber(server, s =>
+        {
+            s.LanguageCode = null;
+            s.LanguageOptions = ["en-GB", "es-US"];
+        }).TranscribeAsync(new TranscriptionRequest(Wav(1), "c15", S3Uri: "s3://b/c15.wav", LanguageCode: "en-US"), CancellationToken.None);
+
+        var start = Assert.Single(server.Calls("StartTranscriptionJob")).Json;
+        Assert.True(start.GetProperty("IdentifyLanguage").GetBoolean());
+        Assert.False(start.TryGetProperty("LanguageCode", out _));
+        Assert.Equal(["en-GB", "es-US"], start.GetProperty("LanguageOptions").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("en-GB", t.LanguageCode);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_M4aRecording_SentAsM4aMediaFormat()
+    {
+        var (server, _) = Start();
+        using var _server = server;
+
+        await Transcriber(server).TranscribeAsync(new TranscriptionRequest(Wav(2), "c16", S3Uri: "s3://b/in/c16.m4a"), CancellationToken.None);
+
+        Assert.Equal("m4a", Assert.Single(server.Calls("StartTranscriptionJob")).Json.GetProperty("MediaFormat").GetString());
+    }
+
+    [Theory]
+    [InlineData("calls/2026 q1/")]
+    [InlineData("calls/é/")]
+    [InlineData("calls:x/")]
+    public void Settings_PrefixOutsideTheOutputKeyPattern_RejectedWhenTranscriptsGoToAnOutputBucket(string prefix)
+    {
+        var settings = new AmazonTranscribeSettings { Region = "eu-west-2", OutputBucket = "transcripts", Prefix = prefix };
+
+        var e = Assert.Throws<ArgumentException>(settings.ValidateOrThrow);
+
+        Assert.Contains("AmazonTranscribe:Prefix", e.Message, StringComparison.Ordinal);
+        // Without an output bucket the prefix only names uploads, where S3 takes any key.
+        new AmazonTranscribeSettings { Region = "eu-west-2", Prefix = prefix }.ValidateOrThrow();
+        new AmazonTranscribeSettings { Region = "eu-west-2", OutputBucket = "transcripts", Prefix = "calls/(2026)/q1!/" }.ValidateOrThrow();
+    }
+
+    [Fact]
+    public void Settings_LanguageCodeWithLanguageOptions_RejectedAsExclusive()
+    {
+        var settings = new AmazonTranscribeSettings { Region = "eu-west-2", LanguageCode = "en-GB", LanguageOptions = ["en-GB", "en-US"] };
+
+        var e = Assert.Throws<ArgumentException>(settings.ValidateOrThrow);
+
+        Assert.Contains("exclude each other", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TranscribeAsync_OutputBucket_ReadsTranscriptThroughS3()
     {
         var bucket = await _s3.CreateBucketAsync();
@@ -274,6 +370,55 @@ public sealed class AmazonTranscriberTests : IClassFixture<S3rver>, IDisposable
     }
 
     [Fact]
+    public async Task TranscribeAsync_EarlierJobFailedUnderTheSameName_StartsSuffixedJobOnceTheCauseIsFixed()
+    {
+        var fake = new FakeTranscribe { FailureReason = "The media file could not be read: access denied to s3://b/c10.wav." };
+        var (server, _) = Start(fake);
+        using var _server = server;
+        var request = new TranscriptionRequest(Wav(2), "c10", S3Uri: "s3://b/c10.wav");
+        await Assert.ThrowsAsync<TranscriptionJobFailedException>(() => Transcriber(server).TranscribeAsync(request, CancellationToken.None));
+
+        // The bucket policy is fixed; the same call with the same media is analysed again.
+        fake.FailureReason = null;
+        var t = await Transcriber(server).TranscribeAsync(request, CancellationToken.None);
+
+        var starts = server.Calls("StartTranscriptionJob").Select(s => s.Json.GetProperty("TranscriptionJobName").GetString()!).ToList();
+        Assert.Equal(3, starts.Count);
+        Assert.Equal(starts[0], starts[1]);
+        Assert.Equal(starts[0] + "-2", starts[2]);
+        Assert.Equal(9, t.Words.Count);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_PresignedTranscriptUrlExpired_FetchesAFreshUrlThroughGetTranscriptionJob()
+    {
+        var (server, _) = Start(new FakeTranscribe { ExpireNextUrls = 2 });
+        using var _server = server;
+
+        var t = await Transcriber(server).TranscribeAsync(new TranscriptionRequest(Wav(2), "c11", S3Uri: "s3://b/c11.wav"), CancellationToken.None);
+
+        Assert.Equal(9, t.Words.Count);
+        var gets = server.Requests.Where(r => r.Method == "GET").Select(r => r.Query).ToList();
+        Assert.Equal(3, gets.Count);
+        Assert.Equal(3, gets.Distinct().Count());
+        // Two polls to completion, then one fresh description per expired URL.
+        Assert.Equal(4, server.Calls("GetTranscriptionJob").Count);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_PresignedUrlAlwaysExpired_GivesUpWithClearError()
+    {
+        var (server, _) = Start(new FakeTranscribe { ExpireNextUrls = 100 });
+        using var _server = server;
+
+        var e = await Assert.ThrowsAsync<HttpRequestException>(() =>
+            Transcriber(server).TranscribeAsync(new TranscriptionRequest(Wav(2), "c12", S3Uri: "s3://b/c12.wav"), CancellationToken.None));
+
+        Assert.Contains("403", e.Message, StringComparison.Ordinal);
+        Assert.InRange(server.Requests.Count(r => r.Method == "GET"), 2, 5);
+    }
+
+    [Fact]
     public async Task TranscribeAsync_StartThrottled_RetriedThenCompletes()
     {
         var (server, _) = Start(new FakeTranscribe { ThrottleStarts = 2 });
@@ -283,6 +428,50 @@ public sealed class AmazonTranscriberTests : IClassFixture<S3rver>, IDisposable
 
         Assert.Equal(3, server.Calls("StartTranscriptionJob").Count);
         Assert.Equal(SpeakerSeparation.Channels, t.Separation);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_ConcurrentJobQuotaFull_WaitsQuotaBackoffBetweenRefusalsThenStarts()
+    {
+        var (server, _) = Start(new FakeTranscribe { ThrottleStarts = 4 });
+        using var _server = server;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var t = await Transcriber(server, s =>
+        {
+            s.MaxAttempts = 1;
+            s.QuotaBackoff = TimeSpan.FromMilliseconds(40);
+        }).TranscribeAsync(new TranscriptionRequest(Wav(2), "c13", S3Uri: "s3://b/c13.wav"), CancellationToken.None);
+
+        Assert.Equal(5, server.Calls("StartTranscriptionJob").Count);
+        Assert.Equal(9, t.Words.Count);
+        // At least half of 40 + 80 + 160 + 320 ms (equal jitter never waits near zero).
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(300), $"waited only {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_LimitExceededForFileTooLong_NotRetriedAndFailsForGood()
+    {
+        const string message = "Your input file is too long. Use a smaller file and try your request again.";
+        var (server, _) = Start(new FakeTranscribe { TooLongMessage = message });
+        using var _server = server;
+
+        var e = await Assert.ThrowsAsync<TranscriptionJobFailedException>(() =>
+            Transcriber(server, s => s.MaxAttempts = 3).TranscribeAsync(new TranscriptionRequest(Wav(2), "c14", S3Uri: "s3://b/c14.wav"), CancellationToken.None));
+
+        Assert.Contains(message, e.FailureReason, StringComparison.Ordinal);
+        Assert.Single(server.Calls("StartTranscriptionJob"));
+    }
+
+    [Fact]
+    public void QuotaBackoff_DefaultSetting_WaitsMinutesJitteredAndCapped()
+    {
+        var first = new AmazonTranscribeSettings().QuotaBackoff;
+        var waits = Enumerable.Range(0, 200).Select(_ => AmazonTranscriber.QuotaBackoff(first, 1)).ToList();
+
+        Assert.All(waits, w => Assert.InRange(w, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2)));
+        Assert.True(waits.Distinct().Count() > 100);
+        Assert.All(Enumerable.Range(0, 50), _ => Assert.InRange(AmazonTranscriber.QuotaBackoff(first, 9), TimeSpan.FromMinutes(7.5), TimeSpan.FromMinutes(15)));
     }
 
     [Fact]
@@ -306,7 +495,8 @@ public sealed class AmazonTranscriberTests : IClassFixture<S3rver>, IDisposable
 
     [Theory]
     [InlineData("a.WAV", "wav")]
-    [InlineData("a.m4a", "mp4")]
+    [InlineData("a.m4a", "m4a")]
+    [InlineData("a.mp4", "mp4")]
     [InlineData("x/y.flac", "flac")]
     [InlineData("b.ogg", "ogg")]
     [InlineData("c.amr", "amr")]

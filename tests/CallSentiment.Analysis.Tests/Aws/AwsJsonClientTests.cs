@@ -90,6 +90,82 @@ public sealed class AwsJsonClientTests
         Assert.Equal(2, server.Requests.Count);
     }
 
+    [Theory]
+    [InlineData(400, "ThrottlingException")]
+    [InlineData(400, "LimitExceededException")]
+    [InlineData(400, "TooManyRequestsException")]
+    [InlineData(503, "SlowDown")]
+    [InlineData(400, "RequestTimeout")]
+    [InlineData(400, "PriorRequestNotComplete")]
+    [InlineData(502, "")]
+    [InlineData(504, "")]
+    public async Task SendAsync_ThrottledOrTransientAnswer_RetriedAsTheSdksDo(int status, string code)
+    {
+        var calls = 0;
+        using var server = new LocalAwsServer("transcribe", _ => Interlocked.Increment(ref calls) == 1
+            ? (code.Length > 0 ? Reply.Error(status, code, "try again") : new Reply(status, "<html>bad gateway</html>"))
+            : Reply.Ok(new { Echo = "retried" }));
+
+        var response = await Client(server).SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None);
+
+        Assert.Equal("retried", response.Echo);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData(400, "ValidationException")]
+    [InlineData(400, "BadRequestException")]
+    [InlineData(400, "AccessDeniedException")]
+    [InlineData(400, "TextSizeLimitExceededException")]
+    [InlineData(404, "ResourceNotFoundException")]
+    [InlineData(501, "NotImplemented")]
+    public async Task SendAsync_ValidationOrOtherClientError_NotRetried(int status, string code)
+    {
+        using var server = new LocalAwsServer("transcribe", _ => Reply.Error(status, code, "will not change"));
+
+        var e = await Assert.ThrowsAsync<AwsServiceException>(() =>
+            Client(server).SendAsync<EchoRequest, EchoResponse>("StartTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None));
+
+        Assert.Equal(code, e.ErrorCode);
+        Assert.False(e.IsRetryable);
+        Assert.Equal(1, e.Attempts);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task SendAsync_DefaultOptions_ThreeAttemptsAsInStandardMode()
+    {
+        using var server = new LocalAwsServer("transcribe", _ => Reply.Error(400, "ThrottlingException", "Rate exceeded"));
+        // Only the base delay is shortened, so the test does not sleep; the attempt count is the default's.
+        var client = new AwsJsonClient(new HttpClient(), new AwsServiceEndpoint("transcribe", "Transcribe", LocalAwsServer.Region, server.Url),
+            LocalAwsServer.Credentials, TimeProvider.System, AwsRetryOptions.Default with { BaseDelay = TimeSpan.FromMilliseconds(5) });
+
+        var e = await Assert.ThrowsAsync<AwsServiceException>(() =>
+            client.SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None));
+
+        Assert.True(e.IsThrottling);
+        Assert.Equal(3, e.Attempts);
+        Assert.Equal(3, server.Requests.Count);
+        Assert.Equal(3, AwsRetryOptions.Default.MaxAttempts);
+        Assert.Equal(TimeSpan.FromSeconds(20), AwsRetryOptions.Default.MaxDelay);
+    }
+
+    [Fact]
+    public void Backoff_FullJitterExponential_StaysUnderTheDoublingCeilingAndTheCap()
+    {
+        var o = AwsRetryOptions.Default;
+        var waits = Enumerable.Range(1, 8).Select(n => Enumerable.Range(0, 500).Select(_ => AwsRetry.Backoff(o, n)).ToArray()).ToArray();
+
+        for (var n = 1; n <= 8; n++)
+        {
+            var ceiling = TimeSpan.FromSeconds(Math.Min(20, Math.Pow(2, n - 1)));
+            Assert.All(waits[n - 1], w => Assert.InRange(w, TimeSpan.Zero, ceiling));
+            // Full jitter spreads waits over the whole range, not around the ceiling.
+            Assert.Contains(waits[n - 1], w => w < ceiling / 4);
+            Assert.Contains(waits[n - 1], w => w > ceiling * 3 / 4);
+        }
+    }
+
     [Fact]
     public async Task SendAsync_AlwaysThrottled_GivesUpAfterMaxAttempts()
     {
@@ -120,6 +196,108 @@ public sealed class AwsJsonClientTests
         Assert.False(e.IsRetryable);
         Assert.Single(server.Requests);
     }
+
+    [Theory]
+    [InlineData("com.amazonaws.transcribe#LimitExceededException", null, "LimitExceededException")]
+    [InlineData("LimitExceededException:http://internal.amazon.com/coral/com.amazon.coral.service/", null, "LimitExceededException")]
+    [InlineData("com.amazonaws.transcribe#LimitExceededException:http://internal.amazon.com/coral/com.amazon.coral.service/", null, "LimitExceededException")]
+    [InlineData("com.amazonaws.comprehend#BadRequestException", "com.amazonaws.comprehend#BadRequestException:http://internal.amazon.com/coral/", "BadRequestException")]
+    [InlineData(null, "aws.protocoltests#ConflictException:http://internal.amazon.com/coral/", "ConflictException")]
+    [InlineData("InternalFailure", "BadRequestException:http://internal.amazon.com/coral/", "BadRequestException")]
+    [InlineData("  ConflictException  ", null, "ConflictException")]
+    public async Task SendAsync_ErrorTypeWithNamespaceOrUrlSuffix_CodeReadAsTheSdksDo(string? bodyType, string? headerType, string expected)
+    {
+        var body = new Dictionary<string, string> { ["message"] = "cut me" };
+        if (bodyType is not null) body["__type"] = bodyType;
+        var headers = headerType is null ? null : new Dictionary<string, string> { ["x-amzn-ErrorType"] = headerType };
+        using var server = new LocalAwsServer("transcribe", _ => new Reply(400, System.Text.Json.JsonSerializer.Serialize(body), headers));
+
+        var e = await Assert.ThrowsAsync<AwsServiceException>(() =>
+            Client(server).SendAsync<EchoRequest, EchoResponse>("StartTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None));
+
+        Assert.Equal(expected, e.ErrorCode);
+        Assert.Equal("cut me", e.ServiceMessage);
+    }
+
+    [Fact]
+    public async Task SendAsync_ThrottlingCodeWithUrlSuffixInBody_StillRetried()
+    {
+        var calls = 0;
+        using var server = new LocalAwsServer("transcribe", _ => Interlocked.Increment(ref calls) == 1
+            ? new Reply(400, """{"__type":"com.amazonaws.transcribe#ThrottlingException:http://internal.amazon.com/coral/com.amazon.coral.availability/","message":"Rate exceeded"}""")
+            : Reply.Ok(new { Echo = "retried" }));
+
+        var response = await Client(server).SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None);
+
+        Assert.Equal("retried", response.Echo);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    private sealed class DriftingClock(TimeSpan drift) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + drift;
+    }
+
+    [Theory]
+    [InlineData(-20)]
+    [InlineData(15)]
+    public async Task SendAsync_LocalClockOffByMinutes_CorrectedFromTheServersDateAndKept(int driftMinutes)
+    {
+        using var server = new LocalAwsServer("transcribe", _ => Reply.Ok(new { Echo = "ok" }));
+        var client = new AwsJsonClient(new HttpClient(), new AwsServiceEndpoint("transcribe", "Transcribe", LocalAwsServer.Region, server.Url),
+            LocalAwsServer.Credentials, new DriftingClock(TimeSpan.FromMinutes(driftMinutes)), FastRetry with { MaxAttempts = 1 });
+
+        var first = await client.SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None);
+        var second = await client.SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("y", 2), CancellationToken.None);
+
+        Assert.Equal("ok", first.Echo);
+        Assert.Equal("ok", second.Echo);
+        // The fake rejected the first signature as expired; the re-signed one and the next request passed.
+        var requests = server.Requests.ToList();
+        Assert.Equal(3, requests.Count);
+        Assert.Contains("expired", requests[0].SignatureError, StringComparison.Ordinal);
+        Assert.Null(requests[1].SignatureError);
+        Assert.Null(requests[2].SignatureError);
+        Assert.InRange(client.ClockOffset.TotalMinutes, -driftMinutes - 0.1, -driftMinutes + 0.1);
+    }
+
+    [Fact]
+    public async Task SendAsync_InvalidSignatureWithClockInStep_NotResent()
+    {
+        using var server = new LocalAwsServer("transcribe", _ => Reply.Ok(new { Echo = "never" }));
+        var client = Client(server, new BasicAWSCredentials(LocalAwsServer.AccessKey, "wrong"));
+
+        var e = await Assert.ThrowsAsync<AwsServiceException>(() =>
+            client.SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None));
+
+        Assert.Equal("InvalidSignatureException", e.ErrorCode);
+        Assert.Single(server.Requests);
+        Assert.Equal(TimeSpan.Zero, client.ClockOffset);
+    }
+
+    [Theory]
+    [InlineData("You have exceeded the maximum number of concurrent jobs.", true)]
+    [InlineData("You've either sent too many requests or your input file is too long. Wait before retrying your request, or use a smaller file and try your request again.", true)]
+    [InlineData("Your input file is too long. Use a smaller file and try your request again.", false)]
+    public async Task SendAsync_LimitExceeded_RetriedForTheQuotaNotForAFileTooLong(string message, bool retried)
+    {
+        using var server = new LocalAwsServer("transcribe", _ => Reply.Error(400, "LimitExceededException", message));
+
+        var e = await Assert.ThrowsAsync<AwsServiceException>(() =>
+            Client(server).SendAsync<EchoRequest, EchoResponse>("StartTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None));
+
+        Assert.Equal(retried, e.IsRetryable);
+        Assert.Equal(!retried, e.IsInputTooLong);
+        Assert.Equal(retried ? 5 : 1, server.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData("transcribe", "eu-west-2", "https://transcribe.eu-west-2.amazonaws.com/")]
+    [InlineData("transcribe", "cn-north-1", "https://cn.transcribe.cn-north-1.amazonaws.com.cn/")]
+    [InlineData("transcribe", "cn-northwest-1", "https://cn.transcribe.cn-northwest-1.amazonaws.com.cn/")]
+    [InlineData("comprehend", "us-east-2", "https://comprehend.us-east-2.amazonaws.com/")]
+    public void Url_RegionsPartition_UsesTheServicesOwnHostNames(string service, string region, string expected) =>
+        Assert.Equal(expected, new AwsServiceEndpoint(service, "X", region).Url.ToString());
 
     [Fact]
     public async Task SendAsync_NothingListening_RetriesThenFailsWithClearError()

@@ -10,7 +10,7 @@ using Amazon.Runtime;
 namespace CallSentiment.Analysis.Tests.Aws;
 
 /// <summary>A request as the local server received it.</summary>
-internal sealed record ReceivedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body, string? SignatureError)
+internal sealed record ReceivedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body, string? SignatureError, string Query = "")
 {
     public string? Target => Headers.GetValueOrDefault("x-amz-target");
 
@@ -99,7 +99,7 @@ internal sealed class LocalAwsServer : IDisposable
                 var signatureError = headers.ContainsKey("Authorization") || context.Request.HttpMethod == "POST"
                     ? CheckSignature(context.Request.HttpMethod, path, headers, body.ToArray())
                     : null;
-                var request = new ReceivedRequest(context.Request.HttpMethod, path, headers, body.ToArray(), signatureError);
+                var request = new ReceivedRequest(context.Request.HttpMethod, path, headers, body.ToArray(), signatureError, context.Request.Url!.Query);
                 Requests.Enqueue(request);
                 Reply reply;
                 try

@@ -101,6 +101,38 @@ public sealed class SigV4SuiteTests
     }
 }
 
+public sealed class SigV4HeaderWhitespaceTests
+{
+    [Theory]
+    [InlineData("value1", "value1")]
+    [InlineData("   value1   ", "value1")]
+    [InlineData("\tvalue1 \t ", "value1")]
+    [InlineData("a   b\t\tc", "a b c")]
+    [InlineData("value1\r\n  value2\r\n     value3", "value1 value2 value3")]
+    [InlineData("value1\n\tvalue2", "value1 value2")]
+    [InlineData(" \r\n value1 \r\n ", "value1")]
+    [InlineData("a\u00A0 b", "a\u00A0 b")]
+    [InlineData("\"quoted  value\"", "\"quoted value\"")]
+    public void CanonicalHeaders_AnyFormOfWhitespace_TrimmedAndCollapsedToOneSpace(string value, string expected)
+    {
+        var (canonical, signed) = SigV4Signer.CanonicalHeaders([new("My-Header1", value), new("Host", "example.amazonaws.com")]);
+
+        Assert.Equal($"host:example.amazonaws.com\nmy-header1:{expected}\n", canonical);
+        Assert.Equal("host;my-header1", signed);
+    }
+
+    [Fact]
+    public void SignHeaders_ValueFoldedOverSeveralLines_SignsAsTheSuitesMultilineCase()
+    {
+        // The test suite's get-header-value-multiline request, folded continuation lines being values of their own.
+        var raw = "GET / HTTP/1.1\r\nHost:example.amazonaws.com\r\nMy-Header1:value1\r\n  value2\r\n     value3\r\nX-Amz-Date:20150830T123600Z\r\n\r\n"u8.ToArray();
+
+        var (canonical, _) = SigV4Signer.CanonicalHeaders(RawHttp.Parse(raw).Headers);
+
+        Assert.Contains("my-header1:value1,value2,value3\n", canonical, StringComparison.Ordinal);
+    }
+}
+
 /// <summary>Reads a raw HTTP/1.1 request as the suite writes it (the target may hold spaces and raw UTF-8).</summary>
 internal static class RawHttp
 {

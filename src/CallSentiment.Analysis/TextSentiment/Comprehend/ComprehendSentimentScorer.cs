@@ -15,7 +15,7 @@ public sealed class ComprehendSettings
     public Uri? ServiceUrl { get; set; }
 
     [Range(1, 10, ErrorMessage = "Comprehend:MaxAttempts must be 1..10")]
-    public int MaxAttempts { get; set; } = 5;
+    public int MaxAttempts { get; set; } = 3;
 
     /// <summary>Throws with the setting's name when something is wrong.</summary>
     public void Validate()
@@ -107,7 +107,7 @@ public sealed class ComprehendSentimentScorer : ITextSentimentScorer
                 {
                     var original = BatchIndex(batch, e.Index, "ErrorList");
                     answered[e.Index] = true;
-                    if (round == 0 && AwsRetry.IsRetryableCode(e.ErrorCode)) again.Add(original);
+                    if (round == 0 && IsPassingItemError(e.ErrorCode)) again.Add(original);
                     else results[original] = TextSentimentResult.Failed($"{e.ErrorCode}: {e.ErrorMessage}");
                 }
                 for (var k = 0; k < batch.Length; k++)
@@ -128,6 +128,12 @@ public sealed class ComprehendSentimentScorer : ITextSentimentScorer
         var response = await _client.DetectSentimentAsync(text, ToComprehendLanguage(languageCode), cancellationToken).ConfigureAwait(false);
         return ToResult(response.Sentiment, response.SentimentScore);
     }
+
+    /// <summary>
+    /// An item error carries a code but no HTTP status, so the service's own server-fault code counts beside the
+    /// standard throttling and transient codes.
+    /// </summary>
+    private static bool IsPassingItemError(string code) => AwsRetry.IsRetryableCode(code) || code == "InternalServerException";
 
     private static int BatchIndex(int[] batch, int index, string list) =>
         index >= 0 && index < batch.Length

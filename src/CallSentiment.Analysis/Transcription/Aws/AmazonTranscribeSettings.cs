@@ -26,7 +26,14 @@ public sealed class AmazonTranscribeSettings : IValidatableObject
     /// <summary>The language of the calls, e.g. en-US; null lets Transcribe identify it among <see cref="LanguageOptions"/>.</summary>
     public string? LanguageCode { get; set; }
 
+    /// <summary>
+    /// Candidate languages: when set, Transcribe identifies each call's language among them (IdentifyLanguage) and
+    /// <see cref="LanguageCode"/> and the app's Transcription:LanguageCode are not sent.
+    /// </summary>
     public IList<string> LanguageOptions { get; set; } = [];
+
+    /// <summary>Language identification is switched on (<see cref="LanguageOptions"/> names candidates).</summary>
+    public bool IdentifiesLanguage => LanguageOptions.Count > 0;
 
     /// <summary>Upper bound on speakers for diarization of mono recordings (Transcribe allows 2..30).</summary>
     [Range(2, 30, ErrorMessage = "AmazonTranscribe:MaxSpeakers must be 2..30")]
@@ -40,7 +47,13 @@ public sealed class AmazonTranscribeSettings : IValidatableObject
     public TimeSpan Timeout { get; set; } = TimeSpan.FromHours(2);
 
     [Range(1, 10, ErrorMessage = "AmazonTranscribe:MaxAttempts must be 1..10")]
-    public int MaxAttempts { get; set; } = 5;
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// The first wait when Transcribe refuses a job for the account's concurrent-job quota (LimitExceededException),
+    /// doubled per refusal up to 15 minutes, jittered; jobs in flight take minutes to finish, so seconds would not do.
+    /// </summary>
+    public TimeSpan QuotaBackoff { get; set; } = TimeSpan.FromMinutes(2);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -50,14 +63,24 @@ public sealed class AmazonTranscribeSettings : IValidatableObject
             yield return new ValidationResult("AmazonTranscribe:PollMax must be at least PollInitial", [nameof(PollMax)]);
         if (Timeout <= PollInitial)
             yield return new ValidationResult("AmazonTranscribe:Timeout must be longer than PollInitial", [nameof(Timeout)]);
+        if (QuotaBackoff <= TimeSpan.Zero)
+            yield return new ValidationResult("AmazonTranscribe:QuotaBackoff must be positive", [nameof(QuotaBackoff)]);
         if (Bucket is { } b && !IsBucketName(b))
             yield return new ValidationResult($"AmazonTranscribe:Bucket '{b}' is not a valid S3 bucket name", [nameof(Bucket)]);
         if (OutputBucket is { } o && !IsBucketName(o))
             yield return new ValidationResult($"AmazonTranscribe:OutputBucket '{o}' is not a valid S3 bucket name", [nameof(OutputBucket)]);
+        // With an output bucket, Prefix starts the OutputKey, whose pattern in Transcribe's model is
+        // [a-zA-Z0-9-_.!*'()/]{1,1024}; the rest of the key ("transcripts/", a job name, ".json") stays inside it.
+        if (OutputBucket is not null && (Prefix.Any(c => !char.IsAsciiLetterOrDigit(c) && !"-_.!*'()/".Contains(c, StringComparison.Ordinal)) || Prefix.Length > MaxPrefixLength))
+            yield return new ValidationResult($"AmazonTranscribe:Prefix '{Prefix}' cannot start a Transcribe OutputKey: letters, digits and - _ . ! * ' ( ) / only, at most {MaxPrefixLength} characters", [nameof(Prefix)]);
         if (Prefix.StartsWith('/'))
             yield return new ValidationResult("AmazonTranscribe:Prefix must not start with '/'", [nameof(Prefix)]);
-        if (LanguageCode is null && LanguageOptions.Count == 1)
+        if (LanguageOptions.Count == 1)
             yield return new ValidationResult("AmazonTranscribe:LanguageOptions needs at least two languages (or set LanguageCode)", [nameof(LanguageOptions)]);
+        if (LanguageCode is not null && LanguageOptions.Count > 0)
+            yield return new ValidationResult("AmazonTranscribe:LanguageCode and AmazonTranscribe:LanguageOptions exclude each other: set LanguageOptions to identify the language, LanguageCode to fix it", [nameof(LanguageOptions)]);
+        if (LanguageOptions.Distinct(StringComparer.Ordinal).Count() != LanguageOptions.Count)
+            yield return new ValidationResult("AmazonTranscribe:LanguageOptions names a language twice", [nameof(LanguageOptions)]);
     }
 
     /// <summary>Throws with every problem, each naming its setting.</summary>
@@ -71,6 +94,9 @@ public sealed class AmazonTranscribeSettings : IValidatableObject
         if (errors.Count > 0)
             throw new ArgumentException(string.Join("; ", errors.Select(e => e.ErrorMessage)));
     }
+
+    // 1024 for the key, less "transcripts/", a 200-character job name and ".json".
+    private const int MaxPrefixLength = 1024 - 12 - 200 - 5;
 
     private static bool IsBucketName(string name) =>
         name.Length is >= 3 and <= 63

@@ -6,6 +6,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using CallSentiment.Analysis.Audio;
 using CallSentiment.Analysis.Aws;
+using Polly;
 
 namespace CallSentiment.Analysis.Transcription.Aws;
 
@@ -59,7 +60,7 @@ public sealed partial class AmazonTranscriber : ITranscriber
     private readonly IAmazonS3 _s3;
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
-    private readonly AwsRetryOptions _retry;
+    private readonly ResiliencePipeline _retry;
 
     public AmazonTranscriber(AmazonTranscribeSettings settings, TranscribeClient client, IAmazonS3 s3, HttpClient http, TimeProvider time)
     {
@@ -74,7 +75,7 @@ public sealed partial class AmazonTranscriber : ITranscriber
         _s3 = s3;
         _http = http;
         _time = time;
-        _retry = AwsRetryOptions.Default with { MaxAttempts = settings.MaxAttempts };
+        _retry = AwsRetry.CreatePipeline(AwsRetryOptions.Default with { MaxAttempts = settings.MaxAttempts }, time);
     }
 
     /// <summary>The usual wiring: <paramref name="credentials"/> null means AWSSDK.Core's standard chain.</summary>
@@ -101,7 +102,9 @@ public sealed partial class AmazonTranscriber : ITranscriber
             throw new ArgumentException($"S3Uri '{request.S3Uri}' is neither s3://bucket/key nor an https S3 URL", nameof(request));
         var (channels, duration) = ReadAudioInfo(request.AudioPath);
         var stereo = channels == 2;
-        var language = request.LanguageCode ?? _settings.LanguageCode;
+        // Language identification, when configured (AmazonTranscribe:LanguageOptions), wins over the request's language:
+        // the pipeline always passes Transcription:LanguageCode, which would otherwise switch identification off.
+        var language = _settings.IdentifiesLanguage ? null : request.LanguageCode ?? _settings.LanguageCode;
         var maxSpeakers = Math.Clamp(request.MaxSpeakers, 2, _settings.MaxSpeakers);
 
         var mediaName = request.S3Uri is { } given ? new Uri(given).AbsolutePath : request.AudioPath;
@@ -131,10 +134,10 @@ public sealed partial class AmazonTranscriber : ITranscriber
         var ext = Path.GetExtension(fileName).TrimStart('.').ToLowerInvariant();
         return ext switch
         {
-            "wav" or "mp3" or "mp4" or "flac" or "ogg" or "webm" or "amr" => ext,
-            "m4a" => "mp4",
+            // Transcribe's MediaFormat enum has m4a of its own.
+            "wav" or "mp3" or "mp4" or "m4a" or "flac" or "ogg" or "webm" or "amr" => ext,
             "opus" or "oga" => "ogg",
-            _ => throw new ArgumentException($"'{Path.GetFileName(fileName)}': Transcribe takes wav, mp3, mp4/m4a, flac, ogg, webm or amr, not '{ext}'", nameof(fileName)),
+            _ => throw new ArgumentException($"'{Path.GetFileName(fileName)}': Transcribe takes wav, mp3, mp4, m4a, flac, ogg, webm or amr, not '{ext}'", nameof(fileName)),
         };
     }
 
@@ -201,16 +204,56 @@ public sealed partial class AmazonTranscriber : ITranscriber
             };
             try
             {
-                return await _client.StartTranscriptionJobAsync(start, cancellationToken).ConfigureAwait(false);
+                return await StartWithinQuotaAsync(start, cancellationToken).ConfigureAwait(false);
             }
             catch (AwsServiceException e) when (e.ErrorCode == "ConflictException")
             {
-                // The name is taken: ours from an earlier attempt (same media) is reused; anyone else's is left alone.
+                // The name is taken: ours from an earlier attempt (same media) is reused, unless it ended FAILED: the
+                // cause (a bucket policy, a re-uploaded file) may have been fixed since, and a failed job stays failed
+                // under its name, so the next suffix starts afresh. Anyone else's job is left alone.
                 var existing = await _client.GetTranscriptionJobAsync(name, cancellationToken).ConfigureAwait(false);
-                if (existing.Media?.MediaFileUri == mediaUri) return existing;
+                if (existing.Media?.MediaFileUri == mediaUri && existing.TranscriptionJobStatus != "FAILED") return existing;
             }
         }
         throw new InvalidOperationException($"Transcribe job names {baseName} to {baseName}-20 are all taken by jobs on other media");
+    }
+
+    /// <summary>
+    /// Starts a job, waiting minutes (jittered, doubling) while the account's concurrent-job quota is full, within
+    /// <see cref="AmazonTranscribeSettings.Timeout"/>; a file refused as too long fails for good at once.
+    /// </summary>
+    private async Task<TranscriptionJob> StartWithinQuotaAsync(StartTranscriptionJobRequest start, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetUtcNow() + _settings.Timeout;
+        for (var refusal = 1; ; refusal++)
+        {
+            try
+            {
+                return await _client.StartTranscriptionJobAsync(start, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AwsServiceException e) when (e.IsInputTooLong)
+            {
+                throw new TranscriptionJobFailedException(start.TranscriptionJobName, $"{e.ErrorCode}: {e.ServiceMessage}");
+            }
+            catch (AwsServiceException e) when (e.ErrorCode == "LimitExceededException")
+            {
+                var wait = QuotaBackoff(_settings.QuotaBackoff, refusal);
+                if (_time.GetUtcNow() + wait > deadline) throw;
+                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The wait after the n-th quota refusal: half to all of first·2^(n−1), capped at 15 minutes. Equal rather than
+    /// full jitter: a near-zero wait would only meet the same full quota again.
+    /// </summary>
+    public static TimeSpan QuotaBackoff(TimeSpan first, int refusal)
+    {
+        var ceiling = Math.Min(TimeSpan.FromMinutes(15).TotalMilliseconds, first.TotalMilliseconds * Math.Pow(2, Math.Min(refusal, 30) - 1));
+#pragma warning disable CA5394 // jitter only spreads workers apart; it guards nothing
+        return TimeSpan.FromMilliseconds(ceiling * (0.5 + (Random.Shared.NextDouble() * 0.5)));
+#pragma warning restore CA5394
     }
 
     private string OutputKey(string jobName) => $"{_settings.Prefix}transcripts/{jobName}.json";
@@ -249,16 +292,29 @@ public sealed partial class AmazonTranscriber : ITranscriber
             await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
             return buffer.ToArray();
         }
-        var uri = job.Transcript?.TranscriptFileUri
-            ?? throw new InvalidDataException($"Transcribe job {job.TranscriptionJobName} is COMPLETED but names no TranscriptFileUri");
-        // A presigned URL: a plain GET, no signature of ours.
-        return await AwsRetry.RunAsync($"transcript of {job.TranscriptionJobName}", async ct =>
+        // A presigned URL, valid for 15 minutes: a plain GET, no signature of ours. A 403 means it expired (a slow
+        // queue, a worker paused between polling and reading): GetTranscriptionJob presigns a fresh one.
+        for (var refresh = 0; ; refresh++)
         {
-            using var response = await _http.GetAsync(new Uri(uri), ct).ConfigureAwait(false);
-            response.EnsureSuccessStatusCode();
-            return await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-        }, _retry, _time, cancellationToken).ConfigureAwait(false);
+            var uri = job.Transcript?.TranscriptFileUri
+                ?? throw new InvalidDataException($"Transcribe job {job.TranscriptionJobName} is COMPLETED but names no TranscriptFileUri");
+            try
+            {
+                return await AwsRetry.RunAsync(_retry, $"transcript of {job.TranscriptionJobName}", async ct =>
+                {
+                    using var response = await _http.GetAsync(new Uri(uri), ct).ConfigureAwait(false);
+                    response.EnsureSuccessStatusCode();
+                    return await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException e) when (e.StatusCode == System.Net.HttpStatusCode.Forbidden && refresh < MaxTranscriptUrlRefreshes)
+            {
+                job = await _client.GetTranscriptionJobAsync(job.TranscriptionJobName, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
+
+    private const int MaxTranscriptUrlRefreshes = 2;
 
     [GeneratedRegex("[^0-9a-zA-Z._-]+")]
     private static partial Regex UnsafeJobChars();
