@@ -353,6 +353,8 @@ def main():
         pooled = {}
         result["folds"] = []
         only = {int(f) for f in args.only_folds.split(",") if f}
+        if only:
+            result["only_folds"] = sorted(only)  # the pooled cv_* figures below cover these folds only
         for k, test_speakers in enumerate(folds):
             if only and k + 1 not in only:
                 continue

@@ -55,17 +55,6 @@ public sealed class CallQueries(Db db)
                    COUNT(CASE WHEN sentiment = 'MIXED' THEN 1 END) AS Mixeds
             FROM calls
             """;
-        // MySQL sums integers as DECIMAL and casts to SIGNED (BIGINT), a type name PostgreSQL does not know.
-        const string MySqlSums = """
-            SELECT COUNT(*) AS Count, CAST(COALESCE(SUM(duration_ms), 0) AS SIGNED) AS DurationMs,
-                   COALESCE(SUM(positive), 0) AS SumPositive, COALESCE(SUM(negative), 0) AS SumNegative,
-                   COALESCE(SUM(neutral), 0) AS SumNeutral, COALESCE(SUM(mixed), 0) AS SumMixed,
-                   COUNT(CASE WHEN sentiment = 'POSITIVE' THEN 1 END) AS Positives,
-                   COUNT(CASE WHEN sentiment = 'NEGATIVE' THEN 1 END) AS Negatives,
-                   COUNT(CASE WHEN sentiment = 'NEUTRAL' THEN 1 END) AS Neutrals,
-                   COUNT(CASE WHEN sentiment = 'MIXED' THEN 1 END) AS Mixeds
-            FROM calls
-            """;
         const string AllAgentsWhere = " WHERE started_at >= @from AND started_at < @to";
         const string OneAgentWhere = " WHERE agent_id = @agentId AND started_at >= @from AND started_at < @to";
         // By what each side felt: there are no hourly totals for these, so calls are summed (ix_calls_customer_time and
@@ -82,15 +71,8 @@ public sealed class CallQueries(Db db)
                    CAST(COALESCE(SUM(neutrals), 0) AS BIGINT) AS Neutrals, CAST(COALESCE(SUM(mixeds), 0) AS BIGINT) AS Mixeds
             FROM call_hours WHERE hour_start >= @from AND hour_start < @to
             """;
-        const string MySqlHours = """
-            SELECT CAST(COALESCE(SUM(call_count), 0) AS SIGNED) AS Count, CAST(COALESCE(SUM(duration_ms), 0) AS SIGNED) AS DurationMs,
-                   COALESCE(SUM(positive), 0) AS SumPositive, COALESCE(SUM(negative), 0) AS SumNegative,
-                   COALESCE(SUM(neutral), 0) AS SumNeutral, COALESCE(SUM(mixed), 0) AS SumMixed,
-                   CAST(COALESCE(SUM(positives), 0) AS SIGNED) AS Positives, CAST(COALESCE(SUM(negatives), 0) AS SIGNED) AS Negatives,
-                   CAST(COALESCE(SUM(neutrals), 0) AS SIGNED) AS Neutrals, CAST(COALESCE(SUM(mixeds), 0) AS SIGNED) AS Mixeds
-            FROM call_hours WHERE hour_start >= @from AND hour_start < @to
-            """;
-        var (sums, hours) = db.IsMySql ? (MySqlSums, MySqlHours) : (Sums, Hours);
+        // MySQL sums integers as DECIMAL and casts to SIGNED (its BIGINT), a type name PostgreSQL does not know.
+        var (sums, hours) = db.IsMySql ? (Signed(Sums), Signed(Hours)) : (Sums, Hours);
         string allAgents = sums + AllAgentsWhere, oneAgent = sums + OneAgentWhere, bySide = sums + BySideWhere;
         const long HourMs = 3_600_000;
         var result = new List<WeekAggregate>(weeks.Count);
@@ -209,4 +191,6 @@ public sealed class CallQueries(Db db)
         if (f.AgentTone is not null) p.Add("agentTone", f.AgentTone);
         return p;
     }
+
+    private static string Signed(string sql) => sql.Replace(" AS BIGINT)", " AS SIGNED)", StringComparison.Ordinal);
 }
