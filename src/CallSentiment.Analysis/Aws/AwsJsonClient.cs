@@ -3,23 +3,8 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Amazon.Runtime;
-using Polly;
 
 namespace CallSentiment.Analysis.Aws;
-
-/// <summary>
-/// A service that speaks AWS JSON 1.1: its SigV4 signing name, its <c>X-Amz-Target</c> prefix, the region, and
-/// optionally an explicit endpoint (tests, VPC endpoints, FIPS endpoints).
-/// </summary>
-public sealed record AwsServiceEndpoint(string SigningName, string TargetPrefix, string Region, Uri? ServiceUrl = null)
-{
-    public Uri Url => ServiceUrl ?? new Uri($"https://{Host}/");
-
-    // In the China partition Transcribe has host names of its own (its endpoint rule set: cn.transcribe.<region>.amazonaws.com.cn).
-    private string Host => Region.StartsWith("cn-", StringComparison.Ordinal)
-        ? $"{(SigningName == "transcribe" ? "cn.transcribe" : SigningName)}.{Region}.amazonaws.com.cn"
-        : $"{SigningName}.{Region}.amazonaws.com";
-}
 
 /// <summary>
 /// POSTs signed AWS JSON 1.1 requests (<c>X-Amz-Target: Prefix.Operation</c>) and turns error answers into
@@ -38,7 +23,7 @@ public sealed class AwsJsonClient
     private readonly HttpClient _http;
     private readonly AWSCredentials? _credentials;
     private readonly TimeProvider _time;
-    private readonly ResiliencePipeline _retry;
+    private readonly AwsRetrier _retry;
 
     // Server time minus ours, learnt from the Date of an answer that rejected our signature's time (ticks, atomic).
     private long _clockOffsetTicks;
@@ -58,16 +43,20 @@ public sealed class AwsJsonClient
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(endpoint);
         if (string.IsNullOrWhiteSpace(endpoint.Region)) throw new ArgumentException("the AWS region is not set", nameof(endpoint));
+        _ = endpoint.Url; // an endpoint the service's rules refuse (FIPS where the partition has none) fails here, not on the first call
         _http = http;
         Endpoint = endpoint;
         _credentials = credentials;
         _time = time ?? TimeProvider.System;
         retry ??= AwsRetryOptions.Default;
         if (retry.MaxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(retry), "MaxAttempts must be at least 1");
-        _retry = AwsRetry.CreatePipeline(retry, _time);
+        _retry = new AwsRetrier(retry, _time);
     }
 
     public AwsServiceEndpoint Endpoint { get; }
+
+    /// <summary>This client's retry quota (standard mode): what is left for retries.</summary>
+    public AwsRetryQuota RetryQuota => _retry.Quota;
 
     /// <summary>The correction applied to our clock when signing (zero until a server said our time is off).</summary>
     public TimeSpan ClockOffset => TimeSpan.FromTicks(Interlocked.Read(ref _clockOffsetTicks));
@@ -89,7 +78,7 @@ public sealed class AwsJsonClient
 
     /// <summary>Sends a JSON body (UTF-8) and returns the successful answer's body.</summary>
     public Task<byte[]> SendAsync(string operation, byte[] body, CancellationToken cancellationToken) =>
-        AwsRetry.RunAsync(_retry, $"{Endpoint.TargetPrefix}.{operation}", ct => SendCorrectingClockAsync(operation, body, ct), cancellationToken);
+        _retry.RunAsync($"{Endpoint.TargetPrefix}.{operation}", ct => SendCorrectingClockAsync(operation, body, ct), cancellationToken);
 
     /// <summary>
     /// A signature rejected for its time, by a server whose <c>Date</c> differs from our clock, is signed again at

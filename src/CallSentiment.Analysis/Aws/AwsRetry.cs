@@ -85,42 +85,114 @@ internal static class AwsRetry
 #pragma warning restore CA5394
     }
 
-    /// <summary>A pipeline that retries what <see cref="IsRetryable(Exception, CancellationToken)"/> accepts.</summary>
-    public static ResiliencePipeline CreatePipeline(AwsRetryOptions options, TimeProvider time)
+    /// <summary>A timeout costs the quota more than other transient failures (standard mode: 10 against 5).</summary>
+    public static bool IsTimeout(Exception e, CancellationToken cancellationToken) =>
+        (e is TaskCanceledException && !cancellationToken.IsCancellationRequested) || e.InnerException is TimeoutException;
+}
+
+/// <summary>
+/// The standard retry mode's retry quota (AWS SDKs and Tools reference guide, "Retry behavior"): a client holds 500
+/// tokens; every retry takes 5 (10 after a timeout) and a call that then succeeds gives them back; a call that
+/// succeeds at the first attempt adds 1. When the tokens run out, failures are no longer retried: in an outage the
+/// client stops multiplying its load on the service and fails fast, and recovers as calls succeed again.
+/// </summary>
+public sealed class AwsRetryQuota
+{
+    public const int Capacity = 500;
+    public const int RetryCost = 5;
+    public const int TimeoutRetryCost = 10;
+    public const int NoRetryIncrement = 1;
+
+    private readonly object _gate = new();
+    private int _available = Capacity;
+
+    public int Available
+    {
+        get { lock (_gate) return _available; }
+    }
+
+    /// <summary>Takes the cost of one retry; false (nothing taken) when the quota cannot pay for it.</summary>
+    public bool TryAcquire(int cost)
+    {
+        lock (_gate)
+        {
+            if (_available < cost) return false;
+            _available -= cost;
+            return true;
+        }
+    }
+
+    /// <summary>A call succeeded: it returns what its last retry took, or adds one token after a first-attempt success.</summary>
+    public void Release(int cost)
+    {
+        lock (_gate) _available = Math.Min(Capacity, _available + (cost > 0 ? cost : NoRetryIncrement));
+    }
+}
+
+/// <summary>
+/// Runs an AWS call with the standard mode: <see cref="AwsRetry"/>'s classification, full-jitter back-off and a
+/// <see cref="AwsRetryQuota"/> of its own (one per client, as the SDKs keep one per client).
+/// </summary>
+internal sealed class AwsRetrier
+{
+    private static readonly ResiliencePropertyKey<int> LastCost = new("aws.retry-cost");
+
+    private readonly ResiliencePipeline _pipeline;
+
+    public AwsRetrier(AwsRetryOptions options, TimeProvider time, AwsRetryQuota? quota = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.MaxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxAttempts must be at least 1");
+        Quota = quota ?? new AwsRetryQuota();
         var builder = new ResiliencePipelineBuilder { TimeProvider = time };
-        if (options.MaxAttempts == 1) return builder.Build();
-        return builder.AddRetry(new RetryStrategyOptions
+        _pipeline = options.MaxAttempts == 1 ? builder.Build() : builder.AddRetry(new RetryStrategyOptions
         {
             MaxRetryAttempts = options.MaxAttempts - 1,
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsRetryable(e, args.Context.CancellationToken)),
+            // Polly asks after the last attempt too; only a retry that will happen may take tokens.
+            ShouldHandle = args => ValueTask.FromResult(args.AttemptNumber < options.MaxAttempts - 1 && ShouldRetry(args.Outcome.Exception, args.Context)),
             // AttemptNumber is 0 for the wait before the first retry.
-            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(Backoff(options, args.AttemptNumber + 1)),
+            DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(AwsRetry.Backoff(options, args.AttemptNumber + 1)),
         }).Build();
     }
 
+    public AwsRetryQuota Quota { get; }
+
+    private bool ShouldRetry(Exception? e, ResilienceContext context)
+    {
+        if (e is null || !AwsRetry.IsRetryable(e, context.CancellationToken)) return false;
+        var cost = AwsRetry.IsTimeout(e, context.CancellationToken) ? AwsRetryQuota.TimeoutRetryCost : AwsRetryQuota.RetryCost;
+        if (!Quota.TryAcquire(cost)) return false;
+        context.Properties.Set(LastCost, cost);
+        return true;
+    }
+
     /// <summary>
-    /// Runs <paramref name="attempt"/> through <paramref name="pipeline"/>; when the retries run out, the last error is
-    /// rethrown with the number of attempts in its message.
+    /// Runs <paramref name="attempt"/>; when the retries (or the quota) run out, the last error is rethrown with the
+    /// number of attempts in its message.
     /// </summary>
-    public static async Task<T> RunAsync<T>(ResiliencePipeline pipeline, string what, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
+    public async Task<T> RunAsync<T>(string what, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
     {
         var attempts = 0;
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
-            return await pipeline.ExecuteAsync(async ct =>
+            var result = await _pipeline.ExecuteAsync(async ctx =>
             {
                 attempts++;
-                return await attempt(ct).ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
+                return await attempt(ctx.CancellationToken).ConfigureAwait(false);
+            }, context).ConfigureAwait(false);
+            Quota.Release(attempts > 1 && context.Properties.TryGetValue(LastCost, out var cost) ? cost : 0);
+            return result;
         }
-        catch (Exception e) when (attempts > 1 && IsRetryable(e, cancellationToken))
+        catch (Exception e) when (attempts > 1 && AwsRetry.IsRetryable(e, cancellationToken))
         {
             if (e is AwsServiceException s)
                 throw new AwsServiceException(s.ErrorCode, s.ServiceMessage, s.StatusCode, s.RequestId, attempts, s);
             throw new HttpRequestException($"{what}: no usable answer after {attempts} attempts: {e.Message}", e);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
         }
     }
 }

@@ -40,7 +40,7 @@ public static class TranscriptionExtensions
                 // Language identification when AmazonTranscribe:LanguageOptions names candidates; else the configured language.
                 if (settings.LanguageOptions.Count == 0)
                     settings.LanguageCode ??= sp.GetRequiredService<IOptions<TranscriptionOptions>>().Value.LanguageCode;
-                var s3 = new AmazonS3Client(new AmazonS3Config { RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region), RetryMode = RequestRetryMode.Standard });
+                var s3 = new AmazonS3Client(new AmazonS3Config { RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region), UseFIPSEndpoint = settings.UseFips, RetryMode = RequestRetryMode.Standard });
                 return new AmazonTranscriber(settings, new HttpClient(), s3, sp.GetRequiredService<TimeProvider>());
             });
         }

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using CallSentiment.Analysis.Diarization;
+using CallSentiment.Analysis.TextSentiment.Comprehend;
+using CallSentiment.Analysis.Transcription.Aws;
 
 namespace CallSentiment.Web.Transcription;
 
@@ -30,8 +32,11 @@ public sealed class TranscriptionOptions : IValidatableObject
 
     public TranscriptionEngine Engine { get; set; } = TranscriptionEngine.Offline;
 
-    /// <summary>BCP-47 language of the calls (e.g. en-US). The offline engine has a US English model only.</summary>
-    [Required, RegularExpression("^[a-z]{2}-[A-Z]{2}$", ErrorMessage = "Transcription:LanguageCode must look like en-US")]
+    /// <summary>
+    /// Language of the calls, one of Amazon Transcribe's language codes (e.g. en-US, en-GB, ckb-IQ). The offline engine
+    /// has an English model only; Amazon Comprehend scores a subset of languages.
+    /// </summary>
+    [Required(ErrorMessage = "Transcription:LanguageCode is required (e.g. en-US)")]
     public string LanguageCode { get; set; } = "en-US";
 
     [Range(1, 10)]
@@ -69,8 +74,25 @@ public sealed class TranscriptionOptions : IValidatableObject
         LanguageCode = LanguageCode, MaxSpeakers = MaxSpeakers, AgentRule = AgentRule, MaxChunkBytes = MaxChunkBytes, MinChunkChars = MinChunkChars,
     };
 
+    private string? ComprehendLanguageProblem()
+    {
+        try
+        {
+            _ = ComprehendSentimentScorer.ToComprehendLanguage(LanguageCode);
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
+    }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (!TranscribeLanguages.IsValid(LanguageCode))
+            yield return new ValidationResult(TranscribeLanguages.Problem("Transcription:LanguageCode", LanguageCode), [nameof(LanguageCode)]);
+        else if (TextEngine == TextSentimentEngine.Comprehend && Engine != TranscriptionEngine.None && ComprehendLanguageProblem() is { } comprehend)
+            yield return new ValidationResult($"Transcription:LanguageCode {LanguageCode}: {comprehend}", [nameof(LanguageCode)]);
         if (Engine == TranscriptionEngine.Offline && !LanguageCode.StartsWith("en-", StringComparison.Ordinal))
             yield return new ValidationResult($"Transcription:LanguageCode {LanguageCode}: the offline engine has a US English model only", [nameof(LanguageCode)]);
         if (Engine != TranscriptionEngine.Offline && (VadModel is not null || AcousticModel is not null || Dictionary is not null || LanguageModel is not null))

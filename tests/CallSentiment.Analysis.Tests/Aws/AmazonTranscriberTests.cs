@@ -76,6 +76,11 @@ internal sealed class FakeTranscribe
                 var identifies = body.TryGetProperty("IdentifyLanguage", out var il) && il.GetBoolean();
                 if (hasCode == identifies)
                     return Reply.Error(400, "BadRequestException", "Specify exactly one of LanguageCode, IdentifyLanguage or IdentifyMultipleLanguages.");
+                // LanguageCode and each LanguageOptions entry are members of the LanguageCode enum.
+                if (body.TryGetProperty("LanguageCode", out var code) && !TranscribeLanguages.IsValid(code.GetString()))
+                    return Reply.Error(400, "SerializationException", $"LanguageCode '{code.GetString()}' is not a member of the enum");
+                if (body.TryGetProperty("LanguageOptions", out var listed) && listed.EnumerateArray().Any(o => !TranscribeLanguages.IsValid(o.GetString())))
+                    return Reply.Error(400, "SerializationException", "a LanguageOptions entry is not a member of the LanguageCode enum");
                 if (body.TryGetProperty("LanguageOptions", out var options) && (!identifies || options.GetArrayLength() < 2))
                     return Reply.Error(400, "BadRequestException", "LanguageOptions needs IdentifyLanguage and at least two languages.");
                 // MediaFormat and OutputKey as the service model constrains them.
@@ -284,6 +289,69 @@ public sealed class AmazonTranscriberTests : IClassFixture<S3rver>, IDisposable
         // Without an output bucket the prefix only names uploads, where S3 takes any key.
         new AmazonTranscribeSettings { Region = "eu-west-2", Prefix = prefix }.ValidateOrThrow();
         new AmazonTranscribeSettings { Region = "eu-west-2", OutputBucket = "transcripts", Prefix = "calls/(2026)/q1!/" }.ValidateOrThrow();
+    }
+
+    [Theory]
+    [InlineData("en-UK", "en-AB, en-AU, en-GB")]
+    [InlineData("EN-US", "en-AB")]
+    [InlineData("xx-YY", null)]
+    public void Settings_LanguageCodeOutsideTheServicesEnum_RejectedWithTheNearestCodes(string code, string? hint)
+    {
+        var e = Assert.Throws<ArgumentException>(new AmazonTranscribeSettings { Region = "eu-west-2", LanguageCode = code }.ValidateOrThrow);
+
+        Assert.Contains($"AmazonTranscribe:LanguageCode '{code}' is not one of Amazon Transcribe's language codes", e.Message, StringComparison.Ordinal);
+        if (hint is not null) Assert.Contains(hint, e.Message, StringComparison.Ordinal);
+        var options = Assert.Throws<ArgumentException>(new AmazonTranscribeSettings { Region = "eu-west-2", LanguageOptions = ["en-US", code] }.ValidateOrThrow);
+        Assert.Contains($"AmazonTranscribe:LanguageOptions entry '{code}'", options.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ckb-IQ")] // three-letter language codes, which a two-letter pattern refused
+    [InlineData("mhr-RU")]
+    [InlineData("en-AB")]
+    [InlineData("zh-TW")]
+    public void Settings_LanguageCodeInTheServicesEnum_Accepted(string code) =>
+        new AmazonTranscribeSettings { Region = "eu-west-2", LanguageCode = code }.ValidateOrThrow();
+
+    [Fact]
+    public void Languages_MatchTheServiceModelsEnum() =>
+        Assert.Equal(103, TranscribeLanguages.All.Count);
+
+    [Fact]
+    public void Settings_FipsWithAServiceUrl_Rejected()
+    {
+        var e = Assert.Throws<ArgumentException>(new AmazonTranscribeSettings { Region = "us-east-1", UseFips = true, ServiceUrl = new Uri("https://vpce.example/") }.ValidateOrThrow);
+
+        Assert.Contains("AmazonTranscribe:", e.Message, StringComparison.Ordinal);
+        Assert.Contains("FIPS", e.Message, StringComparison.Ordinal);
+        new AmazonTranscribeSettings { Region = "us-gov-west-1", UseFips = true }.ValidateOrThrow();
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_Fips_CallsTheFipsHost()
+    {
+        // No FIPS host is reachable here: the request must go to fips.transcribe.<region>, which fails to resolve.
+        var settings = new AmazonTranscribeSettings { Region = "us-east-1", UseFips = true, MaxAttempts = 1 };
+        using var handler = new RecordingHandler();
+        var transcriber = new AmazonTranscriber(settings, new HttpClient(handler), new Amazon.S3.AmazonS3Client(new Amazon.Runtime.AnonymousAWSCredentials(), Amazon.RegionEndpoint.USEast1), TimeProvider.System, LocalAwsServer.Credentials);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => transcriber.TranscribeAsync(new TranscriptionRequest(Wav(2), "c17", S3Uri: "s3://b/in/c17.wav"), CancellationToken.None));
+
+        Assert.Equal("fips.transcribe.us-east-1.amazonaws.com", Assert.Single(handler.Hosts));
+    }
+
+    private sealed class RecordingHandler : HttpMessageHandler
+    {
+        public ConcurrentQueue<string> Hosts { get; } = new();
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Hosts.Enqueue(request.RequestUri!.Host);
+            return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.Forbidden)
+            {
+                Content = new StringContent("""{"__type":"AccessDeniedException","message":"recorded"}"""),
+            });
+        }
     }
 
     [Fact]

@@ -296,8 +296,80 @@ public sealed class AwsJsonClientTests
     [InlineData("transcribe", "cn-north-1", "https://cn.transcribe.cn-north-1.amazonaws.com.cn/")]
     [InlineData("transcribe", "cn-northwest-1", "https://cn.transcribe.cn-northwest-1.amazonaws.com.cn/")]
     [InlineData("comprehend", "us-east-2", "https://comprehend.us-east-2.amazonaws.com/")]
+    [InlineData("transcribe", "us-iso-east-1", "https://transcribe.us-iso-east-1.c2s.ic.gov/")]
+    [InlineData("transcribe", "eu-isoe-west-1", "https://transcribe.eu-isoe-west-1.cloud.adc-e.uk/")]
     public void Url_RegionsPartition_UsesTheServicesOwnHostNames(string service, string region, string expected) =>
         Assert.Equal(expected, new AwsServiceEndpoint(service, "X", region).Url.ToString());
+
+    // The FIPS rows of each service's endpoint rule set (botocore endpoint-rule-set-1.json).
+    [Theory]
+    [InlineData("transcribe", "us-east-1", "https://fips.transcribe.us-east-1.amazonaws.com/")]
+    [InlineData("transcribe", "ca-central-1", "https://fips.transcribe.ca-central-1.amazonaws.com/")]
+    [InlineData("transcribe", "us-gov-west-1", "https://fips.transcribe.us-gov-west-1.amazonaws.com/")]
+    [InlineData("transcribe", "cn-north-1", "https://transcribe-fips.cn-north-1.amazonaws.com.cn/")]
+    [InlineData("transcribe", "us-iso-east-1", "https://transcribe-fips.us-iso-east-1.c2s.ic.gov/")]
+    [InlineData("comprehend", "us-east-2", "https://comprehend-fips.us-east-2.amazonaws.com/")]
+    [InlineData("comprehend", "us-gov-west-1", "https://comprehend-fips.us-gov-west-1.amazonaws.com/")]
+    public void Url_Fips_FollowsEachServicesRuleSet(string service, string region, string expected) =>
+        Assert.Equal(expected, new AwsServiceEndpoint(service, "X", region, UseFips: true).Url.ToString());
+
+    [Fact]
+    public void Constructor_FipsWithAnExplicitServiceUrl_IsRefusedAsTheRuleSetsDo()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new AwsJsonClient(new HttpClient(),
+            new AwsServiceEndpoint("transcribe", "Transcribe", "us-east-1", new Uri("https://vpce.example/"), UseFips: true)));
+
+        Assert.Contains("FIPS endpoint and an explicit service URL exclude each other", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("eu-west-2/evil")]
+    [InlineData("EU-WEST-2")]
+    [InlineData("eu west 2")]
+    [InlineData("")]
+    public void Url_RegionThatIsNoHostLabel_IsRefused(string region)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new AwsServiceEndpoint("transcribe", "Transcribe", region).Url);
+
+        Assert.Contains("is not an AWS region name", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendAsync_RetryThenSuccess_GivesTheRetrysTokensBack()
+    {
+        var calls = 0;
+        using var server = new LocalAwsServer("transcribe", _ => Interlocked.Increment(ref calls) == 1
+            ? Reply.Error(500, "InternalFailure", "try again")
+            : Reply.Ok(new { Echo = "ok" }));
+        var client = Client(server);
+        Assert.True(client.RetryQuota.TryAcquire(100));
+
+        await client.SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None);
+
+        // The retry took 5 and the success gave them back; a first-attempt success adds 1.
+        Assert.Equal(AwsRetryQuota.Capacity - 100, client.RetryQuota.Available);
+        await client.SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None);
+        Assert.Equal(AwsRetryQuota.Capacity - 99, client.RetryQuota.Available);
+    }
+
+    [Fact]
+    public async Task SendAsync_QuotaExhaustedInAnOutage_StopsRetryingAndFailsAtTheFirstAttempt()
+    {
+        using var server = new LocalAwsServer("transcribe", _ => Reply.Error(503, "ServiceUnavailable", "down"));
+        var client = Client(server);
+
+        // Every failed call spends 4 retries x 5 tokens: the quota pays for 25 such calls, then no more retries.
+        for (var i = 0; i < 25; i++)
+            await Assert.ThrowsAsync<AwsServiceException>(() => client.SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None));
+        Assert.Equal(0, client.RetryQuota.Available);
+        var before = server.Requests.Count;
+
+        var e = await Assert.ThrowsAsync<AwsServiceException>(() => client.SendAsync<EchoRequest, EchoResponse>("GetTranscriptionJob", new EchoRequest("x", 1), CancellationToken.None));
+
+        Assert.Equal("ServiceUnavailable", e.ErrorCode);
+        Assert.Equal(before + 1, server.Requests.Count);
+        Assert.Equal(25 * 5, before);
+    }
 
     [Fact]
     public async Task SendAsync_NothingListening_RetriesThenFailsWithClearError()

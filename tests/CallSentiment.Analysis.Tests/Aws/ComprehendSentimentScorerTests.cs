@@ -161,6 +161,28 @@ public sealed class ComprehendSentimentScorerTests
         Assert.Contains("Comprehend:Region", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("cn-north-1", "aws-cn")]
+    [InlineData("us-iso-east-1", "aws-iso")]
+    [InlineData("us-isob-east-1", "aws-iso-b")]
+    [InlineData("eusc-de-east-1", "aws-eusc")]
+    public void Settings_PartitionWithoutComprehend_RejectedAtStart(string region, string partition)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new ComprehendSentimentScorer(new ComprehendSettings { Region = region }, new HttpClient()));
+
+        Assert.Contains($"Comprehend:Region {region}: Amazon Comprehend is not offered in the {partition} partition", e.Message, StringComparison.Ordinal);
+        // A reachable endpoint of one's own (a proxy, a test server) is the caller's choice.
+        _ = new ComprehendSentimentScorer(new ComprehendSettings { Region = region, ServiceUrl = new Uri("https://comprehend.internal.example/") }, new HttpClient());
+    }
+
+    [Theory]
+    [InlineData("us-east-1", false)]
+    [InlineData("us-gov-west-1", false)]
+    [InlineData("us-gov-west-1", true)]
+    [InlineData("eu-west-2", true)]
+    public void Settings_PartitionsWithComprehend_Accepted(string region, bool fips) =>
+        _ = new ComprehendSentimentScorer(new ComprehendSettings { Region = region, UseFips = fips }, new HttpClient());
+
     [Fact]
     public void BatchResponse_RealShape_Deserialises()
     {

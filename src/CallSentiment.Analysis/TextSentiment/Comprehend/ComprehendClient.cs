@@ -33,8 +33,8 @@ public sealed class ComprehendClient
         _json = json;
     }
 
-    public ComprehendClient(HttpClient http, string region, Uri? serviceUrl = null, AWSCredentials? credentials = null, TimeProvider? time = null, AwsRetryOptions? retry = null)
-        : this(new AwsJsonClient(http, new AwsServiceEndpoint(SigningName, TargetPrefix, region, serviceUrl), credentials, time, retry))
+    public ComprehendClient(HttpClient http, string region, Uri? serviceUrl = null, AWSCredentials? credentials = null, TimeProvider? time = null, bool useFips = false, AwsRetryOptions? retry = null)
+        : this(new AwsJsonClient(http, new AwsServiceEndpoint(SigningName, TargetPrefix, region, serviceUrl, useFips), credentials, time, retry))
     {
     }
 

@@ -6,18 +6,46 @@ using CallSentiment.Analysis.Aws;
 namespace CallSentiment.Analysis.TextSentiment.Comprehend;
 
 /// <summary>Where Comprehend is reached. Credentials come from AWSSDK.Core's standard chain, never from settings.</summary>
-public sealed class ComprehendSettings
+public sealed class ComprehendSettings : IValidatableObject
 {
+    /// <summary>
+    /// The partitions Comprehend is offered in (its endpoints list commercial regions and us-gov-west-1 only); in the
+    /// others (China, the isolated and sovereign partitions) there is no Comprehend to call.
+    /// </summary>
+    public static IReadOnlySet<string> Partitions { get; } = new HashSet<string>(StringComparer.Ordinal) { "aws", "aws-us-gov" };
+
     [Required(ErrorMessage = "Comprehend:Region is required (e.g. eu-west-2)")]
     public string Region { get; set; } = "";
 
     /// <summary>An explicit endpoint (VPC endpoint, tests); null for the region's public endpoint.</summary>
     public Uri? ServiceUrl { get; set; }
 
+    /// <summary>Call the region's FIPS 140 endpoint (comprehend-fips.&lt;region&gt;.amazonaws.com).</summary>
+    public bool UseFips { get; set; }
+
     [Range(1, 10, ErrorMessage = "Comprehend:MaxAttempts must be 1..10")]
     public int MaxAttempts { get; set; } = 3;
 
-    /// <summary>Throws with the setting's name when something is wrong.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrWhiteSpace(Region)) yield break; // [Required] says so
+        string? problem = null;
+        try
+        {
+            var partition = AwsServiceEndpoint.PartitionOf(Region);
+            if (ServiceUrl is null && !Partitions.Contains(partition))
+                problem = $"Comprehend:Region {Region}: Amazon Comprehend is not offered in the {partition} partition (only in commercial regions and AWS GovCloud); set Comprehend:ServiceUrl to an endpoint you can reach, or use Transcription:TextEngine=Offline";
+            else
+                _ = new AwsServiceEndpoint(ComprehendClient.SigningName, ComprehendClient.TargetPrefix, Region, ServiceUrl, UseFips).Url;
+        }
+        catch (ArgumentException e)
+        {
+            problem = $"Comprehend: {e.Message}";
+        }
+        if (problem is not null) yield return new ValidationResult(problem, [nameof(Region)]);
+    }
+
+    /// <summary>Throws with every problem, each naming its setting.</summary>
     public void Validate()
     {
         var errors = new List<ValidationResult>();
@@ -56,7 +84,7 @@ public sealed class ComprehendSentimentScorer : ITextSentimentScorer
     {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
-        return new ComprehendClient(http, settings.Region, settings.ServiceUrl, credentials, time,
+        return new ComprehendClient(http, settings.Region, settings.ServiceUrl, credentials, time, settings.UseFips,
             AwsRetryOptions.Default with { MaxAttempts = settings.MaxAttempts });
     }
 

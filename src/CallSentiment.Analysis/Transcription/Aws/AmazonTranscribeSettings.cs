@@ -15,6 +15,12 @@ public sealed class AmazonTranscribeSettings : IValidatableObject
     /// <summary>An explicit Transcribe endpoint (VPC endpoint, tests); null for the region's public endpoint.</summary>
     public Uri? ServiceUrl { get; set; }
 
+    /// <summary>
+    /// Call the region's FIPS 140 endpoint (fips.transcribe.&lt;region&gt;.amazonaws.com in the commercial and GovCloud
+    /// partitions, transcribe-fips.&lt;region&gt;.&lt;suffix&gt; elsewhere); the uploads to S3 use S3's FIPS endpoint too.
+    /// </summary>
+    public bool UseFips { get; set; }
+
     /// <summary>Bucket for uploads of recordings that are not in S3 already.</summary>
     public string? Bucket { get; set; }
 
@@ -79,8 +85,28 @@ public sealed class AmazonTranscribeSettings : IValidatableObject
             yield return new ValidationResult("AmazonTranscribe:LanguageOptions needs at least two languages (or set LanguageCode)", [nameof(LanguageOptions)]);
         if (LanguageCode is not null && LanguageOptions.Count > 0)
             yield return new ValidationResult("AmazonTranscribe:LanguageCode and AmazonTranscribe:LanguageOptions exclude each other: set LanguageOptions to identify the language, LanguageCode to fix it", [nameof(LanguageOptions)]);
+        if (LanguageCode is { } code && !TranscribeLanguages.IsValid(code))
+            yield return new ValidationResult(TranscribeLanguages.Problem("AmazonTranscribe:LanguageCode", code), [nameof(LanguageCode)]);
+        foreach (var option in LanguageOptions.Where(o => !TranscribeLanguages.IsValid(o)))
+            yield return new ValidationResult(TranscribeLanguages.Problem("AmazonTranscribe:LanguageOptions entry", option), [nameof(LanguageOptions)]);
+        if (EndpointProblem() is { } endpoint)
+            yield return new ValidationResult(endpoint, [nameof(UseFips)]);
         if (LanguageOptions.Distinct(StringComparer.Ordinal).Count() != LanguageOptions.Count)
             yield return new ValidationResult("AmazonTranscribe:LanguageOptions names a language twice", [nameof(LanguageOptions)]);
+    }
+
+    private string? EndpointProblem()
+    {
+        if (string.IsNullOrWhiteSpace(Region)) return null; // [Required] says so
+        try
+        {
+            _ = new CallSentiment.Analysis.Aws.AwsServiceEndpoint(TranscribeClient.SigningName, TranscribeClient.TargetPrefix, Region, ServiceUrl, UseFips).Url;
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return $"AmazonTranscribe: {e.Message}";
+        }
     }
 
     /// <summary>Throws with every problem, each naming its setting.</summary>

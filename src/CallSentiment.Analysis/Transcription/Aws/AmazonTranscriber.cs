@@ -6,7 +6,6 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using CallSentiment.Analysis.Audio;
 using CallSentiment.Analysis.Aws;
-using Polly;
 
 namespace CallSentiment.Analysis.Transcription.Aws;
 
@@ -60,7 +59,7 @@ public sealed partial class AmazonTranscriber : ITranscriber
     private readonly IAmazonS3 _s3;
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
-    private readonly ResiliencePipeline _retry;
+    private readonly AwsRetrier _retry;
 
     public AmazonTranscriber(AmazonTranscribeSettings settings, TranscribeClient client, IAmazonS3 s3, HttpClient http, TimeProvider time)
     {
@@ -75,7 +74,7 @@ public sealed partial class AmazonTranscriber : ITranscriber
         _s3 = s3;
         _http = http;
         _time = time;
-        _retry = AwsRetry.CreatePipeline(AwsRetryOptions.Default with { MaxAttempts = settings.MaxAttempts }, time);
+        _retry = new AwsRetrier(AwsRetryOptions.Default with { MaxAttempts = settings.MaxAttempts }, time);
     }
 
     /// <summary>The usual wiring: <paramref name="credentials"/> null means AWSSDK.Core's standard chain.</summary>
@@ -90,7 +89,7 @@ public sealed partial class AmazonTranscriber : ITranscriber
     {
         ArgumentNullException.ThrowIfNull(settings);
         settings.ValidateOrThrow();
-        return new TranscribeClient(http, settings.Region, settings.ServiceUrl, credentials, time,
+        return new TranscribeClient(http, settings.Region, settings.ServiceUrl, credentials, time, settings.UseFips,
             AwsRetryOptions.Default with { MaxAttempts = settings.MaxAttempts });
     }
 
@@ -300,7 +299,7 @@ public sealed partial class AmazonTranscriber : ITranscriber
                 ?? throw new InvalidDataException($"Transcribe job {job.TranscriptionJobName} is COMPLETED but names no TranscriptFileUri");
             try
             {
-                return await AwsRetry.RunAsync(_retry, $"transcript of {job.TranscriptionJobName}", async ct =>
+                return await _retry.RunAsync($"transcript of {job.TranscriptionJobName}", async ct =>
                 {
                     using var response = await _http.GetAsync(new Uri(uri), ct).ConfigureAwait(false);
                     response.EnsureSuccessStatusCode();

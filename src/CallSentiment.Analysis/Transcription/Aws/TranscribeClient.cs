@@ -72,8 +72,8 @@ public sealed class TranscribeClient
         _json = json;
     }
 
-    public TranscribeClient(HttpClient http, string region, Uri? serviceUrl = null, AWSCredentials? credentials = null, TimeProvider? time = null, AwsRetryOptions? retry = null)
-        : this(new AwsJsonClient(http, new AwsServiceEndpoint(SigningName, TargetPrefix, region, serviceUrl), credentials, time, retry))
+    public TranscribeClient(HttpClient http, string region, Uri? serviceUrl = null, AWSCredentials? credentials = null, TimeProvider? time = null, bool useFips = false, AwsRetryOptions? retry = null)
+        : this(new AwsJsonClient(http, new AwsServiceEndpoint(SigningName, TargetPrefix, region, serviceUrl, useFips), credentials, time, retry))
     {
     }
 
