@@ -19,10 +19,12 @@ internal static class EvaluateEmotionCommand
         var telephone = args.Flag("telephone");
         var modelDir = ModelLocator.SpeechEmotionFolder(args.Get("model"));
         var threads = args.Int("threads", Environment.ProcessorCount, 1, 256);
+        var every = args.Int("every", 1, 1, 1000);
+        using var condition = Diagnostics.NoiseCondition.FromArgs(args);
         args.EnsureAllUsed();
 
         using var model = SpeechEmotionModel.Load(modelDir);
-        var rows = Manifest.Read(manifest);
+        var rows = Manifest.Read(manifest).Where((_, i) => i % every == 0).ToList();
         var labels = model.Labels;
         var negative = labels.Where((_, i) => model.ValenceOf(i) == Valence.Negative).ToHashSet();
         var excluded = rows.Where(r => model.IndexOfLabel(r.Emotion) < 0).GroupBy(r => r.Emotion).ToList();
@@ -37,7 +39,10 @@ internal static class EvaluateEmotionCommand
             try
             {
                 var audio = AudioLoader.LoadMono(Path.Combine(data, row.Path), rate);
-                if (telephone) audio = TelephoneChannel.Apply(audio, rate);
+                if (condition is not null)
+                    audio = condition.Apply(audio, rate, row.Path, telephone ? a => TelephoneChannel.Apply(a, rate) : null);
+                else if (telephone)
+                    audio = TelephoneChannel.Apply(audio, rate);
                 var probabilities = new EmotionAnalyzer(model).AnalyzeClip(audio);
                 pairs[i] = (model.IndexOfLabel(row.Emotion), Array.IndexOf(probabilities, probabilities.Max()));
                 saidNegative[i] = ValenceScores.From(probabilities, model).Negative >= 0.5;
@@ -54,7 +59,8 @@ internal static class EvaluateEmotionCommand
         var report = new ClassificationReport(labels, scored, negative, [.. keep.Select(i => saidNegative[i])]);
         var ci = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(ci, $"model: {modelDir} (ONNX Runtime {Analysis.Onnx.OnnxSession.RuntimeVersion})"));
-        Console.WriteLine(string.Create(ci, $"manifest: {manifest}; channel: {(telephone ? "telephone (300-3400 Hz, 8 kHz, mu-law)" : "wideband")}"));
+        Console.WriteLine(string.Create(ci, $"manifest: {manifest}{(every > 1 ? $" (every {every}th row: {rows.Count})" : "")}; channel: {(telephone ? "telephone (300-3400 Hz, 8 kHz, mu-law)" : "wideband")}"));
+        if (condition is not null) Console.WriteLine($"condition: {condition.Describe()}");
         foreach (var (from, to) in model.Card.Aliases.Where(a => rows.Any(r => r.Emotion == a.Key)))
             Console.WriteLine(string.Create(ci, $"scored as '{to}': clips labelled '{from}' (model.json aliases)"));
         foreach (var g in excluded)

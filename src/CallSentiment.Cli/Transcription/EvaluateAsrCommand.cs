@@ -21,6 +21,7 @@ internal static partial class EvaluateAsrCommand
         var sclite = FindSclite(args.Get("sclite"));
         var outDir = args.Get("out");
         var options = TranscriberFactory.Options(args, decoders: 1);
+        using var condition = Diagnostics.NoiseCondition.FromArgs(args);
         args.EnsureAllUsed();
 
         var tsv = Path.Combine(data, "transcripts.tsv");
@@ -45,8 +46,11 @@ internal static partial class EvaluateAsrCommand
         {
             var wav = Path.Combine(data, id + ".wav");
             var samples = AudioLoader.LoadMono(wav, SileroVad.SampleRate);
-            if (telephone) samples = TelephoneChannel.Apply(samples, SileroVad.SampleRate);
             var sw = Stopwatch.StartNew();
+            if (condition is not null)
+                samples = condition.Apply(samples, SileroVad.SampleRate, id, telephone ? s => TelephoneChannel.Apply(s, SileroVad.SampleRate) : null);
+            else if (telephone)
+                samples = TelephoneChannel.Apply(samples, SileroVad.SampleRate);
             var (t, _) = transcriber.TranscribeSamplesAsync([samples], 1, CancellationToken.None).GetAwaiter().GetResult();
             busySeconds += sw.Elapsed.TotalSeconds;
             audioSeconds += (double)samples.Length / SileroVad.SampleRate;
@@ -67,6 +71,7 @@ internal static partial class EvaluateAsrCommand
         var summary = RunSclite(sclite, refPath, hypPath);
         Console.WriteLine(summary.Output.TrimEnd());
         var sc = ParseSumAvg(summary.Output);
+        if (condition is not null) Console.WriteLine($"condition: {condition.Describe()} (enhancement time counts in rtf)");
         var scErrors = (int)Math.Round(sc.ErrPercent * sc.Words / 100);
         Console.WriteLine(string.Create(ci,
             $"cross-check: sclite {scErrors} errors / {sc.Words} words; own alignment {own.Errors} errors (S {own.Substitutions}, D {own.Deletions}, I {own.Insertions}) / {own.ReferenceWords} words; trn files in {outDir}"));

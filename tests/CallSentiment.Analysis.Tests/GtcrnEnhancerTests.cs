@@ -1,0 +1,97 @@
+using CallSentiment.Analysis.Audio;
+using CallSentiment.Analysis.Enhancement;
+using CallSentiment.Analysis.Onnx;
+
+namespace CallSentiment.Analysis.Tests;
+
+public sealed class GtcrnEnhancerTests
+{
+    private static string ModelPath => Path.Combine(Paths.Root, "models", "speech-enhancement", "gtcrn_simple.onnx");
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(255)]
+    [InlineData(256)]
+    [InlineData(16000)]
+    [InlineData(16123)]
+    public void Process_IdentityFrames_RebuildsTheSignalSampleForSample(int length)
+    {
+        var random = new Random(length);
+        var x = new float[length];
+        for (var i = 0; i < length; i++) x[i] = (float)(random.NextDouble() * 2 - 1);
+
+        var y = GtcrnEnhancer.Process(x, spectrum => spectrum);
+
+        Assert.Equal(length, y.Length);
+        for (var i = 0; i < length; i++) Assert.True(Math.Abs(x[i] - y[i]) < 1e-5, $"sample {i}: {x[i]} != {y[i]}");
+    }
+
+    [Fact]
+    public void Enhance_SpeechInStationaryNoise_RaisesTheSnrByMoreThan6Db()
+    {
+        using var enhancer = GtcrnEnhancer.Load(ModelPath);
+        var clean = AudioLoader.LoadMono(Paths.Dataset("asr/speech/ls_1089-134686-0000.wav"), GtcrnEnhancer.SampleRate);
+        var random = new Random(7);
+        var noise = new float[clean.Length];
+        double b0 = 0, b1 = 0;
+        for (var i = 0; i < noise.Length; i++)
+        {
+            var white = random.NextDouble() * 2 - 1;
+            b0 = 0.99765 * b0 + white * 0.0990460;
+            b1 = 0.96300 * b1 + white * 0.2965164;
+            noise[i] = (float)(b0 + b1 + white * 0.2);
+        }
+        var gain = Rms(clean) / Rms(noise) / Math.Pow(10, 5.0 / 20); // 5 dB SNR
+        var noisy = clean.Select((c, i) => (float)(c + gain * noise[i])).ToArray();
+
+        var enhanced = enhancer.Enhance(noisy);
+
+        var before = Snr(clean, noisy);
+        var after = Snr(clean, enhanced);
+        Assert.InRange(before, 4.5, 5.5);
+        Assert.True(after > before + 6, $"SNR {before:0.0} dB before, {after:0.0} dB after");
+    }
+
+    [Fact]
+    public void Enhance_Silence_StaysSilent()
+    {
+        using var enhancer = GtcrnEnhancer.Load(ModelPath);
+
+        var y = enhancer.Enhance(new float[16000]);
+
+        Assert.All(y, v => Assert.True(Math.Abs(v) < 1e-3));
+    }
+
+    [Fact]
+    public void Load_AnotherOnnxModel_RefusedNamingWhatWasExpected()
+    {
+        var silero = Paths.Dataset("../models/silero-vad/silero_vad.onnx");
+
+        var e = Assert.Throws<OnnxRuntimeException>(() => GtcrnEnhancer.Load(silero));
+
+        Assert.Contains("is not GTCRN's streaming model", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Enhance_Cancelled_Stops()
+    {
+        using var enhancer = GtcrnEnhancer.Load(ModelPath);
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => enhancer.Enhance(new float[16000], cts.Token));
+    }
+
+    private static double Rms(float[] x) => Math.Sqrt(x.Sum(v => (double)v * v) / x.Length);
+
+    private static double Snr(float[] clean, float[] test)
+    {
+        double signal = 0, error = 0;
+        for (var i = 0; i < clean.Length; i++)
+        {
+            signal += (double)clean[i] * clean[i];
+            error += Math.Pow(test[i] - clean[i], 2);
+        }
+        return 10 * Math.Log10(signal / error);
+    }
+}
