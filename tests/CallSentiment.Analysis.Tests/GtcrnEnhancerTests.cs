@@ -82,6 +82,31 @@ public sealed class GtcrnEnhancerTests
         Assert.ThrowsAny<OperationCanceledException>(() => enhancer.Enhance(new float[16000], cts.Token));
     }
 
+    [Fact]
+    public void EnhancingAudioReader_StereoTelephoneCall_EnhancesEachChannelAt16kHzStreamed()
+    {
+        using var enhancer = GtcrnEnhancer.Load(ModelPath);
+        const int rate = 8000;
+        var speech = AudioLoader.LoadMono(Paths.Dataset("asr/speech/ls_1089-134686-0000.wav"), rate);
+        var random = new Random(3);
+        var noisy = speech.Select(v => v + (float)(0.02 * (random.NextDouble() * 2 - 1))).ToArray();
+        var wav = TestWav.Build([noisy, new float[noisy.Length]], rate, SampleEncoding.Pcm16);
+
+        using var reader = new EnhancingAudioReader(AudioReader.OpenWav(new MemoryStream(wav)), enhancer);
+        var channels = reader.ReadAllChannels();
+
+        Assert.Equal(GtcrnEnhancer.SampleRate, reader.Info.SampleRate);
+        Assert.Equal(2, channels.Length);
+        Assert.Equal(reader.Info.TotalFrames, channels[0].Length);
+        Assert.InRange(channels[0].Length, 2 * noisy.Length - 2, 2 * noisy.Length + 2);
+        Assert.True(Rms(channels[0]) > 0.3 * Rms(speech), "the speech channel kept its speech");
+        Assert.True(Rms(channels[1]) < 1e-3, "the silent channel stayed silent");
+        // Independent of the block size the caller reads with: the same as enhancing the resampled channel at once.
+        var once = enhancer.Enhance(Resampler.ResampleAll(TestWav.ReadAll(wav)[0], rate, GtcrnEnhancer.SampleRate));
+        Assert.Equal(once.Length, channels[0].Length);
+        for (var i = 0; i < once.Length; i++) Assert.True(Math.Abs(once[i] - channels[0][i]) < 1e-4, $"sample {i}");
+    }
+
     private static double Rms(float[] x) => Math.Sqrt(x.Sum(v => (double)v * v) / x.Length);
 
     private static double Snr(float[] clean, float[] test)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CallSentiment.Analysis.Audio;
+using CallSentiment.Analysis.Enhancement;
 using CallSentiment.Analysis.SpeechEmotion;
 
 namespace CallSentiment.Analysis.Calls;
@@ -12,7 +13,8 @@ namespace CallSentiment.Analysis.Calls;
 /// (a mono recording: the single channel), since service recovery is about how the customer felt.
 /// </summary>
 /// <param name="model">The loaded model (called once per recording; the web app loads it on first use).</param>
-public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model) : IAnalysisStage
+/// <param name="enhancer">When set, each channel is denoised (GTCRN, at 16 kHz) before the model hears it.</param>
+public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model, GtcrnEnhancer? enhancer = null) : IAnalysisStage
 {
     public const string StageName = "voice-emotion";
 
@@ -26,7 +28,8 @@ public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model) : IAnalysi
         var stopwatch = Stopwatch.StartNew();
         var loaded = model();
         RecordingEmotion emotion;
-        using (var reader = new ProgressReader(AudioReader.Open(context.AudioPath), context.Progress))
+        int sourceRate;
+        using (var reader = new ProgressReader(Open(context.AudioPath, cancellationToken, out sourceRate), context.Progress))
             emotion = new EmotionAnalyzer(loaded).Analyze(reader, cancellationToken);
 
         var mono = emotion.Channels.Count == 1;
@@ -41,12 +44,20 @@ public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model) : IAnalysi
             windows = judged?.Windows.Count ?? 0,
             voicedSeconds = judged?.VoicedSeconds ?? 0,
             note = verdict is null ? "no speech heard on the judged channel" : null,
+            enhanced = enhancer is not null,
         });
         var dominant = emotion.Dominant >= 0 ? loaded.Labels[emotion.Dominant] : null;
         return new StageOutput(
             new StageResult(StageName, verdict, detail, stopwatch.ElapsedMilliseconds),
-            (long)Math.Round(emotion.DurationSeconds * 1000), emotion.SourceSampleRate, emotion.Channels.Count, channels,
+            (long)Math.Round(emotion.DurationSeconds * 1000), sourceRate, emotion.Channels.Count, channels,
             judged?.DominantEmotion ?? dominant);
+    }
+
+    private AudioReader Open(string path, CancellationToken cancellationToken, out int sourceRate)
+    {
+        var reader = AudioReader.Open(path);
+        sourceRate = reader.Info.SampleRate;
+        return enhancer is null ? reader : new EnhancingAudioReader(reader, enhancer, cancellationToken);
     }
 
     private static ChannelResult ToChannelResult(ChannelEmotion c, SpeechEmotionModel model, string role)

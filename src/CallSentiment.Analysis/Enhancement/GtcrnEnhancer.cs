@@ -23,7 +23,7 @@ public sealed class GtcrnEnhancer : IDisposable
     private static readonly long[] InterCacheShape = [2, 1, 33, 16];
 
     /// <summary>Square-root periodic Hann: squared, frames a hop apart add up to exactly 1, so analysis + synthesis is identity.</summary>
-    private static readonly float[] Window = [.. Enumerable.Range(0, FftSize).Select(n => (float)Math.Sqrt(0.5 - 0.5 * Math.Cos(2 * Math.PI * n / FftSize)))];
+    internal static readonly float[] Window = [.. Enumerable.Range(0, FftSize).Select(n => (float)Math.Sqrt(0.5 - 0.5 * Math.Cos(2 * Math.PI * n / FftSize)))];
 
     private readonly OnnxSession _session;
 
@@ -52,10 +52,20 @@ public sealed class GtcrnEnhancer : IDisposable
     /// <summary>The enhanced signal, sample for sample aligned with <paramref name="samples"/> (16 kHz mono).</summary>
     public float[] Enhance(ReadOnlySpan<float> samples, CancellationToken cancellationToken = default)
     {
+        var stream = CreateStream(cancellationToken);
+        var output = new List<float>(samples.Length + FftSize);
+        stream.Push(samples, output);
+        stream.Flush(output);
+        return [.. output];
+    }
+
+    /// <summary>A channel's own enhancement state: push 16 kHz samples as they are decoded, flush at the end.</summary>
+    public GtcrnStream CreateStream(CancellationToken cancellationToken = default)
+    {
         var conv = new float[2 * 16 * 16 * 33];
         var tra = new float[2 * 3 * 16];
         var inter = new float[2 * 33 * 16];
-        return Process(samples, mix =>
+        return new GtcrnStream(mix =>
         {
             cancellationToken.ThrowIfCancellationRequested();
             var outputs = _session.Run(
@@ -72,50 +82,93 @@ public sealed class GtcrnEnhancer : IDisposable
         });
     }
 
-    /// <summary>
-    /// The STFT / overlap-add frame loop around <paramref name="frame"/>, which maps one frame's spectrum (bins
-    /// interleaved re, im: the model's [257, 2] layout) to the enhanced spectrum. The signal is framed as if 256
-    /// zeros preceded it (torch.stft's centring, with zeros), so output sample n is rebuilt from the two frames
-    /// that cover it.
-    /// </summary>
+    /// <summary>The frame loop with <paramref name="frame"/> as the model (tests check the loop alone is an identity).</summary>
     internal static float[] Process(ReadOnlySpan<float> samples, Func<float[], float[]> frame)
     {
-        var output = new float[samples.Length];
-        if (samples.Length == 0) return output;
-        var frames = (samples.Length + Hop - 1) / Hop + 1;
-        var buffer = new float[FftSize + 2]; // MathNet's real transform works in place with 2 spare values
-        var overlap = new float[FftSize];    // the synthesis of the frames so far, from this frame's start
-        for (var t = 0; t < frames; t++)
-        {
-            var start = t * Hop - Hop; // position of the frame's first sample in the signal
-            for (var i = 0; i < FftSize; i++)
-            {
-                var n = start + i;
-                buffer[i] = n >= 0 && n < samples.Length ? samples[n] * Window[i] : 0f;
-            }
-            buffer[FftSize] = buffer[FftSize + 1] = 0f;
-            // Matlab convention: no scaling forward, 1/N inverse (as torch.stft / istft).
-            Fourier.ForwardReal(buffer, FftSize, FourierOptions.Matlab);
-            var mix = new float[2 * Bins];
-            Array.Copy(buffer, mix, 2 * Bins);
-            var enhanced = frame(mix);
-            if (enhanced.Length != 2 * Bins) throw new InvalidOperationException($"a frame of {enhanced.Length} values came back, {2 * Bins} expected");
-            Array.Copy(enhanced, buffer, 2 * Bins);
-            buffer[1] = 0f;            // the DC and Nyquist bins of a real signal have no imaginary part
-            buffer[2 * Bins - 1] = 0f;
-            Fourier.InverseReal(buffer, FftSize, FourierOptions.Matlab);
-            for (var i = 0; i < FftSize; i++) overlap[i] += buffer[i] * Window[i];
-            // The first hop of the overlap is complete: no later frame reaches it.
-            for (var i = 0; i < Hop; i++)
-            {
-                var n = start + i;
-                if (n >= 0 && n < output.Length) output[n] = overlap[i];
-            }
-            Array.Copy(overlap, Hop, overlap, 0, Hop);
-            Array.Clear(overlap, Hop, Hop);
-        }
-        return output;
+        var stream = new GtcrnStream(frame);
+        var output = new List<float>(samples.Length + FftSize);
+        stream.Push(samples, output);
+        stream.Flush(output);
+        return [.. output];
     }
 
     public void Dispose() => _session.Dispose();
+}
+
+/// <summary>
+/// The STFT / overlap-add loop of one channel. The signal is framed as if a hop of zeros preceded it (torch.stft's
+/// centring, with zeros): frame k spans samples (k − 1)·256 … (k + 1)·256, and once it is added, samples
+/// (k − 1)·256 … k·256 are final (no later frame reaches them) and are handed out. Output is therefore one hop
+/// behind input, and <see cref="Flush"/> runs zero frames until every input sample has its output.
+/// </summary>
+public sealed class GtcrnStream
+{
+    private const int Hop = GtcrnEnhancer.Hop, Size = GtcrnEnhancer.FftSize, Bins = GtcrnEnhancer.Bins;
+    private readonly Func<float[], float[]> _frame;
+    private readonly float[] _previous = new float[Hop]; // the hop before the one being filled (zeros at first)
+    private readonly float[] _pending = new float[Hop];
+    private readonly float[] _overlap = new float[Size];
+    private readonly float[] _buffer = new float[Size + 2]; // MathNet's real transform works in place with 2 spare values
+    private int _pendingCount;
+    private long _in;
+    private long _out;
+    private long _frames;
+
+    internal GtcrnStream(Func<float[], float[]> frame) => _frame = frame;
+
+    /// <summary>Takes samples; appends to <paramref name="output"/> every sample that is now final.</summary>
+    public void Push(ReadOnlySpan<float> samples, ICollection<float> output)
+    {
+        while (!samples.IsEmpty)
+        {
+            var take = Math.Min(Hop - _pendingCount, samples.Length);
+            samples[..take].CopyTo(_pending.AsSpan(_pendingCount));
+            _pendingCount += take;
+            _in += take;
+            samples = samples[take..];
+            if (_pendingCount == Hop) Step(output);
+        }
+    }
+
+    /// <summary>Ends the channel: the remaining samples' output, so that output and input have the same length.</summary>
+    public void Flush(ICollection<float> output)
+    {
+        while (_out < _in)
+        {
+            Array.Clear(_pending, _pendingCount, Hop - _pendingCount);
+            _pendingCount = Hop;
+            Step(output);
+        }
+    }
+
+    private void Step(ICollection<float> output)
+    {
+        var window = GtcrnEnhancer.Window;
+        for (var i = 0; i < Hop; i++)
+        {
+            _buffer[i] = _previous[i] * window[i];
+            _buffer[Hop + i] = _pending[i] * window[Hop + i];
+        }
+        _buffer[Size] = _buffer[Size + 1] = 0f;
+        // Matlab convention: no scaling forward, 1/N inverse (as torch.stft / istft).
+        Fourier.ForwardReal(_buffer, Size, FourierOptions.Matlab);
+        var mix = new float[2 * Bins];
+        Array.Copy(_buffer, mix, 2 * Bins);
+        var enhanced = _frame(mix);
+        if (enhanced.Length != 2 * Bins) throw new InvalidOperationException($"a frame of {enhanced.Length} values came back, {2 * Bins} expected");
+        Array.Copy(enhanced, _buffer, 2 * Bins);
+        _buffer[1] = 0f;            // the DC and Nyquist bins of a real signal have no imaginary part
+        _buffer[2 * Bins - 1] = 0f;
+        Fourier.InverseReal(_buffer, Size, FourierOptions.Matlab);
+        for (var i = 0; i < Size; i++) _overlap[i] += _buffer[i] * window[i];
+        // The first frame's first hop is the zeros before the signal; after that each frame completes one hop.
+        if (_frames++ > 0)
+        {
+            for (var i = 0; i < Hop && _out < _in; i++, _out++) output.Add(_overlap[i]);
+        }
+        Array.Copy(_overlap, Hop, _overlap, 0, Hop);
+        Array.Clear(_overlap, Hop, Hop);
+        Array.Copy(_pending, _previous, Hop);
+        _pendingCount = 0;
+    }
 }

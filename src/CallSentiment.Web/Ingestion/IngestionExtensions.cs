@@ -10,10 +10,11 @@ public static class IngestionExtensions
         builder.Services.AddOptions<IngestionOptions>().BindConfiguration(IngestionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<SpeechEmotionOptions>().BindConfiguration(SpeechEmotionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SpeechEmotionModelProvider>();
+        builder.AddSpeechEnhancement();
         builder.Services.AddSingleton<IAnalysisStage>(sp =>
         {
             var models = sp.GetRequiredService<SpeechEmotionModelProvider>();
-            return new VoiceEmotionStage(() => models.Model);
+            return new VoiceEmotionStage(() => models.Model, sp.Enhancer());
         });
         builder.Services.AddOptions<FusionOptions>().BindConfiguration(FusionOptions.Section);
         builder.Services.AddSingleton(sp => FusionModel.Load(ModelFolders.Find(sp.GetRequiredService<IOptions<FusionOptions>>().Value.ModelFolder,
