@@ -30,6 +30,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
                            [--clean] [--collar 0.25] [--max-speakers 2] [--vad-model PATH] [--save DIR]
           transcribe       FILE... [--vad-model PATH] [--json] [--speakers 2] [--decoder-args "-beam 1e-60 ..."]
           evaluate-asr     --data ../shared/datasets/asr/speech [--telephone] [--sclite PATH] [--out DIR] [--vad-model PATH]
+                           [--noise babble|street|fan --snr DB] [--enhance]     (evaluate-emotion takes these too, and --every N)
+          enhance          FILE --out ENHANCED.wav [--model models/speech-enhancement/gtcrn_simple.onnx]
                            [--decoder-args "..."] [--max-utterance 20]
           bench-pipeline   [--calls 4] [--parallel 2] [--seconds 300] [--vad-model PATH] [--model DIR] [--text-model DIR]
           export-text-features --input A.csv[,B.tsv] --out DIR [--text-column text] [--label-column label]
@@ -66,6 +68,7 @@ try
         "bench-diarization" => BenchDiarizationCommand.Run(rest),
         "transcribe" => TranscribeCommand.Run(rest),
         "evaluate-asr" => EvaluateAsrCommand.Run(rest),
+        "enhance" => EnhanceCommand.Run(rest),
         "bench-pipeline" => BenchPipelineCommand.Run(rest),
         "export-text-features" => ExportTextFeaturesCommand.Run(rest),
         "export-text-branches" => ExportTextBranchesCommand.Run(rest),
