@@ -188,6 +188,11 @@ public abstract class IngestionAndDashboardTests : IAsyncLifetime
             Assert.Equal("b1", Assert.Single(page2.RootElement.GetProperty("items").EnumerateArray()).GetProperty("callRef").GetString());
         using (var negative = JsonDocument.Parse(await api.GetStringAsync($"/api/v1/calls?{Range}&negative=true")))
             Assert.Equal(totals.GetProperty("negatives").GetInt64(), negative.RootElement.GetProperty("total").GetInt64());
+        // Totals from the hourly rollup plus the calls of partial hours at both ends (a1 and a2 start at 09:00).
+        using (var partial = JsonDocument.Parse(await api.GetStringAsync("/api/v1/calls?from=2026-03-02&fromTime=08:30&to=2026-03-03&toTime=09:30")))
+            Assert.Equal(2, partial.RootElement.GetProperty("total").GetInt64());
+        using (var edge = JsonDocument.Parse(await api.GetStringAsync("/api/v1/calls?from=2026-03-02&fromTime=09:01&to=2026-03-03&toTime=08:59")))
+            Assert.Equal(0, edge.RootElement.GetProperty("total").GetInt64());
 
         // Bad values are a validation problem naming each field, never a 500.
         using var bad = await api.GetAsync("/api/v1/calls?agent=nobody&sort=drop%20table&pageSize=9999&customer=angry");

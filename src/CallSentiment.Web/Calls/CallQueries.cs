@@ -164,11 +164,34 @@ public sealed class CallQueries(Db db)
             cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
     }
 
+    /// <summary>
+    /// The number of calls the filter selects. For all agents (optionally negative calls only) the whole UTC hours come
+    /// from the hourly totals in call_hours and only the calls in the range's partial hours are counted, as the weekly
+    /// sums do: a year of everyone is ~9,000 hourly rows instead of ~500,000 calls.
+    /// </summary>
     public async Task<long> CountAsync(CallFilter f, CancellationToken cancellationToken)
     {
-        var sql = $"SELECT COUNT(*) FROM calls c WHERE {Where(f)}";
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await c.ExecuteScalarAsync<long>(new CommandDefinition(sql, Parameters(f, null), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        long from = f.From.ToUnixTimeMilliseconds(), to = f.To.ToUnixTimeMilliseconds();
+        const long HourMs = 3_600_000;
+        var firstHour = (from + HourMs - 1) / HourMs * HourMs;
+        var endHour = to / HourMs * HourMs;
+        if (f.AgentId is not null || f.Customer is not null || f.AgentTone is not null || firstHour >= endHour)
+            return await CountCallsAsync(f.From, f.To).ConfigureAwait(false);
+
+        var hours = db.IsMySql
+            ? $"SELECT CAST(COALESCE(SUM({(f.NegativeOnly ? "negatives" : "call_count")}), 0) AS SIGNED) FROM call_hours WHERE hour_start >= @firstHour AND hour_start < @endHour"
+            : $"SELECT CAST(COALESCE(SUM({(f.NegativeOnly ? "negatives" : "call_count")}), 0) AS BIGINT) FROM call_hours WHERE hour_start >= @firstHour AND hour_start < @endHour";
+        var total = await c.ExecuteScalarAsync<long>(new CommandDefinition(hours, new { firstHour, endHour }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (from < firstHour) total += await CountCallsAsync(f.From, DateTimeOffset.FromUnixTimeMilliseconds(firstHour)).ConfigureAwait(false);
+        if (endHour < to) total += await CountCallsAsync(DateTimeOffset.FromUnixTimeMilliseconds(endHour), f.To).ConfigureAwait(false);
+        return total;
+
+        Task<long> CountCallsAsync(DateTimeOffset start, DateTimeOffset end)
+        {
+            var part = f with { From = start, To = end };
+            return c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM calls c WHERE {Where(part)}", Parameters(part, null), cancellationToken: cancellationToken));
+        }
     }
 
     /// <summary>Every row of the filter, streamed (CSV export); the connection lives as long as the enumeration.</summary>
