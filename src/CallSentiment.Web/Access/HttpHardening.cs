@@ -106,8 +106,10 @@ public static class HttpHardening
             : "The request is too large.";
         context.Response.Clear();
         context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-        // The unread rest of the body is not worth waiting for.
-        context.Response.Headers.Connection = "close";
+        // The unread rest of the body is not read (it is over the limit), so this connection cannot carry another
+        // request: say so, or the client reuses it and finds it closed (HTTP/1.x only; HTTP/2 ends just the stream).
+        if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
+            context.Response.Headers.Connection = "close";
         if (context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
         {
             await Results.Problem(detail, statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large").ExecuteAsync(context).ConfigureAwait(false);
