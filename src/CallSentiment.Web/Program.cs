@@ -42,11 +42,11 @@ if (adminCommand)
 }
 
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/Error");
-app.UseSecurityHeaders();
 app.UseServerTiming();
 app.UseApiProblems();
 app.UseStaticFiles();
 app.UseRouting();
+app.UseRequestBodyLimitAnswers();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

@@ -9,6 +9,7 @@ namespace CallSentiment.Web.Access;
 public static class AccessExtensions
 {
     public const string StampClaim = "callsentiment:stamp";
+    public const string SessionClaim = "callsentiment:session";
     public const string CookieName = "callsentiment.auth";
     private const string CookieOrKey = "cookie-or-key";
 
@@ -23,6 +24,7 @@ public static class AccessExtensions
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddHostedService<BootstrapAdminService>();
+        builder.AddHttpHardening();
 
         // People sign in with the cookie; machine clients send "Authorization: Bearer <API key>", which counts on the
         // API only (a key opens no page). An API request with neither is challenged the API's way (401 with
@@ -52,7 +54,7 @@ public static class AccessExtensions
                     // Browsers asking for a page go to the sign-in form; everything else (images, audio, JSON) gets 401.
                     OnRedirectToLogin = context =>
                     {
-                        if (WantsPage(context.Request)) context.Response.Redirect(context.RedirectUri);
+                        if (WantsPage(context.Request)) context.Response.Redirect(HttpHardening.RelativeLocation(context.RedirectUri));
                         else context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                         return Task.CompletedTask;
                     },
@@ -80,15 +82,19 @@ public static class AccessExtensions
         HttpMethods.IsGet(request.Method) && request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
-    /// A cookie stays valid only while its user exists, is enabled and has the same security stamp: a new password,
-    /// a role change or disabling signs the user out everywhere at their next request (one indexed lookup per request).
+    /// A cookie stays valid only while its user exists, is enabled, has the same security stamp and its session is
+    /// still in the database: a new password, a role change or disabling signs the user out everywhere, and signing
+    /// out ends that session for every copy of the cookie, on every instance, at its next request.
     /// </summary>
     private static async Task ValidateStampAsync(CookieValidatePrincipalContext context)
     {
         var name = context.Principal?.Identity?.Name;
         var stamp = context.Principal?.FindFirstValue(StampClaim);
+        var session = context.Principal?.FindFirstValue(SessionClaim);
         var users = context.HttpContext.RequestServices.GetRequiredService<UserStore>();
-        var user = name is null || stamp is null ? null : await users.ValidateStampAsync(name, stamp, context.HttpContext.RequestAborted).ConfigureAwait(false);
+        var user = name is null || stamp is null || session is null
+            ? null
+            : await users.ValidateSessionAsync(name, stamp, session, context.HttpContext.RequestAborted).ConfigureAwait(false);
         if (user is null)
         {
             context.RejectPrincipal();
@@ -96,31 +102,18 @@ public static class AccessExtensions
         }
     }
 
-    public static ClaimsPrincipal PrincipalFor(AppUser user)
+    public static ClaimsPrincipal PrincipalFor(AppUser user, string sessionId)
     {
         var identity = new ClaimsIdentity(
         [
             new Claim(ClaimTypes.Name, user.UserName),
             new Claim(ClaimTypes.Role, user.Role),
             new Claim(StampClaim, user.SecurityStamp),
+            new Claim(SessionClaim, sessionId),
             new Claim("display_name", user.DisplayName ?? user.UserName),
         ], CookieAuthenticationDefaults.AuthenticationScheme);
         return new ClaimsPrincipal(identity);
     }
-
-    /// <summary>Security headers on every response: a CSP that runs only the app's own scripts, no framing, no sniffing.</summary>
-    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(async (context, next) =>
-    {
-        var h = context.Response.Headers;
-        h.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; " +
-                                  "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
-        h.XContentTypeOptions = "nosniff";
-        h.XFrameOptions = "DENY";
-        h["Referrer-Policy"] = "same-origin";
-        h["Cross-Origin-Opener-Policy"] = "same-origin";
-        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
-        await next(context).ConfigureAwait(false);
-    });
 }
 
 /// <summary>Creates the first administrator from Access:BootstrapAdmin when there is no user at all (after the migrations).</summary>

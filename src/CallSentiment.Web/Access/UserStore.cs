@@ -155,7 +155,7 @@ public sealed partial class UserStore(Db db, IOptions<AccessOptions> options, Ti
             .ConfigureAwait(false) ?? "";
     }
 
-    /// <summary>Role, enabled state or password changes; each one renews the security stamp, which signs the user out everywhere.</summary>
+    /// <summary>Role, enabled state or password changes; each one renews the security stamp and ends the user's sessions, which signs them out everywhere.</summary>
     public async Task<bool> UpdateAsync(string userName, string? role, bool? disabled, string? newPassword, bool unlock, CancellationToken cancellationToken)
     {
         const string Update = """
@@ -172,18 +172,62 @@ public sealed partial class UserStore(Db db, IOptions<AccessOptions> options, Ti
         if (newPassword is not null && CheckPassword(newPassword) is { } problem) throw new ArgumentException(problem, nameof(newPassword));
         var name = userName.Trim().ToLowerInvariant();
         var hash = newPassword is null ? null : Hasher.HashPassword(new AppUser { UserName = name }, newPassword);
+        const string EndSessions = "DELETE FROM user_sessions WHERE user_id IN (SELECT id FROM users WHERE user_name = @name)";
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await c.ExecuteAsync(new CommandDefinition(Update,
+        var updated = await c.ExecuteAsync(new CommandDefinition(Update,
             new { name, role, disabled = disabled is null ? (long?)null : disabled.Value ? 1 : 0, hash, unlock = unlock ? 1 : 0, stamp = NewStamp() },
             cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+        // The new stamp already refuses old cookies; the rows go too, so nothing of those sessions is left.
+        if (updated && (role is not null || disabled is not null || hash is not null))
+            await c.ExecuteAsync(new CommandDefinition(EndSessions, new { name }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return updated;
     }
 
-    /// <summary>True when the user still exists, is enabled and the stamp in the cookie is current.</summary>
-    public async Task<AppUser?> ValidateStampAsync(string userName, string stamp, CancellationToken cancellationToken)
+    /// <summary>
+    /// The user when they still exist, are enabled, the stamp in the cookie is current and the cookie's session has
+    /// not been ended (signed out, or all sessions revoked by a password reset or disabling); else null.
+    /// </summary>
+    public async Task<AppUser?> ValidateSessionAsync(string userName, string stamp, string sessionId, CancellationToken cancellationToken)
     {
+        const string Seen = "SELECT last_seen_at FROM user_sessions WHERE id = @sessionId AND user_id = @userId";
+        const string Touch = "UPDATE user_sessions SET last_seen_at = @now WHERE id = @sessionId";
         var user = await FindAsync(userName, cancellationToken).ConfigureAwait(false);
-        return user is { Disabled: false } && CryptographicOperations.FixedTimeEquals(
-            System.Text.Encoding.UTF8.GetBytes(user.SecurityStamp), System.Text.Encoding.UTF8.GetBytes(stamp)) ? user : null;
+        if (user is not { Disabled: false } || !CryptographicOperations.FixedTimeEquals(
+                System.Text.Encoding.UTF8.GetBytes(user.SecurityStamp), System.Text.Encoding.UTF8.GetBytes(stamp)))
+            return null;
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var seen = await c.ExecuteScalarAsync<long?>(new CommandDefinition(Seen, new { sessionId, userId = user.Id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (seen is null) return null;
+        // A write every few minutes per session, not per request: enough to prune idle sessions at the right time.
+        var now = Now;
+        if (now - seen.Value > (long)SessionTouchInterval.TotalMilliseconds)
+            await c.ExecuteAsync(new CommandDefinition(Touch, new { sessionId, now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return user;
+    }
+
+    private static readonly TimeSpan SessionTouchInterval = TimeSpan.FromMinutes(5);
+
+    /// <summary>Records a new signed-in session for the user and returns its id (kept in the cookie); prunes idle ones.</summary>
+    public async Task<string> StartSessionAsync(AppUser user, CancellationToken cancellationToken)
+    {
+        const string Insert = "INSERT INTO user_sessions (id, user_id, created_at, last_seen_at) VALUES (@id, @userId, @now, @now)";
+        const string Prune = "DELETE FROM user_sessions WHERE last_seen_at < @cutoff";
+        var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        var now = Now;
+        // A cookie lives SessionLifetime after its last renewal, and last_seen_at lags use by at most the touch interval.
+        var cutoff = now - (long)(options.Value.SessionLifetime + SessionTouchInterval).TotalMilliseconds;
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(Prune, new { cutoff }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(Insert, new { id, userId = user.Id, now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return id;
+    }
+
+    /// <summary>Ends one session (sign-out): its cookie, and every copy of it, is refused from the next request on.</summary>
+    public async Task EndSessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition("DELETE FROM user_sessions WHERE id = @sessionId", new { sessionId }, cancellationToken: cancellationToken))
+            .ConfigureAwait(false);
     }
 
     private static string NewStamp() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));

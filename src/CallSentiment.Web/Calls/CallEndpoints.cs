@@ -12,7 +12,7 @@ public static class CallEndpoints
 {
     public static IEndpointRouteBuilder MapCallEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/calls/{id:long}/audio", AudioAsync).RequireAuthorization(Policies.Calls);
+        app.MapMethods("/calls/{id:long}/audio", [HttpMethods.Get, HttpMethods.Head], AudioAsync).RequireAuthorization(Policies.Calls);
         app.MapGet("/calls/{id:long}/waveform.png", (long id, CallDetails calls, IRecordingSource source, CancellationToken ct) =>
             ImageAsync(id, calls, source, r => WaveformImage.Render(r, 1200, 90, ct), ct)).RequireAuthorization(Policies.Calls);
         app.MapGet("/calls/{id:long}/spectrogram.png", (long id, CallDetails calls, IRecordingSource source, CancellationToken ct) =>
@@ -54,8 +54,11 @@ public static class CallEndpoints
         }
     }
 
-    /// <summary>The original recording, with single-range requests (the audio element seeks with them).</summary>
+    /// <summary>
+    /// The original recording, with single-range requests (the audio element seeks with them), If-Range, HEAD and
+    /// conditional GET (304 when If-None-Match names the current version).
     /// Every download, and every playback's first request (the one from the start of the file), goes into the audit log.
+    /// </summary>
     private static async Task<IResult> AudioAsync(long id, bool? download, HttpContext context, CallDetails calls, IRecordingSource source, AuditLog audit, CancellationToken ct)
     {
         var key = await calls.SourceKeyAsync(id, ct).ConfigureAwait(false);
@@ -63,13 +66,21 @@ public static class CallEndpoints
         var info = await source.StatAsync(key, ct).ConfigureAwait(false);
         if (info is null) return Results.Problem($"The recording {key} is no longer in the source.", statusCode: StatusCodes.Status410Gone);
         var contentType = ContentTypeOf(key);
+        var request = context.Request;
         var response = context.Response;
+        var etag = $"\"{info.Version}\"";
+        var lastModified = TruncateToSeconds(info.LastModified);
         response.Headers.AcceptRanges = "bytes";
-        response.Headers.ETag = $"\"{info.Version}\"";
+        response.Headers.ETag = etag;
+        response.Headers.LastModified = lastModified.ToString("R", CultureInfo.InvariantCulture);
+        if (download == true)
+            response.Headers.ContentDisposition = new System.Net.Mime.ContentDisposition { FileName = Path.GetFileName(key) }.ToString();
+        if (NoneMatch(request, etag)) return Results.StatusCode(StatusCodes.Status304NotModified);
         long start = 0, end = info.Size - 1;
-        var rangeHeader = context.Request.Headers.Range.ToString();
+        var rangeHeader = request.Headers.Range.ToString();
         var partial = false;
-        if (rangeHeader.Length > 0 && RangeHeaderValue.TryParse(rangeHeader, out var range) && range.Unit == "bytes" && range.Ranges.Count == 1)
+        if (rangeHeader.Length > 0 && RangeHeaderValue.TryParse(rangeHeader, out var range) && string.Equals(range.Unit, "bytes", StringComparison.OrdinalIgnoreCase)
+            && range.Ranges.Count == 1 && RangeStillApplies(request, etag, lastModified))
         {
             var r = range.Ranges.First();
             if (r.From is { } from)
@@ -88,21 +99,18 @@ public static class CallEndpoints
             }
             partial = true;
         }
-        if (download == true)
-        {
-            response.Headers.ContentDisposition = new System.Net.Mime.ContentDisposition { FileName = Path.GetFileName(key) }.ToString();
-            await audit.WriteAsync(context, AuditLog.Actions.Download, $"call:{id}", key).ConfigureAwait(false);
-        }
-        else if (start == 0)
-        {
-            await audit.WriteAsync(context, AuditLog.Actions.Listen, $"call:{id}", key).ConfigureAwait(false);
-        }
         var length = end - start + 1;
-        var stream = await source.OpenReadAsync(key, start, length, ct).ConfigureAwait(false);
         response.StatusCode = partial ? StatusCodes.Status206PartialContent : StatusCodes.Status200OK;
         if (partial) response.Headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes {start}-{end}/{info.Size}");
         response.ContentType = contentType;
         response.ContentLength = length;
+        // HEAD answers what GET would, without the body: nobody listened, nothing to audit.
+        if (HttpMethods.IsHead(request.Method)) return Results.Empty;
+        if (download == true)
+            await audit.WriteAsync(context, AuditLog.Actions.Download, $"call:{id}", key).ConfigureAwait(false);
+        else if (start == 0)
+            await audit.WriteAsync(context, AuditLog.Actions.Listen, $"call:{id}", key).ConfigureAwait(false);
+        var stream = await source.OpenReadAsync(key, start, length, ct).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
             var buffer = new byte[64 * 1024];
@@ -116,6 +124,31 @@ public static class CallEndpoints
             }
         }
         return Results.Empty;
+    }
+
+    private static DateTimeOffset TruncateToSeconds(DateTimeOffset t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond, t.Offset);
+
+    /// <summary>If-None-Match names the current version (or "*"): weak comparison, as RFC 9110 asks for GET and HEAD.</summary>
+    private static bool NoneMatch(HttpRequest request, string etag)
+    {
+        var header = request.Headers.IfNoneMatch.ToString();
+        if (header.Length == 0) return false;
+        if (header.Trim() == "*") return true;
+        return Microsoft.Net.Http.Headers.EntityTagHeaderValue.TryParseList(request.Headers.IfNoneMatch, out var tags)
+               && tags.Any(t => t.Tag.Equals(etag, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// If-Range: the range is served only while the file is the one the client has part of (strong ETag match, or the
+    /// exact Last-Modified date); otherwise the whole current file is sent (RFC 9110 13.1.5).
+    /// </summary>
+    private static bool RangeStillApplies(HttpRequest request, string etag, DateTimeOffset lastModified)
+    {
+        var ifRange = request.Headers.IfRange.ToString().Trim();
+        if (ifRange.Length == 0) return true;
+        if (ifRange.StartsWith('"') || ifRange.StartsWith("W/", StringComparison.Ordinal))
+            return ifRange == etag;
+        return DateTimeOffset.TryParseExact(ifRange, "R", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date) && date == lastModified;
     }
 
     public static string ContentTypeOf(string key) => Path.GetExtension(key).ToUpperInvariant() switch
