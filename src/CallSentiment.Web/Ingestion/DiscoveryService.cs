@@ -1,3 +1,4 @@
+using CallSentiment.Web.Access;
 using CallSentiment.Web.Recordings;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ namespace CallSentiment.Web.Ingestion;
 /// </summary>
 public sealed partial class DiscoveryService(
     IRecordingSource source, KeyPattern pattern, JobQueue queue, IngestionSignal signal, TimeProvider clock,
-    IOptions<IngestionOptions> options, IOptions<RecordingSourceOptions> sourceOptions, ILogger<DiscoveryService> logger) : BackgroundService
+    IOptions<IngestionOptions> options, IOptions<RecordingSourceOptions> sourceOptions, AuditLog audit, ILogger<DiscoveryService> logger) : BackgroundService
 {
     private DateTimeOffset _lastFullScan = DateTimeOffset.MinValue;
 
@@ -107,11 +108,16 @@ public sealed partial class DiscoveryService(
             if (problem is not null) await queue.RecordProblemAsync(o.Key, problem, cancellationToken).ConfigureAwait(false);
         }
         var added = 0;
+        var knownKeys = known.Select(k => k.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var batch in found.Chunk(500))
         {
             try
             {
                 added += await queue.EnqueueAsync(batch, cancellationToken).ConfigureAwait(false);
+                // A new version of a recording already analysed replaces it (in the folder or bucket, by someone): audited.
+                foreach (var replaced in batch.Where(r => knownKeys.Contains(r.Object.Key)))
+                    await audit.WriteAsync(null, AuditLog.Actions.RecordingReplaced, $"recording:{replaced.Object.Key}",
+                        $"new version {replaced.Object.Version} found in {source.Description}", null, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && batch.Length > 1)
             {
