@@ -150,6 +150,21 @@ public sealed class IngestionIntegrityTests
         Assert.Null((await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync("/status"))).QuerySelector(".error"));
     }
 
+    [Fact]
+    public async Task Worker_ConfiguredChannelsTheFileLacks_FailsWithReasonInsteadOfAConfidentVerdict()
+    {
+        var settings = new Dictionary<string, string?>(VoiceOnly) { ["Recordings:AgentChannel"] = "2", ["Recordings:CustomerChannel"] = "3" };
+        await using var app = new CallSentimentApp(settings: settings);
+        TestCalls.Write(app.Recordings, "alice", Day, "a1", CustomerMood.Angry, turns: 2);
+        _ = app.Server;
+        await app.WaitForJobsAsync(1);
+        await using var c = await app.Db.OpenAsync(CancellationToken.None);
+        Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM calls"));
+        var job = await c.QuerySingleAsync<(string Status, string Error)>("SELECT status, last_error FROM jobs");
+        Assert.Equal("failed", job.Status);
+        Assert.Contains("names agent channel 2 and customer channel 3, but the recording has 2 channels", job.Error);
+    }
+
     // Item 5 ------------------------------------------------------------------------------------------------------
 
     [Fact]
