@@ -68,7 +68,8 @@ public sealed class StatusPageTests : IAsyncLifetime
     {
         using var form = new MultipartFormDataContent
         {
-            { new StringContent("frank"), "UploadAgent" },
+            { new StringContent("+new"), "UploadAgent" },
+            { new StringContent("frank"), "UploadNewAgent" },
             { new StringContent("2026-05-06T14:30"), "UploadStart" },
             { new StringContent("up-7"), "UploadCallId" },
             { new StringContent(await TokenAsync()), "__RequestVerificationToken" },
@@ -96,8 +97,8 @@ public sealed class StatusPageTests : IAsyncLifetime
         };
         var response = await _http.PostAsync("/status?handler=Upload", form);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var text = (await new HtmlParser().ParseDocumentAsync(await response.Content.ReadAsStringAsync())).QuerySelector("#upload .errors")!.TextContent;
-        Assert.Contains("Give the employee's name", text);
+        var text = (await new HtmlParser().ParseDocumentAsync(await response.Content.ReadAsStringAsync())).QuerySelector("#upload-errors")!.TextContent;
+        Assert.Contains("The employee's name may have at most 100 characters, without '/'", text);
         Assert.Contains("start as a date and time", text);
         Assert.Contains("is not a supported audio file", text);
     }

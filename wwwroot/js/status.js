@@ -1,7 +1,43 @@
-// Keeps the ingestion counts and progress bars current while a batch runs (the page itself is server-rendered).
+// Keeps the ingestion counts, progress bars and the "in progress" table current while a batch runs (the page itself
+// is server-rendered; the table is redrawn from the same fields the server renders).
 (function () {
   const bar = document.getElementById('batch-progress');
   const text = document.getElementById('batch-text');
+  const active = document.querySelector('#active tbody');
+  function cell(row, content) {
+    const td = document.createElement('td');
+    if (content instanceof Node) td.appendChild(content); else td.textContent = content;
+    row.appendChild(td);
+  }
+  function drawActive(jobs) {
+    const rows = [];
+    for (const job of jobs) {
+      const tr = document.createElement('tr');
+      tr.dataset.job = job.id;
+      const code = document.createElement('code');
+      code.textContent = job.sourceKey;
+      cell(tr, code);
+      cell(tr, job.status);
+      cell(tr, String(job.attempts));
+      const progress = document.createElement('progress');
+      progress.max = 1;
+      progress.value = job.progress;
+      cell(tr, progress);
+      cell(tr, job.leaseOwner || '');
+      cell(tr, job.note || '');
+      rows.push(tr);
+    }
+    if (rows.length === 0) {
+      const tr = document.createElement('tr');
+      const td = document.createElement('td');
+      td.colSpan = 6;
+      td.className = 'empty';
+      td.textContent = 'Nothing running.';
+      tr.appendChild(td);
+      rows.push(tr);
+    }
+    active.replaceChildren(...rows);
+  }
   async function refresh() {
     try {
       const r = await fetch('/status/progress', { headers: { Accept: 'application/json' } });
@@ -16,10 +52,7 @@
       bar.max = Math.max(1, total);
       bar.value = c.done + c.failed;
       text.textContent = (c.done + c.failed) + ' of ' + total + ' finished';
-      for (const job of s.active) {
-        const row = document.querySelector('tr[data-job="' + job.id + '"] progress');
-        if (row) row.value = job.progress;
-      }
+      if (active) drawActive(s.active);
     } catch (e) { /* offline for a moment: try again on the next tick */ }
   }
   setInterval(refresh, 2000);

@@ -19,6 +19,9 @@ public sealed class AuditLog(Db db, TimeProvider clock)
         public const string SwapRoles = "swap-roles";
         public const string Retry = "retry";
         public const string Upload = "upload";
+        public const string UploadReplace = "upload-replace";
+        public const string RecordingReplaced = "recording-replaced";
+        public const string Dismiss = "dismiss";
         public const string AnalyseNow = "analyse-now";
         public const string UserCreated = "user-created";
         public const string UserChanged = "user-changed";

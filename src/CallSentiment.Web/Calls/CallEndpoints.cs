@@ -5,6 +5,7 @@ using CallSentiment.Analysis.Visualization;
 using CallSentiment.Web.Access;
 using CallSentiment.Web.Ingestion;
 using CallSentiment.Web.Recordings;
+using Microsoft.Extensions.Options;
 
 namespace CallSentiment.Web.Calls;
 
@@ -17,13 +18,14 @@ public static class CallEndpoints
             ImageAsync(id, calls, source, r => WaveformImage.Render(r, 1200, 90, ct), ct)).RequireAuthorization(Policies.Calls);
         app.MapGet("/calls/{id:long}/spectrogram.png", (long id, CallDetails calls, IRecordingSource source, CancellationToken ct) =>
             ImageAsync(id, calls, source, r => SpectrogramImage.Render(r, 1200, 120, ct), ct)).RequireAuthorization(Policies.Calls);
-        app.MapGet("/status/progress", async (StatusQueries status, CancellationToken ct) =>
+        app.MapGet("/status/progress", async (StatusQueries status, IOptions<DashboardOptions> dashboard, CancellationToken ct) =>
         {
             var s = await status.GetAsync(ct).ConfigureAwait(false);
+            // Everything the "in progress" table shows, so the page can redraw it with the counters.
             return Results.Json(new
             {
                 counts = s.Counts,
-                active = s.Active.Select(j => new { j.Id, j.SourceKey, j.Status, j.Progress, j.Attempts }),
+                active = s.Active.Select(j => new { j.Id, j.SourceKey, j.Status, j.Progress, j.Attempts, j.LeaseOwner, Note = j.Note(dashboard.Value.Zone) }),
             });
         }).RequireAuthorization(Policies.Dashboard);
         return app;

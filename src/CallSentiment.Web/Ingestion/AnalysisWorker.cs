@@ -140,6 +140,13 @@ public sealed partial class AnalysisWorker(
     {
         using var local = await source.GetLocalFileAsync(job.SourceKey, cancellationToken).ConfigureAwait(false);
         var m = job.Metadata;
+        // Roles naming channels the file does not have (from the settings; a sidecar's are checked at discovery) would be
+        // analysed as silence, a confident NEUTRAL that keeps a negative call out of the QA queue: a permanent failure instead.
+        using (var reader = AudioReader.Open(local.Path))
+        {
+            if (RecordingProbe.ChannelProblem(m.AgentChannel, m.CustomerChannel, reader.Info.Channels) is { } channelProblem)
+                throw new AudioFormatException(AudioErrorKind.InvalidHeader, $"the channel roles {channelProblem}");
+        }
         var context = new AnalysisContext(local.Path, m.CallId, m.AgentChannel, m.CustomerChannel, m.RolesSwapped, progress, local.RemoteUri);
         return await analyzer.AnalyseAsync(context, cancellationToken).ConfigureAwait(false);
     }

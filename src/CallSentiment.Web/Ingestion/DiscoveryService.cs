@@ -1,3 +1,4 @@
+using CallSentiment.Web.Access;
 using CallSentiment.Web.Recordings;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ namespace CallSentiment.Web.Ingestion;
 /// </summary>
 public sealed partial class DiscoveryService(
     IRecordingSource source, KeyPattern pattern, JobQueue queue, IngestionSignal signal, TimeProvider clock,
-    IOptions<IngestionOptions> options, IOptions<RecordingSourceOptions> sourceOptions, ILogger<DiscoveryService> logger) : BackgroundService
+    IOptions<IngestionOptions> options, IOptions<RecordingSourceOptions> sourceOptions, AuditLog audit, ILogger<DiscoveryService> logger) : BackgroundService
 {
     private DateTimeOffset _lastFullScan = DateTimeOffset.MinValue;
 
@@ -82,54 +83,99 @@ public sealed partial class DiscoveryService(
     {
         var known = await queue.KnownVersionsAsync(prefix, cancellationToken).ConfigureAwait(false);
         var listed = new List<RecordingObject>();
-        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var byKey = new Dictionary<string, RecordingObject>(StringComparer.Ordinal);
         await foreach (var o in source.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
         {
             listed.Add(o);
-            keys.Add(o.Key);
+            byKey[o.Key] = o;
         }
         var settled = clock.GetUtcNow() - options.Value.SettleTime;
-        var o2 = sourceOptions.Value;
-        var zone = o2.Zone;
         var found = new List<DiscoveredRecording>();
         foreach (var o in listed)
         {
             if (!RecordingKey.IsAudio(o.Key) || known.Contains((o.Key, o.Version)) || o.LastModified > settled) continue;
-            if (!RecordingKey.IsSafe(o.Key, out var unsafeReason))
+            // One recording's problem is that recording's: recorded against its key while the pass carries on.
+            string? problem;
+            try
             {
-                await queue.RecordProblemAsync(o.Key, unsafeReason!, cancellationToken).ConfigureAwait(false);
-                continue;
+                (var recording, problem) = await ResolveAsync(o, byKey, cancellationToken).ConfigureAwait(false);
+                if (recording is not null) found.Add(recording);
             }
-            Sidecar? sidecar = null;
-            var sidecarKey = RecordingKey.SidecarOf(o.Key);
-            if (keys.Contains(sidecarKey))
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
             {
-                try
-                {
-                    await using var stream = await source.OpenReadAsync(sidecarKey, 0, null, cancellationToken).ConfigureAwait(false);
-                    using var buffer = new MemoryStream();
-                    await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-                    sidecar = Sidecar.Parse(buffer.ToArray());
-                }
-                catch (FormatException e)
-                {
-                    await queue.RecordProblemAsync(o.Key, $"{sidecarKey}: {e.Message}", cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
+                problem = $"could not be read: {e.Message}";
             }
-            if (CallMetadataResolver.TryResolve(o.Key, pattern, sidecar, zone, o2.AgentChannel, o2.CustomerChannel, out var metadata, out var error))
-                found.Add(new DiscoveredRecording(o, metadata!));
-            else
-                await queue.RecordProblemAsync(o.Key, error!, cancellationToken).ConfigureAwait(false);
+            if (problem is not null) await queue.RecordProblemAsync(o.Key, problem, cancellationToken).ConfigureAwait(false);
         }
         var added = 0;
+        var knownKeys = known.Select(k => k.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var batch in found.Chunk(500))
-            added += await queue.EnqueueAsync(batch, cancellationToken).ConfigureAwait(false);
+        {
+            try
+            {
+                added += await queue.EnqueueAsync(batch, cancellationToken).ConfigureAwait(false);
+                // A new version of a recording already analysed replaces it (in the folder or bucket, by someone): audited.
+                foreach (var replaced in batch.Where(r => knownKeys.Contains(r.Object.Key)))
+                    await audit.WriteAsync(null, AuditLog.Actions.RecordingReplaced, $"recording:{replaced.Object.Key}",
+                        $"new version {replaced.Object.Version} found in {source.Description}", null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && batch.Length > 1)
+            {
+                // One row the database refuses would lose the whole batch: queue them one by one, recording the refused.
+                LogBatchFailed(logger, e, batch.Length);
+                foreach (var one in batch)
+                {
+                    try { added += await queue.EnqueueAsync([one], cancellationToken).ConfigureAwait(false); }
+                    catch (Exception oneError) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        await queue.RecordProblemAsync(one.Object.Key, $"could not be queued: {oneError.Message}", cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
         return added;
+    }
+
+    /// <summary>The recording with its metadata, or the reason it cannot be queued.</summary>
+    private async Task<(DiscoveredRecording? Recording, string? Problem)> ResolveAsync(
+        RecordingObject o, Dictionary<string, RecordingObject> byKey, CancellationToken cancellationToken)
+    {
+        if (!RecordingKey.IsSafe(o.Key, out var unsafeReason)) return (null, unsafeReason);
+        var so = sourceOptions.Value;
+        Sidecar? sidecar = null;
+        var sidecarKey = RecordingKey.SidecarOf(o.Key);
+        if (byKey.TryGetValue(sidecarKey, out var sidecarObject))
+        {
+            // Judged by the listed size first, so an oversized sidecar is never read at all, then capped while reading.
+            if (sidecarObject.Size > Sidecars.MaxBytes)
+                return (null, Sidecars.TooLarge(sidecarKey, sidecarObject.Size));
+            await using var stream = await source.OpenReadAsync(sidecarKey, 0, Sidecars.MaxBytes + 1, cancellationToken).ConfigureAwait(false);
+            var bytes = await Sidecars.ReadCappedAsync(stream, cancellationToken).ConfigureAwait(false);
+            if (bytes is null) return (null, Sidecars.TooLarge(sidecarKey, null));
+            try
+            {
+                sidecar = Sidecar.Parse(bytes);
+            }
+            catch (FormatException e)
+            {
+                return (null, $"{sidecarKey}: {e.Message}");
+            }
+        }
+        if (!CallMetadataResolver.TryResolve(o.Key, pattern, sidecar, so.Zone, so.AgentChannel, so.CustomerChannel, out var metadata, out var error))
+            return (null, error);
+        // Channels a sidecar names must exist in the file: an absent channel would be analysed as silence, a confident NEUTRAL.
+        if (sidecar?.Channels is { Agent: not null } or { Customer: not null }
+            && await RecordingProbe.ChannelCountAsync(source, o.Key, cancellationToken).ConfigureAwait(false) is { } channels
+            && RecordingProbe.ChannelProblem(metadata!.AgentChannel, metadata.CustomerChannel, channels) is { } channelProblem)
+            return (null, $"{sidecarKey}: {channelProblem}");
+        return (new DiscoveredRecording(o, metadata!), null);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queued {Count} new recordings from {Source}")]
     private static partial void LogQueued(ILogger logger, int count, string source);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queueing a batch of {Count} recordings failed; queueing them one by one")]
+    private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Discovery in {Source} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string source);

@@ -8,6 +8,9 @@ namespace CallSentiment.Web.Ingestion;
 
 public sealed record DiscoveredRecording(RecordingObject Object, CallMetadata Metadata);
 
+/// <summary>A key's past: when and by whom it was deleted on purpose (never analysed again), whether it was ever queued, its call.</summary>
+public sealed record KeyHistory(DateTimeOffset? DeletedAt, string? DeletedBy, bool Known, long? CallId);
+
 /// <summary>
 /// A job this instance holds. <see cref="Attempt"/> counts towards MaxAttempts (reset by a manual retry);
 /// <see cref="Run"/> numbers the job's runs in job_attempts and never repeats.
@@ -103,6 +106,30 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
         }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return added;
+    }
+
+    /// <summary>What the database knows of a key before an upload writes it: deleted on purpose, and by whom; or analysed before.</summary>
+    public async Task<KeyHistory> KeyHistoryAsync(string key, CancellationToken cancellationToken)
+    {
+        const string Deleted = "SELECT deleted_at AS DeletedAt, deleted_by AS DeletedBy FROM deleted_recordings WHERE source_key = @key";
+        const string Known = "SELECT COUNT(*) FROM recordings WHERE source_key = @key";
+        const string CallId = "SELECT id FROM calls WHERE source_key = @key";
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var deleted = await c.QuerySingleOrDefaultAsync<DeletedRow>(new CommandDefinition(Deleted, new { key },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var versions = await c.ExecuteScalarAsync<long>(new CommandDefinition(Known, new { key }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var callId = await c.ExecuteScalarAsync<long?>(new CommandDefinition(CallId, new { key }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new KeyHistory(deleted is { } d ? DateTimeOffset.FromUnixTimeMilliseconds(d.DeletedAt) : null, deleted?.DeletedBy, versions > 0, callId);
+    }
+
+    private sealed record DeletedRow(long DeletedAt, string DeletedBy);
+
+    /// <summary>Hides a failed job from the status page and its counts; the recording stays known, so it is not queued again.</summary>
+    public async Task<bool> DismissFailedAsync(long jobId, CancellationToken cancellationToken)
+    {
+        const string Sql = "UPDATE jobs SET status = 'dismissed', updated_at = @now WHERE id = @jobId AND status = 'failed'";
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await c.ExecuteAsync(new CommandDefinition(Sql, new { jobId, now = Now }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
     }
 
     public async Task RecordProblemAsync(string key, string reason, CancellationToken cancellationToken)
@@ -216,6 +243,8 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
 
     private sealed record ClaimRow(long JobId, long RecordingId, long Attempt);
 
+    private sealed record CallRecordingRow(long AgentId, string CallRef, string? CustomerRef, long StartedAt);
+
     private sealed record RecordingRow(string SourceKey, string Agent, string? AgentName, long StartedAt, string CallRef, string? CustomerRef,
         long AgentChannel, long CustomerChannel, long RolesSwapped);
 
@@ -246,7 +275,28 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             WHERE id = @JobId AND status = 'running' AND lease_owner = @instance
             """;
         const string AttemptDone = "UPDATE job_attempts SET finished_at = @now, outcome = 'done' WHERE job_id = @JobId AND attempt = @Run";
-        const string DeletePrevious = "DELETE FROM calls WHERE source_key = @SourceKey";
+        // A call keeps its id across re-analyses (swapped roles, a new version of the file): links, audit targets and API
+        // clients name calls by id. Its row is updated in place and its derived rows are written afresh.
+        const string ExistingCall = "SELECT id FROM calls WHERE source_key = @SourceKey";
+        const string UpdateCall = """
+            UPDATE calls SET recording_id = @RecordingId, agent_id = @agentId, call_ref = @callRef, customer_ref = @customerRef, started_at = @startedAt,
+                duration_ms = @durationMs, sentiment = @sentiment, confidence = @confidence, positive = @positive, negative = @negative,
+                neutral = @neutral, mixed = @mixed, dominant_emotion = @dominant, channel_count = @channelCount, sample_rate = @sampleRate,
+                agent_channel = @agentChannel, customer_channel = @customerChannel, analyzed_at = @now, customer_sentiment = @customerSentiment,
+                agent_sentiment = @agentSentiment, sentiment_change = @change, silence_ms = @silenceMs, longest_silence_ms = @longestSilenceMs,
+                overlap_ms = @overlapMs, interruptions = @interruptions, speaker_separation = @separation, low_confidence = @lowConfidence,
+                confidence_note = @confidenceNote, fusion_version = @fusionVersion, transcript_deleted_at = NULL
+            WHERE id = @callId
+            """;
+        const string RecordingFields = """
+            SELECT agent_id AS AgentId, call_ref AS CallRef, customer_ref AS CustomerRef, started_at AS StartedAt FROM recordings WHERE id = @RecordingId
+            """;
+        string[] deleteDerived =
+        [
+            "DELETE FROM call_channels WHERE call_id = @callId", "DELETE FROM emotion_windows WHERE call_id = @callId",
+            "DELETE FROM stage_results WHERE call_id = @callId", "DELETE FROM call_speakers WHERE call_id = @callId",
+            "DELETE FROM transcript_chunks WHERE call_id = @callId",
+        ];
         const string InsertCallRow = """
             INSERT INTO calls (source_key, recording_id, agent_id, call_ref, customer_ref, started_at, duration_ms, sentiment, confidence,
                                positive, negative, neutral, mixed, dominant_emotion, channel_count, sample_rate, agent_channel, customer_channel, analyzed_at,
@@ -309,7 +359,6 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             return null;
         }
         await c.ExecuteAsync(new CommandDefinition(AttemptDone, new { job.JobId, job.Run, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await c.ExecuteAsync(new CommandDefinition(DeletePrevious, new { job.SourceKey }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var s = a.Verdict.Scores;
         var conv = a.Conversation;
         var call = new
@@ -325,7 +374,21 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
             fusionVersion = a.FusionVersion,
         };
         long callId;
-        if (db.IsMySql)
+        if (await c.ExecuteScalarAsync<long?>(new CommandDefinition(ExistingCall, new { job.SourceKey }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) is { } existing)
+        {
+            callId = existing;
+            var r = await c.QuerySingleAsync<CallRecordingRow>(new CommandDefinition(RecordingFields, new { job.RecordingId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            foreach (var delete in deleteDerived)
+                await c.ExecuteAsync(new CommandDefinition(delete, new { callId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await c.ExecuteAsync(new CommandDefinition(UpdateCall, new
+            {
+                callId, job.RecordingId, agentId = r.AgentId, callRef = r.CallRef, customerRef = r.CustomerRef, startedAt = r.StartedAt, call.durationMs, call.sentiment, call.confidence,
+                call.positive, call.negative, call.neutral, call.mixed, call.dominant, call.channelCount, call.sampleRate, call.agentChannel,
+                call.customerChannel, now, call.customerSentiment, call.agentSentiment, call.change, call.silenceMs, call.longestSilenceMs,
+                call.overlapMs, call.interruptions, call.separation, call.lowConfidence, call.confidenceNote, call.fusionVersion,
+            }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        else if (db.IsMySql)
         {
             await c.ExecuteAsync(new CommandDefinition(InsertCallRow, call, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             callId = await c.ExecuteScalarAsync<long>(new CommandDefinition(LastId, transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);

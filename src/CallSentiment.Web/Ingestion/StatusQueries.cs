@@ -13,6 +13,11 @@ public sealed record JobRow(long Id, string SourceKey, string Status, long Attem
     public DateTimeOffset Updated => DateTimeOffset.FromUnixTimeMilliseconds(UpdatedAt);
 
     public DateTimeOffset NextRun => DateTimeOffset.FromUnixTimeMilliseconds(RunAfter);
+
+    /// <summary>The "in progress" table's note (the page and its refresh show the same words), times in <paramref name="zone"/>.</summary>
+    public string Note(TimeZoneInfo zone) => Status == "retrying"
+        ? $"next try {TimeZoneInfo.ConvertTime(NextRun, zone).ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)}: {LastError}"
+        : "";
 }
 
 public sealed record ProblemRow(string SourceKey, string Reason, long LastSeen)

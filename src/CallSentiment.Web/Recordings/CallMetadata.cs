@@ -16,6 +16,12 @@ public sealed record CallMetadata(
 
 public static class CallMetadataResolver
 {
+    /// <summary>The years a call may start in: the same range the dashboard's filters accept.</summary>
+    public const int MinYear = 1970, MaxYear = 9000;
+
+    /// <summary>Longest agent name (from a key, a sidecar or the upload form): the same limit everywhere.</summary>
+    public const int MaxNameLength = 100;
+
     /// <summary>
     /// Key fields + sidecar → metadata, or the reason it cannot be known. Nothing is guessed: a call without an agent,
     /// a start time or an id is a problem to report.
@@ -44,19 +50,27 @@ public static class CallMetadataResolver
         DateTimeOffset? start = null;
         if (sidecar?.StartedAt is { } s)
         {
+            // The year is checked before any conversion: 0001-01-01 in a zone east of UTC has no UTC instant at all.
             if (DateTimeOffset.TryParseExact(s, ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var withOffset)
                 && (s.EndsWith('Z') || HasOffset(s)))
+            {
+                if (!Plausible(withOffset.Year, $"sidecar startedAt '{s}'", out error)) return false;
                 start = withOffset.ToUniversalTime();
+            }
             else if (DateTime.TryParseExact(s, ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", "yyyy-MM-dd'T'HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+            {
+                if (!Plausible(local.Year, $"sidecar startedAt '{s}'", out error)) return false;
                 start = WeekBuckets.LocalToUtc(local, zone!);
+            }
             else
             {
-                error = $"sidecar startedAt '{s}' is not an ISO 8601 date and time";
+                error = $"sidecar startedAt '{s}' is not an ISO 8601 date and time (or lies outside the years {MinYear}-{MaxYear})";
                 return false;
             }
         }
         else if (fields?.LocalStart is { } localStart)
         {
+            if (!Plausible(localStart.Year, $"the key's date {localStart.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}", out error)) return false;
             start = WeekBuckets.LocalToUtc(localStart, zone!);
         }
 
@@ -67,6 +81,12 @@ public static class CallMetadataResolver
         if (missing.Count > 0)
         {
             error = (keyOk ? "" : keyError + "; ") + "no " + string.Join(", ", missing) + " in key or sidecar";
+            return false;
+        }
+
+        if (agent!.Trim().Length > MaxNameLength || agent.Contains('/', StringComparison.Ordinal))
+        {
+            error = $"the agent name is longer than {MaxNameLength} characters or contains '/'";
             return false;
         }
 
@@ -82,6 +102,12 @@ public static class CallMetadataResolver
             agentChannel, customerChannel);
         error = null;
         return true;
+    }
+
+    private static bool Plausible(int year, string what, out string? error)
+    {
+        error = year is >= MinYear and <= MaxYear ? null : $"{what} is outside the plausible years {MinYear}-{MaxYear}";
+        return error is null;
     }
 
     private static bool HasOffset(string s)

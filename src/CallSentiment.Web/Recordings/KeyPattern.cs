@@ -172,8 +172,13 @@ public static class RecordingKey
         return (dot > slash ? key[..dot] : key) + ".json";
     }
 
+    /// <summary>
+    /// The formats the analysis decodes (WAV natively; the others through ffmpeg, recognised by their first bytes), and
+    /// so the only ones discovery queues and the upload form accepts. Raw ADTS .aac and .wma (ASF) are not among them:
+    /// the decoder does not recognise those containers.
+    /// </summary>
     public static readonly IReadOnlySet<string> AudioExtensions =
-        new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "wav", "mp3", "m4a", "ogg", "opus", "flac", "aac", "wma", "amr" };
+        new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "wav", "mp3", "m4a", "ogg", "opus", "flac", "amr" };
 
     public static bool IsAudio(string key)
     {

@@ -61,7 +61,7 @@ public sealed partial class RetentionService(Db db, IRecordingSource source, Cal
                          """
                          SELECT DISTINCT r.source_key FROM recordings r
                          WHERE r.started_at < @cutoff AND r.audio_deleted_at IS NULL
-                           AND EXISTS (SELECT 1 FROM jobs j WHERE j.recording_id = r.id AND j.status IN ('done', 'failed'))
+                           AND EXISTS (SELECT 1 FROM jobs j WHERE j.recording_id = r.id AND j.status IN ('done', 'failed', 'dismissed'))
                          ORDER BY r.source_key LIMIT @limit
                          """,
                          Cutoff(now, recordingDays), cancellationToken).ConfigureAwait(false))

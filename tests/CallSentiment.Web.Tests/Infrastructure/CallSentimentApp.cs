@@ -82,8 +82,8 @@ public sealed class CallSentimentApp : WebApplicationFactory<Program>
         while (true)
         {
             await using var c = await Db.OpenAsync(CancellationToken.None);
-            var finished = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status IN ('done', 'failed')");
-            var pending = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status NOT IN ('done', 'failed')");
+            var finished = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status IN ('done', 'failed', 'dismissed')");
+            var pending = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM jobs WHERE status NOT IN ('done', 'failed', 'dismissed')");
             if (finished >= count && pending == 0) return;
             if (clock.Elapsed > limit) throw new TimeoutException($"{finished} of {count} jobs finished, {pending} pending");
             await Task.Delay(200);
