@@ -68,7 +68,10 @@ public static class QaReason
         if (channel is { Windows.Count: > 0 })
         {
             var top = channel.Windows.GroupBy(w => w.Emotion).OrderByDescending(g => g.Count()).First();
-            sentences.Add(string.Create(ci, $"The customer's voice was mostly {top.Key.ToLowerInvariant()} ({100.0 * top.Count() / channel.Windows.Count:0}% of the time they spoke)"));
+            var share = (double)top.Count() / channel.Windows.Count;
+            sentences.Add(share >= 0.995
+                ? $"The customer's voice was {top.Key.ToLowerInvariant()} throughout"
+                : string.Create(ci, $"The customer's voice was mostly {top.Key.ToLowerInvariant()} ({100 * share:0}% of the time they spoke)"));
         }
         var worst = a.Conversation?.Chunks
             .Where(k => k.Verdict is { Sentiment: Sentiment.Negative } && fusion.ConfidentWords(k.Confidence) && (customer is null || k.Speaker == customer.Speaker))
