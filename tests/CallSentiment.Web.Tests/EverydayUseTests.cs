@@ -126,6 +126,10 @@ public sealed class EverydayUseTests(EverydayUseApp fixture) : IClassFixture<Eve
         var row = (await PageAsync(qa, "/qa?agent=carla&status=resolved")).QuerySelector("#qa-items tbody td.waited")!.TextContent;
         Assert.StartsWith("resolved ", row, StringComparison.Ordinal);
         Assert.Contains("by test-qa", row, StringComparison.Ordinal);
+        // The dashboard's median counts from the call too, in days and hours rather than thousands of hours.
+        using var supervisor = await App.SignedInClientAsync(AppRoles.Supervisor);
+        var summary = (await PageAsync(supervisor, "/?agent=carla")).QuerySelector("#qa-summary")!.TextContent;
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"(median {(int)waited.TotalDays} d "), summary, StringComparison.Ordinal);
     }
 
     [Fact]
