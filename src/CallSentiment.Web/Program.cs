@@ -5,6 +5,7 @@ using CallSentiment.Web.Calls;
 using CallSentiment.Web.Health;
 using CallSentiment.Web.Ingestion;
 using CallSentiment.Web.Observability;
+using CallSentiment.Web.Pages;
 using CallSentiment.Web.Qa;
 using CallSentiment.Web.Recordings;
 using CallSentiment.Web.Retention;
@@ -42,6 +43,7 @@ if (adminCommand)
 }
 
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/Error");
+app.UseNotFoundPage();
 app.UseServerTiming();
 app.UseApiProblems();
 app.UseStaticFiles();

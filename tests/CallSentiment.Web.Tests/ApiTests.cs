@@ -117,7 +117,7 @@ public abstract class ApiTests(CallSentimentApp app)
         var list = await JsonAsync(await qa.GetAsync("/api/v1/qa?agent=carla"), HttpStatusCode.OK);
         var item = Assert.Single(list.GetProperty("items").EnumerateArray());
         Assert.Equal("open", item.GetProperty("status").GetString());
-        Assert.StartsWith("Customer NEGATIVE", item.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("The customer came across as", item.GetProperty("reason").GetString(), StringComparison.Ordinal);
         var id = item.GetProperty("id").GetInt64();
         var detail = await JsonAsync(await qa.GetAsync($"/api/v1/qa/{id}"), HttpStatusCode.OK);
         Assert.NotEmpty(detail.GetProperty("negativeQuotes").EnumerateArray());

@@ -255,6 +255,70 @@ public sealed class BrowserTests(BrowserFixture fixture)
         p.AssertNoProblems();
     }
 
+    [Fact]
+    public async Task Charts_EachWeek_ShowsItsCallCountAndThinWeeksArePale()
+    {
+        await using var p = await fixture.OpenAsync("/?agent=bob&from=2026-03-02&to=2026-03-22");
+        var weeks = new[] { "2026-W10", "2026-W11", "2026-W12" };
+        var counts = weeks.Select(w => fixture.Calls.Count(c => c.Agent == "bob" && c.IsoWeek == w)).ToList();
+        Assert.Contains(counts, n => n is > 0 and < 3);
+        Assert.Contains(counts, n => n >= 3);
+
+        foreach (var chart in new[] { "scores-chart", "nps-chart" })
+        {
+            var ticks = await p.Page.EvaluateAsync<string[][]>("id => Chart.getChart(document.getElementById(id)).scales.x.ticks.map(t => [].concat(t.label))", chart);
+            Assert.Equal(weeks.Select((w, i) => new[] { w, counts[i] == 1 ? "1 call" : string.Create(CultureInfo.InvariantCulture, $"{counts[i]} calls") }), ticks);
+        }
+        var colours = await p.Page.EvaluateAsync<string[]>("() => Chart.getChart(document.getElementById('nps-chart')).data.datasets[0].backgroundColor");
+        for (var i = 0; i < weeks.Length; i++)
+        {
+            // #rrggbb for a week with enough calls; #rrggbbaa, see-through, for one with too few to read a trend from.
+            Assert.Equal(counts[i] < 3 ? 9 : 7, colours[i].Length);
+        }
+        await BrowserFixture.ScreenshotAsync(p.Page, "dashboard-one-employee");
+        p.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task Layout_SignedInName_ReadableOnTheHeader()
+    {
+        await using var p = await fixture.OpenAsync(March);
+        var name = p.Page.Locator("#signed-in-as");
+        Assert.True(await name.IsVisibleAsync());
+        Assert.Equal(BrowserFixture.UserName, await name.TextContentAsync());
+        var colours = await p.Page.EvaluateAsync<string[]>(
+            "() => [getComputedStyle(document.getElementById('signed-in-as')).color, getComputedStyle(document.querySelector('header.top')).backgroundColor]");
+        var contrast = Contrast(Rgba(colours[0]), Rgba(colours[1]));
+        Assert.True(contrast >= 4.5, $"the name is {colours[0]} on {colours[1]}: contrast {contrast:0.0}, WCAG AA needs 4.5");
+    }
+
+    [Fact]
+    public async Task UnknownPage_ShowsTheAppsOwnNotFoundPageWithNavigation()
+    {
+        await using var p = await fixture.OpenAsync(March);
+        var response = await p.Page.GotoAsync("/calls/987654");
+        Assert.Equal(404, response!.Status);
+        Assert.True(await p.Page.Locator("#not-found").IsVisibleAsync());
+        Assert.True(await p.Page.Locator("header.top nav a[href='/']").IsVisibleAsync());
+        await BrowserFixture.ScreenshotAsync(p.Page, "not-found");
+    }
+
+    /// <summary>"rgb(r, g, b)" or "rgba(r, g, b, a)" as numbers.</summary>
+    private static double[] Rgba(string css) =>
+        [.. css[(css.IndexOf('(', StringComparison.Ordinal) + 1)..css.IndexOf(')', StringComparison.Ordinal)].Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture))];
+
+    /// <summary>WCAG contrast ratio of two opaque colours.</summary>
+    private static double Contrast(double[] a, double[] b)
+    {
+        static double Luminance(double[] c)
+        {
+            static double Channel(double v) => (v /= 255) <= 0.03928 ? v / 12.92 : Math.Pow((v + 0.055) / 1.055, 2.4);
+            return 0.2126 * Channel(c[0]) + 0.7152 * Channel(c[1]) + 0.0722 * Channel(c[2]);
+        }
+        var (la, lb) = (Luminance(a), Luminance(b));
+        return (Math.Max(la, lb) + 0.05) / (Math.Min(la, lb) + 0.05);
+    }
+
     private static async Task<List<long>> RowIdsAsync(IPage page)
     {
         var hrefs = await page.Locator(RowLinks).EvaluateAllAsync<string[]>("links => links.map(a => a.getAttribute('href'))");

@@ -114,9 +114,9 @@ public abstract class IngestionAndDashboardTests : IAsyncLifetime
         using var http = await _app.SignedInClientAsync();
         var csv = await http.GetStringAsync("/?handler=Csv&from=2026-03-01&to=2026-03-31");
         var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("started_at,agent,call_id", lines[0]);
+        Assert.StartsWith("started_at,employee,agent,call_id", lines[0]);
         Assert.Equal(4, lines.Length);
-        Assert.Contains(lines, l => l.StartsWith("2026-03-02T09:00:00+00:00,alice,a1,", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("2026-03-02T09:00:00+00:00,alice,alice,a1,", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -33,4 +33,18 @@ public sealed class QaReasonTests
 
         Assert.DoesNotContain("\"", QaReason.Describe(a, new FusionModel()), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Describe_NegativeCustomer_ReadsAsSentencesATeamLeadWouldWrite()
+    {
+        var customer = new SpeakerResult(1, Roles.Customer, 1, 20_000, 40, 0, [(0.0, 20.0)],
+            new SpeakerMood(Negative, new Verdict(Sentiment.Neutral, new SentimentScores(0.1, 0.3, 0.6, 0)), Negative, [0.1, 0, -0.2, -0.6]));
+        var chunk = new ChunkResult(1, Roles.Customer, 12_000, 15_000, "I want my money back", "[]", Negative, null, Confidence: 0.9);
+        var a = new CallAnalysis(20_000, 8000, 2, Negative, null, [], [], new ConversationResult("offline", "channels", [customer], [chunk], 0, 0, 0, 0), ForRecovery: true);
+
+        var reason = QaReason.Describe(a, new FusionModel());
+
+        Assert.Equal("The customer came across as clearly unhappy (negative score 0.95): their words were negative and their voice sounded neutral. "
+            + "They ended the call less happy than they began (-0.70 from the first to the last quarter). They said \"I want my money back\" at 0:12.", reason);
+    }
 }

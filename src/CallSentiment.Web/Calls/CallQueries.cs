@@ -7,6 +7,9 @@ namespace CallSentiment.Web.Calls;
 public sealed record AgentRow(long Id, string Name, string? DisplayName)
 {
     public string Label => DisplayName is { Length: > 0 } d ? $"{d} ({Name})" : Name;
+
+    /// <summary>The name people read: the display name, else the id.</summary>
+    public string Employee => DisplayName is { Length: > 0 } d ? d : Name;
 }
 
 /// <summary>
@@ -19,9 +22,12 @@ public enum CallSort { Time, Agent, Duration, Verdict, Confidence, Emotion }
 
 public sealed record CallRow(long Id, long StartedAt, string Agent, long DurationMs, string Sentiment, double Confidence,
     string? DominantEmotion, string CallRef, string? CustomerRef, double Positive, double Negative, double Neutral, double Mixed,
-    string? CustomerSentiment, string? AgentSentiment, long LowConfidence)
+    string? CustomerSentiment, string? AgentSentiment, long LowConfidence, string? AgentName = null)
 {
     public DateTimeOffset Started => DateTimeOffset.FromUnixTimeMilliseconds(StartedAt);
+
+    /// <summary>The person's name for people to read (the sidecar's agentName), else their id.</summary>
+    public string Employee => AgentName is { Length: > 0 } n ? n : Agent;
 }
 
 public sealed record WeekAggregate(WeekBucket Week, CallAggregate Aggregate);
@@ -133,7 +139,8 @@ public sealed class CallQueries(Db db)
         SELECT c.id AS Id, c.started_at AS StartedAt, a.name AS Agent, c.duration_ms AS DurationMs, c.sentiment AS Sentiment,
                c.confidence AS Confidence, c.dominant_emotion AS DominantEmotion, c.call_ref AS CallRef, c.customer_ref AS CustomerRef,
                c.positive AS Positive, c.negative AS Negative, c.neutral AS Neutral, c.mixed AS Mixed,
-               c.customer_sentiment AS CustomerSentiment, c.agent_sentiment AS AgentSentiment, c.low_confidence AS LowConfidence
+               c.customer_sentiment AS CustomerSentiment, c.agent_sentiment AS AgentSentiment, c.low_confidence AS LowConfidence,
+               a.display_name AS AgentName
         FROM calls c JOIN agents a ON a.id = c.agent_id
         """;
 

@@ -117,6 +117,13 @@ public static class MetricFormat
             : string.Create(CultureInfo.InvariantCulture, $"{t.Minutes} min");
     }
 
+    /// <summary>
+    /// A stretch within a call (a silence, an overlap): under a minute in seconds with a tenth ("0.4 s", "12.0 s"), so a
+    /// sub-second pause does not read as 0:00:00; longer ones as <see cref="Duration"/>.
+    /// </summary>
+    public static string Span(long milliseconds) =>
+        milliseconds < 59_950 ? string.Create(CultureInfo.InvariantCulture, $"{Math.Max(0, milliseconds) / 1000.0:0.0} s") : Duration(milliseconds);
+
     /// <summary>Call time as h:mm:ss (hours unbounded, so a quarter's total reads naturally).</summary>
     public static string Duration(long milliseconds)
     {

@@ -66,15 +66,16 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
         Response.ContentType = "text/csv; charset=utf-8";
         Response.Headers.ContentDisposition = $"attachment; filename=\"calls-{Range!.FromDate:yyyyMMdd}-{Range.ToDate:yyyyMMdd}.csv\"";
         await using var writer = new StreamWriter(Response.Body, new UTF8Encoding(false));
-        await writer.WriteLineAsync("started_at,agent,call_id,customer_id,duration_seconds,sentiment,confidence,positive,negative,neutral,mixed,dominant_emotion").ConfigureAwait(false);
+        await writer.WriteLineAsync("started_at,employee,agent,call_id,customer_id,duration_seconds,sentiment,confidence,positive,negative,neutral,mixed,dominant_emotion,customer_felt,agent_came_across").ConfigureAwait(false);
         var zone = Zone;
         await foreach (var r in queries.AllAsync(filter, SortBy, Descending, cancellationToken).ConfigureAwait(false))
         {
             var local = TimeZoneInfo.ConvertTime(r.Started, zone);
             await writer.WriteLineAsync(string.Join(',',
-                local.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture), CsvField.Safe(r.Agent), CsvField.Safe(r.CallRef), CsvField.Safe(r.CustomerRef ?? ""),
+                local.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture), CsvField.Safe(r.Employee), CsvField.Safe(r.Agent), CsvField.Safe(r.CallRef), CsvField.Safe(r.CustomerRef ?? ""),
                 (r.DurationMs / 1000.0).ToString("0.0", CultureInfo.InvariantCulture), r.Sentiment,
-                F(r.Confidence), F(r.Positive), F(r.Negative), F(r.Neutral), F(r.Mixed), CsvField.Safe(r.DominantEmotion ?? ""))).ConfigureAwait(false);
+                F(r.Confidence), F(r.Positive), F(r.Negative), F(r.Neutral), F(r.Mixed), CsvField.Safe(r.DominantEmotion ?? ""),
+                r.CustomerSentiment ?? "", r.AgentSentiment ?? "")).ConfigureAwait(false);
         }
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
         return new EmptyResult();

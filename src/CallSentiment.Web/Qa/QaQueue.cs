@@ -4,7 +4,11 @@ using Dapper;
 namespace CallSentiment.Web.Qa;
 
 public sealed record QaItem(long Id, string SourceKey, long? CallId, string Agent, long CallStartedAt, long CreatedAt, string Status,
-    string? ClaimedBy, long? ClaimedAt, string? ResolvedBy, long? ResolvedAt, string? RecoveryAction, string Reason);
+    string? ClaimedBy, long? ClaimedAt, string? ResolvedBy, long? ResolvedAt, string? RecoveryAction, string Reason, string? AgentName = null)
+{
+    /// <summary>The person's name for people to read (the sidecar's agentName), else their id.</summary>
+    public string Employee => AgentName is { Length: > 0 } n ? n : Agent;
+}
 
 public sealed record QaNote(long Id, long At, string UserName, string Text);
 
@@ -23,7 +27,7 @@ public sealed class QaQueue(Db db, TimeProvider clock, FusionModel fusion)
     private const string Columns = """
         q.id AS Id, q.source_key AS SourceKey, q.call_id AS CallId, a.name AS Agent, q.call_started_at AS CallStartedAt, q.created_at AS CreatedAt,
         q.status AS Status, q.claimed_by AS ClaimedBy, q.claimed_at AS ClaimedAt, q.resolved_by AS ResolvedBy, q.resolved_at AS ResolvedAt,
-        q.recovery_action AS RecoveryAction, q.reason AS Reason
+        q.recovery_action AS RecoveryAction, q.reason AS Reason, a.display_name AS AgentName
         """;
 
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -144,19 +148,22 @@ public sealed class QaQueue(Db db, TimeProvider clock, FusionModel fusion)
             cancellationToken: cancellationToken)).ConfigureAwait(false)).AsList();
     }
 
-    /// <summary>Counts and ageing for the dashboard (one agent or all).</summary>
+    /// <summary>
+    /// Counts and ageing for the dashboard (one agent or all). Waiting counts from when the call happened, as the
+    /// customer experiences it, not from when the analysis queued it (a backlog or a late upload would hide the wait).
+    /// </summary>
     public async Task<QaSummary> SummaryAsync(string? agent, CancellationToken cancellationToken)
     {
         const string Counts = """
             SELECT COUNT(CASE WHEN q.status = 'open' THEN 1 END) AS Open,
                    COUNT(CASE WHEN q.status = 'claimed' THEN 1 END) AS Claimed,
                    COUNT(CASE WHEN q.status = 'resolved' AND q.resolved_at >= @weekAgo THEN 1 END) AS ResolvedLastWeek,
-                   MIN(CASE WHEN q.status = 'open' THEN q.created_at END) AS OldestOpenAt
+                   MIN(CASE WHEN q.status = 'open' THEN q.call_started_at END) AS OldestOpenAt
             FROM qa_items q JOIN agents a ON a.id = q.agent_id
             WHERE (@agent IS NULL OR a.name = @agent)
             """;
         const string Durations = """
-            SELECT q.resolved_at - q.created_at FROM qa_items q JOIN agents a ON a.id = q.agent_id
+            SELECT q.resolved_at - q.call_started_at FROM qa_items q JOIN agents a ON a.id = q.agent_id
             WHERE q.status = 'resolved' AND q.resolved_at >= @weekAgo AND (@agent IS NULL OR a.name = @agent)
             """;
         var p = new { agent, weekAgo = Now - 7L * 24 * 3600 * 1000 };

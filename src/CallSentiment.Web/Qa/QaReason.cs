@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace CallSentiment.Web.Qa;
 
@@ -38,40 +37,58 @@ public static class QaReason
     }
 
     /// <summary>
-    /// The reason line: the customer's verdict, each stage's, the voice's commonest emotion and up to two of the most
-    /// negative chunks, quoted only when the recogniser was sure of their words (<see cref="FusionModel.ConfidentWords"/>):
-    /// a misheard sentence shown as "why negative" would send QA after words nobody said.
+    /// The reason, written the way a team lead would brief a colleague: how the customer came across (and how sure the
+    /// product is), what the words and the voice each said, whether the call ended worse than it began, the voice's
+    /// commonest emotion, and up to two of the most negative things the customer said, quoted only when the recogniser
+    /// was sure of their words (<see cref="FusionModel.ConfidentWords"/>): a misheard sentence shown as "why negative"
+    /// would send QA after words nobody said.
     /// </summary>
     public static string Describe(CallAnalysis a, FusionModel fusion)
     {
-        var sb = new StringBuilder();
+        var ci = CultureInfo.InvariantCulture;
+        var sentences = new List<string>();
         var customer = a.Conversation?.Customer;
         var mood = customer?.Mood;
         if (mood?.Fused is { } fused)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"Customer NEGATIVE ({fused.Scores.Negative:0.00})");
-            if (mood.Text is { } t) sb.Append(CultureInfo.InvariantCulture, $"; words {t.Sentiment.ToLabel()}");
-            if (mood.Voice is { } v) sb.Append(CultureInfo.InvariantCulture, $"; voice {v.Sentiment.ToLabel()}");
-            if (mood.Change is { } change) sb.Append(CultureInfo.InvariantCulture, $"; Q4 − Q1 {change:+0.00;-0.00;0.00}");
+            var first = string.Create(ci, $"The customer came across as {Strength(fused.Scores.Negative)} unhappy (negative score {fused.Scores.Negative:0.00})");
+            var parts = new List<string>();
+            if (mood.Text is { } t) parts.Add($"their words were {Word(t.Sentiment)}");
+            if (mood.Voice is { } v) parts.Add($"their voice sounded {Word(v.Sentiment)}");
+            sentences.Add(parts.Count == 0 ? first : $"{first}: {string.Join(" and ", parts)}");
+            if (mood.Change is { } change && Math.Abs(change) >= 0.05)
+                sentences.Add(string.Create(ci, $"They ended the call {(change < 0 ? "less happy" : "happier")} than they began ({change:+0.00;-0.00} from the first to the last quarter)"));
         }
         else
         {
-            sb.Append(CultureInfo.InvariantCulture, $"Call NEGATIVE ({a.Verdict.Scores.Negative:0.00})");
+            sentences.Add(string.Create(ci, $"The call as a whole came across as {Strength(a.Verdict.Scores.Negative)} unhappy (negative score {a.Verdict.Scores.Negative:0.00})")
+                + (customer is null ? "; the speakers were not told apart" : ""));
         }
         var channel = a.Channels.FirstOrDefault(c => c.Role == Roles.Customer) ?? (a.Channels.Count == 1 ? a.Channels[0] : null);
         if (channel is { Windows.Count: > 0 })
         {
             var top = channel.Windows.GroupBy(w => w.Emotion).OrderByDescending(g => g.Count()).First();
-            sb.Append(CultureInfo.InvariantCulture, $"; voice mostly {top.Key} ({100.0 * top.Count() / channel.Windows.Count:0}% of windows)");
+            var share = (double)top.Count() / channel.Windows.Count;
+            sentences.Add(share >= 0.995
+                ? $"The customer's voice was {top.Key.ToLowerInvariant()} throughout"
+                : string.Create(ci, $"The customer's voice was mostly {top.Key.ToLowerInvariant()} ({100 * share:0}% of the time they spoke)"));
         }
         var worst = a.Conversation?.Chunks
             .Where(k => k.Verdict is { Sentiment: Sentiment.Negative } && fusion.ConfidentWords(k.Confidence) && (customer is null || k.Speaker == customer.Speaker))
-            .OrderByDescending(k => k.Verdict!.Scores.Negative).Take(2).ToList() ?? [];
-        foreach (var k in worst)
+            .OrderByDescending(k => k.Verdict!.Scores.Negative).Take(2).OrderBy(k => k.StartMs).ToList() ?? [];
+        if (worst.Count > 0)
         {
-            var text = k.Text.Length > 120 ? k.Text[..120] + "…" : k.Text;
-            sb.Append(CultureInfo.InvariantCulture, $"; at {TimeSpan.FromMilliseconds(k.StartMs):m\\:ss} \"{text}\"");
+            var quotes = worst.Select(k =>
+            {
+                var text = k.Text.Length > 120 ? k.Text[..120] + "…" : k.Text;
+                return string.Create(ci, $"\"{text}\" at {TimeSpan.FromMilliseconds(k.StartMs):m\\:ss}");
+            });
+            sentences.Add($"They said {string.Join(" and ", quotes)}");
         }
-        return sb.ToString();
+        return string.Join(". ", sentences) + ".";
+
+        static string Word(Sentiment s) => s.ToLabel().ToLowerInvariant();
+
+        static string Strength(double negative) => negative >= 0.75 ? "clearly" : negative >= 0.5 ? "likely" : "possibly";
     }
 }

@@ -74,8 +74,15 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary>The scripted call with real words (an angry customer), stored apart from <see cref="Calls"/>.</summary>
     public StoredCall SpokenCall { get; private set; } = null!;
 
-    /// <summary>Screenshots for a person to look at; not part of any assertion.</summary>
-    public static string ScreenshotFolder => Path.Combine(Path.GetTempPath(), "callsentiment-shots");
+    /// <summary>Screenshots for a person to look at, under the test output (bin/…/screenshots); not part of any assertion.</summary>
+    public static string ScreenshotFolder => Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    /// <summary>Saves the whole page as <paramref name="name"/>.png in <see cref="ScreenshotFolder"/>.</summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        Directory.CreateDirectory(ScreenshotFolder);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
+    }
 
     public async Task InitializeAsync()
     {

@@ -17,6 +17,13 @@ public sealed class UsersModel(UserStore users, AuditLog audit, IOptions<Dashboa
 
     public string? Error { get; private set; }
 
+    /// <summary>What was typed into "Add a user", shown again when it was refused (all but the password).</summary>
+    public string? NewUserName { get; private set; }
+
+    public string? NewDisplayName { get; private set; }
+
+    public string? NewRole { get; private set; }
+
     public long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     public async Task OnGetAsync(CancellationToken cancellationToken) => Users = await users.ListAsync(cancellationToken).ConfigureAwait(false);
@@ -33,6 +40,7 @@ public sealed class UsersModel(UserStore users, AuditLog audit, IOptions<Dashboa
         catch (ArgumentException e)
         {
             Error = e.Message;
+            (NewUserName, NewDisplayName, NewRole) = (newUserName, displayName, newRole);
             Users = await users.ListAsync(cancellationToken).ConfigureAwait(false);
             return Page();
         }

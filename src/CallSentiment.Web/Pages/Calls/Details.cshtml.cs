@@ -21,6 +21,9 @@ public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions>
     /// <summary>QA staff (and admins) may record what the customer really felt.</summary>
     public bool CanLabel { get; private set; }
 
+    /// <summary>Supervisors (and admins): the dashboard and swapping roles; QA staff see neither link nor button.</summary>
+    public bool CanSeeDashboard { get; private set; }
+
     [TempData] public string? Message { get; set; }
 
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken cancellationToken)
@@ -29,6 +32,7 @@ public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions>
         if (view is null) return NotFound();
         View = view;
         CanLabel = (await authorization.AuthorizeAsync(User, Policies.Qa).ConfigureAwait(false)).Succeeded;
+        CanSeeDashboard = (await authorization.AuthorizeAsync(User, Policies.Dashboard).ConfigureAwait(false)).Succeeded;
         if (CanLabel) Label = await labels.ForCallAsync(id, cancellationToken).ConfigureAwait(false);
         return Page();
     }

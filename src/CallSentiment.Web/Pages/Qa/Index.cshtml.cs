@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace CallSentiment.Web.Pages.Qa;
 
 [Authorize(Policy = Policies.Qa)]
-public sealed class IndexModel(QaQueue queue, IOptions<DashboardOptions> dashboard, TimeProvider clock) : PageModel
+public sealed class IndexModel(QaQueue queue, CallQueries calls, IOptions<DashboardOptions> dashboard, TimeProvider clock) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "agent")] public string? Agent { get; set; }
 
@@ -36,10 +36,14 @@ public sealed class IndexModel(QaQueue queue, IOptions<DashboardOptions> dashboa
 
     public IReadOnlyList<QaItem> Items { get; private set; } = [];
 
+    /// <summary>The employees to pick from: the dashboard's list, so both filters read the same.</summary>
+    public IReadOnlyList<AgentRow> Agents { get; private set; } = [];
+
     public long Total { get; private set; }
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
+        Agents = await calls.AgentsAsync(cancellationToken).ConfigureAwait(false);
         var errors = new List<(string Field, string Message)>();
         var filter = Input.Parse(dashboard.Value.Zone, errors);
         Errors.AddRange(errors.Select(e => e.Message));
@@ -51,8 +55,8 @@ public sealed class IndexModel(QaQueue queue, IOptions<DashboardOptions> dashboa
     public string Local(long ms) =>
         TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(ms), dashboard.Value.Zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
-    /// <summary>How long the item has waited for (or took until) resolution.</summary>
-    public string Age(QaItem i) => MetricFormat.Age((i.ResolvedAt ?? clock.GetUtcNow().ToUnixTimeMilliseconds()) - i.CreatedAt);
+    /// <summary>How long the customer has waited since the call (or waited until the item was resolved).</summary>
+    public string Age(QaItem i) => MetricFormat.Age((i.ResolvedAt ?? clock.GetUtcNow().ToUnixTimeMilliseconds()) - i.CallStartedAt);
 
     public string PageLink(int page) => QueryString.Create(new Dictionary<string, string?>
     {

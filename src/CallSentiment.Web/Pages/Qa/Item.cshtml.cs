@@ -25,10 +25,21 @@ public sealed class ItemModel(QaQueue queue, VerdictLabels labels, AuditLog audi
 
     public long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    public async Task<IActionResult> OnGetAsync(long id, CancellationToken cancellationToken)
+    /// <summary>Why the resolve form was refused (shown once, on this response only).</summary>
+    public string? Problem { get; private set; }
+
+    /// <summary>The resolve form's values, shown again when they were refused.</summary>
+    public string? ResolveAction { get; private set; }
+
+    public string ResolveLabel { get; private set; } = "";
+
+    public async Task<IActionResult> OnGetAsync(long id, CancellationToken cancellationToken) =>
+        await LoadAsync(id, cancellationToken).ConfigureAwait(false) ? Page() : NotFound();
+
+    private async Task<bool> LoadAsync(long id, CancellationToken cancellationToken)
     {
         var item = await queue.GetAsync(id, cancellationToken).ConfigureAwait(false);
-        if (item is null) return NotFound();
+        if (item is null) return false;
         Item = item;
         Notes = await queue.NotesAsync(id, cancellationToken).ConfigureAwait(false);
         if (item.CallId is { } callId)
@@ -36,7 +47,7 @@ public sealed class ItemModel(QaQueue queue, VerdictLabels labels, AuditLog audi
             Chunks = await queue.NegativeChunksAsync(callId, cancellationToken).ConfigureAwait(false);
             Label = await labels.ForCallAsync(callId, cancellationToken).ConfigureAwait(false);
         }
-        return Page();
+        return true;
     }
 
     public async Task<IActionResult> OnPostClaimAsync(long id, bool takeOver, CancellationToken cancellationToken)
@@ -67,8 +78,10 @@ public sealed class ItemModel(QaQueue queue, VerdictLabels labels, AuditLog audi
         var label = string.IsNullOrEmpty(customerLabel) ? null : customerLabel;
         if ((QaQueue.ActionProblem(action) ?? (label is null ? null : VerdictLabels.LabelProblem(label))) is { } problem)
         {
-            Message = problem;
-            return RedirectToPage(new { id });
+            // The page again with what was written, not a redirect that would lose it.
+            if (!await LoadAsync(id, cancellationToken).ConfigureAwait(false)) return NotFound();
+            (Problem, ResolveAction, ResolveLabel) = (problem, action, VerdictLabels.Labels.Contains(label) ? label! : "");
+            return Page();
         }
         var result = await queue.ResolveAsync(id, User.Identity!.Name!, action!.Trim(), User.IsInRole(AppRoles.Admin), label, cancellationToken).ConfigureAwait(false);
         if (result == QaChange.Done)

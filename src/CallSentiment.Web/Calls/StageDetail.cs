@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace CallSentiment.Web.Calls;
+
+/// <summary>
+/// A stage's stored detail (the JSON each analysis stage writes beside its verdict) as words for the call page: what
+/// the stage looked at and what it found, so a supervisor need not read JSON.
+/// </summary>
+public static class StageDetail
+{
+    /// <summary>What the stage is, for people: "The customer's voice" rather than "voice-emotion".</summary>
+    public static string Title(string stage) => stage switch
+    {
+        VoiceEmotionStage.StageName => "The customer's voice",
+        TranscriptStage.StageName => "The customer's words",
+        _ => stage,
+    };
+
+    /// <summary>The detail as sentences; a detail that is not the JSON this version writes is shown as it is.</summary>
+    public static string Describe(string stage, string? detail)
+    {
+        if (string.IsNullOrWhiteSpace(detail)) return "";
+        JsonElement d;
+        try
+        {
+            using var doc = JsonDocument.Parse(detail);
+            d = doc.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return detail;
+        }
+        if (d.ValueKind != JsonValueKind.Object) return detail;
+        var ci = CultureInfo.InvariantCulture;
+        var text = stage switch
+        {
+            VoiceEmotionStage.StageName => Voice(),
+            TranscriptStage.StageName => Words(),
+            _ => string.Join("; ", d.EnumerateObject().Where(p => p.Value.ValueKind is not JsonValueKind.Null).Select(p => $"{p.Name}: {p.Value}")) + ".",
+        };
+        return Str("note") is { Length: > 0 } note ? $"{text} {char.ToUpperInvariant(note[0])}{note[1..]}." : text;
+
+        string Voice()
+        {
+            if (Num("judgedChannel") is not { } channel) return "No channel was judged: the recording has no customer channel.";
+            var who = Str("judgedRole") is "mixed" ? "both speakers together (a mono recording)" : Str("judgedRole") ?? "the customer";
+            return string.Create(ci, $"The emotion model listened to channel {channel:0} ({who}): {Num("windows") ?? 0:0} windows of speech, {Num("voicedSeconds") ?? 0:0.0} s voiced.");
+        }
+
+        string Words()
+        {
+            var words = Num("words") ?? 0;
+            var chunks = Num("chunks") ?? 0;
+            var separation = Str("separation") switch
+            {
+                "Channels" => "one speaker per channel",
+                "Diarization" => "speakers found by diarization",
+                _ => "speakers not separated",
+            };
+            var s = string.Create(ci, $"Transcribed by {Str("transcriber") ?? "the transcriber"}{(Str("language") is { } l ? $" ({l})" : "")}, {separation}: {words:0} words in {chunks:0} chunks");
+            s += string.Create(ci, $"; {Num("scored") ?? 0:0} chunks scored by {Str("scorer") ?? "the scorer"}");
+            if (Num("failed") is > 0 and var failed) s += string.Create(ci, $", {failed:0} could not be scored");
+            s += Str("judgedRole") is { } role ? $"; the verdict is the {role}'s words." : ".";
+            return s;
+        }
+
+        string? Str(string name) => d.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+        double? Num(string name) => d.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+    }
+}
