@@ -6,12 +6,14 @@ namespace CallSentiment.Web.Tests;
 public sealed class SpeechEnhancementTests
 {
     [Fact]
-    public async Task Enabled_CallsAreDenoisedBeforeTheVoiceModelAndTheStageSaysSo()
+    public async Task ModeAll_CallsAreDenoisedBeforeTheVoiceModelAndTheStageSaysSo()
     {
+        // The test calls are 8 kHz: MinSampleRate 8000 lets enhancement reach them.
         await using var app = new CallSentimentApp(settings: new Dictionary<string, string?>
         {
             ["Transcription:Engine"] = "None",
-            ["SpeechEnhancement:Enabled"] = "true",
+            ["SpeechEnhancement:Mode"] = "All",
+            ["SpeechEnhancement:MinSampleRate"] = "8000",
         });
         TestCalls.Write(app.Recordings, "alice", new DateTime(2026, 3, 2, 9, 0, 0), "e1", CustomerMood.Angry);
         _ = app.Server;
@@ -26,6 +28,23 @@ public sealed class SpeechEnhancementTests
     }
 
     [Fact]
+    public async Task ModeAll_TelephoneCallsBelowMinSampleRate_AreAnalysedAsTheyAre()
+    {
+        await using var app = new CallSentimentApp(settings: new Dictionary<string, string?>
+        {
+            ["Transcription:Engine"] = "None",
+            ["SpeechEnhancement:Mode"] = "All",
+        });
+        TestCalls.Write(app.Recordings, "alice", new DateTime(2026, 3, 2, 9, 0, 0), "e2", CustomerMood.Angry);
+        _ = app.Server;
+        await app.WaitForJobsAsync(1);
+
+        await using var c = await app.Db.OpenAsync(CancellationToken.None);
+        var detail = await c.ExecuteScalarAsync<string>("SELECT detail FROM stage_results WHERE stage = 'voice-emotion'");
+        Assert.Contains("\"enhanced\":false", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Enabled_WrongModelFile_StopsTheAppAtStartWithTheReason()
     {
         var notAModel = Path.GetTempFileName();
@@ -35,7 +54,7 @@ public sealed class SpeechEnhancementTests
             await using var app = new CallSentimentApp(settings: new Dictionary<string, string?>
             {
                 ["Transcription:Engine"] = "None",
-                ["SpeechEnhancement:Enabled"] = "true",
+                ["SpeechEnhancement:Mode"] = "Transcript",
                 ["SpeechEnhancement:ModelPath"] = notAModel,
             });
 

@@ -13,8 +13,8 @@ namespace CallSentiment.Analysis.Calls;
 /// (a mono recording: the single channel), since service recovery is about how the customer felt.
 /// </summary>
 /// <param name="model">The loaded model (called once per recording; the web app loads it on first use).</param>
-/// <param name="enhancer">When set, each channel is denoised (GTCRN, at 16 kHz) before the model hears it.</param>
-public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model, GtcrnEnhancer? enhancer = null) : IAnalysisStage
+/// <param name="enhancement">When set for the voice, each channel is denoised (GTCRN, at 16 kHz) before the model hears it.</param>
+public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model, SpeechEnhancement? enhancement = null) : IAnalysisStage
 {
     public const string StageName = "voice-emotion";
 
@@ -29,7 +29,8 @@ public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model, GtcrnEnhan
         var loaded = model();
         RecordingEmotion emotion;
         int sourceRate;
-        using (var reader = new ProgressReader(Open(context.AudioPath, cancellationToken, out sourceRate), context.Progress))
+        bool enhanced;
+        using (var reader = new ProgressReader(Open(context.AudioPath, cancellationToken, out sourceRate, out enhanced), context.Progress))
             emotion = new EmotionAnalyzer(loaded).Analyze(reader, cancellationToken);
 
         var mono = emotion.Channels.Count == 1;
@@ -44,7 +45,7 @@ public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model, GtcrnEnhan
             windows = judged?.Windows.Count ?? 0,
             voicedSeconds = judged?.VoicedSeconds ?? 0,
             note = verdict is null ? "no speech heard on the judged channel" : null,
-            enhanced = enhancer is not null,
+            enhanced,
         });
         var dominant = emotion.Dominant >= 0 ? loaded.Labels[emotion.Dominant] : null;
         return new StageOutput(
@@ -53,11 +54,15 @@ public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model, GtcrnEnhan
             judged?.DominantEmotion ?? dominant);
     }
 
-    private AudioReader Open(string path, CancellationToken cancellationToken, out int sourceRate)
+    private AudioReader Open(string path, CancellationToken cancellationToken, out int sourceRate, out bool enhanced)
     {
         var reader = AudioReader.Open(path);
         sourceRate = reader.Info.SampleRate;
-        return enhancer is null ? reader : new EnhancingAudioReader(reader, enhancer, cancellationToken);
+        enhanced = false;
+        if (enhancement is null) return reader;
+        var result = enhancement.Wrap(reader, enhancement.ForVoice, cancellationToken);
+        enhanced = !ReferenceEquals(result, reader);
+        return result;
     }
 
     private static ChannelResult ToChannelResult(ChannelEmotion c, SpeechEmotionModel model, string role)

@@ -14,7 +14,7 @@ public static class IngestionExtensions
         builder.Services.AddSingleton<IAnalysisStage>(sp =>
         {
             var models = sp.GetRequiredService<SpeechEmotionModelProvider>();
-            return new VoiceEmotionStage(() => models.Model, sp.Enhancer());
+            return new VoiceEmotionStage(() => models.Model, sp.Enhancement());
         });
         builder.Services.AddOptions<FusionOptions>().BindConfiguration(FusionOptions.Section);
         builder.Services.AddSingleton(sp => FusionModel.Load(ModelFolders.Find(sp.GetRequiredService<IOptions<FusionOptions>>().Value.ModelFolder,
