@@ -32,7 +32,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
           evaluate-asr     --data ../shared/datasets/asr/speech [--telephone] [--sclite PATH] [--out DIR] [--vad-model PATH]
                            [--decoder-args "..."] [--max-utterance 20]
           bench-pipeline   [--calls 4] [--parallel 2] [--seconds 300] [--vad-model PATH] [--model DIR] [--text-model DIR]
-          bench-limits     [--channels 16] [--minutes 30] [--rate 1000] [--encoding mulaw|pcm16] [--max-minutes 120]
+          bench-limits     [--channels 16] [--minutes 30] [--rate 1000] [--encoding mulaw|pcm16] [--max-minutes 60]
                            [--max-channels 16] [--speech DIR] [--speech-every 600] [--model DIR] [--text-model DIR] [--vad-model PATH]
           export-text-features --input A.csv[,B.tsv] --out DIR [--text-column text] [--label-column label]
                            [--lexicon models/text-sentiment/lexicon.tsv] [--hash-bits 18]

@@ -421,7 +421,7 @@ public sealed class OfflineTranscriber : ITranscriber, IDisposable
     }
 
     /// <summary>One channel at 16 kHz, whole (sized from the header when it states the length, so it is never copied to grow).</summary>
-    private float[] ReadChannel16k(string path, int channel, AudioInfo info, CancellationToken cancellationToken)
+    private ReadOnlyMemory<float> ReadChannel16k(string path, int channel, AudioInfo info, CancellationToken cancellationToken)
     {
         var expected = info.TotalFrames is { } t ? (int)Math.Min(Array.MaxLength, (long)Math.Ceiling((double)t * SileroVad.SampleRate / info.SampleRate) + 64) : 1 << 20;
         var samples = new float[expected];
@@ -432,8 +432,8 @@ public sealed class OfflineTranscriber : ITranscriber, IDisposable
             block.CopyTo(samples.AsSpan(count));
             count += block.Length;
         }, cancellationToken);
-        if (count != samples.Length) Array.Resize(ref samples, count);
-        return samples;
+        // A slice, not a trimmed copy: a copy would hold the recording twice for a moment.
+        return samples.AsMemory(0, count);
     }
 
     public void Dispose()

@@ -22,7 +22,7 @@ internal static class BenchLimitsCommand
         var rate = args.Int("rate", 1000, 1000, 48000);
         var encoding = args.Get("encoding") ?? "mulaw";
         if (encoding is not ("mulaw" or "pcm16")) throw new UsageException("--encoding is mulaw or pcm16");
-        var limits = new AudioLimits(TimeSpan.FromMinutes(args.Double("max-minutes", 120, 1, 24 * 60)), args.Int("max-channels", 16, 1, 64));
+        var limits = new AudioLimits(TimeSpan.FromMinutes(args.Double("max-minutes", 60, 1, 24 * 60)), args.Int("max-channels", 16, 1, 64));
         var speechFolder = args.Get("speech") ?? Shared.Find("datasets", "asr", "speech");
         var speechEvery = args.Double("speech-every", 600, 5, 36_000);
         using var pipeline = CallPipeline.Load(args, withTranscript: true, parallelCalls: 1, limits: limits);

@@ -45,7 +45,7 @@ public sealed class IngestionOptions
 
     /// <summary>Longer recordings are refused from their header (WAV/RF64) or ffprobe's duration, before decoding.</summary>
     [Range(typeof(TimeSpan), "00:00:10", "04:00:00")]
-    public TimeSpan MaxRecordingDuration { get; set; } = TimeSpan.FromHours(2);
+    public TimeSpan MaxRecordingDuration { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Recordings with more channels are refused from their header, before decoding.</summary>
     [Range(1, 64)]
