@@ -34,6 +34,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
           enhance          FILE --out ENHANCED.wav [--model models/speech-enhancement/gtcrn_simple.onnx]
                            [--decoder-args "..."] [--max-utterance 20]
           bench-pipeline   [--calls 4] [--parallel 2] [--seconds 300] [--vad-model PATH] [--model DIR] [--text-model DIR]
+          bench-limits     [--channels 16] [--minutes 30] [--rate 1000] [--encoding mulaw|pcm16] [--max-minutes 60]
+                           [--max-channels 16] [--speech DIR] [--speech-every 600] [--model DIR] [--text-model DIR] [--vad-model PATH]
           export-text-features --input A.csv[,B.tsv] --out DIR [--text-column text] [--label-column label]
                            [--lexicon models/text-sentiment/lexicon.tsv] [--hash-bits 18]
                            [--pieces models/text-sentiment/pieces.tsv [--max-pieces 128]]
@@ -70,6 +72,7 @@ try
         "evaluate-asr" => EvaluateAsrCommand.Run(rest),
         "enhance" => EnhanceCommand.Run(rest),
         "bench-pipeline" => BenchPipelineCommand.Run(rest),
+        "bench-limits" => BenchLimitsCommand.Run(rest),
         "export-text-features" => ExportTextFeaturesCommand.Run(rest),
         "export-text-branches" => ExportTextBranchesCommand.Run(rest),
         "evaluate-text" => EvaluateTextCommand.Run(rest),

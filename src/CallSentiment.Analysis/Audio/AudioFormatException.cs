@@ -17,6 +17,8 @@ public enum AudioErrorKind
     ToolMissing,
     /// <summary>An external decoder failed on the file.</summary>
     DecoderFailed,
+    /// <summary>A readable recording that is longer, or has more channels, than the configured limits allow.</summary>
+    LimitExceeded,
 }
 
 /// <summary>

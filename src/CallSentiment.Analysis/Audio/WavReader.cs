@@ -35,6 +35,9 @@ internal sealed class WavReader : AudioReader
 
     public override AudioInfo Info { get; }
 
+    /// <summary>Whole frames between the read position and the end of a seekable stream (a WAV whose header leaves the size open).</summary>
+    internal long? FramesToEnd => _stream.CanSeek ? (_stream.Length - _stream.Position) / _blockAlign : null;
+
     private (AudioInfo, int, long?) ParseHeader()
     {
         Span<byte> head = stackalloc byte[12];

@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using CallSentiment.Analysis.Audio;
 using CallSentiment.Analysis.TextSentiment;
 
 namespace CallSentiment.Analysis.Calls;
@@ -7,7 +8,10 @@ namespace CallSentiment.Analysis.Calls;
 /// The analysis of one recording: every stage side by side, then the fusion into a verdict per speaker and per call.
 /// The background worker and <c>callsentiment evaluate-calls</c> both run exactly this.
 /// </summary>
-public sealed class CallAnalyzer(IEnumerable<IAnalysisStage> stages, FusionModel fusion)
+/// <param name="stages">The stages, run side by side.</param>
+/// <param name="fusion">How words and voice combine into the call's verdict.</param>
+/// <param name="limits">When set, a recording over them is refused from its header before any stage decodes it.</param>
+public sealed class CallAnalyzer(IEnumerable<IAnalysisStage> stages, FusionModel fusion, AudioLimits? limits = null)
 {
     private readonly IReadOnlyList<IAnalysisStage> _stages = stages.ToList();
 
@@ -23,6 +27,8 @@ public sealed class CallAnalyzer(IEnumerable<IAnalysisStage> stages, FusionModel
     public async Task<StageOutput[]> RunStagesAsync(AnalysisContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (limits is not null)
+            await Task.Run(() => limits.Check(context.AudioPath), cancellationToken).ConfigureAwait(false);
         // Stages are independent readers of the same file (voice and transcript), so they run side by side: a fresh
         // negative call reaches the QA queue sooner when the worker has cores to spare.
         // A failing stage cancels the others, and its own error (not their cancellation) is what the caller sees.

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using CallSentiment.Analysis.Audio;
 using CallSentiment.Analysis.Diarization;
 using CallSentiment.Analysis.Transcription.PocketSphinx;
@@ -81,16 +82,42 @@ public sealed class OfflineTranscriber : ITranscriber, IDisposable
     public async Task<Transcript> TranscribeAsync(TranscriptionRequest request, CancellationToken cancellationToken) =>
         (await TranscribeWithStatsAsync(request, cancellationToken).ConfigureAwait(false)).Transcript;
 
-    /// <summary>As <see cref="TranscribeAsync"/>, with the time spent in each stage.</summary>
+    /// <summary>
+    /// As <see cref="TranscribeAsync"/>, with the time spent in each stage. Several channels are streamed, each on its own
+    /// (the file is read once per channel and pass), so memory does not grow with channels × duration: a channel's speech
+    /// probabilities and one utterance at a time are all that is kept. A mono recording (which the diarizer needs whole)
+    /// is held at 16 kHz: 230 MB per hour, within <see cref="OfflineTranscriberOptions.MaxRecordingSeconds"/>.
+    /// </summary>
     public async Task<(Transcript Transcript, OfflineTranscriptionStats Stats)> TranscribeWithStatsAsync(TranscriptionRequest request,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        AudioInfo info;
+        using (var reader = AudioReader.Open(request.AudioPath, _options.Audio)) info = reader.Info;
+        var maxFrames = (long)(_options.MaxRecordingSeconds * info.SampleRate);
+        if (info.TotalFrames > maxFrames) throw TooLong(request.AudioPath);
+
+        if (info.Channels > 1)
+        {
+            var scans = await Task.WhenAll(Enumerable.Range(0, info.Channels).Select(c =>
+                Task.Run(() => ScanChannel(request.AudioPath, c, cancellationToken), cancellationToken))).ConfigureAwait(false);
+            if (!scans.Skip(1).All(s => s.SameAsFirst))
+            {
+                var results = await Task.WhenAll(scans.Select(scan =>
+                    Task.Run(() => RecogniseChannelAsync(request.AudioPath, scan, cancellationToken), cancellationToken))).ConfigureAwait(false);
+                var decoding = TimeSpan.FromTicks(scans.Sum(x => x.Decoding.Ticks) + results.Sum(r => r.Decoding.Ticks));
+                var (multi, multiStats) = Assemble(results.Select(r => r.Result).ToArray(), SpeakerSeparation.Channels,
+                    [.. scans.Select(x => new TranscriptSpeaker(x.Channel, x.Channel, $"ch_{x.Channel}"))], (double)scans[0].Samples / SileroVad.SampleRate);
+                return (multi, multiStats with { AudioDecoding = decoding });
+            }
+            // One mix stored on every channel: a mono recording, diarized as one below.
+        }
+
         var sw = Stopwatch.StartNew();
-        var channels = await Task.Run(() => ReadChannels16k(request.AudioPath, cancellationToken), cancellationToken).ConfigureAwait(false);
-        var decoding = sw.Elapsed;
-        var (transcript, stats) = await TranscribeSamplesAsync(channels, request.MaxSpeakers, cancellationToken).ConfigureAwait(false);
-        return (transcript, stats with { AudioDecoding = decoding });
+        var mono = await Task.Run(() => ReadChannel16k(request.AudioPath, 0, info, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var monoDecoding = sw.Elapsed;
+        var (transcript, stats) = await TranscribeMonoAsync(mono, request.MaxSpeakers, cancellationToken).ConfigureAwait(false);
+        return (transcript, stats with { AudioDecoding = monoDecoding });
     }
 
     /// <summary>
@@ -104,26 +131,26 @@ public sealed class OfflineTranscriber : ITranscriber, IDisposable
         if (channels16k.Count == 0) throw new ArgumentException("no audio channels", nameof(channels16k));
         var channels = DropDuplicateChannels(channels16k);
         var duration = (double)channels16k[0].Length / SileroVad.SampleRate;
+        if (channels.Count == 1) return await TranscribeMonoAsync(channels[0], maxSpeakers, cancellationToken).ConfigureAwait(false);
+        var results = await Task.WhenAll(channels.Select((samples, c) =>
+            Task.Run(() => TranscribeChannelAsync(samples, c, diarize: false, maxSpeakers, cancellationToken), cancellationToken))).ConfigureAwait(false);
+        return Assemble(results, SpeakerSeparation.Channels, [.. channels.Select((_, c) => new TranscriptSpeaker(c, c, $"ch_{c}"))], duration);
+    }
 
-        ChannelResult[] results;
-        SpeakerSeparation separation;
-        List<TranscriptSpeaker> speakers;
-        if (channels.Count > 1)
-        {
-            separation = SpeakerSeparation.Channels;
-            results = await Task.WhenAll(channels.Select((samples, c) =>
-                Task.Run(() => TranscribeChannelAsync(samples, c, diarize: false, maxSpeakers, cancellationToken), cancellationToken))).ConfigureAwait(false);
-            speakers = [.. channels.Select((_, c) => new TranscriptSpeaker(c, c, $"ch_{c}"))];
-        }
-        else
-        {
-            var diarize = _diarizer is not null && maxSpeakers > 1;
-            separation = diarize ? SpeakerSeparation.Diarization : SpeakerSeparation.None;
-            results = [await Task.Run(() => TranscribeChannelAsync(channels[0], 0, diarize, maxSpeakers, cancellationToken), cancellationToken).ConfigureAwait(false)];
-            var ids = diarize ? results[0].Speech.Select(s => s.Speaker).Distinct().Order().ToList() : [0];
-            speakers = [.. ids.Select(id => new TranscriptSpeaker(id, diarize ? null : 0, diarize ? $"spk_{id}" : "ch_0"))];
-        }
+    private async Task<(Transcript Transcript, OfflineTranscriptionStats Stats)> TranscribeMonoAsync(ReadOnlyMemory<float> samples,
+        int maxSpeakers, CancellationToken cancellationToken)
+    {
+        var diarize = _diarizer is not null && maxSpeakers > 1;
+        var separation = diarize ? SpeakerSeparation.Diarization : SpeakerSeparation.None;
+        ChannelResult[] results = [await Task.Run(() => TranscribeChannelAsync(samples, 0, diarize, maxSpeakers, cancellationToken), cancellationToken).ConfigureAwait(false)];
+        var ids = diarize ? results[0].Speech.Select(s => s.Speaker).Distinct().Order().ToList() : [0];
+        List<TranscriptSpeaker> speakers = [.. ids.Select(id => new TranscriptSpeaker(id, diarize ? null : 0, diarize ? $"spk_{id}" : "ch_0"))];
+        return Assemble(results, separation, speakers, (double)samples.Length / SileroVad.SampleRate);
+    }
 
+    private static (Transcript Transcript, OfflineTranscriptionStats Stats) Assemble(ChannelResult[] results, SpeakerSeparation separation,
+        List<TranscriptSpeaker> speakers, double duration)
+    {
         var words = results.SelectMany(r => r.Words).OrderBy(w => w.Start).ThenBy(w => w.Speaker).ToList();
         var speech = results.SelectMany(r => r.Speech).OrderBy(s => s.Start).ThenBy(s => s.Speaker).ToList();
         var transcript = new Transcript(EngineName, "en-US", separation, speakers, words, speech, duration);
@@ -139,18 +166,18 @@ public sealed class OfflineTranscriber : ITranscriber, IDisposable
     private sealed record ChannelResult(List<TranscriptWord> Words, List<SpeechSegment> Speech, TimeSpan Vad, TimeSpan Diarization,
         TimeSpan Recognition, int Utterances);
 
-    private async Task<ChannelResult> TranscribeChannelAsync(float[] samples, int channel, bool diarize, int maxSpeakers,
+    private async Task<ChannelResult> TranscribeChannelAsync(ReadOnlyMemory<float> samples, int channel, bool diarize, int maxSpeakers,
         CancellationToken cancellationToken)
     {
         var sw = Stopwatch.StartNew();
-        var probabilities = _vad.Probabilities(samples, cancellationToken);
+        var probabilities = _vad.Probabilities(samples.Span, cancellationToken);
         var duration = (double)samples.Length / SileroVad.SampleRate;
         var regions = SileroVad.Segment(probabilities, duration, _options.Vad);
         var vadTime = sw.Elapsed;
 
         sw.Restart();
         IReadOnlyList<SpeechSegment> labelled = diarize
-            ? _diarizer!.Segment(samples, regions, maxSpeakers, cancellationToken)
+            ? _diarizer!.Segment(samples.Span, regions, maxSpeakers, cancellationToken)
             : [.. regions.Select(r => new SpeechSegment(channel, r.Start, r.End))];
         var diarizationTime = diarize ? sw.Elapsed : TimeSpan.Zero;
 
@@ -161,36 +188,55 @@ public sealed class OfflineTranscriber : ITranscriber, IDisposable
         {
             var decoder = lease.Decoder;
             decoder.Reset();
-            foreach (var segment in labelled)
+            foreach (var u in Utterances(probabilities, labelled, samples.Length))
             {
-                foreach (var (start, end) in SplitLong(probabilities, segment.Start, segment.End, _options.MaxUtteranceSeconds))
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    utterances++;
-                    words.AddRange(DecodeUtterance(decoder, samples, segment.Speaker, start, end));
-                }
+                cancellationToken.ThrowIfCancellationRequested();
+                utterances++;
+                if (u.IsDecoded) words.AddRange(DecodeUtterance(decoder, samples.Span[(int)u.From..(int)u.To], u));
             }
         }
         return new ChannelResult(words, [.. labelled], vadTime, diarizationTime, sw.Elapsed, utterances);
     }
 
-    private static IEnumerable<TranscriptWord> DecodeUtterance(PocketSphinxDecoder decoder, float[] samples, int speaker, double start, double end)
+    /// <summary>One pocketsphinx utterance: 16 kHz sample indexes [From, To) of a channel, for a speaker.</summary>
+    private readonly record struct Utterance(long From, long To, int Speaker)
     {
-        var from = Math.Clamp((int)Math.Round(start * SileroVad.SampleRate), 0, samples.Length);
-        var to = Math.Clamp((int)Math.Round(end * SileroVad.SampleRate), from, samples.Length);
-        if (to - from < SileroVad.SampleRate / 10) yield break;
-        var span = samples.AsSpan(from, to - from);
+        // Shorter pieces carry no word worth decoding.
+        public bool IsDecoded => To - From >= SileroVad.SampleRate / 10;
+    }
+
+    /// <summary>The speech segments cut into utterances no longer than the limit, in time order, clamped to the signal.</summary>
+    private List<Utterance> Utterances(IReadOnlyList<float> probabilities, IEnumerable<SpeechSegment> segments, long samples)
+    {
+        var p = probabilities as float[] ?? [.. probabilities];
+        var result = new List<Utterance>();
+        foreach (var segment in segments)
+        {
+            foreach (var (start, end) in SplitLong(p, segment.Start, segment.End, _options.MaxUtteranceSeconds))
+            {
+                var from = Math.Clamp((long)Math.Round(start * SileroVad.SampleRate), 0, samples);
+                var to = Math.Clamp((long)Math.Round(end * SileroVad.SampleRate), from, samples);
+                result.Add(new Utterance(from, to, segment.Speaker));
+            }
+        }
+        return result;
+    }
+
+    private static List<TranscriptWord> DecodeUtterance(PocketSphinxDecoder decoder, ReadOnlySpan<float> span, Utterance u)
+    {
+        var words = new List<TranscriptWord>();
         var audio = decoder.SampleRate == SileroVad.SampleRate ? span.ToArray() : Resampler.ResampleAll(span, SileroVad.SampleRate, decoder.SampleRate);
-        var t0 = (double)from / SileroVad.SampleRate;
-        var t1 = (double)to / SileroVad.SampleRate;
+        var t0 = (double)u.From / SileroVad.SampleRate;
+        var t1 = (double)u.To / SileroVad.SampleRate;
         foreach (var w in decoder.Decode(audio))
         {
             var text = CleanWord(w.Word);
             if (text is null) continue;
             var ws = Math.Min(t1, t0 + (double)w.StartFrame / decoder.FrameRate);
             var we = Math.Clamp(t0 + (double)(w.EndFrame + 1) / decoder.FrameRate, ws, t1);
-            yield return new TranscriptWord(speaker, ws, we, text, w.Posterior);
+            words.Add(new TranscriptWord(u.Speaker, ws, we, text, w.Posterior));
         }
+        return words;
     }
 
     /// <summary>The spoken word of a dictionary entry, or null for silence, noise and filler tokens.</summary>
@@ -241,17 +287,27 @@ public sealed class OfflineTranscriber : ITranscriber, IDisposable
         return kept.Count == 1 && channels.Count > 1 ? kept : [.. channels];
     }
 
-    private float[][] ReadChannels16k(string path, CancellationToken cancellationToken)
+    private AudioFormatException TooLong(string path) => new(AudioErrorKind.LimitExceeded,
+        $"{Path.GetFileName(path)} is longer than the {_options.MaxRecordingSeconds.ToString("0", CultureInfo.InvariantCulture)} s the offline transcriber accepts.");
+
+    /// <summary>
+    /// Decodes the recording once and hands <paramref name="channel"/> (and, when <paramref name="alsoFirst"/>, channel 0)
+    /// at 16 kHz to <paramref name="sink"/> block by block. Returns the time spent decoding and resampling.
+    /// </summary>
+    private TimeSpan StreamChannel16k(string path, int channel, bool alsoFirst, Action<ReadOnlySpan<float>, ReadOnlySpan<float>> sink,
+        CancellationToken cancellationToken)
     {
+        var decoding = Stopwatch.StartNew();
         using var reader = AudioReader.Open(path, _options.Audio);
         var info = reader.Info;
         var n = info.Channels;
-        var resamplers = Enumerable.Range(0, n).Select(_ => new Resampler(info.SampleRate, SileroVad.SampleRate)).ToArray();
-        var outputs = Enumerable.Range(0, n).Select(_ => new List<float>()).ToArray();
+        var resampler = new Resampler(info.SampleRate, SileroVad.SampleRate);
+        var first = alsoFirst ? new Resampler(info.SampleRate, SileroVad.SampleRate) : null;
         const int Block = 8192;
         var interleaved = new float[Block * n];
-        var channel = new float[Block];
-        var resampled = new float[resamplers[0].MaxOutput(Block) + 16];
+        var samples = new float[Block];
+        var resampled = new float[resampler.MaxOutput(Block) + 64];
+        var resampledFirst = new float[alsoFirst ? resampled.Length : 0];
         var maxFrames = (long)(_options.MaxRecordingSeconds * info.SampleRate);
         long total = 0;
         int frames;
@@ -259,23 +315,125 @@ public sealed class OfflineTranscriber : ITranscriber, IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             total += frames;
-            if (total > maxFrames)
-                throw new AudioFormatException(AudioErrorKind.InvalidHeader,
-                    $"{Path.GetFileName(path)} is longer than the {_options.MaxRecordingSeconds:0} s the offline transcriber accepts.");
-            for (var c = 0; c < n; c++)
+            if (total > maxFrames) throw TooLong(path);
+            for (var f = 0; f < frames; f++) samples[f] = interleaved[f * n + channel];
+            var k = resampler.Process(samples.AsSpan(0, frames), resampled);
+            if (first is not null)
             {
-                for (var f = 0; f < frames; f++) channel[f] = interleaved[f * n + c];
-                var k = resamplers[c].Process(channel.AsSpan(0, frames), resampled);
-                outputs[c].AddRange(resampled.AsSpan(0, k));
+                for (var f = 0; f < frames; f++) samples[f] = interleaved[f * n];
+                first.Process(samples.AsSpan(0, frames), resampledFirst);
             }
+            decoding.Stop();
+            sink(resampled.AsSpan(0, k), resampledFirst.AsSpan(0, first is null ? 0 : k));
+            decoding.Start();
         }
-        var tail = new float[resamplers[0].MaxOutput(0) + 64];
-        for (var c = 0; c < n; c++)
+        var tail = new float[resampler.MaxOutput(0) + 64];
+        var tailFirst = new float[first is null ? 0 : tail.Length];
+        var m = resampler.Flush(tail);
+        first?.Flush(tailFirst);
+        decoding.Stop();
+        sink(tail.AsSpan(0, m), tailFirst.AsSpan(0, first is null ? 0 : m));
+        return decoding.Elapsed;
+    }
+
+    /// <summary>What the first pass over one channel of a multi-channel recording found.</summary>
+    private sealed record ChannelScan(int Channel, float[] Probabilities, long Samples, bool SameAsFirst, TimeSpan Vad, TimeSpan Decoding);
+
+    /// <summary>First pass: the channel's speech probabilities, and whether it is channel 0 stored again.</summary>
+    private ChannelScan ScanChannel(string path, int channel, CancellationToken cancellationToken)
+    {
+        var sw = Stopwatch.StartNew();
+        var scanner = new SileroVad.Scanner(_vad);
+        long count = 0;
+        double diff = 0, energy = 0;
+        var decoding = StreamChannel16k(path, channel, alsoFirst: channel > 0, (samples, first) =>
         {
-            var k = resamplers[c].Flush(tail);
-            outputs[c].AddRange(tail.AsSpan(0, k));
+            count += samples.Length;
+            scanner.Push(samples, cancellationToken);
+            for (var i = 0; i < first.Length; i++)
+            {
+                diff += Math.Abs(samples[i] - first[i]);
+                energy += Math.Abs(first[i]);
+            }
+        }, cancellationToken);
+        var probabilities = scanner.Finish().ToArray();
+        var same = channel > 0 && !(diff > _options.DuplicateChannelTolerance * Math.Max(energy, 1e-9));
+        return new ChannelScan(channel, probabilities, count, same, sw.Elapsed - decoding, decoding);
+    }
+
+    /// <summary>Second pass: the channel's utterances decoded as the stream passes them, one held at a time.</summary>
+    private async Task<(ChannelResult Result, TimeSpan Decoding)> RecogniseChannelAsync(string path, ChannelScan scan, CancellationToken cancellationToken)
+    {
+        var duration = (double)scan.Samples / SileroVad.SampleRate;
+        var regions = SileroVad.Segment(scan.Probabilities, duration, _options.Vad);
+        List<SpeechSegment> labelled = [.. regions.Select(r => new SpeechSegment(scan.Channel, r.Start, r.End))];
+        var utterances = Utterances(scan.Probabilities, labelled, scan.Samples);
+        var sw = Stopwatch.StartNew();
+        var words = new List<TranscriptWord>();
+        TimeSpan decoding;
+        using (var lease = await _pool.RentAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var decoder = lease.Decoder;
+            decoder.Reset();
+            var next = 0;
+            long position = 0; // 16 kHz index of the next sample the stream brings
+            var held = new float[SileroVad.SampleRate]; // samples from heldFrom on
+            var heldCount = 0;
+            long heldFrom = 0;
+            decoding = StreamChannel16k(path, scan.Channel, alsoFirst: false, (samples, _) =>
+            {
+                var end = position + samples.Length;
+                // Keep what the pending utterances need (they are in time order); decode each once it is complete.
+                while (next < utterances.Count && !utterances[next].IsDecoded) next++;
+                if (next < utterances.Count)
+                {
+                    if (heldCount == 0) heldFrom = Math.Max(position, utterances[next].From);
+                    var from = Math.Max(position, heldFrom + heldCount);
+                    if (from < end)
+                    {
+                        var part = samples[(int)(from - position)..];
+                        if (held.Length < heldCount + part.Length) Array.Resize(ref held, Math.Max(2 * held.Length, heldCount + part.Length));
+                        part.CopyTo(held.AsSpan(heldCount));
+                        heldCount += part.Length;
+                    }
+                    while (next < utterances.Count && (!utterances[next].IsDecoded || utterances[next].To <= end))
+                    {
+                        var u = utterances[next];
+                        if (u.IsDecoded)
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                            words.AddRange(DecodeUtterance(decoder, held.AsSpan((int)(u.From - heldFrom), (int)(u.To - u.From)), u));
+                        }
+                        next++;
+                        // Drop what no later utterance needs.
+                        var keepFrom = next < utterances.Count ? Math.Min(utterances[next].From, heldFrom + heldCount) : heldFrom + heldCount;
+                        var drop = (int)Math.Clamp(keepFrom - heldFrom, 0, heldCount);
+                        held.AsSpan(drop, heldCount - drop).CopyTo(held);
+                        heldCount -= drop;
+                        heldFrom += drop;
+                    }
+                }
+                position = end;
+            }, cancellationToken);
         }
-        return [.. outputs.Select(o => o.ToArray())];
+        var recognition = sw.Elapsed - decoding;
+        return (new ChannelResult(words, labelled, scan.Vad, TimeSpan.Zero, recognition, utterances.Count), decoding);
+    }
+
+    /// <summary>One channel at 16 kHz, whole (sized from the header when it states the length, so it is never copied to grow).</summary>
+    private ReadOnlyMemory<float> ReadChannel16k(string path, int channel, AudioInfo info, CancellationToken cancellationToken)
+    {
+        var expected = info.TotalFrames is { } t ? (int)Math.Min(Array.MaxLength, (long)Math.Ceiling((double)t * SileroVad.SampleRate / info.SampleRate) + 64) : 1 << 20;
+        var samples = new float[expected];
+        var count = 0;
+        StreamChannel16k(path, channel, alsoFirst: false, (block, _) =>
+        {
+            if (samples.Length < count + block.Length) Array.Resize(ref samples, (int)Math.Min(Array.MaxLength, Math.Max(2L * samples.Length, count + block.Length)));
+            block.CopyTo(samples.AsSpan(count));
+            count += block.Length;
+        }, cancellationToken);
+        // A slice, not a trimmed copy: a copy would hold the recording twice for a moment.
+        return samples.AsMemory(0, count);
     }
 
     public void Dispose()

@@ -22,7 +22,7 @@ public sealed record OfflineTranscriberOptions
     /// <summary>Decoders kept (one per channel or recording decoded at the same time; ~60 MB each).</summary>
     public int MaxDecoders { get; init; } = 2;
 
-    /// <summary>Longest recording accepted (whole channels are held in memory at 16 kHz: 230 MB per channel-hour).</summary>
+    /// <summary>Longest recording accepted (a mono recording is held whole at 16 kHz for the diarizer: 230 MB per hour).</summary>
     public double MaxRecordingSeconds { get; init; } = 4 * 3600;
 
     public AudioDecodeOptions? Audio { get; init; }

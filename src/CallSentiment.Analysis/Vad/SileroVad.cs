@@ -53,29 +53,65 @@ public sealed class SileroVad : IDisposable
     /// <summary>Speech probability of each 32 ms window of a 16 kHz signal (the last partial window is zero-padded).</summary>
     public float[] Probabilities(ReadOnlySpan<float> samples, CancellationToken cancellationToken = default)
     {
-        var windows = (samples.Length + WindowSamples - 1) / WindowSamples;
-        var result = new float[windows];
-        var state = new float[StateSize];
-        var sr = NamedTensor.Int64("sr", [SampleRate]);
-        for (var w = 0; w < windows; w++)
+        var scanner = new Scanner(this);
+        scanner.Push(samples, cancellationToken);
+        return [.. scanner.Finish()];
+    }
+
+    /// <summary>
+    /// Window probabilities of a signal fed block by block: the same values as <see cref="Probabilities"/> on the whole
+    /// signal, in memory that does not grow with its length (but for the probabilities, 4 bytes per 32 ms). One per signal.
+    /// </summary>
+    public sealed class Scanner(SileroVad vad)
+    {
+        private readonly List<float> _probabilities = [];
+        private readonly NamedTensor _sr = NamedTensor.Int64("sr", [SampleRate]);
+        private float[] _state = new float[StateSize];
+        // Each window is preceded by the last 64 samples of the previous one, as the v5 model was trained (zeros at the start).
+        private readonly float[] _input = new float[ContextSamples + WindowSamples];
+        private int _filled;
+
+        public IReadOnlyList<float> Probabilities => _probabilities;
+
+        public void Push(ReadOnlySpan<float> samples, CancellationToken cancellationToken = default)
         {
-            if ((w & 255) == 0) cancellationToken.ThrowIfCancellationRequested();
-            // Each window is preceded by the last 64 samples of the previous one, as the v5 model was trained.
-            var input = new float[ContextSamples + WindowSamples];
-            var start = w * WindowSamples;
-            var from = Math.Max(0, start - ContextSamples);
-            var count = Math.Min(samples.Length, start + WindowSamples) - from;
-            samples.Slice(from, count).CopyTo(input.AsSpan(ContextSamples - (start - from)));
-            var outputs = _session.Run(
-            [
-                NamedTensor.Float("input", input, 1, input.Length),
-                NamedTensor.Float("state", state, 2, 1, 128),
-                sr,
-            ]);
-            result[w] = outputs["output"].Floats[0];
-            state = outputs["stateN"].Floats;
+            while (samples.Length > 0)
+            {
+                var take = Math.Min(samples.Length, WindowSamples - _filled);
+                samples[..take].CopyTo(_input.AsSpan(ContextSamples + _filled));
+                _filled += take;
+                samples = samples[take..];
+                if (_filled < WindowSamples) return;
+                if ((_probabilities.Count & 255) == 0) cancellationToken.ThrowIfCancellationRequested();
+                Run();
+                _input.AsSpan(WindowSamples, ContextSamples).CopyTo(_input);
+                _filled = 0;
+            }
         }
-        return result;
+
+        /// <summary>Scores the last partial window (zero-padded) and returns every window's probability.</summary>
+        public List<float> Finish()
+        {
+            if (_filled > 0)
+            {
+                _input.AsSpan(ContextSamples + _filled).Clear();
+                Run();
+                _filled = 0;
+            }
+            return _probabilities;
+        }
+
+        private void Run()
+        {
+            var outputs = vad._session.Run(
+            [
+                NamedTensor.Float("input", [.. _input], 1, _input.Length),
+                NamedTensor.Float("state", _state, 2, 1, 128),
+                _sr,
+            ]);
+            _probabilities.Add(outputs["output"].Floats[0]);
+            _state = outputs["stateN"].Floats;
+        }
     }
 
     /// <summary>Speech segments (seconds) of a 16 kHz signal.</summary>

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using CallSentiment.Analysis.Audio;
 using CallSentiment.Analysis.Calls;
 using CallSentiment.Analysis.Diarization;
 using CallSentiment.Analysis.SpeechEmotion;
@@ -19,7 +20,7 @@ internal sealed class CallPipeline : IDisposable
     private readonly OfflineTextSentimentScorer? _text;
 
     private CallPipeline(SpeechEmotionModel voice, OfflineTranscriber? transcriber, OfflineTextSentimentScorer? text, FusionModel fusion,
-        Dictionary<string, string> fingerprints, string? cacheFolder, string recogniserFingerprint)
+        Dictionary<string, string> fingerprints, string? cacheFolder, string recogniserFingerprint, AudioLimits? limits)
     {
         _voice = voice;
         _transcriber = transcriber;
@@ -31,7 +32,7 @@ internal sealed class CallPipeline : IDisposable
             ITranscriber asr = cacheFolder is null ? transcriber : new CachingTranscriber(transcriber, cacheFolder, recogniserFingerprint);
             stages.Add(new TranscriptStage(asr, text, new TranscriptStageSettings()));
         }
-        Analyzer = new CallAnalyzer(stages, fusion);
+        Analyzer = new CallAnalyzer(stages, fusion, limits);
     }
 
     public CallAnalyzer Analyzer { get; }
@@ -43,15 +44,17 @@ internal sealed class CallPipeline : IDisposable
 
     /// <summary>
     /// Options: --model (speech emotion), --text-model, --fusion, --vad-model, --decoder-args, --max-utterance. With a cache folder,
-    /// transcripts are kept there (see <see cref="CachingTranscriber"/>).
+    /// transcripts are kept there (see <see cref="CachingTranscriber"/>). With limits (the worker's Ingestion limits), larger
+    /// recordings are refused from their header and decoding stops there.
     /// </summary>
-    public static CallPipeline Load(Args args, bool withTranscript, int parallelCalls, string? cacheFolder = null)
+    public static CallPipeline Load(Args args, bool withTranscript, int parallelCalls, string? cacheFolder = null, AudioLimits? limits = null)
     {
         var voiceDir = ModelLocator.SpeechEmotionFolder(args.Get("model"));
         var textArg = args.Get("text-model");
         var fusion = LoadFusion(args.Get("fusion"));
         // As the worker: one decoder per channel being decoded, two per call analysed at once.
         var options = TranscriberFactory.Options(args, decoders: Math.Clamp(2 * parallelCalls, 2, 16));
+        if (limits is not null) options = options with { MaxRecordingSeconds = limits.MaxDuration.TotalSeconds };
         var textDir = withTranscript ? ModelLocator.TextSentimentFolder(textArg) : null;
         var fingerprints = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -78,7 +81,7 @@ internal sealed class CallPipeline : IDisposable
                 transcriber = OfflineTranscriber.Load(options, new Diarizer());
                 text = OfflineTextSentimentScorer.Load(textDir);
             }
-            return new CallPipeline(voice, transcriber, text, fusion, fingerprints, cacheFolder, recogniser);
+            return new CallPipeline(voice, transcriber, text, fusion, fingerprints, cacheFolder, recogniser, limits);
         }
         catch
         {

@@ -19,7 +19,8 @@ public static class IngestionExtensions
         builder.Services.AddOptions<FusionOptions>().BindConfiguration(FusionOptions.Section);
         builder.Services.AddSingleton(sp => FusionModel.Load(ModelFolders.Find(sp.GetRequiredService<IOptions<FusionOptions>>().Value.ModelFolder,
             Path.Combine("models", "fusion"), FusionModel.FileName, sp.GetRequiredService<IHostEnvironment>().ContentRootPath, "Fusion:ModelFolder")));
-        builder.Services.AddSingleton<CallAnalyzer>();
+        builder.Services.AddSingleton(sp => new CallAnalyzer(sp.GetServices<IAnalysisStage>(), sp.GetRequiredService<FusionModel>(),
+            sp.GetRequiredService<IOptions<IngestionOptions>>().Value.Limits));
         builder.Services.AddSingleton<JobQueue>();
         builder.Services.AddSingleton<IngestionTelemetry>();
         builder.Services.AddSingleton<IngestionSignal>();

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using CallSentiment.Analysis.Audio;
 
 namespace CallSentiment.Web.Ingestion;
 
@@ -41,6 +42,16 @@ public sealed class IngestionOptions
 
     /// <summary>Name of this instance in leases and the status page; defaults to host name and process id.</summary>
     public string? InstanceName { get; set; }
+
+    /// <summary>Longer recordings are refused from their header (WAV/RF64) or ffprobe's duration, before decoding.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "04:00:00")]
+    public TimeSpan MaxRecordingDuration { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Recordings with more channels are refused from their header, before decoding.</summary>
+    [Range(1, 64)]
+    public int MaxChannels { get; set; } = 16;
+
+    public AudioLimits Limits => new(MaxRecordingDuration, MaxChannels);
 
     public int EffectiveConcurrency => Concurrency > 0 ? Concurrency : Environment.ProcessorCount;
 

@@ -84,12 +84,14 @@ public static class TranscriptionExtensions
             LanguageModel = t.LanguageModel is { Length: > 0 } lm ? lm : recognizer.LanguageModel,
         };
         // One decoder per channel being decoded: a worker slot decodes the two channels of a stereo call side by side.
-        var concurrency = sp.GetRequiredService<IOptions<IngestionOptions>>().Value.EffectiveConcurrency;
+        var ingestion = sp.GetRequiredService<IOptions<IngestionOptions>>().Value;
         return OfflineTranscriber.Load(new OfflineTranscriberOptions
         {
             Recognizer = recognizer,
             VadModelPath = vad,
-            MaxDecoders = Math.Clamp(2 * concurrency, 2, 16),
+            MaxDecoders = Math.Clamp(2 * ingestion.EffectiveConcurrency, 2, 16),
+            // A header can understate the length (or not state it); decoding stops at the same limit.
+            MaxRecordingSeconds = ingestion.MaxRecordingDuration.TotalSeconds,
         }, new Diarizer());
     }
 }

@@ -70,6 +70,61 @@ public class OfflineTranscriberTests
     }
 
     [Fact]
+    public async Task TranscribeAsync_StereoCallWithLongSpeechRuns_SameTranscriptAsTheWholeChannelPath()
+    {
+        using var dir = new TempDir();
+        // Clips back to back: speech runs longer than MaxUtteranceSeconds, cut into several utterances.
+        var left = AsrFixtures.Silence(0.5).Concat(AsrFixtures.Utterance(First)).Concat(AsrFixtures.Utterance("ls_1089-134686-0000"))
+            .Concat(AsrFixtures.Utterance("ls_1089-134686-0001")).Concat(AsrFixtures.Silence(6, 2)).ToArray();
+        var right = AsrFixtures.Silence(4, 3).Concat(AsrFixtures.Utterance(Second)).Concat(AsrFixtures.Utterance("lv_sense_and_sensibility_01_austen_64kb-0870"))
+            .Concat(AsrFixtures.Utterance("lv_sense_and_sensibility_01_austen_64kb-0920")).ToArray();
+        var length = Math.Max(left.Length, right.Length);
+        Array.Resize(ref left, length);
+        Array.Resize(ref right, length);
+        var path = Path.Combine(dir.Path, "call.wav");
+        await File.WriteAllBytesAsync(path, TestWav.Build([Resampler.ResampleAll(left, 16000, 8000), Resampler.ResampleAll(right, 16000, 8000)], 8000, SampleEncoding.MuLaw), CancellationToken.None);
+        using var transcriber = OfflineTranscriber.Load(AsrFixtures.Options);
+        // The former path: every channel decoded whole at 16 kHz (in the decoder's blocks), then transcribed from memory.
+        using var reader = AudioReader.Open(path);
+        var channels = reader.ReadAllChannels().Select(c =>
+        {
+            var r = new Resampler(8000, 16000);
+            var output = new List<float>();
+            var buffer = new float[r.MaxOutput(8192) + 64];
+            for (var i = 0; i < c.Length; i += 8192) output.AddRange(buffer.AsSpan(0, r.Process(c.AsSpan(i, Math.Min(8192, c.Length - i)), buffer)));
+            output.AddRange(buffer.AsSpan(0, r.Flush(buffer)));
+            return output.ToArray();
+        }).ToList();
+        var (expected, expectedStats) = await transcriber.TranscribeSamplesAsync(channels, 2, CancellationToken.None);
+
+        var (actual, stats) = await transcriber.TranscribeWithStatsAsync(new TranscriptionRequest(path, "call"), CancellationToken.None);
+
+        Assert.True(expectedStats.Utterances > 4, $"{expectedStats.Utterances} utterances");
+        Assert.NotEmpty(expected.Words);
+        Assert.Equal(expected.Separation, actual.Separation);
+        Assert.Equal(expected.Speakers, actual.Speakers);
+        Assert.Equal(expected.Speech, actual.Speech);
+        Assert.Equal(expected.Words, actual.Words);
+        Assert.Equal(expected.DurationSeconds, actual.DurationSeconds);
+        Assert.Equal(expectedStats.Utterances, stats.Utterances);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_SixteenChannelsLongerThanTheLimit_RefusedFromTheHeaderBeforeDecoding()
+    {
+        using var dir = new TempDir();
+        var path = AudioLimitsTests.SparseWav(dir.Path, "conference.wav", channels: 16, rate: 1000, tag: 7, bytesPerSample: 1, TimeSpan.FromHours(10));
+        using var transcriber = OfflineTranscriber.Load(AsrFixtures.Options with { MaxRecordingSeconds = 1800 });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<AudioFormatException>(() => transcriber.TranscribeAsync(new TranscriptionRequest(path, "conference"), CancellationToken.None));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"refusal took {clock.Elapsed.TotalMilliseconds:0} ms");
+        Assert.Equal(AudioErrorKind.LimitExceeded, e.Kind);
+        Assert.Contains("longer than the 1800 s", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TranscribeAsync_SilenceOnly_NoWordsAndNoSpeech()
     {
         using var dir = new TempDir();
