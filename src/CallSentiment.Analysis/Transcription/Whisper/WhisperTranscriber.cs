@@ -67,7 +67,8 @@ public sealed class WhisperTranscriber : ITranscriber, IDisposable
         }
     }
 
-    public string Name => EngineName;
+    /// <summary>"whisper base.en": the engine and the model size, as the call's stage detail shows it.</summary>
+    public string Name => $"{EngineName} {Model.Size}{(Model.EnglishOnly ? ".en" : "")}";
 
     /// <summary>The model file in use.</summary>
     public WhisperModelInfo Model { get; }
