@@ -120,7 +120,7 @@ public sealed class TranscriptionOptions : IValidatableObject
             yield return new ValidationResult($"Transcription:LanguageCode {LanguageCode}: the offline engine has a US English model only", [nameof(LanguageCode)]);
         if (Engine is TranscriptionEngine.Aws or TranscriptionEngine.None && (VadModel is not null || AcousticModel is not null || Dictionary is not null || LanguageModel is not null))
             yield return new ValidationResult("Transcription:VadModel/AcousticModel/Dictionary/LanguageModel apply to the engines on this machine only", [nameof(Engine)]);
-        if (Engine is TranscriptionEngine.Aws or TranscriptionEngine.None or TranscriptionEngine.PocketSphinx && WhisperModel is not null)
+        if (Engine is TranscriptionEngine.Aws or TranscriptionEngine.None or TranscriptionEngine.PocketSphinx && !string.IsNullOrEmpty(WhisperModel))
             yield return new ValidationResult($"Transcription:WhisperModel is set but Transcription:Engine={Engine} does not use it", [nameof(WhisperModel)]);
     }
 }
