@@ -30,6 +30,10 @@ public sealed record WhisperSettings
     /// <summary>Tokens one decoded window may produce (0 = whisper.cpp's own limit); bounds the cost of a looping decoder.</summary>
     public int MaxTokensPerSegment { get; init; }
 
+    /// <summary>Tokens whose text matches are never emitted (whisper.cpp's suppress_regex). The benchmark suppresses the
+    /// end and timestamp tokens so a random-weight model decodes exactly <see cref="MaxTokensPerSegment"/> tokens.</summary>
+    public string? SuppressRegex { get; init; }
+
     /// <summary>Speech/silence rules; the same as the pocketsphinx engine's.</summary>
     public VadSettings Vad { get; init; } = new() { MinSilenceSeconds = 0.4, PadSeconds = 0.15 };
 

@@ -75,6 +75,11 @@ public sealed class WhisperTranscriber : ITranscriber, IDisposable
 
     public WhisperSettings Settings => _settings;
 
+    private long _windows, _tokens;
+
+    /// <summary>Speech pieces decoded and tokens whisper.cpp produced for them, since the transcriber was loaded.</summary>
+    public (long Windows, long Tokens) Decoded => (Interlocked.Read(ref _windows), Interlocked.Read(ref _tokens));
+
     /// <summary>Builds one processor now, so a model whisper.cpp cannot run fails at start rather than on the first call.</summary>
     public void WarmUp()
     {
@@ -92,6 +97,7 @@ public sealed class WhisperTranscriber : ITranscriber, IDisposable
             .WithTemperatureInc(0);
         b = _settings.Language == "auto" ? b.WithLanguageDetection() : b.WithLanguage(_settings.Language);
         if (_settings.MaxTokensPerSegment > 0) b = b.WithMaxTokensPerSegment(_settings.MaxTokensPerSegment);
+        if (_settings.SuppressRegex is { Length: > 0 } suppress) b = b.WithSuppressRegex(suppress);
         if (_settings.BeamSize > 1) b = b.WithBeamSearchSamplingStrategy(s => ((BeamSearchSamplingStrategyBuilder)s).WithBeamSize(_settings.BeamSize));
         return b.Build();
     }
@@ -144,6 +150,8 @@ public sealed class WhisperTranscriber : ITranscriber, IDisposable
                     var piece = ToFloat(samples.AsSpan(from, to - from));
                     var segments = new List<SegmentData>();
                     await foreach (var s in lease.Processor.ProcessAsync(piece, cancellationToken).ConfigureAwait(false)) segments.Add(s);
+                    Interlocked.Increment(ref _windows);
+                    Interlocked.Add(ref _tokens, segments.Sum(s => s.Tokens?.Length ?? 0));
                     words.AddRange(WhisperWords.From(segments, channel, (double)from / SileroVad.SampleRate, (double)to / SileroVad.SampleRate));
                 }
             }
