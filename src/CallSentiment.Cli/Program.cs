@@ -30,7 +30,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
                            [--clean] [--collar 0.25] [--max-speakers 2] [--vad-model PATH] [--save DIR]
           transcribe       FILE... [--vad-model PATH] [--json] [--speakers 2] [--decoder-args "-beam 1e-60 ..."]
           evaluate-asr     --data ../shared/datasets/asr/speech [--telephone] [--sclite PATH] [--out DIR] [--vad-model PATH]
-                           [--decoder-args "..."] [--max-utterance 20]
+                           [--decoder-args "..."] [--max-utterance 20] [--engine pocketsphinx|whisper --whisper-model FILE]
           bench-pipeline   [--calls 4] [--parallel 2] [--seconds 300] [--vad-model PATH] [--model DIR] [--text-model DIR]
           export-text-features --input A.csv[,B.tsv] --out DIR [--text-column text] [--label-column label]
                            [--lexicon models/text-sentiment/lexicon.tsv] [--hash-bits 18]
