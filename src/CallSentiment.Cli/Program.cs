@@ -30,9 +30,9 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
                            [--clean] [--collar 0.25] [--max-speakers 2] [--vad-model PATH] [--save DIR]
           transcribe       FILE... [--vad-model PATH] [--json] [--speakers 2] [--decoder-args "-beam 1e-60 ..."]
           evaluate-asr     --data ../shared/datasets/asr/speech [--telephone] [--sclite PATH] [--out DIR] [--vad-model PATH]
+                           [--decoder-args "..."] [--max-utterance 20] [--engine pocketsphinx|whisper --whisper-model FILE]
                            [--noise babble|street|fan --snr DB] [--enhance]     (evaluate-emotion takes these too, and --every N)
           enhance          FILE --out ENHANCED.wav [--model models/speech-enhancement/gtcrn_simple.onnx]
-                           [--decoder-args "..."] [--max-utterance 20]
           bench-pipeline   [--calls 4] [--parallel 2] [--seconds 300] [--vad-model PATH] [--model DIR] [--text-model DIR]
           bench-limits     [--channels 16] [--minutes 30] [--rate 1000] [--encoding mulaw|pcm16] [--max-minutes 60]
                            [--max-channels 16] [--speech DIR] [--speech-every 600] [--model DIR] [--text-model DIR] [--vad-model PATH]

@@ -47,4 +47,14 @@ public sealed class TranscriptionOptionsTests
 
         Assert.Contains("the offline engine has a US English model only", problem, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void WhisperModel_WithPocketSphinxForced_RefusedAsUnused()
+    {
+        var problem = Assert.Single(Problems(new TranscriptionOptions { Engine = TranscriptionEngine.PocketSphinx, WhisperModel = "/models/ggml-base.en.bin" }));
+
+        Assert.Contains("Transcription:WhisperModel is set but Transcription:Engine=PocketSphinx does not use it", problem, StringComparison.Ordinal);
+        Assert.Empty(Problems(new TranscriptionOptions { Engine = TranscriptionEngine.PocketSphinx, WhisperModel = "" })); // docker compose's empty default
+        Assert.Empty(Problems(new TranscriptionOptions { WhisperModel = "/models/ggml-base.en.bin", VadModel = "/models/silero_vad.onnx" }));
+    }
 }

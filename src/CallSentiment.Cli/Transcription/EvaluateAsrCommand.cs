@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using CallSentiment.Analysis.Audio;
 using CallSentiment.Analysis.Transcription;
+using CallSentiment.Analysis.Transcription.Whisper;
 using CallSentiment.Analysis.Vad;
 
 namespace CallSentiment.Cli.Transcription;
@@ -20,9 +21,14 @@ internal static partial class EvaluateAsrCommand
         var telephone = args.Flag("telephone");
         var sclite = FindSclite(args.Get("sclite"));
         var outDir = args.Get("out");
+        var engine = args.Get("engine") ?? "pocketsphinx";
+        var whisperModel = args.Get("whisper-model");
         var options = TranscriberFactory.Options(args, decoders: 1);
         using var condition = Diagnostics.NoiseCondition.FromArgs(args);
         args.EnsureAllUsed();
+        if (engine is not ("pocketsphinx" or "whisper")) throw new UsageException($"--engine pocketsphinx|whisper, not '{engine}'");
+        if (engine == "whisper" && whisperModel is null)
+            throw new UsageException("--engine whisper needs --whisper-model ggml-base.en.bin (scripts/setup --whisper base.en fetches it into .tools/whisper)");
 
         var tsv = Path.Combine(data, "transcripts.tsv");
         if (!File.Exists(tsv)) throw new UsageException($"{tsv} not found (expected id<TAB>reference lines)");
@@ -35,8 +41,12 @@ internal static partial class EvaluateAsrCommand
 
         outDir ??= Directory.CreateTempSubdirectory("evaluate-asr-").FullName;
         Directory.CreateDirectory(outDir);
-        using var transcriber = OfflineTranscriber.Load(options);
-        transcriber.WarmUp();
+        using var transcriber = engine == "pocketsphinx" ? OfflineTranscriber.Load(options) : null;
+        transcriber?.WarmUp();
+        using var whisper = engine == "whisper"
+            ? WhisperTranscriber.Load(new WhisperSettings { ModelPath = whisperModel!, VadModelPath = options.VadModelPath, MaxDecoders = 1 })
+            : null;
+        whisper?.WarmUp();
         var ci = CultureInfo.InvariantCulture;
         var refLines = new List<string>();
         var hypLines = new List<string>();
@@ -51,10 +61,13 @@ internal static partial class EvaluateAsrCommand
                 samples = condition.Apply(samples, SileroVad.SampleRate, id, telephone ? s => TelephoneChannel.Apply(s, SileroVad.SampleRate) : null);
             else if (telephone)
                 samples = TelephoneChannel.Apply(samples, SileroVad.SampleRate);
-            var (t, _) = transcriber.TranscribeSamplesAsync([samples], 1, CancellationToken.None).GetAwaiter().GetResult();
+            var t = transcriber is not null
+                ? transcriber.TranscribeSamplesAsync([samples], 1, CancellationToken.None).GetAwaiter().GetResult().Transcript
+                : whisper!.TranscribeSamplesAsync([ToPcm(samples)], CancellationToken.None).GetAwaiter().GetResult().Transcript;
             busySeconds += sw.Elapsed.TotalSeconds;
             audioSeconds += (double)samples.Length / SileroVad.SampleRate;
-            var hyp = TranscribeCommand.Join(t.Words).ToLowerInvariant();
+            // Whisper writes casing and punctuation; the references are bare lower-case words.
+            var hyp = Normalise(TranscribeCommand.Join(t.Words));
             var utt = UtteranceId(id);
             refLines.Add($"{reference.ToLowerInvariant()} ({utt})");
             hypLines.Add($"{hyp} ({utt})");
@@ -80,6 +93,15 @@ internal static partial class EvaluateAsrCommand
         Console.WriteLine(string.Create(ci, $"WER={(double)scErrors / sc.Words:0.0000} words={sc.Words} errors={scErrors} rtf={busySeconds / audioSeconds:0.000}"));
         return 0;
     }
+
+    private static short[] ToPcm(float[] samples) => [.. samples.Select(s => (short)Math.Clamp(MathF.Round(s * 32767f), short.MinValue, short.MaxValue))];
+
+    internal static string Normalise(string text) =>
+        string.Join(' ', PunctuationOutsideWords().Replace(text.ToLowerInvariant(), " ").Split(' ', StringSplitOptions.RemoveEmptyEntries));
+
+    // Keeps apostrophes inside words ("don't") and drops every other punctuation mark.
+    [GeneratedRegex(@"[^\p{L}\p{N}' ]|(?<![\p{L}\p{N}])'|'(?![\p{L}\p{N}])")]
+    private static partial Regex PunctuationOutsideWords();
 
     // sclite's spu_id form is (speaker-utterance); LibriSpeech-style ids already carry the speaker before the first '-' or '_'.
     private static string UtteranceId(string id) => IdCleanup().Replace(id, "-");

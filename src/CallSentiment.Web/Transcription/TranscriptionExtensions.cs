@@ -25,11 +25,16 @@ public static class TranscriptionExtensions
     {
         builder.Services.AddOptions<TranscriptionOptions>().BindConfiguration(TranscriptionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var o = builder.Configuration.GetSection(TranscriptionOptions.Section).Get<TranscriptionOptions>() ?? new TranscriptionOptions();
-        if (o.Engine == TranscriptionEngine.None) return builder;
-
-        if (o.Engine == TranscriptionEngine.Offline)
+        if (o.Engine == TranscriptionEngine.None)
         {
-            builder.Services.AddSingleton<ITranscriber>(sp => LoadOffline(sp));
+            builder.Services.AddSingleton(new TranscriptionEngineInfo("none", "none: the verdict is the voice alone (Transcription:Engine=None)"));
+            return builder;
+        }
+
+        if (o.Engine is TranscriptionEngine.Offline or TranscriptionEngine.Whisper or TranscriptionEngine.PocketSphinx)
+        {
+            var whisper = WhisperEngine.FindModel(o, builder.Environment.ContentRootPath);
+            builder.Services.AddSingleton<ITranscriber>(sp => whisper is null ? LoadOffline(sp) : WhisperEngine.Load(sp, whisper));
         }
         else
         {
@@ -63,6 +68,8 @@ public static class TranscriptionExtensions
                 new ComprehendSentimentScorer(sp.GetRequiredService<IOptions<ComprehendSettings>>().Value, new HttpClient(), time: sp.GetRequiredService<TimeProvider>()));
         }
 
+        builder.Services.AddSingleton(sp => WhisperEngine.Describe(sp.GetRequiredService<ITranscriber>()));
+        builder.Services.AddHealthChecks().AddCheck<TranscriptionHealthCheck>("transcription", tags: ["ready"]);
         builder.Services.AddSingleton<IAnalysisStage>(sp => new TranscriptStage(sp.GetRequiredService<ITranscriber>(),
             sp.GetRequiredService<ITextSentimentScorer>(), sp.GetRequiredService<IOptions<TranscriptionOptions>>().Value.StageSettings()));
         if (builder.Configuration.GetValue($"{IngestionOptions.Section}:{nameof(IngestionOptions.Enabled)}", true))
@@ -104,7 +111,9 @@ internal sealed class TranscriptionWarmup(IServiceProvider services) : IHostedSe
         try
         {
             // One decoder proves the library and models work without holding up the start; the others load with the first calls.
-            if (services.GetRequiredService<ITranscriber>() is OfflineTranscriber offline) offline.WarmUp(decoders: 1);
+            var transcriber = services.GetRequiredService<ITranscriber>();
+            if (transcriber is OfflineTranscriber offline) offline.WarmUp(decoders: 1);
+            if (transcriber is CallSentiment.Analysis.Transcription.Whisper.WhisperTranscriber whisper) whisper.WarmUp();
             _ = services.GetRequiredService<ITextSentimentScorer>();
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or OnnxRuntimeException

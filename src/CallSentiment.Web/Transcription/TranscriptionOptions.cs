@@ -7,8 +7,17 @@ namespace CallSentiment.Web.Transcription;
 
 public enum TranscriptionEngine
 {
-    /// <summary>pocketsphinx with Silero VAD, on this machine.</summary>
+    /// <summary>
+    /// On this machine, with Silero VAD: Whisper when a model is configured (Transcription:WhisperModel) or set-up placed
+    /// one in .tools/whisper, else pocketsphinx.
+    /// </summary>
     Offline,
+
+    /// <summary>Whisper (whisper.cpp) on this machine; refuses to start without a model.</summary>
+    Whisper,
+
+    /// <summary>pocketsphinx on this machine, even when a Whisper model is present.</summary>
+    PocketSphinx,
 
     /// <summary>Amazon Transcribe (settings in the AmazonTranscribe section; recordings outside S3 are uploaded to its Bucket).</summary>
     Aws,
@@ -63,6 +72,20 @@ public sealed class TranscriptionOptions : IValidatableObject
 
     public string? LanguageModel { get; set; }
 
+    /// <summary>Whisper ggml model file; empty: the one scripts/setup --whisper placed in .tools/whisper, if any.</summary>
+    public string? WhisperModel { get; set; }
+
+    /// <summary>Whisper's language ("en", or "auto" to detect it with a multilingual model); empty: from LanguageCode.</summary>
+    public string? WhisperLanguage { get; set; }
+
+    /// <summary>CPU threads per Whisper decoder (a stereo call runs two decoders).</summary>
+    [Range(1, 64)]
+    public int WhisperThreads { get; set; } = 1;
+
+    /// <summary>Whisper beam width; 1 = greedy (faster).</summary>
+    [Range(1, 8)]
+    public int WhisperBeamSize { get; set; } = 1;
+
     public TextSentimentEngine TextEngine { get; set; } = TextSentimentEngine.Offline;
 
     /// <summary>Folder of the offline text model; empty: models/text-sentiment found upwards from the app.</summary>
@@ -93,9 +116,11 @@ public sealed class TranscriptionOptions : IValidatableObject
             yield return new ValidationResult(TranscribeLanguages.Problem("Transcription:LanguageCode", LanguageCode), [nameof(LanguageCode)]);
         else if (TextEngine == TextSentimentEngine.Comprehend && Engine != TranscriptionEngine.None && ComprehendLanguageProblem() is { } comprehend)
             yield return new ValidationResult($"Transcription:LanguageCode {LanguageCode}: {comprehend}", [nameof(LanguageCode)]);
-        if (Engine == TranscriptionEngine.Offline && !LanguageCode.StartsWith("en-", StringComparison.Ordinal))
+        if (Engine is TranscriptionEngine.Offline or TranscriptionEngine.PocketSphinx && !LanguageCode.StartsWith("en-", StringComparison.Ordinal))
             yield return new ValidationResult($"Transcription:LanguageCode {LanguageCode}: the offline engine has a US English model only", [nameof(LanguageCode)]);
-        if (Engine != TranscriptionEngine.Offline && (VadModel is not null || AcousticModel is not null || Dictionary is not null || LanguageModel is not null))
-            yield return new ValidationResult("Transcription:VadModel/AcousticModel/Dictionary/LanguageModel apply to Transcription:Engine=Offline only", [nameof(Engine)]);
+        if (Engine is TranscriptionEngine.Aws or TranscriptionEngine.None && (VadModel is not null || AcousticModel is not null || Dictionary is not null || LanguageModel is not null))
+            yield return new ValidationResult("Transcription:VadModel/AcousticModel/Dictionary/LanguageModel apply to the engines on this machine only", [nameof(Engine)]);
+        if (Engine is TranscriptionEngine.Aws or TranscriptionEngine.None or TranscriptionEngine.PocketSphinx && !string.IsNullOrEmpty(WhisperModel))
+            yield return new ValidationResult($"Transcription:WhisperModel is set but Transcription:Engine={Engine} does not use it", [nameof(WhisperModel)]);
     }
 }

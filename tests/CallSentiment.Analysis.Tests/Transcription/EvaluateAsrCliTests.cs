@@ -29,6 +29,29 @@ public partial class EvaluateAsrCliTests
     }
 
     [Fact]
+    public void EvaluateAsr_WhisperEngine_ScoresWhisperWordsWithSclite()
+    {
+        using var dir = new TempDir();
+        const string Id = "ls_1089-134691-0000";
+        File.WriteAllLines(Path.Combine(dir.Path, "transcripts.tsv"),
+            File.ReadAllLines(Paths.Dataset("asr/speech/transcripts.tsv")).Where(l => l.Split('\t')[0] == Id));
+        File.Copy(Paths.Dataset($"asr/speech/{Id}.wav"), Path.Combine(dir.Path, Id + ".wav"));
+        var model = Path.Combine(dir.Path, "ggml-test.en.bin");
+        Whisper.GgmlWhisperModelWriter.Write(model, Whisper.GgmlWhisperDimensions.Small);
+
+        var (code, stdout, stderr) = Cli("evaluate-asr", "--data", dir.Path, "--vad-model", AsrFixtures.VadModel, "--engine", "whisper", "--whisper-model", model);
+
+        // Random weights: the WER is meaningless, but the Whisper words went through sclite and the own alignment alike.
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Matches(LastLine(), stdout.TrimEnd().Split('\n')[^1]);
+        Assert.Matches(@"HYP: [wx0-9]", stdout);
+    }
+
+    [Fact]
+    public void Normalise_WhisperCasingAndPunctuation_BareLowerCaseWordsKeepingApostrophes() =>
+        Assert.Equal("thanks for calling i don't know really", CallSentiment.Cli.Transcription.EvaluateAsrCommand.Normalise("Thanks for calling. I don't know, 'really'?"));
+
+    [Fact]
     public void EvaluateAsr_MissingSclite_FailsNamingIt()
     {
         var (code, _, stderr) = Cli("evaluate-asr", "--data", Paths.Dataset("asr/speech"), "--sclite", "/nonexistent/sclite");

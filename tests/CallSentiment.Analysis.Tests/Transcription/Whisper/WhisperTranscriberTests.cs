@@ -1,0 +1,184 @@
+using CallSentiment.Analysis.Audio;
+using CallSentiment.Analysis.Transcription;
+using CallSentiment.Analysis.Transcription.Whisper;
+using Whisper.net;
+
+namespace CallSentiment.Analysis.Tests.Transcription.Whisper;
+
+/// <summary>A small Whisper model in the real ggml format (random weights), written once for the class.</summary>
+public sealed class GeneratedWhisperModel : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public GeneratedWhisperModel()
+    {
+        Path = System.IO.Path.Combine(_dir.Path, "ggml-test.en.bin");
+        GgmlWhisperModelWriter.Write(Path, GgmlWhisperDimensions.Small);
+    }
+
+    public string Path { get; }
+
+    public string Folder => _dir.Path;
+
+    public WhisperSettings Settings => new() { ModelPath = Path, VadModelPath = AsrFixtures.VadModel, Threads = 1, MaxTokensPerSegment = 24 };
+
+    public void Dispose() => _dir.Dispose();
+}
+
+public class WhisperTranscriberTests(GeneratedWhisperModel model) : IClassFixture<GeneratedWhisperModel>
+{
+    private const string First = "ls_1089-134691-0001";
+    private const string Second = "lv_sense_and_sensibility_01_austen_64kb-0890";
+
+    [Fact]
+    public void Inspect_GeneratedModel_ReadsItsDimensions()
+    {
+        var info = WhisperModelFile.Inspect(model.Path);
+
+        Assert.Equal(GgmlWhisperDimensions.EnglishVocab, info.Vocab);
+        Assert.True(info.EnglishOnly);
+        Assert.Equal("tiny", info.Size);
+        Assert.Equal(11 + 15 * 4 + 24 * 1, info.Tensors);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_StereoCall_EachChannelsWordsLieInsideItsOwnSpeech()
+    {
+        using var dir = new TempDir();
+        var a = AsrFixtures.Utterance(First);
+        var b = AsrFixtures.Utterance(Second);
+        var bStart = 0.5 + a.Length / 16000.0 + 1.0;
+        var length = (int)((bStart + b.Length / 16000.0 + 0.5) * 16000);
+        var left = AsrFixtures.Silence(length / 16000.0, 3);
+        var right = AsrFixtures.Silence(length / 16000.0, 4);
+        a.CopyTo(left, 8000);
+        b.CopyTo(right, (int)(bStart * 16000));
+        var path = Path.Combine(dir.Path, "call.wav");
+        await File.WriteAllBytesAsync(path, TestWav.Build([Resampler.ResampleAll(left, 16000, 8000), Resampler.ResampleAll(right, 16000, 8000)], 8000, SampleEncoding.MuLaw), CancellationToken.None);
+        using var transcriber = WhisperTranscriber.Load(model.Settings);
+
+        var t = await transcriber.TranscribeAsync(new TranscriptionRequest(path, "call"), CancellationToken.None);
+
+        Assert.Equal("whisper", t.Engine);
+        Assert.Equal(SpeakerSeparation.Channels, t.Separation);
+        Assert.Equal([0, 1], t.Speakers.Select(s => s.Channel));
+        Assert.Equal(length / 16000.0, t.DurationSeconds, 1);
+        Assert.Contains(t.Speech, s => s.Speaker == 0);
+        Assert.Contains(t.Speech, s => s.Speaker == 1);
+        // Random weights decode arbitrary tokens, but the whole path ran: words exist, come from the generated
+        // vocabulary, and are timed inside the VAD speech of their own channel.
+        Assert.NotEmpty(t.Words);
+        Assert.All(t.Words, w =>
+        {
+            Assert.Matches(@"^([Wx][0-9]+|[.,])+$", w.Text);
+            Assert.Contains(t.Speech, s => s.Speaker == w.Speaker && w.Start >= s.Start - 1e-6 && w.End <= s.End + 1e-6);
+            Assert.True(w.End >= w.Start);
+            Assert.InRange(w.Confidence, 0, 1);
+        });
+        Assert.All(t.Words.Where(w => w.Speaker == 0), w => Assert.True(w.End < bStart, $"agent word at {w.Start:0.00} s"));
+        Assert.All(t.Words.Where(w => w.Speaker == 1), w => Assert.True(w.Start > bStart - 0.3, $"customer word at {w.Start:0.00} s"));
+        Assert.Equal(t.Words.OrderBy(w => w.Start).Select(w => w.Start), t.Words.Select(w => w.Start));
+    }
+
+    [Fact]
+    public async Task TranscribeSamplesAsync_SilenceOnly_WhisperNeverRuns()
+    {
+        using var transcriber = WhisperTranscriber.Load(model.Settings);
+        var silence = ToPcm(AsrFixtures.Silence(20, 5));
+
+        var (t, recognition, speech) = await transcriber.TranscribeSamplesAsync([silence, silence], CancellationToken.None);
+
+        Assert.Empty(t.Words);
+        Assert.Empty(t.Speech);
+        Assert.Equal(0, speech);
+        Assert.True(recognition < TimeSpan.FromSeconds(1), $"{recognition} spent recognising silence");
+    }
+
+    [Fact]
+    public async Task TranscribeSamplesAsync_Cancelled_ThrowsOperationCanceled()
+    {
+        using var transcriber = WhisperTranscriber.Load(model.Settings);
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            transcriber.TranscribeSamplesAsync([ToPcm(AsrFixtures.Utterance(First))], cts.Token));
+    }
+
+    [Fact]
+    public void Load_TruncatedModel_SaysTheFileIsCutShort()
+    {
+        using var dir = new TempDir();
+        var cut = Path.Combine(dir.Path, "ggml-base.en.bin");
+        var bytes = File.ReadAllBytes(model.Path);
+        File.WriteAllBytes(cut, bytes[..(bytes.Length * 2 / 3)]);
+
+        var e = Assert.Throws<InvalidDataException>(() => WhisperTranscriber.Load(model.Settings with { ModelPath = cut }));
+
+        Assert.Contains("cut short", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_ModelWithoutItsLastTensors_SaysTheFileIsIncomplete()
+    {
+        using var dir = new TempDir();
+        var partial = Path.Combine(dir.Path, "ggml-tiny.en.bin");
+        GgmlWhisperModelWriter.Write(partial, GgmlWhisperDimensions.Small, omitLastTensors: 3);
+
+        var e = Assert.Throws<InvalidDataException>(() => WhisperTranscriber.Load(model.Settings with { ModelPath = partial }));
+
+        Assert.Contains("incomplete", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("GGUF\u0003\0\0\0", "GGUF")]
+    [InlineData("<!DOCTYPE html><html>rate limited</html>", "HTML error page")]
+    [InlineData("PK\u0003\u0004zipzipzip", "PyTorch checkpoint")]
+    public void Load_WrongKindOfFile_NamesWhatItIs(string content, string expected)
+    {
+        using var dir = new TempDir();
+        var wrong = Path.Combine(dir.Path, "ggml-base.en.bin");
+        File.WriteAllText(wrong, content);
+
+        var e = Assert.Throws<InvalidDataException>(() => WhisperTranscriber.Load(model.Settings with { ModelPath = wrong }));
+
+        Assert.Contains("not a ggml Whisper model", e.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_MissingModel_SaysHowToGetOne()
+    {
+        var e = Assert.Throws<FileNotFoundException>(() => WhisperTranscriber.Load(model.Settings with { ModelPath = "/nowhere/ggml-base.en.bin" }));
+
+        Assert.Contains("scripts/setup --whisper", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_EnglishOnlyModelWithAnotherLanguage_Refused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => WhisperTranscriber.Load(model.Settings with { Language = "de" }));
+
+        Assert.Contains("English-only", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void From_TokensWithPiecesAndPunctuation_JoinsThemIntoTimedWords()
+    {
+        WhisperToken Token(string text, long start, long end, float p) => new() { Text = text, Start = start, End = end, Probability = p };
+        var segment = new SegmentData(" Thanks for calling.", TimeSpan.Zero, TimeSpan.FromSeconds(2), 0.5f, 0.9f, 0.7f, 0f, "en",
+            [Token("[_BEG_]", 0, 0, 1), Token(" Thanks", 10, 40, 0.9f), Token(" for", 40, 60, 0.8f), Token(" call", 60, 90, 0.6f),
+             Token("ing", 90, 120, 0.4f), Token(".", 120, 125, 1f), Token("[_TT_60]", 125, 125, 1)]);
+
+        var words = WhisperWords.From([segment], speaker: 1, pieceStart: 10, pieceEnd: 11.2).ToList();
+
+        Assert.Equal(["Thanks", "for", "calling."], words.Select(w => w.Text));
+        Assert.All(words, w => Assert.Equal(1, w.Speaker));
+        Assert.Equal(10.1, words[0].Start, 6);
+        Assert.Equal(10.6, words[2].Start, 6);
+        Assert.Equal(11.2, words[2].End, 6); // 12.5 s clamped to the end of the piece
+        Assert.Equal((0.6 + 0.4 + 1.0) / 3, words[2].Confidence, 5);
+    }
+
+    private static short[] ToPcm(float[] samples) => [.. samples.Select(s => (short)Math.Clamp(s * 32767f, short.MinValue, short.MaxValue))];
+}
