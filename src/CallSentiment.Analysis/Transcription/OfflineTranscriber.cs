@@ -287,6 +287,14 @@ public sealed class OfflineTranscriber : ITranscriber, IDisposable
         return kept.Count == 1 && channels.Count > 1 ? kept : [.. channels];
     }
 
+    /// <summary>The recording as the recogniser should hear it: enhanced when so configured (SpeechEnhancement:Mode).</summary>
+    internal static AudioReader OpenForRecognition(string path, AudioDecodeOptions? audio, Enhancement.SpeechEnhancement? enhancement,
+        CancellationToken cancellationToken)
+    {
+        var reader = AudioReader.Open(path, audio);
+        return enhancement is null ? reader : enhancement.Wrap(reader, enhancement.ForTranscript, cancellationToken);
+    }
+
     private AudioFormatException TooLong(string path) => new(AudioErrorKind.LimitExceeded,
         $"{Path.GetFileName(path)} is longer than the {_options.MaxRecordingSeconds.ToString("0", CultureInfo.InvariantCulture)} s the offline transcriber accepts.");
 
@@ -298,7 +306,7 @@ public sealed class OfflineTranscriber : ITranscriber, IDisposable
         CancellationToken cancellationToken)
     {
         var decoding = Stopwatch.StartNew();
-        using var reader = AudioReader.Open(path, _options.Audio);
+        using var reader = OpenForRecognition(path, _options.Audio, _options.Enhancement, cancellationToken);
         var info = reader.Info;
         var n = info.Channels;
         var resampler = new Resampler(info.SampleRate, SileroVad.SampleRate);

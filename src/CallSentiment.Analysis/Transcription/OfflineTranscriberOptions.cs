@@ -27,6 +27,9 @@ public sealed record OfflineTranscriberOptions
 
     public AudioDecodeOptions? Audio { get; init; }
 
+    /// <summary>GTCRN denoising before recognition (when its mode includes the transcript and the recording's rate allows).</summary>
+    public Enhancement.SpeechEnhancement? Enhancement { get; init; }
+
     /// <summary>Stereo channels this similar are one mono mix stored twice, not two speakers.</summary>
     public double DuplicateChannelTolerance { get; init; } = 1e-3;
 }

@@ -99,6 +99,7 @@ public static class TranscriptionExtensions
             MaxDecoders = Math.Clamp(2 * ingestion.EffectiveConcurrency, 2, 16),
             // A header can understate the length (or not state it); decoding stops at the same limit.
             MaxRecordingSeconds = ingestion.MaxRecordingDuration.TotalSeconds,
+            Enhancement = sp.Enhancement(),
         }, new Diarizer());
     }
 }

@@ -59,6 +59,7 @@ internal static class WhisperEngine
             Threads = t.WhisperThreads,
             BeamSize = t.WhisperBeamSize,
             MaxDecoders = Math.Clamp(2 * concurrency, 2, 16),
+            Enhancement = sp.Enhancement(),
         });
     }
 

@@ -41,4 +41,7 @@ public sealed record WhisperSettings
     public double MaxRecordingSeconds { get; init; } = 4 * 3600;
 
     public AudioDecodeOptions? Audio { get; init; }
+
+    /// <summary>GTCRN denoising before recognition (when its mode includes the transcript and the recording's rate allows).</summary>
+    public Enhancement.SpeechEnhancement? Enhancement { get; init; }
 }

@@ -180,7 +180,7 @@ public sealed class WhisperTranscriber : ITranscriber, IDisposable
 
     private short[][] ReadChannels16k(string path, CancellationToken cancellationToken)
     {
-        using var reader = AudioReader.Open(path, _settings.Audio);
+        using var reader = OfflineTranscriber.OpenForRecognition(path, _settings.Audio, _settings.Enhancement, cancellationToken);
         var info = reader.Info;
         var n = info.Channels;
         var resamplers = Enumerable.Range(0, n).Select(_ => new Resampler(info.SampleRate, SileroVad.SampleRate)).ToArray();
