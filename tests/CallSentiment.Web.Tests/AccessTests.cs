@@ -17,7 +17,7 @@ namespace CallSentiment.Web.Tests;
 /// </summary>
 public sealed class AccessTests(AccessTests.App fixture) : IClassFixture<AccessTests.App>
 {
-    private static readonly string[] Anonymous = ["/login", "/health/live", "/health/ready", "/Error"];
+    private static readonly string[] Anonymous = ["/login", "/health/live", "/health/ready", "/Error", "/not-found"];
 
     /// <summary>Who each policy is for: the contract the route tests hold every endpoint to.</summary>
     private static readonly Dictionary<string, string[]> Allowed = new()

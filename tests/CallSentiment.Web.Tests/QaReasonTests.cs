@@ -47,4 +47,13 @@ public sealed class QaReasonTests
         Assert.Equal("The customer came across as clearly unhappy (negative score 0.95): their words were negative and their voice sounded neutral. "
             + "They ended the call less happy than they began (-0.70 from the first to the last quarter). They said \"I want my money back\" at 0:12.", reason);
     }
+
+    [Theory]
+    [InlineData("The customer came across as clearly unhappy (negative score 0.93). They said \"i want a refund\" at 0:05 and \"awful\" at 0:27.",
+        "The customer came across as clearly unhappy (negative score 0.93). (What they said was removed by retention.)")]
+    [InlineData("They said \"awful\" at 0:27.", "(What they said was removed by retention.)")]
+    [InlineData("customer NEGATIVE 0.93; at 0:05 \"i want a refund\"", "customer NEGATIVE 0.93; (quotes removed by retention)")]
+    [InlineData("The call as a whole came across as likely unhappy (negative score 0.61).", "The call as a whole came across as likely unhappy (negative score 0.61).")]
+    public void WithoutQuotes_ReasonOfEitherForm_KeepsAllButWhatWasSaid(string reason, string expected) =>
+        Assert.Equal(expected, QaReason.WithoutQuotes(reason));
 }

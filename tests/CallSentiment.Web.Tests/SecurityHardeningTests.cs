@@ -354,6 +354,23 @@ public sealed class SecurityHardeningProcessTests(SecurityHardeningProcessTests.
     };
 
     [Theory]
+    [InlineData(9 * 1024)]  // over the app's limit, within the line Kestrel now takes
+    [InlineData(40 * 1024)]
+    public async Task LongAddress_Is414WithTheSecurityHeadersAndAMessage(int length)
+    {
+        using var http = Client();
+
+        using var response = await http.GetAsync("/login?q=" + new string('a', length));
+
+        Assert.Equal(HttpStatusCode.RequestUriTooLong, response.StatusCode);
+        Assert.True(response.Headers.Contains("X-Frame-Options"), "no security headers on the 414");
+        Assert.Contains("Content-Security-Policy", response.Headers.Select(h => h.Key).Concat(response.Content.Headers.Select(h => h.Key)));
+        Assert.Contains("address is too long", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var ok = await http.GetAsync("/login?q=" + new string('a', 4 * 1024));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+    }
+
+    [Theory]
     [InlineData("/café", "/caf%C3%A9")]
     [InlineData("/?agent=josé", "/?agent=jos%C3%A9")]
     public async Task Login_NonAsciiReturnUrl_IsARedirectNotAServerError(string returnUrl, string expected)

@@ -19,7 +19,14 @@ public static class HttpHardening
     {
         builder.Services.AddSecurityHeadersFirst();
         var limits = builder.Configuration.GetSection("Kestrel:Limits");
-        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o => limits.Bind(o.Limits));
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o =>
+        {
+            limits.Bind(o.Limits);
+            // Kestrel refuses a request line over its limit with a bare 414 before any app code runs (no headers, no
+            // hook). It takes lines up to 64 KB instead, and the app refuses targets over MaxRequestTarget itself,
+            // with the security headers and a message.
+            o.Limits.MaxRequestLineSize = Math.Max(o.Limits.MaxRequestLineSize, 64 * 1024);
+        });
         return builder;
     }
 
@@ -38,9 +45,29 @@ public static class HttpHardening
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
             app.UseSecurityHeaders();
+            app.UseRequestTargetLimit();
             next(app);
         };
     }
+
+    /// <summary>The longest request target (path and query) the app takes: Kestrel's own default line limit.</summary>
+    public const int MaxRequestTarget = 8 * 1024;
+
+    /// <summary>A request target over <see cref="MaxRequestTarget"/> gets 414 with a message (and the security headers).</summary>
+    private static IApplicationBuilder UseRequestTargetLimit(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        var length = target?.Length ?? context.Request.Path.Value?.Length + context.Request.QueryString.Value?.Length ?? 0;
+        if (length > MaxRequestTarget)
+        {
+            context.Response.StatusCode = StatusCodes.Status414UriTooLong;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync(string.Create(CultureInfo.InvariantCulture,
+                $"The address is too long: at most {MaxRequestTarget:N0} characters of path and query."), context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+        await next(context).ConfigureAwait(false);
+    });
 
     /// <summary>
     /// Security headers on every response: a CSP that runs only the app's own scripts, no framing, no sniffing. Any

@@ -91,4 +91,21 @@ public static class QaReason
 
         static string Strength(double negative) => negative >= 0.75 ? "clearly" : negative >= 0.5 ? "likely" : "possibly";
     }
+
+    private const string QuotesStart = "They said \"";
+
+    /// <summary>
+    /// The reason without what the customer said (transcript retention removes the words, so their quotes go too); the
+    /// rest of the reason stays. Reasons written before the sentence form ("…; at 0:05 "…"") are cut the same way.
+    /// </summary>
+    public static string WithoutQuotes(string reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        // The quotes are the last sentence; the sentences before them never contain its opening words.
+        var at = reason.StartsWith(QuotesStart, StringComparison.Ordinal) ? 0 : reason.IndexOf(". " + QuotesStart, StringComparison.Ordinal);
+        if (at >= 0)
+            return (at == 0 ? "" : reason[..(at + 2)]) + "(What they said was removed by retention.)";
+        var old = reason.IndexOf("; at ", StringComparison.Ordinal);
+        return old >= 0 ? reason[..old] + "; (quotes removed by retention)" : reason;
+    }
 }

@@ -106,9 +106,9 @@ public sealed partial class RetentionService(Db db, IRecordingSource source, Cal
             await c.ExecuteAsync(new CommandDefinition(Clear, new { id }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             foreach (var (itemId, reason) in await c.QueryAsync<(long Id, string Reason)>(new CommandDefinition(Reasons, new { id }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false))
             {
-                var cut = reason.IndexOf("; at ", StringComparison.Ordinal);
-                if (cut >= 0)
-                    await c.ExecuteAsync(new CommandDefinition(SetReason, new { id = itemId, reason = reason[..cut] + "; (quotes removed by retention)" }, tx,
+                var kept = Qa.QaReason.WithoutQuotes(reason);
+                if (kept != reason)
+                    await c.ExecuteAsync(new CommandDefinition(SetReason, new { id = itemId, reason = kept }, tx,
                         cancellationToken: cancellationToken)).ConfigureAwait(false);
             }
             await c.ExecuteAsync(new CommandDefinition(Mark, new { id, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
