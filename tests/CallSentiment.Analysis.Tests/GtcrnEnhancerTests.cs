@@ -31,18 +31,7 @@ public sealed class GtcrnEnhancerTests
     {
         using var enhancer = GtcrnEnhancer.Load(ModelPath);
         var clean = AudioLoader.LoadMono(Paths.Dataset("asr/speech/ls_1089-134686-0000.wav"), GtcrnEnhancer.SampleRate);
-        var random = new Random(7);
-        var noise = new float[clean.Length];
-        double b0 = 0, b1 = 0;
-        for (var i = 0; i < noise.Length; i++)
-        {
-            var white = random.NextDouble() * 2 - 1;
-            b0 = 0.99765 * b0 + white * 0.0990460;
-            b1 = 0.96300 * b1 + white * 0.2965164;
-            noise[i] = (float)(b0 + b1 + white * 0.2);
-        }
-        var gain = Rms(clean) / Rms(noise) / Math.Pow(10, 5.0 / 20); // 5 dB SNR
-        var noisy = clean.Select((c, i) => (float)(c + gain * noise[i])).ToArray();
+        var noisy = TestNoise.Mix(clean, TestNoise.Pink(clean.Length, 7), clean, 5); // 5 dB SNR
 
         var enhanced = enhancer.Enhance(noisy);
 
@@ -107,7 +96,7 @@ public sealed class GtcrnEnhancerTests
         for (var i = 0; i < once.Length; i++) Assert.True(Math.Abs(once[i] - channels[0][i]) < 1e-4, $"sample {i}");
     }
 
-    private static double Rms(float[] x) => Math.Sqrt(x.Sum(v => (double)v * v) / x.Length);
+    private static double Rms(float[] x) => TestNoise.Rms(x);
 
     private static double Snr(float[] clean, float[] test)
     {

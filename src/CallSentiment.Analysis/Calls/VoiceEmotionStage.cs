@@ -28,9 +28,11 @@ public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model, SpeechEnha
         var stopwatch = Stopwatch.StartNew();
         var loaded = model();
         RecordingEmotion emotion;
-        int sourceRate;
-        bool enhanced;
-        using (var reader = new ProgressReader(Open(context.AudioPath, cancellationToken, out sourceRate, out enhanced), context.Progress))
+        var source = AudioReader.Open(context.AudioPath);
+        var sourceRate = source.Info.SampleRate;
+        var decoded = enhancement is null ? source : enhancement.Wrap(source, enhancement.ForVoice, cancellationToken);
+        var enhanced = !ReferenceEquals(decoded, source);
+        using (var reader = new ProgressReader(decoded, context.Progress))
             emotion = new EmotionAnalyzer(loaded).Analyze(reader, cancellationToken);
 
         var mono = emotion.Channels.Count == 1;
@@ -52,17 +54,6 @@ public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model, SpeechEnha
             new StageResult(StageName, verdict, detail, stopwatch.ElapsedMilliseconds),
             (long)Math.Round(emotion.DurationSeconds * 1000), sourceRate, emotion.Channels.Count, channels,
             judged?.DominantEmotion ?? dominant);
-    }
-
-    private AudioReader Open(string path, CancellationToken cancellationToken, out int sourceRate, out bool enhanced)
-    {
-        var reader = AudioReader.Open(path);
-        sourceRate = reader.Info.SampleRate;
-        enhanced = false;
-        if (enhancement is null) return reader;
-        var result = enhancement.Wrap(reader, enhancement.ForVoice, cancellationToken);
-        enhanced = !ReferenceEquals(result, reader);
-        return result;
     }
 
     private static ChannelResult ToChannelResult(ChannelEmotion c, SpeechEmotionModel model, string role)

@@ -76,20 +76,7 @@ public class OfflineTranscriberTests
         var speech = AsrFixtures.Utterance(First);
         var signal = AsrFixtures.Silence(0.5).Concat(speech).Concat(AsrFixtures.Silence(0.5, 2)).ToArray();
         // Fan-like noise: pink noise at 5 dB SNR against the utterance.
-        var random = new Random(11);
-        var noise = new float[signal.Length];
-        double b0 = 0, b1 = 0, b2 = 0;
-        for (var i = 0; i < noise.Length; i++)
-        {
-            var white = random.NextDouble() * 2 - 1;
-            b0 = 0.99765 * b0 + white * 0.0990460;
-            b1 = 0.96300 * b1 + white * 0.2965164;
-            b2 = 0.57000 * b2 + white * 1.0526913;
-            noise[i] = (float)(b0 + b1 + b2 + white * 0.1848);
-        }
-        static double Rms(float[] x) => Math.Sqrt(x.Sum(v => (double)v * v) / x.Length);
-        var gain = Rms(speech) / Rms(noise) / Math.Pow(10, 5.0 / 20);
-        var noisy = signal.Select((v, i) => Math.Clamp((float)(v + gain * noise[i]), -1f, 1f)).ToArray();
+        var noisy = TestNoise.Mix(signal, TestNoise.Pink(signal.Length, 11), speech, 5);
         var path = Path.Combine(dir.Path, "noisy.wav");
         await File.WriteAllBytesAsync(path, TestWav.Build([noisy], 16000, SampleEncoding.Pcm16), CancellationToken.None);
         using var enhancer = Enhancement.GtcrnEnhancer.Load(Path.Combine(Paths.Root, "models", "speech-enhancement", "gtcrn_simple.onnx"));
