@@ -7,7 +7,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
     await Console.Out.WriteLineAsync("""
         callsentiment-bench <command> [options]   (build the solution in Release first: the app runs as a process)
 
-          dashboard --db sqlite|postgres|both [--calls 1000000] [--agents 500] [--years 2] [--iterations 50]
+          dashboard --db sqlite|postgres|mysql|both|all [--calls 1000000] [--agents 500] [--years 2] [--iterations 50]
                     [--warmup 5] [--seed 1] [--reuse] [--dir /tmp/callsentiment-bench]
           ingest    [--calls 40] [--minutes 2]
           latency   [--minutes 5] [--repeat 1] [--timeout 300]

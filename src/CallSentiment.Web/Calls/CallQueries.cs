@@ -120,19 +120,20 @@ public sealed class CallQueries(Db db)
         + (f.Customer is null ? "" : " AND c.customer_sentiment = @customer")
         + (f.AgentTone is null ? "" : " AND c.agent_sentiment = @agentTone");
 
+    private static string SortColumn(CallSort sort) => sort switch
+    {
+        CallSort.Agent => "a.name",
+        CallSort.Duration => "c.duration_ms",
+        CallSort.Verdict => "c.sentiment",
+        CallSort.Confidence => "c.confidence",
+        CallSort.Emotion => "c.dominant_emotion",
+        _ => "c.started_at",
+    };
+
     private static string OrderBy(CallSort sort, bool descending)
     {
-        var column = sort switch
-        {
-            CallSort.Agent => "a.name",
-            CallSort.Duration => "c.duration_ms",
-            CallSort.Verdict => "c.sentiment",
-            CallSort.Confidence => "c.confidence",
-            CallSort.Emotion => "c.dominant_emotion",
-            _ => "c.started_at",
-        };
         var dir = descending ? "DESC" : "ASC";
-        return $"{column} {dir}, c.id {dir}";
+        return $"{SortColumn(sort)} {dir}, c.id {dir}";
     }
 
     private const string Columns = """
@@ -145,26 +146,28 @@ public sealed class CallQueries(Db db)
         """;
 
     /// <summary>
-    /// One page of the filter's calls. On MySQL/MariaDB, by time (the default), the page's time bound is looked up first:
-    /// the (skip + take)-th call's started_at, read from a covering index in time order (ix_calls_time,
-    /// ix_calls_agent_time, ix_calls_sentiment_time …) without sorting. Every call of the page starts at or beyond that
-    /// bound, so the page query then sorts only the few calls between it and the range's end. Without it MariaDB joins
-    /// from agents and sorts the whole range (a year of everyone: ~500,000 calls, seconds) for 50 rows, because no
-    /// index is in (started_at, id) order; an uncorrelated subquery in the same statement is not used as a range bound.
+    /// One page of the filter's calls. On MySQL/MariaDB, sorted by a column of the calls that is never NULL (time, the
+    /// default; duration; confidence), the page's bound is looked up first: the (skip + take)-th call's value of that
+    /// column, read from a covering index (ix_calls_time, ix_calls_agent_time, ix_calls_sentiment_time …) and sorting only
+    /// that one column. Every call of the page lies at or beyond that bound, so the page query then sorts only the calls
+    /// between it and the end. Without it MariaDB joins from agents and sorts the whole range's rows (a year of everyone:
+    /// ~500,000 calls, seconds) for 50 of them, because no index is in (column, id) order; an uncorrelated subquery in the
+    /// same statement is not used as a range bound. The bound is inclusive, so ties across it stay on the page.
     /// </summary>
     public async Task<IReadOnlyList<CallRow>> PageAsync(CallFilter f, CallSort sort, bool descending, int skip, int take, CancellationToken cancellationToken)
     {
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
         var where = Where(f);
-        long? bound = null;
-        if (db.IsMySql && sort == CallSort.Time && take > 0)
+        object? bound = null;
+        if (db.IsMySql && take > 0 && sort is CallSort.Time or CallSort.Duration or CallSort.Confidence)
         {
+            var column = SortColumn(sort);
             var dir = descending ? "DESC" : "ASC";
-            var boundSql = $"SELECT c.started_at FROM calls c WHERE {where} ORDER BY c.started_at {dir} LIMIT 1 OFFSET @last";
-            bound = await c.ExecuteScalarAsync<long?>(new CommandDefinition(boundSql, Parameters(f, new { last = (long)skip + take - 1 }),
+            var boundSql = $"SELECT {column} FROM calls c WHERE {where} ORDER BY {column} {dir} LIMIT 1 OFFSET @last";
+            bound = await c.ExecuteScalarAsync<object?>(new CommandDefinition(boundSql, Parameters(f, new { last = (long)skip + take - 1 }),
                 cancellationToken: cancellationToken)).ConfigureAwait(false);
             // No bound: the filter has fewer calls than skip + take, so there is little to sort anyway.
-            if (bound is not null) where += descending ? " AND c.started_at >= @bound" : " AND c.started_at <= @bound";
+            if (bound is not null and not DBNull) where += descending ? $" AND {column} >= @bound" : $" AND {column} <= @bound";
         }
         var sql = $"{Columns} WHERE {where} ORDER BY {OrderBy(sort, descending)} LIMIT @take OFFSET @skip";
         return (await c.QueryAsync<CallRow>(new CommandDefinition(sql, Parameters(f, new { take = (long)take, skip = (long)skip, bound }),

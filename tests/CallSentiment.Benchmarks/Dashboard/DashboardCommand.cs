@@ -191,12 +191,20 @@ internal static partial class DashboardCommand
             var to = from.AddDays(20 + rng.Next(60)).AddMinutes(7 * 60 + 29);
             return new Request($"/?from={from:yyyy-MM-dd}&fromTime={from:HH:mm}&to={to:yyyy-MM-dd}&toTime={to:HH:mm}", null, from, to.AddMinutes(1));
         };
+        // Not a target of its own: the calls page sorted by a column other than time (longest calls first) has no
+        // index in that order on any engine, so each database sorts the range's calls for the page.
+        Func<Request> allYearByDuration = () =>
+        {
+            var r = allYear();
+            return r with { Url = r.Url + "&sort=duration" };
+        };
         var scenarios = new[]
         {
-            ("(a) one agent x one quarter", agentQuarter, TargetAgentQuarterMs),
+            ("(a) one agent x one quarter", agentQuarter, (double?)TargetAgentQuarterMs),
             ("(b) all agents x one year", allYear, TargetAllYearMs),
+            ("(c) all agents x one year, calls sorted by duration", allYearByDuration, null),
         };
-        foreach (var next in scenarios.Select(s => s.Item2).Append(allMinutes))
+        foreach (var next in scenarios.Take(2).Select(s => s.Item2).Append(allMinutes))
         {
             for (var i = 0; i < warmup; i++)
             {
@@ -216,7 +224,8 @@ internal static partial class DashboardCommand
                 wall.Add(w);
             }
             var serverStats = new Stats(server);
-            Print($"{engine} {label}: server {serverStats.Summary("ms")}; target p95 <= {target:0} ms {(serverStats.Percentile(95) <= target ? "met" : "MISSED")}");
+            if (target is { } t) Print($"{engine} {label}: server {serverStats.Summary("ms")}; target p95 <= {t:0} ms {(serverStats.Percentile(95) <= t ? "met" : "MISSED")}");
+            else Print($"{engine} {label}: server {serverStats.Summary("ms")} (no target)");
             Print($"{engine} {label}: wall   {new Stats(wall).Summary("ms")}");
         }
         if (load.Users + load.ApiClients > 0) await LoadAsync(engine, app.BaseAddress, db, load, agentQuarter, allYear, seed);
