@@ -183,6 +183,35 @@ public abstract class CategoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RetagRun_LiveLeaseLeftAlone_ExpiredLeaseResumedAfterTheLastBatchWritten()
+    {
+        // Silent calls in the first batch (n00, n01) and after it (n20..n24).
+        for (var i = 0; i < 25; i++) await StoreAsync($"n{i:00}", i % 8, Sentiment.Neutral, i is < 2 or >= 20 ? 45_000 : 1_000, Happy);
+        var id = await CreateAsync("Long silence", "silence > 30s");
+        await WaitForRetagAsync(id, 1);
+        Assert.Equal(["n00", "n01", "n20", "n21", "n22", "n23", "n24"], await TaggedAsync(id));
+
+        // What an instance leaves that wrote its first batch (up to the 10th call) and then stopped answering; the first
+        // batch's tags are removed here to see that it is not redone.
+        await using var c = await _app.Db.OpenAsync(CancellationToken.None);
+        var tenth = await c.ExecuteScalarAsync<long>("SELECT id FROM calls ORDER BY id LIMIT 1 OFFSET 9");
+        await c.ExecuteAsync("DELETE FROM call_categories WHERE category_id = @id", new { id });
+        await c.ExecuteAsync("""
+            UPDATE categories SET retag_status = 'running', retag_owner = 'elsewhere', retag_lease_until = @until, retag_after = @tenth,
+                retag_done = 10, retag_matched = 0, retag_finished_at = NULL
+            WHERE id = @id
+            """, new { id, tenth, until = long.MaxValue / 2 });
+        await Task.Delay(1500);
+        Assert.Equal(("running", 10L), await c.QuerySingleAsync<(string, long)>("SELECT retag_status, retag_done FROM categories WHERE id = @id", new { id }));
+        Assert.Empty(await TaggedAsync(id));
+
+        await c.ExecuteAsync("UPDATE categories SET retag_lease_until = 0 WHERE id = @id", new { id });
+        await WaitForRetagAsync(id, 1);
+        Assert.Equal(["n20", "n21", "n22", "n23", "n24"], await TaggedAsync(id));
+        Assert.Equal((25L, 5L), await c.QuerySingleAsync<(long, long)>("SELECT retag_done, retag_matched FROM categories WHERE id = @id", new { id }));
+    }
+
+    [Fact]
     public async Task TryRule_OnTheLatestCalls_ShowsMatchesAndSavesNothing()
     {
         await StoreAsync("cancel", 0, Sentiment.Negative, 2_000, Cancelling);
