@@ -11,6 +11,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
                     [--warmup 5] [--seed 1] [--reuse] [--dir /tmp/callsentiment-bench]
           ingest    [--calls 40] [--minutes 2]
           latency   [--minutes 5] [--repeat 1] [--timeout 300]
+          categories [--calls 100000] [--sample 10000] [--batch 1000] [--reuse] [--dir /tmp/callsentiment-bench]
           whisper   [--seconds 300] [--cores 2] [--sizes tiny.en,base.en] [--real ggml-base.en.bin] [--vad-model PATH]
         """);
     return 0;
@@ -24,6 +25,7 @@ try
         "dashboard" => await DashboardCommand.RunAsync(rest),
         "ingest" => await IngestCommand.RunAsync(rest),
         "latency" => await LatencyCommand.RunAsync(rest),
+        "categories" => await CallSentiment.Benchmarks.Categories.CategoriesCommand.RunAsync(rest),
         "whisper" => await CallSentiment.Benchmarks.Transcription.WhisperBenchCommand.RunAsync(rest),
         _ => throw new UsageException($"unknown command '{args[0]}' (see --help)"),
     };

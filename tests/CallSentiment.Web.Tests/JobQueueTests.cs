@@ -22,7 +22,8 @@ public sealed class JobQueueTests : IAsyncLifetime
         _queue = new JobQueue(_db, _clock, Options.Create(new IngestionOptions
         {
             LeaseDuration = TimeSpan.FromSeconds(30), MaxAttempts = 3, RetryDelay = TimeSpan.FromSeconds(10),
-        }), Options.Create(new CallSentiment.Web.Qa.WebhookOptions()), new FusionModel());
+        }), Options.Create(new CallSentiment.Web.Qa.WebhookOptions()), new FusionModel(),
+            new CallSentiment.Web.Categories.CategoryTagger(Options.Create(new CallSentiment.Web.Qa.WebhookOptions())));
         var meta = new CallMetadata("gina", null, _clock.GetUtcNow().AddHours(-1), "g1", null, 0, 1);
         await _queue.EnqueueAsync([new DiscoveredRecording(new RecordingObject("gina/2026-06-01/110000_g1.wav", 10, "v1", _clock.GetUtcNow()), meta)], CancellationToken.None);
     }

@@ -33,6 +33,10 @@ public sealed class AuditLog(Db db, TimeProvider clock)
         public const string QaExport = "qa-export";
         public const string ApiKeyCreated = "api-key-created";
         public const string ApiKeyRevoked = "api-key-revoked";
+        public const string CategoryCreated = "category-created";
+        public const string CategoryChanged = "category-changed";
+        public const string CategoryDeleted = "category-deleted";
+        public const string CategoryRetag = "category-retag";
     }
 
     public async Task WriteAsync(string? userName, string action, string? target, string? detail, string? remoteIp, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using CallSentiment.Web.Access;
 using CallSentiment.Web.Calls;
+using CallSentiment.Web.Categories;
 using CallSentiment.Web.Metrics;
 using CallSentiment.Web.Qa;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -30,6 +31,8 @@ public static class ApiEndpoints
             .WithSummary("Calls matching the dashboard's filter, a page at a time");
         api.MapGet("/calls/{id:long}", CallAsync).RequireAuthorization(Policies.Calls)
             .WithSummary("One call: verdict, speakers, conversation facts and the transcript with chunk sentiment");
+        api.MapGet("/categories", CategoriesAsync).RequireAuthorization(Policies.Dashboard)
+            .WithSummary("Categories with the number of calls of the range each one tagged");
         api.MapGet("/metrics", MetricsAsync).RequireAuthorization(Policies.Dashboard)
             .WithSummary("Totals for a range: calls, call time, average scores, counts and NPS");
         api.MapGet("/trends", TrendsAsync).RequireAuthorization(Policies.Dashboard)
@@ -51,7 +54,7 @@ public static class ApiEndpoints
         TypedResults.Ok((await queries.AgentsAsync(ct).ConfigureAwait(false)).Select(a => new Agent(a.Name, a.DisplayName)).ToList());
 
     private static async Task<Results<Ok<CallPage>, ValidationProblem>> CallsAsync([AsParameters] CallListParameters p, CallQueries queries,
-        IOptions<DashboardOptions> options, TimeProvider clock, CancellationToken ct)
+        CategoryStore categories, IOptions<DashboardOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var errors = new List<(string Field, string Message)>();
         var pageSize = DefaultPageSize;
@@ -60,50 +63,64 @@ public static class ApiEndpoints
             if (int.TryParse(p.PageSize, NumberStyles.None, CultureInfo.InvariantCulture, out var s) && s is >= 1 and <= MaxPageSize) pageSize = s;
             else errors.Add(("pageSize", $"The page size must be a whole number from 1 to {MaxPageSize}."));
         }
-        var query = await ParseAsync(p.Input(p.Negative, p.Sort, p.Dir, p.Page), queries, options.Value, clock, errors, ct).ConfigureAwait(false);
+        var query = await ParseAsync(p.Input(p.Negative, p.Sort, p.Dir, p.Page), queries, categories, options.Value, clock, errors, ct).ConfigureAwait(false);
         if (query is null) return Invalid(errors);
         var total = await queries.CountAsync(query.Filter, ct).ConfigureAwait(false);
         var rows = await queries.PageAsync(query.Filter, query.Sort, query.Descending, (int)Math.Min(int.MaxValue, (long)(query.Page - 1) * pageSize), pageSize, ct)
             .ConfigureAwait(false);
-        return TypedResults.Ok(new CallPage(query.Page, pageSize, total, rows.Select(CallSummary.From).ToList()));
+        var tags = await categories.NamesForCallsAsync(rows.Select(r => r.Id).ToList(), ct).ConfigureAwait(false);
+        return TypedResults.Ok(new CallPage(query.Page, pageSize, total, rows.Select(r => CallSummary.From(r, tags.GetValueOrDefault(r.Id))).ToList()));
     }
 
-    private static async Task<Results<Ok<CallDetailReport>, ProblemHttpResult>> CallAsync(long id, CallDetails calls, CancellationToken ct) =>
+    private static async Task<Results<Ok<CallDetailReport>, ProblemHttpResult>> CallAsync(long id, CallDetails calls, CategoryStore categories, CancellationToken ct) =>
         await calls.GetAsync(id, ct).ConfigureAwait(false) is { } view
-            ? TypedResults.Ok(CallDetailReport.From(view))
+            ? TypedResults.Ok(CallDetailReport.From(view, await categories.ForCallAsync(id, ct).ConfigureAwait(false)))
             : TypedResults.Problem($"There is no call {id}.", statusCode: StatusCodes.Status404NotFound);
 
-    private static async Task<Results<Ok<MetricsReport>, ValidationProblem>> MetricsAsync([AsParameters] CallQueryParameters p, CallQueries queries,
-        IOptions<DashboardOptions> options, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<Ok<CategoryReport>, ValidationProblem>> CategoriesAsync([AsParameters] CallQueryParameters p, CallQueries queries,
+        CategoryStore categories, IOptions<DashboardOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var o = options.Value;
         var errors = new List<(string Field, string Message)>();
-        if (await ParseAsync(p.Input(), queries, o, clock, errors, ct).ConfigureAwait(false) is not { } query) return Invalid(errors);
+        if (await ParseAsync(p.Input(), queries, categories, o, clock, errors, ct).ConfigureAwait(false) is not { } query) return Invalid(errors);
+        var counts = await categories.CountsAsync(query.Range.FromUtc, query.Range.ToUtc, query.Filter.AgentId, ct).ConfigureAwait(false);
+        return TypedResults.Ok(new CategoryReport(p.Agent is { Length: > 0 } ? p.Agent : null, query.Range.FromUtc, query.Range.ToUtc, o.TimeZone,
+            counts.Select(k => new CategoryCountReport(k.Name, k.Calls)).ToList()));
+    }
+
+    private static async Task<Results<Ok<MetricsReport>, ValidationProblem>> MetricsAsync([AsParameters] CallQueryParameters p, CallQueries queries,
+        CategoryStore categories, IOptions<DashboardOptions> options, TimeProvider clock, CancellationToken ct)
+    {
+        var o = options.Value;
+        var errors = new List<(string Field, string Message)>();
+        if (await ParseAsync(p.Input(), queries, categories, o, clock, errors, ct).ConfigureAwait(false) is not { } query) return Invalid(errors);
         var weeks = await WeeksAsync(query, queries, o, ct).ConfigureAwait(false);
         var total = weeks.Aggregate(CallAggregate.Empty, (a, w) => a + w.Aggregate);
         return TypedResults.Ok(new MetricsReport(p.Agent is { Length: > 0 } ? p.Agent : null, query.Range.FromUtc, query.Range.ToUtc, o.TimeZone, Metrics.From(total)));
     }
 
     private static async Task<Results<Ok<TrendReport>, ValidationProblem>> TrendsAsync([AsParameters] CallQueryParameters p, CallQueries queries,
-        IOptions<DashboardOptions> options, TimeProvider clock, CancellationToken ct)
+        CategoryStore categories, IOptions<DashboardOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var o = options.Value;
         var errors = new List<(string Field, string Message)>();
-        if (await ParseAsync(p.Input(), queries, o, clock, errors, ct).ConfigureAwait(false) is not { } query) return Invalid(errors);
+        if (await ParseAsync(p.Input(), queries, categories, o, clock, errors, ct).ConfigureAwait(false) is not { } query) return Invalid(errors);
         var weeks = await WeeksAsync(query, queries, o, ct).ConfigureAwait(false);
         return TypedResults.Ok(new TrendReport(p.Agent is { Length: > 0 } ? p.Agent : null, query.Range.FromUtc, query.Range.ToUtc, o.TimeZone,
             weeks.Select(w => new WeekMetrics(w.Week.Label, w.Week.StartUtc, w.Week.EndUtc, Metrics.From(w.Aggregate))).ToList()));
     }
 
-    private static async Task<DashboardQuery?> ParseAsync(DashboardQueryInput input, CallQueries queries, DashboardOptions options, TimeProvider clock,
-        List<(string Field, string Message)> errors, CancellationToken ct)
+    private static async Task<DashboardQuery?> ParseAsync(DashboardQueryInput input, CallQueries queries, CategoryStore categories, DashboardOptions options,
+        TimeProvider clock, List<(string Field, string Message)> errors, CancellationToken ct)
     {
         var agents = await queries.AgentsAsync(ct).ConfigureAwait(false);
-        return DashboardQuery.Parse(input, agents, options, clock.GetUtcNow(), errors);
+        IReadOnlyList<(long Id, string Name)> names = string.IsNullOrEmpty(input.Category) ? [] : await categories.NamesAsync(ct).ConfigureAwait(false);
+        return DashboardQuery.Parse(input, agents, options, clock.GetUtcNow(), errors, names);
     }
 
     private static Task<IReadOnlyList<WeekAggregate>> WeeksAsync(DashboardQuery query, CallQueries queries, DashboardOptions options, CancellationToken ct) =>
-        queries.WeeklyAsync(query.Filter.AgentId, WeekBuckets.Between(query.Range.FromUtc, query.Range.ToUtc, options.Zone), ct, query.Filter.Customer, query.Filter.AgentTone);
+        queries.WeeklyAsync(query.Filter.AgentId, WeekBuckets.Between(query.Range.FromUtc, query.Range.ToUtc, options.Zone), ct, query.Filter.Customer, query.Filter.AgentTone,
+            query.Filter.CategoryId);
 
     private static async Task<Results<Ok<QaPage>, ValidationProblem>> QaListAsync([AsParameters] QaQueryParameters p, QaQueue queue,
         IOptions<DashboardOptions> options, CancellationToken ct)

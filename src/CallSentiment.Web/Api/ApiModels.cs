@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using CallSentiment.Web.Calls;
+using CallSentiment.Web.Categories;
 using CallSentiment.Web.Metrics;
 using CallSentiment.Web.Qa;
 using Microsoft.AspNetCore.Mvc;
@@ -17,12 +18,24 @@ public sealed record Scores(double Positive, double Negative, double Neutral, do
 /// doubts, little voice, stages that disagree); such a call enters the QA queue only when strongly negative.
 /// </summary>
 public sealed record CallSummary(long Id, DateTimeOffset StartedAt, string Agent, double DurationSeconds, string Sentiment, double Confidence,
-    Scores Scores, string? DominantEmotion, string CallRef, string? CustomerRef, string? CustomerSentiment, string? AgentSentiment, bool LowConfidence)
+    Scores Scores, string? DominantEmotion, string CallRef, string? CustomerRef, string? CustomerSentiment, string? AgentSentiment, bool LowConfidence,
+    [property: Description("Names of the categories the call is tagged with.")] IReadOnlyList<string>? Categories = null)
 {
-    internal static CallSummary From(CallRow r) => new(r.Id, r.Started, r.Agent, r.DurationMs / 1000.0, r.Sentiment, r.Confidence,
+    internal static CallSummary From(CallRow r, IReadOnlyList<string>? categories = null) => new(r.Id, r.Started, r.Agent, r.DurationMs / 1000.0, r.Sentiment, r.Confidence,
         new Scores(r.Positive, r.Negative, r.Neutral, r.Mixed), r.DominantEmotion, r.CallRef, r.CustomerRef, r.CustomerSentiment, r.AgentSentiment,
-        r.LowConfidence != 0);
+        r.LowConfidence != 0, categories ?? []);
 }
+
+/// <summary>Words of the transcript that made a category match: the chunk (<c>Seq</c> of the transcript), word indexes, when, and the words.</summary>
+public sealed record CategorySpan(long Seq, int FromWord, int ToWord, double AtSeconds, string? Role, string Text);
+
+/// <summary>A category the call is tagged with; <c>Spans</c> is empty when the rule matched on the call's facts alone.</summary>
+public sealed record CallCategoryReport(string Name, IReadOnlyList<CategorySpan> Spans);
+
+/// <summary>A category and how many calls of the range it tagged.</summary>
+public sealed record CategoryCountReport(string Name, long Calls);
+
+public sealed record CategoryReport(string? Agent, DateTimeOffset From, DateTimeOffset To, string TimeZone, IReadOnlyList<CategoryCountReport> Categories);
 
 public sealed record CallPage(int Page, int PageSize, long Total, IReadOnlyList<CallSummary> Items);
 
@@ -53,20 +66,41 @@ public sealed record VoiceChannel(long Channel, string Role, double VoicedSecond
 /// <summary>A call with what was said (by speaker, with chunk sentiment), each speaker's figures and the conversation facts.</summary>
 public sealed record CallDetailReport(CallSummary Call, string SourceKey, DateTimeOffset AnalyzedAt, long ChannelCount, string? SpeakerSeparation, bool RolesSwapped,
     string? ConfidenceNote, string? FusionVersion, double? SilenceSeconds, double? LongestSilenceSeconds, double? OverlapSeconds, long? Interruptions, double? SentimentChange,
-    IReadOnlyList<VoiceChannel> Voice, IReadOnlyList<Speaker> Speakers, IReadOnlyList<TranscriptChunk> Transcript)
+    IReadOnlyList<VoiceChannel> Voice, IReadOnlyList<Speaker> Speakers, IReadOnlyList<TranscriptChunk> Transcript,
+    IReadOnlyList<CallCategoryReport>? Categories = null)
 {
-    internal static CallDetailReport From(CallView v)
+    internal static CallDetailReport From(CallView v, IReadOnlyList<CallCategory>? categories = null)
     {
         var c = v.Call;
+        categories ??= [];
         var summary = new CallSummary(c.Id, c.Started, c.Agent, c.DurationMs / 1000.0, c.Sentiment, c.Confidence, new Scores(c.Positive, c.Negative, c.Neutral, c.Mixed),
-            c.DominantEmotion, c.CallRef, c.CustomerRef, c.CustomerSentiment, c.AgentSentiment, c.LowConfidence != 0);
+            c.DominantEmotion, c.CallRef, c.CustomerRef, c.CustomerSentiment, c.AgentSentiment, c.LowConfidence != 0, categories.Select(k => k.Name).ToList());
         return new CallDetailReport(summary, c.SourceKey, DateTimeOffset.FromUnixTimeMilliseconds(c.AnalyzedAt), c.ChannelCount, c.SpeakerSeparation, c.RolesSwapped != 0,
             c.ConfidenceNote, c.FusionVersion, Seconds(c.SilenceMs), Seconds(c.LongestSilenceMs), Seconds(c.OverlapMs), c.Interruptions, c.SentimentChange,
             v.Channels.Select(h => new VoiceChannel(h.Channel, h.Role, h.VoicedSeconds, h.DominantEmotion, h.Negative, h.Neutral, h.Positive)).ToList(),
             v.Speakers.Select(s => new Speaker(s.Speaker, s.Role, s.Channel, s.TalkMs / 1000.0, s.Words, s.Interruptions, s.Sentiment,
                 ScoresOf(s.Positive, s.Negative, s.Neutral, s.Mixed), s.TextSentiment, s.VoiceSentiment, s.Quarters, s.Change)).ToList(),
             v.Chunks.Select(k => new TranscriptChunk(k.Seq, k.Speaker, k.Role, k.StartMs / 1000.0, k.EndMs / 1000.0, k.Text, k.Sentiment,
-                ScoresOf(k.Positive, k.Negative, k.Neutral, k.Mixed), k.Note)).ToList());
+                ScoresOf(k.Positive, k.Negative, k.Neutral, k.Mixed), k.Note)).ToList(),
+            categories.Select(k => new CallCategoryReport(k.Name, k.Spans.Select(s => Span(v, s)).ToList())).ToList());
+    }
+
+    /// <summary>A span with the words it covers, read from the chunk's stored words.</summary>
+    private static CategorySpan Span(CallView v, MatchSpan s)
+    {
+        var chunk = v.Chunks.FirstOrDefault(k => k.Seq == s.Seq);
+        var words = new List<string>();
+        if (chunk is not null)
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(chunk.Words);
+            var i = 0;
+            foreach (var w in doc.RootElement.EnumerateArray())
+            {
+                if (i >= s.From && i <= s.To) words.Add(w[0].GetString() ?? "");
+                i++;
+            }
+        }
+        return new CategorySpan(s.Seq, s.From, s.To, s.Ms / 1000.0, chunk?.Role, string.Join(' ', words.Select(w => w.Trim())));
     }
 
     private static double? Seconds(long? ms) => ms / 1000.0;
@@ -118,8 +152,10 @@ public class CallQueryParameters
 
     [FromQuery(Name = "agentTone"), Description("Only calls where the agent came across this way: POSITIVE, NEGATIVE, NEUTRAL or MIXED.")] public string? AgentTone { get; init; }
 
+    [FromQuery(Name = "category"), Description("Only calls tagged with this category (its name).")] public string? Category { get; init; }
+
     internal DashboardQueryInput Input(string? negative = null, string? sort = null, string? dir = null, string? page = null) =>
-        new(Agent, From, FromTime, To, ToTime, negative, Customer, AgentTone, sort, dir, page);
+        new(Agent, From, FromTime, To, ToTime, negative, Customer, AgentTone, sort, dir, page, Category);
 }
 
 public sealed class CallListParameters : CallQueryParameters

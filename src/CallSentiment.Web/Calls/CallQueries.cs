@@ -14,9 +14,11 @@ public sealed record AgentRow(long Id, string Name, string? DisplayName)
 
 /// <summary>
 /// <paramref name="Customer"/> / <paramref name="AgentTone"/>: only calls where the customer felt, or the agent came across,
-/// this way (a label, from each side's fused words and voice); null for any.
+/// this way (a label, from each side's fused words and voice); null for any. <paramref name="CategoryId"/>: only calls tagged with
+/// this category (call_categories, by its (category, time) index); null for any.
 /// </summary>
-public sealed record CallFilter(long? AgentId, DateTimeOffset From, DateTimeOffset To, bool NegativeOnly, string? Customer = null, string? AgentTone = null);
+public sealed record CallFilter(long? AgentId, DateTimeOffset From, DateTimeOffset To, bool NegativeOnly, string? Customer = null, string? AgentTone = null,
+    long? CategoryId = null);
 
 public enum CallSort { Time, Agent, Duration, Verdict, Confidence, Emotion }
 
@@ -49,7 +51,7 @@ public sealed class CallQueries(Db db)
     /// week that is not a whole hour.
     /// </summary>
     public async Task<IReadOnlyList<WeekAggregate>> WeeklyAsync(long? agentId, IReadOnlyList<WeekBucket> weeks, CancellationToken cancellationToken,
-        string? customer = null, string? agentTone = null)
+        string? customer = null, string? agentTone = null, long? categoryId = null)
     {
         const string Sums = """
             SELECT COUNT(*) AS Count, CAST(COALESCE(SUM(duration_ms), 0) AS BIGINT) AS DurationMs,
@@ -79,7 +81,9 @@ public sealed class CallQueries(Db db)
             """;
         // MySQL sums integers as DECIMAL and casts to SIGNED (its BIGINT), a type name PostgreSQL does not know.
         var (sums, hours) = db.IsMySql ? (Signed(Sums), Signed(Hours)) : (Sums, Hours);
-        string allAgents = sums + AllAgentsWhere, oneAgent = sums + OneAgentWhere, bySide = sums + BySideWhere;
+        // By category: the tagged calls of the range come from ix_call_categories_time; their sums from the calls' rows.
+        const string CategoryWhere = " AND id IN (SELECT call_id FROM call_categories WHERE category_id = @categoryId AND started_at >= @from AND started_at < @to)";
+        string allAgents = sums + AllAgentsWhere, oneAgent = sums + OneAgentWhere, bySide = sums + BySideWhere + (categoryId is null ? "" : CategoryWhere);
         const long HourMs = 3_600_000;
         var result = new List<WeekAggregate>(weeks.Count);
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -87,7 +91,7 @@ public sealed class CallQueries(Db db)
         {
             long from = w.StartUtc.ToUnixTimeMilliseconds(), to = w.EndUtc.ToUnixTimeMilliseconds();
             CallAggregate a;
-            if (customer is not null || agentTone is not null)
+            if (customer is not null || agentTone is not null || categoryId is not null)
                 a = await SumAsync(bySide, from, to).ConfigureAwait(false);
             else if (agentId is not null)
                 a = await SumAsync(oneAgent, from, to).ConfigureAwait(false);
@@ -110,7 +114,7 @@ public sealed class CallQueries(Db db)
         return result;
 
         Task<CallAggregate> SumAsync(string sql, long from, long to) =>
-            c.QuerySingleAsync<CallAggregate>(new CommandDefinition(sql, new { agentId, from, to, customer, agentTone }, cancellationToken: cancellationToken));
+            c.QuerySingleAsync<CallAggregate>(new CommandDefinition(sql, new { agentId, from, to, customer, agentTone, categoryId }, cancellationToken: cancellationToken));
     }
 
     private static string Where(CallFilter f) =>
@@ -118,7 +122,8 @@ public sealed class CallQueries(Db db)
         + (f.AgentId is null ? "" : " AND c.agent_id = @agentId")
         + (f.NegativeOnly ? " AND c.sentiment = 'NEGATIVE'" : "")
         + (f.Customer is null ? "" : " AND c.customer_sentiment = @customer")
-        + (f.AgentTone is null ? "" : " AND c.agent_sentiment = @agentTone");
+        + (f.AgentTone is null ? "" : " AND c.agent_sentiment = @agentTone")
+        + (f.CategoryId is null ? "" : " AND c.id IN (SELECT cc.call_id FROM call_categories cc WHERE cc.category_id = @categoryId AND cc.started_at >= @from AND cc.started_at < @to)");
 
     private static string SortColumn(CallSort sort) => sort switch
     {
@@ -186,7 +191,7 @@ public sealed class CallQueries(Db db)
         const long HourMs = 3_600_000;
         var firstHour = (from + HourMs - 1) / HourMs * HourMs;
         var endHour = to / HourMs * HourMs;
-        if (f.AgentId is not null || f.Customer is not null || f.AgentTone is not null || firstHour >= endHour)
+        if (f.AgentId is not null || f.Customer is not null || f.AgentTone is not null || f.CategoryId is not null || firstHour >= endHour)
             return await CountCallsAsync(f.From, f.To).ConfigureAwait(false);
 
         var hours = db.IsMySql
@@ -222,6 +227,7 @@ public sealed class CallQueries(Db db)
         if (f.AgentId is { } id) p.Add("agentId", id);
         if (f.Customer is not null) p.Add("customer", f.Customer);
         if (f.AgentTone is not null) p.Add("agentTone", f.AgentTone);
+        if (f.CategoryId is { } categoryId) p.Add("categoryId", categoryId);
         return p;
     }
 

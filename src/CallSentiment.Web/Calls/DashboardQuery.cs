@@ -4,7 +4,7 @@ namespace CallSentiment.Web.Calls;
 
 /// <summary>The dashboard's query values as they come from a URL (the page and the JSON API take the same ones).</summary>
 public sealed record DashboardQueryInput(string? Agent, string? From, string? FromTime, string? To, string? ToTime, string? Negative = null,
-    string? Customer = null, string? AgentTone = null, string? Sort = null, string? Dir = null, string? Page = null);
+    string? Customer = null, string? AgentTone = null, string? Sort = null, string? Dir = null, string? Page = null, string? Category = null);
 
 /// <summary>A checked dashboard query: the call filter, its range in the dashboard's zone, sorting and the page wanted.</summary>
 public sealed record DashboardQuery(CallFilter Filter, ResolvedRange Range, CallSort Sort, bool Descending, int Page)
@@ -16,7 +16,7 @@ public sealed record DashboardQuery(CallFilter Filter, ResolvedRange Range, Call
     /// there is any. Employees are looked up by name among <paramref name="agents"/>.
     /// </summary>
     public static DashboardQuery? Parse(DashboardQueryInput input, IReadOnlyList<AgentRow> agents, DashboardOptions options, DateTimeOffset now,
-        ICollection<(string Field, string Message)> errors)
+        ICollection<(string Field, string Message)> errors, IReadOnlyList<(long Id, string Name)>? categories = null)
     {
         long? agentId = null;
         if (!string.IsNullOrEmpty(input.Agent))
@@ -24,6 +24,13 @@ public sealed record DashboardQuery(CallFilter Filter, ResolvedRange Range, Call
             var agent = agents.FirstOrDefault(a => string.Equals(a.Name, input.Agent, StringComparison.Ordinal));
             if (agent is null) errors.Add(("agent", $"There is no employee '{input.Agent}'."));
             else agentId = agent.Id;
+        }
+        long? categoryId = null;
+        if (!string.IsNullOrEmpty(input.Category))
+        {
+            var category = (categories ?? []).FirstOrDefault(k => string.Equals(k.Name, input.Category, StringComparison.Ordinal));
+            if (category.Name is null) errors.Add(("category", $"There is no category '{input.Category}'."));
+            else categoryId = category.Id;
         }
         var negativeOnly = input.Negative switch
         {
@@ -59,7 +66,7 @@ public sealed record DashboardQuery(CallFilter Filter, ResolvedRange Range, Call
         var range = DashboardFilter.Resolve(new DashboardFilterInput(input.Agent, input.From, input.FromTime, input.To, input.ToTime),
             options.Zone, now, options.DefaultWeeks, options.MaxRangeDays, errors);
         if (errors.Count > 0 || range is null) return null;
-        return new DashboardQuery(new CallFilter(agentId, range.FromUtc, range.ToUtc, negativeOnly, customer, agentTone), range, sort, descending, page);
+        return new DashboardQuery(new CallFilter(agentId, range.FromUtc, range.ToUtc, negativeOnly, customer, agentTone, categoryId), range, sort, descending, page);
 
         string? Side(string? value, string field, string name)
         {

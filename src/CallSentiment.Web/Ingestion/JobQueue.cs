@@ -1,3 +1,4 @@
+using CallSentiment.Web.Categories;
 using CallSentiment.Web.Qa;
 using CallSentiment.Web.Recordings;
 using CallSentiment.Web.Storage;
@@ -23,7 +24,8 @@ public sealed record ClaimedJob(long JobId, long RecordingId, long Attempt, long
 /// (FOR UPDATE SKIP LOCKED), on SQLite the file's write lock serialises claims. Results are written in the same
 /// transaction that marks the job done, and only while the lease is still the worker's: nothing is doubled.
 /// </summary>
-public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOptions> options, IOptions<WebhookOptions> webhook, FusionModel fusion)
+public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOptions> options, IOptions<WebhookOptions> webhook, FusionModel fusion,
+    CategoryTagger categories)
 {
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -457,6 +459,8 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
                 neutral = v?.Scores.Neutral, mixed = v?.Scores.Mixed, detail = st.Detail, elapsed = st.ElapsedMs,
             }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
+        // Categories in the same transaction: a call is never visible untagged, and a category alert is never lost.
+        await categories.TagAsync(c, tx, callId, a, job.Metadata, now, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return callId;
     }

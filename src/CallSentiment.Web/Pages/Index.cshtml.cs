@@ -12,7 +12,8 @@ using Microsoft.Extensions.Options;
 namespace CallSentiment.Web.Pages;
 
 [Authorize(Policy = Policies.Dashboard)]
-public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> options, TimeProvider clock, CallSentiment.Web.Qa.QaQueue qa) : PageModel
+public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> options, TimeProvider clock, CallSentiment.Web.Qa.QaQueue qa,
+    CallSentiment.Web.Categories.CategoryStore categories) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "agent")] public string? Agent { get; set; }
     [BindProperty(SupportsGet = true, Name = "from")] public string? From { get; set; }
@@ -22,6 +23,7 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
     [BindProperty(SupportsGet = true, Name = "negative")] public string? Negative { get; set; }
     [BindProperty(SupportsGet = true, Name = "customer")] public string? Customer { get; set; }
     [BindProperty(SupportsGet = true, Name = "agentTone")] public string? AgentTone { get; set; }
+    [BindProperty(SupportsGet = true, Name = "category")] public string? Category { get; set; }
     [BindProperty(SupportsGet = true, Name = "sort")] public string? Sort { get; set; }
     [BindProperty(SupportsGet = true, Name = "dir")] public string? Dir { get; set; }
     // "page" is Razor Pages' own route value, so the page number is read from the query string itself.
@@ -40,6 +42,14 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
     public bool Descending { get; private set; } = true;
     public TimeZoneInfo Zone => options.Value.Zone;
 
+    /// <summary>Every category (the filter's choices), and calls per category in the range for the chosen employee (or all).</summary>
+    public IReadOnlyList<(long Id, string Name)> CategoryNames { get; private set; } = [];
+
+    public IReadOnlyList<CallSentiment.Web.Categories.CategoryCount> CategoryCounts { get; private set; } = [];
+
+    /// <summary>The categories of the calls on this page.</summary>
+    public Dictionary<long, List<string>> RowCategories { get; private set; } = [];
+
     /// <summary>The service-recovery queue for the chosen employee (or all): counts and ageing.</summary>
     public CallSentiment.Web.Qa.QaSummary? Qa { get; private set; }
 
@@ -54,6 +64,11 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
             PageCount = Math.Max(1, (int)((RowCount + pageSize - 1) / pageSize));
             PageNumber = Math.Min(PageNumber, PageCount);
             Rows = await queries.PageAsync(filter, SortBy, Descending, (PageNumber - 1) * pageSize, pageSize, cancellationToken).ConfigureAwait(false);
+            if (CategoryNames.Count > 0)
+            {
+                CategoryCounts = await categories.CountsAsync(filter.From, filter.To, filter.AgentId, cancellationToken).ConfigureAwait(false);
+                RowCategories = await categories.NamesForCallsAsync(Rows.Select(r => r.Id).ToList(), cancellationToken).ConfigureAwait(false);
+            }
             Qa = await qa.SummaryAsync(string.IsNullOrWhiteSpace(Agent) ? null : Agent.Trim(), cancellationToken).ConfigureAwait(false);
         }
         return Page();
@@ -66,30 +81,47 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
         Response.ContentType = "text/csv; charset=utf-8";
         Response.Headers.ContentDisposition = $"attachment; filename=\"calls-{Range!.FromDate:yyyyMMdd}-{Range.ToDate:yyyyMMdd}.csv\"";
         await using var writer = new StreamWriter(Response.Body, new UTF8Encoding(false));
-        await writer.WriteLineAsync("started_at,employee,agent,call_id,customer_id,duration_seconds,sentiment,confidence,positive,negative,neutral,mixed,dominant_emotion,customer_felt,agent_came_across").ConfigureAwait(false);
+        await writer.WriteLineAsync("started_at,employee,agent,call_id,customer_id,duration_seconds,sentiment,confidence,positive,negative,neutral,mixed,dominant_emotion,customer_felt,agent_came_across,categories").ConfigureAwait(false);
         var zone = Zone;
+        // Rows are written in batches so each batch's categories are looked up at once (by call id) while the rows stream.
+        var batch = new List<CallRow>(CsvBatch);
         await foreach (var r in queries.AllAsync(filter, SortBy, Descending, cancellationToken).ConfigureAwait(false))
         {
-            var local = TimeZoneInfo.ConvertTime(r.Started, zone);
-            await writer.WriteLineAsync(string.Join(',',
-                local.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture), CsvField.Safe(r.Employee), CsvField.Safe(r.Agent), CsvField.Safe(r.CallRef), CsvField.Safe(r.CustomerRef ?? ""),
-                (r.DurationMs / 1000.0).ToString("0.0", CultureInfo.InvariantCulture), r.Sentiment,
-                F(r.Confidence), F(r.Positive), F(r.Negative), F(r.Neutral), F(r.Mixed), CsvField.Safe(r.DominantEmotion ?? ""),
-                r.CustomerSentiment ?? "", r.AgentSentiment ?? "")).ConfigureAwait(false);
+            batch.Add(r);
+            if (batch.Count == CsvBatch) await WriteAsync().ConfigureAwait(false);
         }
+        await WriteAsync().ConfigureAwait(false);
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
         return new EmptyResult();
+
+        async Task WriteAsync()
+        {
+            var names = CategoryNames.Count == 0 ? new Dictionary<long, List<string>>() : await categories.NamesForCallsAsync(batch.Select(b => b.Id).ToList(), cancellationToken).ConfigureAwait(false);
+            foreach (var r in batch)
+            {
+                var local = TimeZoneInfo.ConvertTime(r.Started, zone);
+                await writer.WriteLineAsync(string.Join(',',
+                    local.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture), CsvField.Safe(r.Employee), CsvField.Safe(r.Agent), CsvField.Safe(r.CallRef), CsvField.Safe(r.CustomerRef ?? ""),
+                    (r.DurationMs / 1000.0).ToString("0.0", CultureInfo.InvariantCulture), r.Sentiment,
+                    F(r.Confidence), F(r.Positive), F(r.Negative), F(r.Neutral), F(r.Mixed), CsvField.Safe(r.DominantEmotion ?? ""),
+                    r.CustomerSentiment ?? "", r.AgentSentiment ?? "", CsvField.Safe(names.TryGetValue(r.Id, out var n) ? string.Join("; ", n) : ""))).ConfigureAwait(false);
+            }
+            batch.Clear();
+        }
 
         static string F(double v) => v.ToString("0.0000", CultureInfo.InvariantCulture);
     }
 
+    private const int CsvBatch = 500;
+
     private async Task<CallFilter?> LoadAsync(CancellationToken cancellationToken, bool weekly = true)
     {
         Agents = await queries.AgentsAsync(cancellationToken).ConfigureAwait(false);
+        CategoryNames = await categories.NamesAsync(cancellationToken).ConfigureAwait(false);
         var errors = new List<(string Field, string Message)>();
         var o = options.Value;
-        var query = DashboardQuery.Parse(new DashboardQueryInput(Agent, From, FromTime, To, ToTime, Negative, Customer, AgentTone, Sort, Dir, PageText),
-            Agents, o, clock.GetUtcNow(), errors);
+        var query = DashboardQuery.Parse(new DashboardQueryInput(Agent, From, FromTime, To, ToTime, Negative, Customer, AgentTone, Sort, Dir, PageText, Category),
+            Agents, o, clock.GetUtcNow(), errors, CategoryNames);
         foreach (var (field, message) in errors) ModelState.AddModelError(field, message);
         NegativeOnly = Negative is "true" or "on"; // the form shows what was asked, even when something else was wrong
         if (query is null) return null;
@@ -97,7 +129,7 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
         if (weekly)
         {
             var weeks = WeekBuckets.Between(Range.FromUtc, Range.ToUtc, o.Zone);
-            Weeks = await queries.WeeklyAsync(query.Filter.AgentId, weeks, cancellationToken, query.Filter.Customer, query.Filter.AgentTone).ConfigureAwait(false);
+            Weeks = await queries.WeeklyAsync(query.Filter.AgentId, weeks, cancellationToken, query.Filter.Customer, query.Filter.AgentTone, query.Filter.CategoryId).ConfigureAwait(false);
             Total = Weeks.Aggregate(CallAggregate.Empty, (a, w) => a + w.Aggregate);
         }
         return query.Filter;
@@ -109,7 +141,7 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
         var q = new Dictionary<string, string?>
         {
             ["agent"] = Agent, ["from"] = From, ["fromTime"] = FromTime, ["to"] = To, ["toTime"] = ToTime,
-            ["negative"] = NegativeOnly ? "true" : null, ["customer"] = Customer, ["agentTone"] = AgentTone, ["sort"] = Sort, ["dir"] = Dir, ["page"] = PageNumber > 1 ? PageNumber.ToString(CultureInfo.InvariantCulture) : null,
+            ["negative"] = NegativeOnly ? "true" : null, ["customer"] = Customer, ["agentTone"] = AgentTone, ["category"] = Category, ["sort"] = Sort, ["dir"] = Dir, ["page"] = PageNumber > 1 ? PageNumber.ToString(CultureInfo.InvariantCulture) : null,
         };
         foreach (var (k, v) in overrides) q[k] = v;
         return q.Where(kv => !string.IsNullOrEmpty(kv.Value)).ToDictionary(kv => kv.Key, kv => kv.Value);

@@ -6,7 +6,7 @@ namespace CallSentiment.Web.Retention;
 
 /// <summary>
 /// Deletes a recording and everything derived from it: the object in the source, the call with its channels, emotion
-/// windows, speakers, transcript and stage results, its QA item with notes and webhook events, the jobs and their
+/// windows, speakers, transcript, stage results and categories, its QA item with notes and webhook events (category alerts too), the jobs and their
 /// attempts, and the recording rows of every version; the key is kept as a tombstone so it is never analysed again.
 /// The audit log keeps who did it (it is the record of the deletion, so it names the key and nothing else).
 /// </summary>
@@ -37,6 +37,7 @@ public sealed class CallDeletion(Db db, IRecordingSource source, TimeProvider cl
         [
             "DELETE FROM verdict_labels WHERE source_key = @key",
             "DELETE FROM qa_items WHERE source_key = @key",
+            "DELETE FROM webhook_deliveries WHERE call_id IN (SELECT id FROM calls WHERE source_key = @key)",
             "DELETE FROM calls WHERE source_key = @key",
             "DELETE FROM job_attempts WHERE job_id IN (SELECT j.id FROM jobs j JOIN recordings r ON r.id = j.recording_id WHERE r.source_key = @key)",
             "DELETE FROM jobs WHERE recording_id IN (SELECT id FROM recordings WHERE source_key = @key)",

@@ -11,9 +11,15 @@ namespace CallSentiment.Web.Pages.Calls;
 
 [Authorize(Policy = Policies.Calls)]
 public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions> options, TimeProvider clock, IngestionSignal signal,
-    IAuthorizationService authorization, AuditLog audit, CallSentiment.Web.Retention.CallDeletion deletion, CallSentiment.Web.Qa.VerdictLabels labels) : PageModel
+    IAuthorizationService authorization, AuditLog audit, CallSentiment.Web.Retention.CallDeletion deletion, CallSentiment.Web.Qa.VerdictLabels labels,
+    CallSentiment.Web.Categories.CategoryStore categories) : PageModel
 {
+    private Dictionary<(long Seq, int Word), List<string>> _hits = [];
+
     public CallView View { get; private set; } = null!;
+
+    /// <summary>The categories the call is tagged with, by name.</summary>
+    public IReadOnlyList<CallSentiment.Web.Categories.CallCategory> Categories { get; private set; } = [];
 
     /// <summary>What a person who listened said the customer felt (null until someone says).</summary>
     public CallSentiment.Web.Qa.VerdictLabel? Label { get; private set; }
@@ -31,6 +37,15 @@ public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions>
         var view = await details.GetAsync(id, cancellationToken).ConfigureAwait(false);
         if (view is null) return NotFound();
         View = view;
+        Categories = await categories.ForCallAsync(id, cancellationToken).ConfigureAwait(false);
+        _hits = [];
+        foreach (var k in Categories)
+            foreach (var span in k.Spans)
+                for (var w = span.From; w <= span.To; w++)
+                {
+                    if (!_hits.TryGetValue((span.Seq, w), out var names)) _hits[(span.Seq, w)] = names = [];
+                    if (!names.Contains(k.Name)) names.Add(k.Name);
+                }
         CanLabel = (await authorization.AuthorizeAsync(User, Policies.Qa).ConfigureAwait(false)).Succeeded;
         CanSeeDashboard = (await authorization.AuthorizeAsync(User, Policies.Dashboard).ConfigureAwait(false)).Succeeded;
         if (CanLabel) Label = await labels.ForCallAsync(id, cancellationToken).ConfigureAwait(false);
@@ -87,6 +102,9 @@ public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions>
         TempData["deleted"] = $"Call {id} ({key}) and everything derived from it were deleted.";
         return Redirect("/");
     }
+
+    /// <summary>The categories whose rule matched this word of the transcript, or null (the word is highlighted when not null).</summary>
+    public string? Hit(long seq, int word) => _hits.TryGetValue((seq, word), out var names) ? string.Join(", ", names) : null;
 
     public string Local(DateTimeOffset t) =>
         TimeZoneInfo.ConvertTime(t, options.Value.Zone).ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture);
