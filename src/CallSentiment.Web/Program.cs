@@ -9,6 +9,7 @@ using CallSentiment.Web.Pages;
 using CallSentiment.Web.Qa;
 using CallSentiment.Web.Recordings;
 using CallSentiment.Web.Retention;
+using CallSentiment.Web.Search;
 using CallSentiment.Web.Storage;
 using CallSentiment.Web.Transcription;
 
@@ -29,6 +30,7 @@ builder.AddDataProtectionKeys();
 builder.AddAccess();
 builder.AddQa();
 builder.AddRetention();
+builder.AddSearch();
 builder.AddApi();
 builder.AddObservability();
 builder.Services.AddRazorPages();
@@ -60,6 +62,7 @@ if (app.Configuration.GetValue("Web:Enabled", true))
     app.MapCallEndpoints();
     app.MapQaEndpoints();
     app.MapApiWithDescription();
+    app.MapSearchApi();
 }
 app.MapHealth();
 app.MapMetricsScrape();
