@@ -9,6 +9,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 
           dashboard --db sqlite|postgres|both [--calls 1000000] [--agents 500] [--years 2] [--iterations 50]
                     [--warmup 5] [--seed 1] [--reuse] [--dir /tmp/callsentiment-bench]
+          search    --db sqlite|postgres|mysql|all [--calls 1000000] [--agents 500] [--years 2] [--chunks 8] [--iterations 30]
+                    [--warmup 5] [--seed 1] [--scan-calls N] [--reuse] [--dir /tmp/callsentiment-search-bench]
           ingest    [--calls 40] [--minutes 2]
           latency   [--minutes 5] [--repeat 1] [--timeout 300]
           whisper   [--seconds 300] [--cores 2] [--sizes tiny.en,base.en] [--real ggml-base.en.bin] [--vad-model PATH]
@@ -22,6 +24,7 @@ try
     return args[0] switch
     {
         "dashboard" => await DashboardCommand.RunAsync(rest),
+        "search" => await CallSentiment.Benchmarks.Search.SearchCommand.RunAsync(rest),
         "ingest" => await IngestCommand.RunAsync(rest),
         "latency" => await LatencyCommand.RunAsync(rest),
         "whisper" => await CallSentiment.Benchmarks.Transcription.WhisperBenchCommand.RunAsync(rest),
