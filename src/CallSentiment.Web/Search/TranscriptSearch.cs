@@ -98,10 +98,17 @@ public sealed class TranscriptSearch(Db db, IOptions<SearchOptions> options)
             SELECT t.call_id AS CallId, t.seq AS Seq, t.role AS Role, t.start_ms AS StartMs, t.text AS Text, t.start_ms AS StartedAt
             FROM transcript_chunks t WHERE t.call_id {InIds}{RoleWhere(r.Speaker)}
             """;
+        // A filter with no more calls than the budget is read to its end (exact, and cheaper than the index for a word
+        // that is frequent but not common); otherwise the scan gives up as soon as the hits so far say the budget
+        // cannot fill the page, and the index takes over.
+        var countSql = $"SELECT COUNT(*) FROM (SELECT 1 FROM calls c WHERE {CallWhere(r.Filter)} LIMIT @cap) x";
+        var small = await c.ExecuteScalarAsync<long>(new CommandDefinition(countSql, Parameters(r, new { cap = (long)budget + 1 }), cancellationToken: ct))
+            .ConfigureAwait(false) <= budget;
         var found = new List<Found>();
         var before = r.Filter.To.ToUnixTimeMilliseconds();
         var batch = 100;
         var read = 0;
+        var chunksRead = 0;
         while (read < budget)
         {
             batch = Math.Min(batch, budget - read);
@@ -125,6 +132,7 @@ public sealed class TranscriptSearch(Db db, IOptions<SearchOptions> options)
                 {
                     if (r.Terms.Match(chunk.Text) is { } spans) found.Add(new Found(chunk with { StartedAt = call.StartedAt }, spans));
                     stats.Chunks++;
+                    chunksRead++;
                     foreach (var w in words)
                         if (chunk.Text.Contains(w, StringComparison.OrdinalIgnoreCase)) stats.WordChunks[w] = stats.WordChunks.GetValueOrDefault(w) + 1;
                 }
@@ -133,6 +141,9 @@ public sealed class TranscriptSearch(Db db, IOptions<SearchOptions> options)
             read += calls.Count;
             before = calls[^1].StartedAt;
             if (!more) return (found, true);
+            // Expected chunks still to read at the rate seen so far (one hit more than seen, so none is not "never").
+            var rate = (found.Count + 1.0) / Math.Max(1, chunksRead);
+            if (!small && (wanted - found.Count) / rate > (budget - read) * (chunksRead / (double)read)) return (found, false);
             batch = Math.Min(batch * 2, 1000);
         }
         return (found, false);
