@@ -103,6 +103,8 @@ internal static class DatasetLoader
             """)).GroupBy(i => i.Name).ToList();
         foreach (var index in fullText) await c.ExecuteAsync($"ALTER TABLE transcript_chunks DROP INDEX {index.Key}");
         await WriteTablesAsync(data, (table, columns) => Task.FromResult<RowWriter>(new MySqlRows(c, table, columns, cancellationToken)), cancellationToken, transcripts);
+        // MariaDB 10.11 builds a FULLTEXT index that finds nothing when the session has unique_checks off.
+        await c.ExecuteAsync("SET SESSION unique_checks = 1");
         foreach (var index in fullText)
             await c.ExecuteAsync($"CREATE FULLTEXT INDEX {index.Key} ON transcript_chunks ({string.Join(", ", index.Select(i => i.Column))})");
         await c.ExecuteAsync("ANALYZE TABLE agents, recordings, calls, call_hours, transcript_chunks");
