@@ -95,18 +95,11 @@ internal static class DatasetLoader
         await using var c = new MySqlConnection(connectionString + ";Pooling=false;Default Command Timeout=0");
         await c.OpenAsync(cancellationToken);
         // Triggers stay on (the schema's own derived tables): the load writes what the app would.
-        await c.ExecuteAsync("SET SESSION unique_checks = 0, foreign_key_checks = 0");
-        // Full-text indexes are built once after the load (from their own definitions), not row by row.
-        var fullText = (await c.QueryAsync<(string Name, string Column)>("""
-            SELECT index_name, column_name FROM information_schema.statistics
-            WHERE table_schema = DATABASE() AND table_name = 'transcript_chunks' AND index_type = 'FULLTEXT' ORDER BY index_name, seq_in_index
-            """)).GroupBy(i => i.Name).ToList();
-        foreach (var index in fullText) await c.ExecuteAsync($"ALTER TABLE transcript_chunks DROP INDEX {index.Key}");
+        // Transcripts go in with the FULLTEXT index on and unique checks on, as the app writes them: MariaDB 10.11 leaves
+        // rows inserted into an empty table in its bulk mode (unique and foreign key checks off), or while the
+        // FULLTEXT index is dropped, without the document ids a FULLTEXT index built later needs (it then finds nothing).
+        await c.ExecuteAsync(transcripts is null ? "SET SESSION unique_checks = 0, foreign_key_checks = 0" : "SET SESSION foreign_key_checks = 0");
         await WriteTablesAsync(data, (table, columns) => Task.FromResult<RowWriter>(new MySqlRows(c, table, columns, cancellationToken)), cancellationToken, transcripts);
-        // MariaDB 10.11 builds a FULLTEXT index that finds nothing when the session has unique_checks off.
-        await c.ExecuteAsync("SET SESSION unique_checks = 1");
-        foreach (var index in fullText)
-            await c.ExecuteAsync($"CREATE FULLTEXT INDEX {index.Key} ON transcript_chunks ({string.Join(", ", index.Select(i => i.Column))})");
         await c.ExecuteAsync("ANALYZE TABLE agents, recordings, calls, call_hours, transcript_chunks");
         await c.ExecuteAsync($"CREATE TABLE {MySqlCompleteMarker} (done BIGINT NOT NULL)");
     }
