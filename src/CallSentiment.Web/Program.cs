@@ -10,6 +10,7 @@ using CallSentiment.Web.Pages;
 using CallSentiment.Web.Qa;
 using CallSentiment.Web.Recordings;
 using CallSentiment.Web.Retention;
+using CallSentiment.Web.Search;
 using CallSentiment.Web.Storage;
 using CallSentiment.Web.Transcription;
 
@@ -31,6 +32,7 @@ builder.AddAccess();
 builder.AddQa();
 builder.AddCategories();
 builder.AddRetention();
+builder.AddSearch();
 builder.AddApi();
 builder.AddObservability();
 builder.Services.AddRazorPages();
@@ -62,6 +64,7 @@ if (app.Configuration.GetValue("Web:Enabled", true))
     app.MapCallEndpoints();
     app.MapQaEndpoints();
     app.MapApiWithDescription();
+    app.MapSearchApi();
 }
 app.MapHealth();
 app.MapMetricsScrape();

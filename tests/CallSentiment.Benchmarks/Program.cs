@@ -9,6 +9,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 
           dashboard --db sqlite|postgres|mysql|both|all [--calls 1000000] [--agents 500] [--years 2] [--iterations 50]
                     [--warmup 5] [--seed 1] [--reuse] [--dir /tmp/callsentiment-bench]
+          search    --db sqlite|postgres|mysql|all [--calls 1000000] [--agents 500] [--years 2] [--chunks 8] [--iterations 30]
+                    [--warmup 5] [--seed 1] [--scan-calls N] [--reuse] [--dir /tmp/callsentiment-search-bench]
           ingest    [--calls 40] [--minutes 2]
           latency   [--minutes 5] [--repeat 1] [--timeout 300]
           categories [--calls 100000] [--sample 10000] [--batch 1000] [--reuse] [--dir /tmp/callsentiment-bench]
@@ -23,6 +25,7 @@ try
     return args[0] switch
     {
         "dashboard" => await DashboardCommand.RunAsync(rest),
+        "search" => await CallSentiment.Benchmarks.Search.SearchCommand.RunAsync(rest),
         "ingest" => await IngestCommand.RunAsync(rest),
         "latency" => await LatencyCommand.RunAsync(rest),
         "categories" => await CallSentiment.Benchmarks.Categories.CategoriesCommand.RunAsync(rest),

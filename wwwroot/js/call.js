@@ -11,6 +11,17 @@
     player.currentTime = t;
     player.play().catch(() => { /* autoplay may be refused; the position is still set */ });
   });
+  // Opened from a search result (/calls/{id}?t=12.3#chunk-4): start the player there and mark the chunk.
+  const t = parseFloat(new URLSearchParams(location.search).get('t'));
+  if (Number.isFinite(t) && t >= 0) {
+    const seek = () => { player.currentTime = t; };
+    if (player.readyState >= 1) seek(); else player.addEventListener('loadedmetadata', seek, { once: true });
+    const found = location.hash.startsWith('#chunk-') ? document.getElementById(location.hash.slice(1)) : null;
+    if (found) {
+      found.classList.add('found');
+      found.scrollIntoView({ block: 'center' });
+    }
+  }
   // Highlight the chunk being played.
   const chunks = [...transcript.querySelectorAll('li.chunk')];
   player.addEventListener('timeupdate', () => {

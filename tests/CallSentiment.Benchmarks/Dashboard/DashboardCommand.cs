@@ -307,7 +307,7 @@ internal static partial class DashboardCommand
     private sealed record Request(string Url, long? AgentId, DateTime From, DateTime To);
 
     /// <summary>One GET: the app's own time (Server-Timing) and the client's wall time including the body.</summary>
-    private static async Task<(double ServerMs, double WallMs, string Html)> GetAsync(HttpClient http, string url)
+    internal static async Task<(double ServerMs, double WallMs, string Html)> GetAsync(HttpClient http, string url)
     {
         var clock = Stopwatch.StartNew();
         using var response = await http.GetAsync(new Uri(url, UriKind.Relative));

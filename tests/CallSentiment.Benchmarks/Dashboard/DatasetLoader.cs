@@ -18,7 +18,7 @@ namespace CallSentiment.Benchmarks.Dashboard;
 /// </summary>
 internal static class DatasetLoader
 {
-    public static async Task LoadSqliteAsync(string path, CallDataset data, CancellationToken cancellationToken)
+    public static async Task LoadSqliteAsync(string path, CallDataset data, CancellationToken cancellationToken, Search.TranscriptDataset? transcripts = null)
     {
         var loading = path + ".loading";
         DeleteSqlite(loading);
@@ -33,7 +33,7 @@ internal static class DatasetLoader
             foreach (var (name, _) in indexes) await c.ExecuteAsync($"DROP INDEX {name}");
             await using (var tx = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken))
             {
-                await WriteTablesAsync(data, (table, columns) => SqliteRows.CreateAsync(c, tx, table, columns, cancellationToken), cancellationToken);
+                await WriteTablesAsync(data, (table, columns) => SqliteRows.CreateAsync(c, tx, table, columns, cancellationToken), cancellationToken, transcripts);
                 await tx.CommitAsync(cancellationToken);
             }
             foreach (var (_, sql) in indexes) await c.ExecuteAsync(sql);
@@ -42,7 +42,7 @@ internal static class DatasetLoader
         File.Move(loading, path);
     }
 
-    public static async Task LoadPostgresAsync(PostgresCluster cluster, string database, CallDataset data, CancellationToken cancellationToken)
+    public static async Task LoadPostgresAsync(PostgresCluster cluster, string database, CallDataset data, CancellationToken cancellationToken, Search.TranscriptDataset? transcripts = null)
     {
         var loading = database + "_loading";
         await AdminAsync(cluster, $"DROP DATABASE IF EXISTS {loading}");
@@ -55,13 +55,13 @@ internal static class DatasetLoader
             // Indexes that back a constraint (primary keys, UNIQUE) stay; the others are rebuilt after the load.
             var indexes = (await c.QueryAsync<(string Name, string Sql)>("""
                 SELECT i.indexname, i.indexdef FROM pg_indexes i
-                WHERE i.schemaname = 'public' AND i.tablename IN ('calls', 'recordings')
+                WHERE i.schemaname = 'public' AND i.tablename IN ('calls', 'recordings', 'transcript_chunks')
                   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass)
                 """)).ToList();
             foreach (var (name, _) in indexes) await c.ExecuteAsync($"DROP INDEX {name}");
             // Triggers stay on (foreign keys, the schema's own derived tables): the load writes what the app would.
             await c.ExecuteAsync("SET maintenance_work_mem = '512MB'");
-            await WriteTablesAsync(data, (table, columns) => PostgresRows.CreateAsync(c, table, columns, cancellationToken), cancellationToken);
+            await WriteTablesAsync(data, (table, columns) => PostgresRows.CreateAsync(c, table, columns, cancellationToken), cancellationToken, transcripts);
             foreach (var (_, sql) in indexes) await c.ExecuteAsync(sql);
             foreach (var table in new[] { "agents", "recordings", "calls" })
                 await c.ExecuteAsync($"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))");
@@ -82,7 +82,7 @@ internal static class DatasetLoader
 
     private const string MySqlCompleteMarker = "bench_load_complete";
 
-    public static async Task LoadMySqlAsync(MariaDbServer server, string database, CallDataset data, CancellationToken cancellationToken)
+    public static async Task LoadMySqlAsync(MariaDbServer server, string database, CallDataset data, CancellationToken cancellationToken, Search.TranscriptDataset? transcripts = null)
     {
         await using (var admin = new MySqlConnection(server.AdminConnectionString))
         {
@@ -95,9 +95,12 @@ internal static class DatasetLoader
         await using var c = new MySqlConnection(connectionString + ";Pooling=false;Default Command Timeout=0");
         await c.OpenAsync(cancellationToken);
         // Triggers stay on (the schema's own derived tables): the load writes what the app would.
-        await c.ExecuteAsync("SET SESSION unique_checks = 0, foreign_key_checks = 0");
-        await WriteTablesAsync(data, (table, columns) => Task.FromResult<RowWriter>(new MySqlRows(c, table, columns, cancellationToken)), cancellationToken);
-        await c.ExecuteAsync("ANALYZE TABLE agents, recordings, calls, call_hours");
+        // Transcripts go in with the FULLTEXT index on and unique checks on, as the app writes them: MariaDB 10.11 leaves
+        // rows inserted into an empty table in its bulk mode (unique and foreign key checks off), or while the
+        // FULLTEXT index is dropped, without the document ids a FULLTEXT index built later needs (it then finds nothing).
+        await c.ExecuteAsync(transcripts is null ? "SET SESSION unique_checks = 0, foreign_key_checks = 0" : "SET SESSION foreign_key_checks = 0");
+        await WriteTablesAsync(data, (table, columns) => Task.FromResult<RowWriter>(new MySqlRows(c, table, columns, cancellationToken)), cancellationToken, transcripts);
+        await c.ExecuteAsync("ANALYZE TABLE agents, recordings, calls, call_hours, transcript_chunks");
         await c.ExecuteAsync($"CREATE TABLE {MySqlCompleteMarker} (done BIGINT NOT NULL)");
     }
 
@@ -121,7 +124,8 @@ internal static class DatasetLoader
         foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" }) File.Delete(path + suffix);
     }
 
-    private static async Task WriteTablesAsync(CallDataset data, Func<string, string[], Task<RowWriter>> open, CancellationToken cancellationToken)
+    private static async Task WriteTablesAsync(CallDataset data, Func<string, string[], Task<RowWriter>> open, CancellationToken cancellationToken,
+        Search.TranscriptDataset? transcripts = null)
     {
         await using (var w = await open("agents", ["id", "name", "display_name"]))
         {
@@ -188,6 +192,31 @@ internal static class DatasetLoader
                 await w.WriteAsync(1L);
                 await w.WriteAsync(r.AnalyzedAtMs);
                 await w.EndRowAsync();
+            }
+            await w.CompleteAsync();
+        }
+        if (transcripts is null) return;
+        await using (var w = await open("transcript_chunks", ["call_id", "seq", "speaker", "role", "start_ms", "end_ms", "text", "words"]))
+        {
+            for (var i = 0; i < data.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var r = data.Row(i);
+                var rng = transcripts.For(r.Id);
+                for (var seq = 0; seq < transcripts.ChunksPerCall; seq++)
+                {
+                    var (role, start, end, text) = transcripts.Chunk(r.DurationMs, seq, rng);
+                    await w.StartRowAsync();
+                    await w.WriteAsync(r.Id);
+                    await w.WriteAsync((long)seq);
+                    await w.WriteAsync(role == "agent" ? 0L : 1L);
+                    await w.WriteAsync(role);
+                    await w.WriteAsync(start);
+                    await w.WriteAsync(end);
+                    await w.WriteAsync(text);
+                    await w.WriteAsync("[]");
+                    await w.EndRowAsync();
+                }
             }
             await w.CompleteAsync();
         }
