@@ -1,5 +1,6 @@
 using CallSentiment.Web;
 using CallSentiment.Web.Access;
+using CallSentiment.Web.Agents;
 using CallSentiment.Web.Api;
 using CallSentiment.Web.Calls;
 using CallSentiment.Web.Health;
@@ -24,6 +25,7 @@ builder.AddRecordingSource();
 builder.AddIngestion();
 builder.AddTranscription();
 builder.AddDashboard();
+builder.AddAgentComparison();
 builder.AddHealth();
 builder.AddDataProtectionKeys();
 builder.AddAccess();
@@ -60,6 +62,7 @@ if (app.Configuration.GetValue("Web:Enabled", true))
     app.MapCallEndpoints();
     app.MapQaEndpoints();
     app.MapApiWithDescription();
+    app.MapAgentApi();
 }
 app.MapHealth();
 app.MapMetricsScrape();

@@ -1,0 +1,244 @@
+using System.Globalization;
+using System.Text;
+using CallSentiment.Web.Calls;
+using CallSentiment.Web.Metrics;
+using CallSentiment.Web.Storage;
+using Dapper;
+
+namespace CallSentiment.Web.Agents;
+
+/// <summary>One employee's sums in one week of the period (<see cref="Week"/>: the index into the period's weeks).</summary>
+public sealed record AgentWeekSums(long AgentId, int Week, AgentSums Sums);
+
+/// <summary>A call that drove one of an employee's figures (the drill-down lists).</summary>
+public sealed record DriverCall
+{
+    public long Id { get; init; }
+    public long StartedAt { get; init; }
+    public long DurationMs { get; init; }
+    public string Sentiment { get; init; } = "";
+    public string? CustomerSentiment { get; init; }
+    public double? SentimentChange { get; init; }
+    public long? SilenceMs { get; init; }
+    public long? LongestSilenceMs { get; init; }
+    public long? AgentTalkMs { get; init; }
+    public long? CustomerTalkMs { get; init; }
+    public long? AgentInterruptions { get; init; }
+
+    public DateTimeOffset Started => DateTimeOffset.FromUnixTimeMilliseconds(StartedAt);
+
+    public double? AgentTalkShare => AgentTalkMs is { } a && CustomerTalkMs is { } c && a + c > 0 ? 100.0 * a / (a + c) : null;
+}
+
+/// <summary>
+/// The comparison's reads. Whole UTC days come from the daily totals per employee that triggers keep in agent_days (a
+/// year of 500 employees: ~150,000 rows instead of ~500,000 calls and their ~1,000,000 speaker rows); the parts of days
+/// at the period's ends and the UTC days that a week boundary in the dashboard's zone cuts in two are summed from
+/// calls (at most two days per week; none in UTC).
+/// </summary>
+public sealed class AgentQueries(Db db)
+{
+    private const long DayMs = 86_400_000;
+
+    /// <summary>Per employee and week of <paramref name="weeks"/> (consecutive ISO weeks, the first and last clipped to the period).</summary>
+    public async Task<IReadOnlyList<AgentWeekSums>> WeeklyAsync(IReadOnlyList<WeekBucket> weeks, TimeZoneInfo zone, CancellationToken cancellationToken)
+    {
+        // The rollup's part: whole UTC days of one week. A UTC day wholly inside a local week always falls in the UTC
+        // Monday-to-Sunday of that week's date (offsets are under a day), so its week is (day − that Monday) / 7 days.
+        const string Days = """
+            SELECT x.agent_id AS AgentId, CAST(x.week AS BIGINT) AS Week, CAST(SUM(x.call_count) AS BIGINT) AS Calls,
+                   CAST(SUM(x.duration_ms) AS BIGINT) AS DurationMs, CAST(SUM(x.positives) AS BIGINT) AS Positives,
+                   CAST(SUM(x.negatives) AS BIGINT) AS Negatives, SUM(x.change_sum) AS ChangeSum, CAST(SUM(x.change_count) AS BIGINT) AS ChangeCount,
+                   CAST(SUM(x.conversation_calls) AS BIGINT) AS ConversationCalls, CAST(SUM(x.conversation_ms) AS BIGINT) AS ConversationMs,
+                   CAST(SUM(x.silence_ms) AS BIGINT) AS SilenceMs, CAST(SUM(x.long_silences) AS BIGINT) AS LongSilences,
+                   CAST(SUM(x.agent_talk_ms) AS BIGINT) AS AgentTalkMs, CAST(SUM(x.customer_talk_ms) AS BIGINT) AS CustomerTalkMs,
+                   CAST(SUM(x.agent_interruptions) AS BIGINT) AS AgentInterruptions
+            FROM (SELECT agent_id, (day_start - @monday) / 604800000 AS week, call_count, duration_ms, positives, negatives, change_sum, change_count,
+                         conversation_calls, conversation_ms, silence_ms, long_silences, agent_talk_ms, customer_talk_ms, agent_interruptions
+                  FROM agent_days WHERE day_start >= @wholeFrom AND day_start < @wholeTo AND call_count > 0{0}) x
+            GROUP BY x.agent_id, x.week
+            """;
+        // The calls' part: each piece lies in one week; the speakers' figures are looked up per call (primary key).
+        const string Calls = """
+            SELECT x.agent_id AS AgentId, CAST(x.week AS BIGINT) AS Week, CAST(COUNT(*) AS BIGINT) AS Calls,
+                   CAST(SUM(x.duration_ms) AS BIGINT) AS DurationMs,
+                   CAST(SUM(CASE WHEN x.sentiment = 'POSITIVE' THEN 1 ELSE 0 END) AS BIGINT) AS Positives,
+                   CAST(SUM(CASE WHEN x.sentiment = 'NEGATIVE' THEN 1 ELSE 0 END) AS BIGINT) AS Negatives,
+                   COALESCE(SUM(x.sentiment_change), 0) AS ChangeSum, CAST(COUNT(x.sentiment_change) AS BIGINT) AS ChangeCount,
+                   CAST(COUNT(x.silence_ms) AS BIGINT) AS ConversationCalls,
+                   CAST(SUM(CASE WHEN x.silence_ms IS NOT NULL THEN x.duration_ms ELSE 0 END) AS BIGINT) AS ConversationMs,
+                   CAST(COALESCE(SUM(x.silence_ms), 0) AS BIGINT) AS SilenceMs,
+                   CAST(SUM(CASE WHEN x.longest_silence_ms >= 30000 THEN 1 ELSE 0 END) AS BIGINT) AS LongSilences,
+                   CAST(COALESCE(SUM(x.agent_talk_ms), 0) AS BIGINT) AS AgentTalkMs, CAST(COALESCE(SUM(x.customer_talk_ms), 0) AS BIGINT) AS CustomerTalkMs,
+                   CAST(COALESCE(SUM(x.agent_interruptions), 0) AS BIGINT) AS AgentInterruptions
+            FROM (SELECT c.agent_id, CASE {0} END AS week, c.duration_ms, c.sentiment, c.sentiment_change, c.silence_ms, c.longest_silence_ms,
+                         (SELECT SUM(s.talk_ms) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'agent') AS agent_talk_ms,
+                         (SELECT SUM(s.talk_ms) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'customer') AS customer_talk_ms,
+                         (SELECT SUM(s.interruptions) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'agent') AS agent_interruptions
+                  FROM calls c WHERE {1}) x
+            GROUP BY x.agent_id, x.week
+            """;
+        var result = new List<AgentWeekSums>();
+        if (weeks.Count == 0) return result;
+        var plan = Plan(weeks, zone);
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (plan.WholeFrom < plan.WholeTo)
+        {
+            var p = new DynamicParameters(new { monday = plan.Monday, wholeFrom = plan.WholeFrom, wholeTo = plan.WholeTo });
+            var excluded = new StringBuilder();
+            for (var i = 0; i < plan.CutDays.Count; i++)
+            {
+                excluded.Append(i == 0 ? " AND day_start NOT IN (" : ", ").Append(CultureInfo.InvariantCulture, $"@cut{i}");
+                p.Add($"cut{i}", plan.CutDays[i]);
+            }
+            if (plan.CutDays.Count > 0) excluded.Append(')');
+            var sql = Dialect(string.Format(CultureInfo.InvariantCulture, Days, excluded));
+            foreach (var row in await c.QueryAsync<SumsRow>(new CommandDefinition(sql, p, cancellationToken: cancellationToken)).ConfigureAwait(false))
+                result.Add(row.ToWeek());
+        }
+        if (plan.Pieces.Count > 0)
+        {
+            var p = new DynamicParameters();
+            StringBuilder cases = new(), where = new();
+            for (var i = 0; i < plan.Pieces.Count; i++)
+            {
+                var (from, to, week) = plan.Pieces[i];
+                p.Add($"from{i}", from);
+                p.Add($"to{i}", to);
+                cases.Append(CultureInfo.InvariantCulture, $"WHEN c.started_at >= @from{i} AND c.started_at < @to{i} THEN {week} ");
+                where.Append(i == 0 ? "" : " OR ").Append(CultureInfo.InvariantCulture, $"(c.started_at >= @from{i} AND c.started_at < @to{i})");
+            }
+            var sql = Dialect(string.Format(CultureInfo.InvariantCulture, Calls, cases, where));
+            foreach (var row in await c.QueryAsync<SumsRow>(new CommandDefinition(sql, p, cancellationToken: cancellationToken)).ConfigureAwait(false))
+                result.Add(row.ToWeek());
+        }
+        return result;
+    }
+
+    /// <summary>The period's comparison of every employee with calls in it (see <see cref="AgentComparison"/>).</summary>
+    public async Task<AgentComparison> CompareAsync(ResolvedRange range, TimeZoneInfo zone, IReadOnlyList<AgentRow> agents, int minCalls,
+        CancellationToken cancellationToken)
+    {
+        var weeks = WeekBuckets.Between(range.FromUtc, range.ToUtc, zone);
+        var rows = await WeeklyAsync(weeks, zone, cancellationToken).ConfigureAwait(false);
+        return AgentComparison.Build(range, weeks, agents, rows, minCalls);
+    }
+
+    /// <summary>
+    /// Which whole UTC days the daily totals give, which days a week boundary cuts (excluded from them), and the pieces of
+    /// time summed from calls instead, each inside one week.
+    /// </summary>
+    internal static (long Monday, long WholeFrom, long WholeTo, List<long> CutDays, List<(long From, long To, int Week)> Pieces) Plan(
+        IReadOnlyList<WeekBucket> weeks, TimeZoneInfo zone)
+    {
+        long from = weeks[0].StartUtc.ToUnixTimeMilliseconds(), to = weeks[^1].EndUtc.ToUnixTimeMilliseconds();
+        var localFirst = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(weeks[0].StartUtc, zone).DateTime);
+        var mondayDate = localFirst.AddDays(-(((int)localFirst.DayOfWeek + 6) % 7));
+        var monday = new DateTimeOffset(mondayDate.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
+        var wholeFrom = CeilDay(from);
+        var wholeTo = FloorDay(to);
+        // Spans from calls, before splitting at week boundaries.
+        var spans = new List<(long From, long To)>();
+        var cut = new List<long>();
+        if (wholeFrom >= wholeTo)
+        {
+            spans.Add((from, to));
+            wholeFrom = wholeTo = 0;
+        }
+        else
+        {
+            if (from < wholeFrom) spans.Add((from, wholeFrom));
+            for (var i = 1; i < weeks.Count; i++)
+            {
+                var boundary = weeks[i].StartUtc.ToUnixTimeMilliseconds();
+                var day = FloorDay(boundary);
+                if (boundary == day || day < wholeFrom || day >= wholeTo || cut.Contains(day)) continue;
+                cut.Add(day);
+                spans.Add((day, day + DayMs));
+            }
+            if (wholeTo < to) spans.Add((wholeTo, to));
+        }
+        var pieces = new List<(long, long, int)>();
+        foreach (var (s, e) in spans)
+        {
+            for (var w = 0; w < weeks.Count; w++)
+            {
+                long ws = weeks[w].StartUtc.ToUnixTimeMilliseconds(), we = weeks[w].EndUtc.ToUnixTimeMilliseconds();
+                var a = Math.Max(s, ws);
+                var b = Math.Min(e, we);
+                if (a < b) pieces.Add((a, b, w));
+            }
+        }
+        return (monday, wholeFrom, wholeTo, cut, pieces);
+
+        static long FloorDay(long t) => t - (t % DayMs + DayMs) % DayMs;
+        static long CeilDay(long t) => FloorDay(t + DayMs - 1);
+    }
+
+    /// <summary>
+    /// An employee's calls in the period that drove <paramref name="metric"/> most, worst first (the drill-down):
+    /// negative calls, the customer's biggest drops, the agent's highest talk share or most interruptions, the most or
+    /// longest silence. A range scan of ix_calls_agent_time: one employee's period is a few thousand calls at most.
+    /// </summary>
+    public async Task<IReadOnlyList<DriverCall>> DriversAsync(long agentId, DateTimeOffset from, DateTimeOffset to, AgentMetric metric, int take,
+        CancellationToken cancellationToken)
+    {
+        const string Select = """
+            SELECT x.Id, x.StartedAt, x.DurationMs, x.Sentiment, x.CustomerSentiment, x.SentimentChange, x.SilenceMs, x.LongestSilenceMs,
+                   x.AgentTalkMs, x.CustomerTalkMs, x.AgentInterruptions
+            FROM (SELECT c.id AS Id, c.started_at AS StartedAt, c.duration_ms AS DurationMs, c.sentiment AS Sentiment,
+                         c.customer_sentiment AS CustomerSentiment, c.sentiment_change AS SentimentChange, c.silence_ms AS SilenceMs,
+                         c.longest_silence_ms AS LongestSilenceMs,
+                         CAST((SELECT SUM(s.talk_ms) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'agent') AS BIGINT) AS AgentTalkMs,
+                         CAST((SELECT SUM(s.talk_ms) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'customer') AS BIGINT) AS CustomerTalkMs,
+                         CAST((SELECT SUM(s.interruptions) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'agent') AS BIGINT) AS AgentInterruptions
+                  FROM calls c WHERE c.agent_id = @agentId AND c.started_at >= @from AND c.started_at < @to) x
+            """;
+        var (where, order) = metric.Key switch
+        {
+            "nps" => ("x.Sentiment = 'NEGATIVE'", "x.StartedAt DESC"),
+            "change" => ("x.SentimentChange < 0", "x.SentimentChange ASC"),
+            "talk" => ("x.AgentTalkMs + x.CustomerTalkMs > 0", "1.0 * x.AgentTalkMs / (x.AgentTalkMs + x.CustomerTalkMs) DESC"),
+            "interruptions" => ("x.AgentInterruptions > 0", "x.AgentInterruptions DESC"),
+            "silence" => ("x.SilenceMs > 0 AND x.DurationMs > 0", "1.0 * x.SilenceMs / x.DurationMs DESC"),
+            "longSilences" => ($"x.LongestSilenceMs >= {AgentSums.LongSilenceMs.ToString(CultureInfo.InvariantCulture)}", "x.LongestSilenceMs DESC"),
+            _ => throw new ArgumentOutOfRangeException(nameof(metric), metric.Key, "no drill-down for this figure"),
+        };
+        var sql = Dialect($"{Select} WHERE {where} ORDER BY {order}, x.Id DESC LIMIT @take");
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await c.QueryAsync<DriverCall>(new CommandDefinition(sql,
+            new { agentId, from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds(), take = (long)take },
+            cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+    }
+
+    // MySQL: integer division is DIV, and its BIGINT in a CAST is SIGNED (a type name PostgreSQL does not know).
+    private string Dialect(string sql) => db.IsMySql
+        ? sql.Replace(" AS BIGINT)", " AS SIGNED)", StringComparison.Ordinal).Replace(" / 604800000", " DIV 604800000", StringComparison.Ordinal)
+        : sql;
+
+    private sealed class SumsRow
+    {
+        public long AgentId { get; init; }
+        public long Week { get; init; }
+        public long Calls { get; init; }
+        public long DurationMs { get; init; }
+        public long Positives { get; init; }
+        public long Negatives { get; init; }
+        public double ChangeSum { get; init; }
+        public long ChangeCount { get; init; }
+        public long ConversationCalls { get; init; }
+        public long ConversationMs { get; init; }
+        public long SilenceMs { get; init; }
+        public long LongSilences { get; init; }
+        public long AgentTalkMs { get; init; }
+        public long CustomerTalkMs { get; init; }
+        public long AgentInterruptions { get; init; }
+
+        public AgentWeekSums ToWeek() => new(AgentId, (int)Week, new AgentSums
+        {
+            Calls = Calls, DurationMs = DurationMs, Positives = Positives, Negatives = Negatives, ChangeSum = ChangeSum, ChangeCount = ChangeCount,
+            ConversationCalls = ConversationCalls, ConversationMs = ConversationMs, SilenceMs = SilenceMs, LongSilences = LongSilences,
+            AgentTalkMs = AgentTalkMs, CustomerTalkMs = CustomerTalkMs, AgentInterruptions = AgentInterruptions,
+        });
+    }
+}
