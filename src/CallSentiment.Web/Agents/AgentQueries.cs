@@ -31,10 +31,10 @@ public sealed record DriverCall
 }
 
 /// <summary>
-/// The comparison's reads. Whole UTC days come from the daily totals per employee that triggers keep in agent_days (a
-/// year of 500 employees: ~150,000 rows instead of ~500,000 calls and their ~1,000,000 speaker rows); the parts of days
-/// at the period's ends and the UTC days that a week boundary in the dashboard's zone cuts in two are summed from
-/// calls (at most two days per week; none in UTC).
+/// The comparison's reads. Whole UTC weeks come from the weekly totals per employee that triggers keep in agent_weeks (a
+/// year of 500 employees: ~26,000 rows instead of ~500,000 calls and their ~1,000,000 speaker rows), the whole days
+/// around them from agent_days, and the parts of days at the period's ends and the UTC days that a week boundary in the
+/// dashboard's zone cuts in two from calls (at most one day per week; none in UTC).
 /// </summary>
 public sealed class AgentQueries(Db db)
 {
@@ -43,8 +43,16 @@ public sealed class AgentQueries(Db db)
     /// <summary>Per employee and week of <paramref name="weeks"/> (consecutive ISO weeks, the first and last clipped to the period).</summary>
     public async Task<IReadOnlyList<AgentWeekSums>> WeeklyAsync(IReadOnlyList<WeekBucket> weeks, TimeZoneInfo zone, CancellationToken cancellationToken)
     {
-        // The rollup's part: whole UTC days of one week. A UTC day wholly inside a local week always falls in the UTC
-        // Monday-to-Sunday of that week's date (offsets are under a day), so its week is (day − that Monday) / 7 days.
+        // Whole UTC weeks: one row per employee and week. A local week's whole UTC days always fall in the UTC Monday-to-
+        // Sunday of its date (offsets are under a day), so its week is (Monday − the first week's Monday) / 7 days.
+        const string Weeks = """
+            SELECT agent_id AS AgentId, CAST((week_start - @monday) / 604800000 AS BIGINT) AS Week, call_count AS Calls, duration_ms AS DurationMs,
+                   positives AS Positives, negatives AS Negatives, change_sum AS ChangeSum, change_count AS ChangeCount,
+                   conversation_calls AS ConversationCalls, conversation_ms AS ConversationMs, silence_ms AS SilenceMs, long_silences AS LongSilences,
+                   agent_talk_ms AS AgentTalkMs, customer_talk_ms AS CustomerTalkMs, agent_interruptions AS AgentInterruptions
+            FROM agent_weeks WHERE week_start >= @fullFrom AND week_start < @fullTo AND call_count > 0
+            """;
+        // Whole UTC days (the weeks clipped by the period, and the days a week boundary cuts, which are taken out again).
         const string Days = """
             SELECT x.agent_id AS AgentId, CAST(x.week AS BIGINT) AS Week, CAST(SUM(x.call_count) AS BIGINT) AS Calls,
                    CAST(SUM(x.duration_ms) AS BIGINT) AS DurationMs, CAST(SUM(x.positives) AS BIGINT) AS Positives,
@@ -55,7 +63,7 @@ public sealed class AgentQueries(Db db)
                    CAST(SUM(x.agent_interruptions) AS BIGINT) AS AgentInterruptions
             FROM (SELECT agent_id, (day_start - @monday) / 604800000 AS week, call_count, duration_ms, positives, negatives, change_sum, change_count,
                          conversation_calls, conversation_ms, silence_ms, long_silences, agent_talk_ms, customer_talk_ms, agent_interruptions
-                  FROM agent_days WHERE day_start >= @wholeFrom AND day_start < @wholeTo AND call_count > 0{0}) x
+                  FROM agent_days WHERE call_count > 0 AND ({0})) x
             GROUP BY x.agent_id, x.week
             """;
         // The calls' part: each piece lies in one week; the speakers' figures are looked up per call (primary key).
@@ -82,19 +90,25 @@ public sealed class AgentQueries(Db db)
         if (weeks.Count == 0) return result;
         var plan = Plan(weeks, zone);
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-        if (plan.WholeFrom < plan.WholeTo)
+        if (plan.FullFrom < plan.FullTo)
+            await ReadAsync(Weeks, new DynamicParameters(new { monday = plan.Monday, fullFrom = plan.FullFrom, fullTo = plan.FullTo }), negate: false).ConfigureAwait(false);
+        if (plan.DayRanges.Count > 0)
         {
-            var p = new DynamicParameters(new { monday = plan.Monday, wholeFrom = plan.WholeFrom, wholeTo = plan.WholeTo });
-            var excluded = new StringBuilder();
-            for (var i = 0; i < plan.CutDays.Count; i++)
+            var p = new DynamicParameters(new { monday = plan.Monday });
+            var where = new StringBuilder();
+            for (var i = 0; i < plan.DayRanges.Count; i++)
             {
-                excluded.Append(i == 0 ? " AND day_start NOT IN (" : ", ").Append(CultureInfo.InvariantCulture, $"@cut{i}");
-                p.Add($"cut{i}", plan.CutDays[i]);
+                where.Append(i == 0 ? "(" : " OR (").Append(CultureInfo.InvariantCulture, $"day_start >= @dayFrom{i} AND day_start < @dayTo{i})");
+                p.Add($"dayFrom{i}", plan.DayRanges[i].From);
+                p.Add($"dayTo{i}", plan.DayRanges[i].To);
             }
-            if (plan.CutDays.Count > 0) excluded.Append(')');
-            var sql = Dialect(string.Format(CultureInfo.InvariantCulture, Days, excluded));
-            foreach (var row in await c.QueryAsync<SumsRow>(new CommandDefinition(sql, p, cancellationToken: cancellationToken)).ConfigureAwait(false))
-                result.Add(row.ToWeek());
+            if (plan.CutDays.Count > 0) where.Append(" AND day_start NOT IN (").Append(In(p, "cut", plan.CutDays)).Append(')');
+            await ReadAsync(string.Format(CultureInfo.InvariantCulture, Days, where), p, negate: false).ConfigureAwait(false);
+        }
+        if (plan.SubtractDays.Count > 0)
+        {
+            var p = new DynamicParameters(new { monday = plan.Monday });
+            await ReadAsync(string.Format(CultureInfo.InvariantCulture, Days, "day_start IN (" + In(p, "less", plan.SubtractDays) + ")"), p, negate: true).ConfigureAwait(false);
         }
         if (plan.Pieces.Count > 0)
         {
@@ -108,11 +122,21 @@ public sealed class AgentQueries(Db db)
                 cases.Append(CultureInfo.InvariantCulture, $"WHEN c.started_at >= @from{i} AND c.started_at < @to{i} THEN {week} ");
                 where.Append(i == 0 ? "" : " OR ").Append(CultureInfo.InvariantCulture, $"(c.started_at >= @from{i} AND c.started_at < @to{i})");
             }
-            var sql = Dialect(string.Format(CultureInfo.InvariantCulture, Calls, cases, where));
-            foreach (var row in await c.QueryAsync<SumsRow>(new CommandDefinition(sql, p, cancellationToken: cancellationToken)).ConfigureAwait(false))
-                result.Add(row.ToWeek());
+            await ReadAsync(string.Format(CultureInfo.InvariantCulture, Calls, cases, where), p, negate: false).ConfigureAwait(false);
         }
         return result;
+
+        async Task ReadAsync(string sql, DynamicParameters p, bool negate)
+        {
+            foreach (var row in await c.QueryAsync<SumsRow>(new CommandDefinition(Dialect(sql), p, cancellationToken: cancellationToken)).ConfigureAwait(false))
+                result.Add(row.ToWeek(negate));
+        }
+
+        static string In(DynamicParameters p, string name, List<long> values)
+        {
+            for (var i = 0; i < values.Count; i++) p.Add(name + i.ToString(CultureInfo.InvariantCulture), values[i]);
+            return string.Join(", ", values.Select((_, i) => "@" + name + i.ToString(CultureInfo.InvariantCulture)));
+        }
     }
 
     /// <summary>The period's comparison of every employee with calls in it (see <see cref="AgentComparison"/>).</summary>
@@ -125,26 +149,27 @@ public sealed class AgentQueries(Db db)
     }
 
     /// <summary>
-    /// Which whole UTC days the daily totals give, which days a week boundary cuts (excluded from them), and the pieces of
-    /// time summed from calls instead, each inside one week.
+    /// Where each part of the period is read: whole UTC weeks from agent_weeks; whole UTC days outside them from agent_days;
+    /// the days a local week boundary cuts in two (none in UTC), which a whole UTC week holds and must give back
+    /// (<c>SubtractDays</c>); and the pieces of time summed from calls instead (the cut days and the period's partial
+    /// days), each inside one week.
     /// </summary>
-    internal static (long Monday, long WholeFrom, long WholeTo, List<long> CutDays, List<(long From, long To, int Week)> Pieces) Plan(
-        IReadOnlyList<WeekBucket> weeks, TimeZoneInfo zone)
+    internal static (long Monday, long FullFrom, long FullTo, List<(long From, long To)> DayRanges, List<long> CutDays, List<long> SubtractDays,
+        List<(long From, long To, int Week)> Pieces) Plan(IReadOnlyList<WeekBucket> weeks, TimeZoneInfo zone)
     {
+        const long WeekMs = 7 * DayMs;
         long from = weeks[0].StartUtc.ToUnixTimeMilliseconds(), to = weeks[^1].EndUtc.ToUnixTimeMilliseconds();
         var localFirst = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(weeks[0].StartUtc, zone).DateTime);
         var mondayDate = localFirst.AddDays(-(((int)localFirst.DayOfWeek + 6) % 7));
         var monday = new DateTimeOffset(mondayDate.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeMilliseconds();
         var wholeFrom = CeilDay(from);
         var wholeTo = FloorDay(to);
-        // Spans from calls, before splitting at week boundaries.
         var spans = new List<(long From, long To)>();
         var cut = new List<long>();
-        if (wholeFrom >= wholeTo)
-        {
-            spans.Add((from, to));
-            wholeFrom = wholeTo = 0;
-        }
+        var dayRanges = new List<(long, long)>();
+        var subtract = new List<long>();
+        long fullFrom = 0, fullTo = 0;
+        if (wholeFrom >= wholeTo) spans.Add((from, to));
         else
         {
             if (from < wholeFrom) spans.Add((from, wholeFrom));
@@ -157,6 +182,17 @@ public sealed class AgentQueries(Db db)
                 spans.Add((day, day + DayMs));
             }
             if (wholeTo < to) spans.Add((wholeTo, to));
+            // The UTC weeks (Mondays monday + k weeks) that lie wholly within the whole days.
+            var firstFull = monday + (wholeFrom - monday + WeekMs - 1) / WeekMs * WeekMs;
+            var endFull = monday + (wholeTo - monday) / WeekMs * WeekMs;
+            if (firstFull < endFull)
+            {
+                (fullFrom, fullTo) = (firstFull, endFull);
+                if (wholeFrom < firstFull) dayRanges.Add((wholeFrom, firstFull));
+                if (endFull < wholeTo) dayRanges.Add((endFull, wholeTo));
+                subtract.AddRange(cut.Where(d => d >= firstFull && d < endFull));
+            }
+            else dayRanges.Add((wholeFrom, wholeTo));
         }
         var pieces = new List<(long, long, int)>();
         foreach (var (s, e) in spans)
@@ -169,7 +205,7 @@ public sealed class AgentQueries(Db db)
                 if (a < b) pieces.Add((a, b, w));
             }
         }
-        return (monday, wholeFrom, wholeTo, cut, pieces);
+        return (monday, fullFrom, fullTo, dayRanges, cut, subtract, pieces);
 
         static long FloorDay(long t) => t - (t % DayMs + DayMs) % DayMs;
         static long CeilDay(long t) => FloorDay(t + DayMs - 1);
@@ -234,11 +270,16 @@ public sealed class AgentQueries(Db db)
         public long CustomerTalkMs { get; init; }
         public long AgentInterruptions { get; init; }
 
-        public AgentWeekSums ToWeek() => new(AgentId, (int)Week, new AgentSums
+        /// <summary>The row's sums, or their opposite (a day to take back out of its UTC week).</summary>
+        public AgentWeekSums ToWeek(bool negate)
         {
-            Calls = Calls, DurationMs = DurationMs, Positives = Positives, Negatives = Negatives, ChangeSum = ChangeSum, ChangeCount = ChangeCount,
-            ConversationCalls = ConversationCalls, ConversationMs = ConversationMs, SilenceMs = SilenceMs, LongSilences = LongSilences,
-            AgentTalkMs = AgentTalkMs, CustomerTalkMs = CustomerTalkMs, AgentInterruptions = AgentInterruptions,
-        });
+            var k = negate ? -1 : 1;
+            return new(AgentId, (int)Week, new AgentSums
+            {
+                Calls = k * Calls, DurationMs = k * DurationMs, Positives = k * Positives, Negatives = k * Negatives, ChangeSum = k * ChangeSum,
+                ChangeCount = k * ChangeCount, ConversationCalls = k * ConversationCalls, ConversationMs = k * ConversationMs, SilenceMs = k * SilenceMs,
+                LongSilences = k * LongSilences, AgentTalkMs = k * AgentTalkMs, CustomerTalkMs = k * CustomerTalkMs, AgentInterruptions = k * AgentInterruptions,
+            });
+        }
     }
 }

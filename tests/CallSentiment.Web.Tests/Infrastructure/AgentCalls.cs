@@ -81,11 +81,14 @@ public static class AgentCalls
     }
 
     /// <summary>
-    /// agent_days rows that differ from the same sums recomputed from calls and call_speakers, as readable lines (empty:
-    /// the rollup is right). Rows whose figures are all zero are ignored (a day whose calls all moved away).
+    /// agent_days rows that differ from the same sums recomputed from calls and call_speakers, and agent_weeks rows that
+    /// differ from the sums of their days, as readable lines (empty: the rollup is right). Rows whose figures are all zero
+    /// are ignored (a day whose calls all moved away).
     /// </summary>
     public static async Task<IReadOnlyList<string>> RollupDifferencesAsync(Db db)
     {
+        string[] Columns = ["call_count", "duration_ms", "positives", "negatives", "change_sum", "change_count", "conversation_calls", "conversation_ms",
+            "silence_ms", "long_silences", "agent_talk_ms", "customer_talk_ms", "agent_interruptions"];
         const string Rollup = """
             SELECT day_start, agent_id, call_count, duration_ms, positives, negatives, change_sum, change_count, conversation_calls, conversation_ms,
                    silence_ms, long_silences, agent_talk_ms, customer_talk_ms, agent_interruptions
@@ -103,8 +106,7 @@ public static class AgentCalls
         foreach (var r in await c.QueryAsync(Rollup))
         {
             var d = (IDictionary<string, object>)r;
-            var v = new[] { "call_count", "duration_ms", "positives", "negatives", "change_sum", "change_count", "conversation_calls", "conversation_ms",
-                "silence_ms", "long_silences", "agent_talk_ms", "customer_talk_ms", "agent_interruptions" }.Select(k => Convert.ToDouble(d[k], CultureInfo.InvariantCulture)).ToArray();
+            var v = Columns.Select(k => Convert.ToDouble(d[k], CultureInfo.InvariantCulture)).ToArray();
             if (v.Any(x => Math.Abs(x) > 1e-9)) stored[(Convert.ToInt64(d["day_start"], CultureInfo.InvariantCulture), Convert.ToInt64(d["agent_id"], CultureInfo.InvariantCulture))] = v;
         }
         var expected = new Dictionary<(long, long), double[]>();
@@ -125,13 +127,33 @@ public static class AgentCalls
             expected[key] = expected.TryGetValue(key, out var e) ? e.Zip(v, (a, b) => a + b).ToArray() : v;
         }
         var problems = new List<string>();
-        foreach (var key in stored.Keys.Union(expected.Keys))
+        Compare("day", stored, expected);
+        // The weekly totals (UTC weeks from Monday) against the daily ones.
+        var weeks = new Dictionary<(long, long), double[]>();
+        foreach (var r in await c.QueryAsync(Rollup.Replace("day_start,", "week_start AS day_start,", StringComparison.Ordinal).Replace("agent_days", "agent_weeks", StringComparison.Ordinal)))
         {
-            var s = stored.GetValueOrDefault(key) ?? new double[13];
-            var e = expected.GetValueOrDefault(key) ?? new double[13];
-            if (s.Zip(e).Any(p => Math.Abs(p.First - p.Second) > 1e-6))
-                problems.Add($"day {key.Item1} agent {key.Item2}: stored [{string.Join(", ", s)}], calls say [{string.Join(", ", e)}]");
+            var d = (IDictionary<string, object>)r;
+            var v = Columns.Select(k => Convert.ToDouble(d[k], CultureInfo.InvariantCulture)).ToArray();
+            if (v.Any(x => Math.Abs(x) > 1e-9)) weeks[(Convert.ToInt64(d["day_start"], CultureInfo.InvariantCulture), Convert.ToInt64(d["agent_id"], CultureInfo.InvariantCulture))] = v;
         }
+        var fromDays = new Dictionary<(long, long), double[]>();
+        foreach (var ((day, agent), v) in stored)
+        {
+            var key = (day - (day - 345_600_000) % 604_800_000, agent);
+            fromDays[key] = fromDays.TryGetValue(key, out var e) ? e.Zip(v, (a, b) => a + b).ToArray() : v;
+        }
+        Compare("week", weeks, fromDays);
         return problems;
+
+        void Compare(string what, Dictionary<(long, long), double[]> actual, Dictionary<(long, long), double[]> wanted)
+        {
+            foreach (var key in actual.Keys.Union(wanted.Keys))
+            {
+                var s = actual.GetValueOrDefault(key) ?? new double[13];
+                var e = wanted.GetValueOrDefault(key) ?? new double[13];
+                if (s.Zip(e).Any(p => Math.Abs(p.First - p.Second) > 1e-6))
+                    problems.Add($"{what} {key.Item1} agent {key.Item2}: stored [{string.Join(", ", s)}], expected [{string.Join(", ", e)}]");
+            }
+        }
     }
 }

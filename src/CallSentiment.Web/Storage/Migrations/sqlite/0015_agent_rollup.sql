@@ -25,6 +25,50 @@ CREATE TABLE agent_days (
     PRIMARY KEY (day_start, agent_id)
 ) WITHOUT ROWID;
 
+-- The same sums per employee and UTC week (week_start: Unix ms of the week's Monday 00:00 UTC), kept from agent_days by
+-- the triggers below: a year of 500 employees is ~26,000 of these rows. A local week (in Dashboard:TimeZone) is read as
+-- its UTC week, less the days a week boundary cuts, plus the pieces of those days that belong to it (AgentQueries).
+CREATE TABLE agent_weeks (
+    week_start INTEGER NOT NULL,
+    agent_id INTEGER NOT NULL,
+    call_count INTEGER NOT NULL DEFAULT 0,
+    duration_ms INTEGER NOT NULL DEFAULT 0,
+    positives INTEGER NOT NULL DEFAULT 0,
+    negatives INTEGER NOT NULL DEFAULT 0,
+    change_sum REAL NOT NULL DEFAULT 0,
+    change_count INTEGER NOT NULL DEFAULT 0,
+    conversation_calls INTEGER NOT NULL DEFAULT 0,
+    conversation_ms INTEGER NOT NULL DEFAULT 0,
+    silence_ms INTEGER NOT NULL DEFAULT 0,
+    long_silences INTEGER NOT NULL DEFAULT 0,
+    agent_talk_ms INTEGER NOT NULL DEFAULT 0,
+    customer_talk_ms INTEGER NOT NULL DEFAULT 0,
+    agent_interruptions INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (week_start, agent_id)
+) WITHOUT ROWID;
+
+CREATE TRIGGER agent_weeks_insert AFTER INSERT ON agent_days BEGIN
+    INSERT INTO agent_weeks (week_start, agent_id, call_count, duration_ms, positives, negatives, change_sum, change_count, conversation_calls, conversation_ms, silence_ms, long_silences, agent_talk_ms, customer_talk_ms, agent_interruptions)
+    VALUES (NEW.day_start - (NEW.day_start - 345600000) % 604800000, NEW.agent_id, NEW.call_count, NEW.duration_ms, NEW.positives, NEW.negatives, NEW.change_sum, NEW.change_count, NEW.conversation_calls, NEW.conversation_ms, NEW.silence_ms, NEW.long_silences, NEW.agent_talk_ms, NEW.customer_talk_ms, NEW.agent_interruptions)
+    ON CONFLICT (week_start, agent_id) DO UPDATE SET
+        call_count = call_count + excluded.call_count, duration_ms = duration_ms + excluded.duration_ms, positives = positives + excluded.positives,
+        negatives = negatives + excluded.negatives, change_sum = change_sum + excluded.change_sum, change_count = change_count + excluded.change_count,
+        conversation_calls = conversation_calls + excluded.conversation_calls, conversation_ms = conversation_ms + excluded.conversation_ms, silence_ms = silence_ms + excluded.silence_ms,
+        long_silences = long_silences + excluded.long_silences, agent_talk_ms = agent_talk_ms + excluded.agent_talk_ms, customer_talk_ms = customer_talk_ms + excluded.customer_talk_ms,
+        agent_interruptions = agent_interruptions + excluded.agent_interruptions;
+END;
+
+CREATE TRIGGER agent_weeks_update AFTER UPDATE ON agent_days BEGIN
+    INSERT INTO agent_weeks (week_start, agent_id, call_count, duration_ms, positives, negatives, change_sum, change_count, conversation_calls, conversation_ms, silence_ms, long_silences, agent_talk_ms, customer_talk_ms, agent_interruptions)
+    VALUES (NEW.day_start - (NEW.day_start - 345600000) % 604800000, NEW.agent_id, NEW.call_count - OLD.call_count, NEW.duration_ms - OLD.duration_ms, NEW.positives - OLD.positives, NEW.negatives - OLD.negatives, NEW.change_sum - OLD.change_sum, NEW.change_count - OLD.change_count, NEW.conversation_calls - OLD.conversation_calls, NEW.conversation_ms - OLD.conversation_ms, NEW.silence_ms - OLD.silence_ms, NEW.long_silences - OLD.long_silences, NEW.agent_talk_ms - OLD.agent_talk_ms, NEW.customer_talk_ms - OLD.customer_talk_ms, NEW.agent_interruptions - OLD.agent_interruptions)
+    ON CONFLICT (week_start, agent_id) DO UPDATE SET
+        call_count = call_count + excluded.call_count, duration_ms = duration_ms + excluded.duration_ms, positives = positives + excluded.positives,
+        negatives = negatives + excluded.negatives, change_sum = change_sum + excluded.change_sum, change_count = change_count + excluded.change_count,
+        conversation_calls = conversation_calls + excluded.conversation_calls, conversation_ms = conversation_ms + excluded.conversation_ms, silence_ms = silence_ms + excluded.silence_ms,
+        long_silences = long_silences + excluded.long_silences, agent_talk_ms = agent_talk_ms + excluded.agent_talk_ms, customer_talk_ms = customer_talk_ms + excluded.customer_talk_ms,
+        agent_interruptions = agent_interruptions + excluded.agent_interruptions;
+END;
+
 INSERT INTO agent_days (day_start, agent_id, call_count, duration_ms, positives, negatives, change_sum, change_count, conversation_calls,
                         conversation_ms, silence_ms, long_silences, agent_talk_ms, customer_talk_ms, agent_interruptions)
 SELECT c.started_at - c.started_at % 86400000, c.agent_id, COUNT(*), SUM(c.duration_ms),
