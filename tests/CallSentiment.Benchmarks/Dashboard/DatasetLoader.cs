@@ -97,7 +97,7 @@ internal static class DatasetLoader
         // Triggers stay on (the schema's own derived tables): the load writes what the app would.
         await c.ExecuteAsync("SET SESSION unique_checks = 0, foreign_key_checks = 0");
         await WriteTablesAsync(data, (table, columns) => Task.FromResult<RowWriter>(new MySqlRows(c, table, columns, cancellationToken)), cancellationToken);
-        await c.ExecuteAsync("ANALYZE TABLE agents, recordings, calls, call_hours");
+        await c.ExecuteAsync("ANALYZE TABLE agents, recordings, calls, call_hours, call_speakers, agent_days");
         await c.ExecuteAsync($"CREATE TABLE {MySqlCompleteMarker} (done BIGINT NOT NULL)");
     }
 
@@ -160,7 +160,8 @@ internal static class DatasetLoader
         }
         await using (var w = await open("calls",
             ["id", "source_key", "recording_id", "agent_id", "call_ref", "customer_ref", "started_at", "duration_ms", "sentiment", "confidence",
-             "positive", "negative", "neutral", "mixed", "dominant_emotion", "channel_count", "sample_rate", "agent_channel", "customer_channel", "analyzed_at"]))
+             "positive", "negative", "neutral", "mixed", "dominant_emotion", "channel_count", "sample_rate", "agent_channel", "customer_channel", "analyzed_at",
+             "customer_sentiment", "sentiment_change", "silence_ms", "longest_silence_ms", "overlap_ms", "interruptions"]))
         {
             for (var i = 0; i < data.Count; i++)
             {
@@ -187,7 +188,37 @@ internal static class DatasetLoader
                 await w.WriteAsync(0L);
                 await w.WriteAsync(1L);
                 await w.WriteAsync(r.AnalyzedAtMs);
+                var v = r.Conversation;
+                await w.WriteAsync(v.CustomerSentiment);
+                await w.WriteAsync(v.Change);
+                await w.WriteAsync(v.SilenceMs);
+                await w.WriteAsync(v.LongestSilenceMs);
+                await w.WriteAsync(v.OverlapMs);
+                await w.WriteAsync(v.Interruptions);
                 await w.EndRowAsync();
+            }
+            await w.CompleteAsync();
+        }
+        // After the calls, as the worker writes them: the agent comparison's daily totals add the speakers' talk time.
+        await using (var w = await open("call_speakers", ["call_id", "speaker", "role", "channel", "talk_ms", "words", "interruptions"]))
+        {
+            for (var i = 0; i < data.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var r = data.Row(i);
+                var v = r.Conversation;
+                foreach (var (speaker, role, talk, interruptions) in new[] { (0L, "agent", v.AgentTalkMs, v.AgentInterruptions), (1L, "customer", v.CustomerTalkMs, v.CustomerInterruptions) })
+                {
+                    await w.StartRowAsync();
+                    await w.WriteAsync(r.Id);
+                    await w.WriteAsync(speaker);
+                    await w.WriteAsync(role);
+                    await w.WriteAsync(speaker);
+                    await w.WriteAsync(talk);
+                    await w.WriteAsync(talk / 400);
+                    await w.WriteAsync(interruptions);
+                    await w.EndRowAsync();
+                }
             }
             await w.CompleteAsync();
         }
