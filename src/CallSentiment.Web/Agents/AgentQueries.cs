@@ -66,7 +66,8 @@ public sealed class AgentQueries(Db db)
                   FROM agent_days WHERE call_count > 0 AND ({0})) x
             GROUP BY x.agent_id, x.week
             """;
-        // The calls' part: each piece lies in one week; the speakers' figures are looked up per call (primary key).
+        // The calls' part: each piece lies in one week and is its own range scan of ix_calls_time (an OR of ranges is a scan
+        // of every call on SQLite); the speakers' figures are looked up per call (primary key).
         const string Calls = """
             SELECT x.agent_id AS AgentId, CAST(x.week AS BIGINT) AS Week, CAST(COUNT(*) AS BIGINT) AS Calls,
                    CAST(SUM(x.duration_ms) AS BIGINT) AS DurationMs,
@@ -79,12 +80,15 @@ public sealed class AgentQueries(Db db)
                    CAST(SUM(CASE WHEN x.longest_silence_ms >= 30000 THEN 1 ELSE 0 END) AS BIGINT) AS LongSilences,
                    CAST(COALESCE(SUM(x.agent_talk_ms), 0) AS BIGINT) AS AgentTalkMs, CAST(COALESCE(SUM(x.customer_talk_ms), 0) AS BIGINT) AS CustomerTalkMs,
                    CAST(COALESCE(SUM(x.agent_interruptions), 0) AS BIGINT) AS AgentInterruptions
-            FROM (SELECT c.agent_id, CASE {0} END AS week, c.duration_ms, c.sentiment, c.sentiment_change, c.silence_ms, c.longest_silence_ms,
-                         (SELECT SUM(s.talk_ms) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'agent') AS agent_talk_ms,
-                         (SELECT SUM(s.talk_ms) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'customer') AS customer_talk_ms,
-                         (SELECT SUM(s.interruptions) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'agent') AS agent_interruptions
-                  FROM calls c WHERE {1}) x
+            FROM ({0}) x
             GROUP BY x.agent_id, x.week
+            """;
+        const string Piece = """
+            SELECT c.agent_id, {0} AS week, c.duration_ms, c.sentiment, c.sentiment_change, c.silence_ms, c.longest_silence_ms,
+                   (SELECT SUM(s.talk_ms) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'agent') AS agent_talk_ms,
+                   (SELECT SUM(s.talk_ms) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'customer') AS customer_talk_ms,
+                   (SELECT SUM(s.interruptions) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'agent') AS agent_interruptions
+            FROM calls c WHERE c.started_at >= @from{1} AND c.started_at < @to{1}
             """;
         var result = new List<AgentWeekSums>();
         if (weeks.Count == 0) return result;
@@ -113,16 +117,15 @@ public sealed class AgentQueries(Db db)
         if (plan.Pieces.Count > 0)
         {
             var p = new DynamicParameters();
-            StringBuilder cases = new(), where = new();
+            var arms = new List<string>();
             for (var i = 0; i < plan.Pieces.Count; i++)
             {
                 var (from, to, week) = plan.Pieces[i];
                 p.Add($"from{i}", from);
                 p.Add($"to{i}", to);
-                cases.Append(CultureInfo.InvariantCulture, $"WHEN c.started_at >= @from{i} AND c.started_at < @to{i} THEN {week} ");
-                where.Append(i == 0 ? "" : " OR ").Append(CultureInfo.InvariantCulture, $"(c.started_at >= @from{i} AND c.started_at < @to{i})");
+                arms.Add(string.Format(CultureInfo.InvariantCulture, Piece, week, i));
             }
-            await ReadAsync(string.Format(CultureInfo.InvariantCulture, Calls, cases, where), p, negate: false).ConfigureAwait(false);
+            await ReadAsync(string.Format(CultureInfo.InvariantCulture, Calls, string.Join(" UNION ALL ", arms)), p, negate: false).ConfigureAwait(false);
         }
         return result;
 
