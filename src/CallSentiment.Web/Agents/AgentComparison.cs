@@ -63,8 +63,9 @@ public sealed record AgentComparison(ResolvedRange Range, IReadOnlyList<WeekBuck
                     standings[p.Agent.Id][m.Key] = new MetricStanding(v, null, values.Count, false);
                     continue;
                 }
-                var better = values.Count(o => m.HigherIsBetter ? o > x : o < x);
-                var worse = values.Count(o => m.HigherIsBetter ? o < x : o > x);
+                // values is sorted: below and above count the employees with a lower and a higher value (binary search).
+                int below = Bound(values, x, strict: true), above = values.Count - Bound(values, x, strict: false);
+                var (better, worse) = m.HigherIsBetter ? (above, below) : (below, above);
                 // The weakest quarter, and worse than the median: when everyone is alike nobody is singled out.
                 var weak = values.Count >= 4 && worse < values.Count / 4.0 && median is { } md && (m.HigherIsBetter ? x < md : x > md);
                 standings[p.Agent.Id][m.Key] = new MetricStanding(v, better + 1, values.Count, weak);
@@ -77,6 +78,19 @@ public sealed record AgentComparison(ResolvedRange Range, IReadOnlyList<WeekBuck
             return new AgentStanding(p.Agent, p.Total, p.Weeks, s, coach, p.Total.Calls >= minCalls);
         }).ToList();
         return new AgentComparison(range, weeks, list, team, teamWeeks.Aggregate(AgentSums.Empty, AgentSums.Add), teamWeeks, minCalls);
+    }
+
+    /// <summary>How many of the sorted values are below <paramref name="x"/> (strict) or at most <paramref name="x"/>.</summary>
+    private static int Bound(List<double> sorted, double x, bool strict)
+    {
+        int lo = 0, hi = sorted.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (strict ? sorted[mid] < x : sorted[mid] <= x) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
     }
 
     /// <summary>Linear interpolation between closest ranks of sorted values; null when there are none.</summary>
