@@ -1,5 +1,6 @@
 using CallSentiment.Web;
 using CallSentiment.Web.Access;
+using CallSentiment.Web.Agents;
 using CallSentiment.Web.Api;
 using CallSentiment.Web.Calls;
 using CallSentiment.Web.Categories;
@@ -26,6 +27,7 @@ builder.AddRecordingSource();
 builder.AddIngestion();
 builder.AddTranscription();
 builder.AddDashboard();
+builder.AddAgentComparison();
 builder.AddHealth();
 builder.AddDataProtectionKeys();
 builder.AddAccess();
@@ -65,6 +67,7 @@ if (app.Configuration.GetValue("Web:Enabled", true))
     app.MapQaEndpoints();
     app.MapApiWithDescription();
     app.MapSearchApi();
+    app.MapAgentApi();
 }
 app.MapHealth();
 app.MapMetricsScrape();

@@ -8,7 +8,8 @@ internal sealed record DatasetAgent(long Id, string Name, string DisplayName);
 /// A synthetic but realistic call history for the dashboard benchmark, deterministic for a seed: agents with
 /// different workloads, call lengths and outcomes; calls on business days and hours in the centre's zone (fewer on
 /// Saturdays, none on Sundays, slowly growing volume); verdicts ~40 % positive, 30 % neutral, 20 % negative,
-/// 10 % mixed overall; four scores summing to 1 with the verdict's the largest; 1–20 minute durations.
+/// 10 % mixed overall; four scores summing to 1 with the verdict's the largest; 1–20 minute durations; conversation facts
+/// and two speakers (agent, customer) per call.
 /// </summary>
 internal sealed class CallDataset
 {
@@ -120,7 +121,39 @@ internal sealed class CallDataset
         var discoveredAt = c.StartedAtMs + c.DurationMs + 15_000;
         return new CallRow(id, agent.Id, key, string.Create(CultureInfo.InvariantCulture, $"{sizeBytes:x}-{discoveredAt:x}"), sizeBytes, callRef,
             c.Customer < 0 ? null : string.Create(CultureInfo.InvariantCulture, $"CU{c.Customer:D7}"), c.StartedAtMs, c.DurationMs,
-            c.Sentiment.ToLabel(), c.Scores[c.Sentiment], c.Scores, Emotions[(int)c.Sentiment][c.Emotion], discoveredAt, discoveredAt + 45_000);
+            c.Sentiment.ToLabel(), c.Scores[c.Sentiment], c.Scores, Emotions[(int)c.Sentiment][c.Emotion], discoveredAt, discoveredAt + 45_000,
+            Conversation(index, c));
+    }
+
+    /// <summary>
+    /// The conversation facts of a call (talk time per side, silence, interruptions, the customer's change from the first
+    /// to the last quarter), from a generator of its own per call so the calls above stay what they were: each agent has
+    /// a talk share and an interrupting habit of their own; unhappy calls have more silence, more interruptions and a
+    /// customer who ends worse.
+    /// </summary>
+    private static ConversationRow Conversation(int index, Call c)
+    {
+        var rng = new Random(unchecked(index * 7919 + 17));
+        var habit = c.Agent * 0.6180339887 % 1.0;
+        var unhappy = c.Sentiment is Sentiment.Negative or Sentiment.Mixed;
+        var speech = c.DurationMs * (0.72 + 0.18 * rng.NextDouble());
+        var agentShare = Math.Clamp(0.35 + 0.3 * habit + (unhappy ? -0.05 : 0.02) + 0.1 * (rng.NextDouble() - 0.5), 0.1, 0.9);
+        var agentTalk = (long)(speech * agentShare);
+        var customerTalk = (long)(speech * (1 - agentShare));
+        var silence = Math.Max(0, c.DurationMs - agentTalk - customerTalk);
+        var longest = (long)Math.Min(silence, (unhappy ? 12_000 : 6_000) * Math.Exp(0.8 * (rng.NextDouble() * 2 - 1)) * (rng.NextDouble() < 0.06 ? 4 : 1));
+        var agentInterruptions = (long)Math.Floor(-Math.Log(1 - rng.NextDouble()) * (0.3 + 2.2 * habit * habit + (unhappy ? 0.8 : 0)));
+        var customerInterruptions = (long)Math.Floor(-Math.Log(1 - rng.NextDouble()) * (unhappy ? 1.5 : 0.5));
+        var change = Math.Round(c.Sentiment switch
+        {
+            Sentiment.Positive => 0.25,
+            Sentiment.Negative => -0.35,
+            Sentiment.Mixed => -0.1,
+            _ => 0.05,
+        } + 0.4 * (rng.NextDouble() - 0.5), 4);
+        var customer = c.Sentiment == Sentiment.Mixed ? (rng.NextDouble() < 0.5 ? "NEGATIVE" : "NEUTRAL") : c.Sentiment.ToLabel();
+        return new ConversationRow(customer, change, silence, longest, (long)(speech * 0.03), agentInterruptions + customerInterruptions,
+            agentTalk, customerTalk, agentInterruptions, customerInterruptions);
     }
 
     private static SentimentScores Scores(Sentiment winner, Random rng)
@@ -167,4 +200,8 @@ internal sealed class CallDataset
 
 internal sealed record CallRow(long Id, long AgentId, string SourceKey, string Version, long SizeBytes, string CallRef, string? CustomerRef,
     long StartedAtMs, long DurationMs, string Sentiment, double Confidence, SentimentScores Scores, string DominantEmotion, long DiscoveredAtMs,
-    long AnalyzedAtMs);
+    long AnalyzedAtMs, ConversationRow Conversation);
+
+/// <summary>What the transcript stage stores about a call's conversation (calls' columns and two call_speakers rows).</summary>
+internal sealed record ConversationRow(string CustomerSentiment, double Change, long SilenceMs, long LongestSilenceMs, long OverlapMs, long Interruptions,
+    long AgentTalkMs, long CustomerTalkMs, long AgentInterruptions, long CustomerInterruptions);

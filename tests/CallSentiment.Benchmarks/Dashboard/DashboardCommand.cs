@@ -198,11 +198,26 @@ internal static partial class DashboardCommand
             var r = allYear();
             return r with { Url = r.Url + "&sort=duration" };
         };
+        // The agent comparison (issue 17 item 4): every employee ranked over a 12-month window, and one employee's coaching
+        // page (their standing, weekly trends and the calls behind each figure) over the same kind of window.
+        Func<Request> comparisonYear = () =>
+        {
+            var y = years[rng.Next(years.Count)];
+            return new Request($"/agents?from={y:yyyy-MM-dd}&to={y.AddMonths(12).AddDays(-1):yyyy-MM-dd}", null, Midnight(y), Midnight(y.AddMonths(12)));
+        };
+        Func<Request> agentYear = () =>
+        {
+            var (id, name) = agents[rng.Next(agents.Count)];
+            var y = years[rng.Next(years.Count)];
+            return new Request($"/agents/detail?agent={Uri.EscapeDataString(name)}&from={y:yyyy-MM-dd}&to={y.AddMonths(12).AddDays(-1):yyyy-MM-dd}", id, Midnight(y), Midnight(y.AddMonths(12)));
+        };
         var scenarios = new[]
         {
             ("(a) one agent x one quarter", agentQuarter, (double?)TargetAgentQuarterMs),
             ("(b) all agents x one year", allYear, TargetAllYearMs),
             ("(c) all agents x one year, calls sorted by duration", allYearByDuration, null),
+            ("(d) agent comparison, all agents x one year", comparisonYear, TargetAllYearMs),
+            ("(e) one agent's comparison page x one year", agentYear, TargetAllYearMs),
         };
         foreach (var next in scenarios.Take(2).Select(s => s.Item2).Append(allMinutes))
         {
@@ -210,7 +225,8 @@ internal static partial class DashboardCommand
             {
                 var r = next();
                 var (_, _, html) = await GetAsync(http, r.Url);
-                await CheckAsync(db, zone, r, html);
+                if (r.Url.StartsWith("/agents", StringComparison.Ordinal)) await CheckComparisonAsync(db, zone, r, html);
+                else await CheckAsync(db, zone, r, html);
             }
         }
         foreach (var (label, next, target) in scenarios)
@@ -340,6 +356,20 @@ internal static partial class DashboardCommand
             throw new InvalidOperationException($"GET {r.Url}: the page shows {string.Join(", ", shown)}; the calls table has {string.Join(", ", expected)}");
     }
 
+    /// <summary>The comparison pages show the number of calls (the team's, or the employee's) that the calls table holds.</summary>
+    private static async Task CheckComparisonAsync(Db db, TimeZoneInfo zone, Request r, string html)
+    {
+        if (html.Contains("id=\"filter-errors\"", StringComparison.Ordinal)) throw new InvalidOperationException($"GET {r.Url}: the page reports filter errors");
+        var shown = ComparisonCalls().Match(html) is { Success: true } m ? long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) : -1;
+        var from = WeekBuckets.LocalToUtc(r.From, zone).ToUnixTimeMilliseconds();
+        var to = WeekBuckets.LocalToUtc(r.To, zone).ToUnixTimeMilliseconds();
+        await using var c = await db.OpenAsync(CancellationToken.None);
+        var expected = await c.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM calls WHERE started_at >= @from AND started_at < @to AND (@agentId IS NULL OR agent_id = @agentId)", new { from, to, agentId = r.AgentId });
+        if (expected == 0 || shown != expected)
+            throw new InvalidOperationException($"GET {r.Url}: the page shows {shown} calls; the calls table has {expected}");
+    }
+
     /// <summary>First days of the months whose <paramref name="months"/>-month span lies within [first, last].</summary>
     private static IEnumerable<DateOnly> Months(DateOnly first, DateOnly last, int months)
     {
@@ -366,4 +396,7 @@ internal static partial class DashboardCommand
 
     [GeneratedRegex("id=\"(total-calls|count-[a-z]+)\">([0-9]+)<")]
     private static partial Regex Counts();
+
+    [GeneratedRegex("id=\"(team-calls|employee-calls)\">([0-9]+)<")]
+    private static partial Regex ComparisonCalls();
 }

@@ -100,7 +100,7 @@ internal static class DatasetLoader
         // FULLTEXT index is dropped, without the document ids a FULLTEXT index built later needs (it then finds nothing).
         await c.ExecuteAsync(transcripts is null ? "SET SESSION unique_checks = 0, foreign_key_checks = 0" : "SET SESSION foreign_key_checks = 0");
         await WriteTablesAsync(data, (table, columns) => Task.FromResult<RowWriter>(new MySqlRows(c, table, columns, cancellationToken)), cancellationToken, transcripts);
-        await c.ExecuteAsync("ANALYZE TABLE agents, recordings, calls, call_hours, transcript_chunks");
+        await c.ExecuteAsync("ANALYZE TABLE agents, recordings, calls, call_hours, call_speakers, agent_days, transcript_chunks");
         await c.ExecuteAsync($"CREATE TABLE {MySqlCompleteMarker} (done BIGINT NOT NULL)");
     }
 
@@ -164,7 +164,8 @@ internal static class DatasetLoader
         }
         await using (var w = await open("calls",
             ["id", "source_key", "recording_id", "agent_id", "call_ref", "customer_ref", "started_at", "duration_ms", "sentiment", "confidence",
-             "positive", "negative", "neutral", "mixed", "dominant_emotion", "channel_count", "sample_rate", "agent_channel", "customer_channel", "analyzed_at"]))
+             "positive", "negative", "neutral", "mixed", "dominant_emotion", "channel_count", "sample_rate", "agent_channel", "customer_channel", "analyzed_at",
+             "customer_sentiment", "sentiment_change", "silence_ms", "longest_silence_ms", "overlap_ms", "interruptions"]))
         {
             for (var i = 0; i < data.Count; i++)
             {
@@ -191,7 +192,37 @@ internal static class DatasetLoader
                 await w.WriteAsync(0L);
                 await w.WriteAsync(1L);
                 await w.WriteAsync(r.AnalyzedAtMs);
+                var v = r.Conversation;
+                await w.WriteAsync(v.CustomerSentiment);
+                await w.WriteAsync(v.Change);
+                await w.WriteAsync(v.SilenceMs);
+                await w.WriteAsync(v.LongestSilenceMs);
+                await w.WriteAsync(v.OverlapMs);
+                await w.WriteAsync(v.Interruptions);
                 await w.EndRowAsync();
+            }
+            await w.CompleteAsync();
+        }
+        // After the calls, as the worker writes them: the agent comparison's daily totals add the speakers' talk time.
+        await using (var w = await open("call_speakers", ["call_id", "speaker", "role", "channel", "talk_ms", "words", "interruptions"]))
+        {
+            for (var i = 0; i < data.Count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var r = data.Row(i);
+                var v = r.Conversation;
+                foreach (var (speaker, role, talk, interruptions) in new[] { (0L, "agent", v.AgentTalkMs, v.AgentInterruptions), (1L, "customer", v.CustomerTalkMs, v.CustomerInterruptions) })
+                {
+                    await w.StartRowAsync();
+                    await w.WriteAsync(r.Id);
+                    await w.WriteAsync(speaker);
+                    await w.WriteAsync(role);
+                    await w.WriteAsync(speaker);
+                    await w.WriteAsync(talk);
+                    await w.WriteAsync(talk / 400);
+                    await w.WriteAsync(interruptions);
+                    await w.EndRowAsync();
+                }
             }
             await w.CompleteAsync();
         }
