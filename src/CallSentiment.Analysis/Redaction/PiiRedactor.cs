@@ -92,7 +92,7 @@ public sealed partial class PiiRedactor
         var candidates = new List<Detection>();
         foreach (var group in words.Select((w, i) => (w.Speaker, Index: i)).GroupBy(x => x.Speaker))
         {
-            var toks = group.Select(x => new Tok(x.Index, words[x.Index].Text, bare[x.Index])).ToArray();
+            var toks = group.Select(x => new Tok(x.Index, words[x.Index].Text, bare[x.Index], words[x.Index].Start, words[x.Index].End)).ToArray();
             FindPlaceholders(toks, candidates);
             FindEmails(toks, candidates);
             FindNiNumbers(toks, candidates);
@@ -111,7 +111,13 @@ public sealed partial class PiiRedactor
         return chosen;
     }
 
-    private readonly record struct Tok(int Index, string Raw, string Bare);
+    private readonly record struct Tok(int Index, string Raw, string Bare, double Start, double End);
+
+    /// <summary>A number never runs on over a pause this long (or the other speaker's turn): the next digits are another number.</summary>
+    public const double MaxPauseSeconds = 3;
+
+    /// <summary>Token <paramref name="k"/> ends a number: sentence punctuation after it, or a long pause.</summary>
+    private static bool EndsNumber(Tok[] toks, int k) => EndsClause(toks[k].Raw) || (k + 1 < toks.Length && toks[k + 1].Start - toks[k].End > MaxPauseSeconds);
 
     private static Detection Span(PiiType type, Tok[] toks, int from, int to) =>
         new(type, toks[from..(to + 1)].Select(t => t.Index).ToArray());
@@ -215,7 +221,7 @@ public sealed partial class PiiRedactor
             }
             if (letters.Length != 2 || !ValidNiPrefix(letters[0], letters[1]) || j >= toks.Length || !numeric[j]) continue;
             var k = j;
-            while (k + 1 < toks.Length && numeric[k + 1] && !EndsClause(toks[k].Raw)) k++;
+            while (k + 1 < toks.Length && numeric[k + 1] && !EndsNumber(toks, k)) k++;
             if (k + 1 >= toks.Length || Digits(toks, j, k).Length != 6) continue;
             if (LetterOf(toks[k + 1].Bare) is ['a' or 'b' or 'c' or 'd'])
                 found.Add(Span(PiiType.NiNumber, toks, i, k + 1));
@@ -274,9 +280,16 @@ public sealed partial class PiiRedactor
     {
         var from = words[first].Start - CueSeconds;
         for (int k = first - 1, n = 0; k >= 0 && n < CueWords && words[k].Start >= from; k--, n++)
-            if (CueOf(bare, k) is var cue and not Cue.None) return cue;
+        {
+            if (CueOf(bare, k) is not (var cue and not Cue.None)) continue;
+            // "Date of birth" names the date said right after it, not every date of the next sentences.
+            return cue == Cue.Dob && n >= DobCueWords ? Cue.None : cue;
+        }
         return Cue.None;
     }
+
+    /// <summary>A date of birth is said within this many words of its cue ("can you confirm your date of birth for me? yes, it's the ...").</summary>
+    public const int DobCueWords = 8;
 
     /// <summary>Words after a number that say it is an amount, a time or a duration.</summary>
     private static readonly HashSet<string> AmountWords = new(StringComparer.Ordinal)
@@ -358,10 +371,10 @@ public sealed partial class PiiRedactor
             // A run of number words; "and" joins "two thousand and one"; sentence punctuation ends it.
             while (true)
             {
-                if (EndsClause(toks[end].Raw)) break;
+                if (EndsNumber(toks, end)) break;
                 if (end + 1 < toks.Length && numeric[end + 1]) end++;
                 else if (end + 2 < toks.Length && toks[end + 1].Bare == "and" && toks[end].Bare is "hundred" or "thousand" && numeric[end + 2]) end += 2;
-                else if (end + 2 < toks.Length && toks[end + 1].Bare is "dash" or "hyphen" or "-" && numeric[end + 2]) end += 2;
+                else if (end + 2 < toks.Length && toks[end + 1].Bare is "dash" or "hyphen" or "-" or "uh" or "um" or "er" or "erm" && numeric[end + 2]) end += 2;
                 else break;
             }
             i = end + 1;
@@ -382,10 +395,22 @@ public sealed partial class PiiRedactor
         if (cue == Cue.NotPersonal) return null;
         var shape = string.Join(' ', Enumerable.Range(start, end - start + 1).Select(k => toks[k].Bare));
         var plus = toks[start].Bare.StartsWith('+') || toks[start].Bare == "plus";
+        if (cue == Cue.Dob && n is 6 or 8) return PiiType.DateOfBirth;
+        // Freephone and company numbers (UK 03, 08; US toll-free) are nobody's personal data.
+        if ((n == 11 && digits[0] == '0' && digits[1] is '3' or '8') || (n == 10 && TollFree().IsMatch(digits))) return null;
+        // Formats that speak for themselves win over a cue further back ("my card number is …, and my number is 07…").
+        if (plus && n is >= 10 and <= 13) return PiiType.Phone;
+        // Personal lines start 01, 02 or 07.
+        if (n == 11 && digits[0] == '0' && digits[1] is '1' or '2' or '7') return PiiType.Phone;
+        if (n == 12 && digits.StartsWith("44", StringComparison.Ordinal) && digits[2] is '1' or '2' or '7') return PiiType.Phone;
+        if (n == 10 && UsPhone().IsMatch(shape)) return PiiType.Phone;
+        if (n == 9 && SsnShape().IsMatch(shape) && digits[..3] is not ("000" or "666") && digits[0] != '9') return PiiType.Ssn;
+        if (n == 6 && SortCodeShape().IsMatch(shape)) return PiiType.SortCode;
         switch (cue)
         {
-            // A card number the recogniser misheard by a digit fails Luhn, but the conversation still says it is one.
-            case Cue.Card when n is >= 12 and <= 19:
+            // A card number the recogniser misheard by a digit fails Luhn, but the conversation still says it is one;
+            // read in two halves with the agent's "yes" between them, each half is still part of a card number.
+            case Cue.Card when n is >= 8 and <= 19:
                 return PiiType.Card;
             case Cue.Account when n is >= 6 and <= 17:
                 return PiiType.Account;
@@ -397,17 +422,12 @@ public sealed partial class PiiRedactor
                 return PiiType.Phone;
             case Cue.Ssn when n == 9:
                 return PiiType.Ssn;
-            case Cue.Dob when n is 6 or 8:
-                return PiiType.DateOfBirth;
         }
-        if (plus && n is >= 10 and <= 13) return PiiType.Phone;
-        if (n == 11 && digits[0] == '0' && digits[1] is '1' or '2' or '3' or '7') return PiiType.Phone;
-        if (n == 12 && digits.StartsWith("44", StringComparison.Ordinal) && digits[2] is '1' or '2' or '3' or '7') return PiiType.Phone;
-        if (n == 10 && UsPhone().IsMatch(shape)) return PiiType.Phone;
-        if (n == 9 && SsnShape().IsMatch(shape) && digits[..3] is not ("000" or "666") && digits[0] != '9') return PiiType.Ssn;
-        if (n == 6 && SortCodeShape().IsMatch(shape)) return PiiType.SortCode;
         return null;
     }
+
+    [GeneratedRegex("^8(00|33|44|55|66|77|88)")]
+    private static partial Regex TollFree();
 
     [GeneratedRegex(@"^\(?[2-9][0-9]{2}\)?[ \-.]?[0-9]{3}-[0-9]{4}$")]
     private static partial Regex UsPhone();
@@ -608,7 +628,7 @@ public sealed partial class PiiRedactor
         while (k < toks.Length && k < i + 5 && (NumberLike(toks[k].Bare) || (toks[k].Bare == "and" && k > i && toks[k - 1].Bare == "thousand")) && !IsDigitToken(toks[k].Bare))
         {
             end = k;
-            if (EndsSentence(toks[k].Raw)) break;
+            if (EndsSentence(toks[k].Raw) || EndsNumber(toks, k)) break;
             k++;
         }
         return end;

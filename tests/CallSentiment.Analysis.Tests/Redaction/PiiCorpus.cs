@@ -136,7 +136,16 @@ public static class PiiCorpus
                 1 => (OneByOne(digits, doubles: true), "double/oh"),
                 _ => digits.Length % 2 == 0 ? (Pairs(digits), "pairs") : (OneByOne(digits, doubles: true), "double/oh"),
             };
-            return Style == CorpusStyle.SpokenMisheard ? (Mishear(spoken.Item1), spoken.Item2 + ", misheard") : spoken;
+            if (Style == CorpusStyle.SpokenMisheard) spoken = (Mishear(spoken.Item1), spoken.Item2 + ", misheard");
+            // People pause inside long numbers, and the recogniser writes the pause: "four one one one uh one one ...".
+            if (digits.Length >= 8 && r.Next(5) == 0)
+            {
+                var words = spoken.Item1.Split(' ').ToList();
+                var at = words.Count / 2;
+                if (words[at - 1] is not ("double" or "triple")) words.Insert(at, Pick("uh", "um"));
+                spoken = (string.Join(' ', words), spoken.Item2 + ", with a filler");
+            }
+            return spoken;
         }
 
         private static IEnumerable<string> Groups(string digits, int[] groups)
@@ -230,8 +239,19 @@ public static class PiiCorpus
                 var amex = r.Next(4) == 0;
                 var digits = LuhnComplete((amex ? b.Pick("34", "37") : b.Pick("4", "5")) + b.Digits(amex ? 12 : 14));
                 var (text, form) = b.Say(digits, amex ? new[] { 4, 6, 5 } : new[] { 4, 4, 4, 4 });
-                switch (r.Next(3))
+                switch (r.Next(4))
                 {
+                    case 3 when !amex:
+                    {
+                        // Read in two halves, the agent confirming between them.
+                        var (first, f1) = b.Say(digits[..8], [4, 4]);
+                        var (second, _) = b.Say(digits[8..], [4, 4]);
+                        b.Line(agent: true, "can I take the long number on the card please");
+                        b.Line(agent: false, (first, (type, f1 + ", in two halves")));
+                        b.Line(agent: true, "yes");
+                        b.Line(agent: false, (second, (type, f1 + ", in two halves")));
+                        break;
+                    }
                     case 0:
                         b.Line(agent: true, "can I take the long number on the card please");
                         b.Line(agent: false, ("yes it's", null), (text, (type, form + ", asked")));
@@ -275,7 +295,7 @@ public static class PiiCorpus
                 {
                     0 => "07" + b.Digits(9),
                     1 => "020" + b.Digits(8),
-                    2 => (char)('2' + r.Next(8)) + b.Digits(9),
+                    2 => "2345679"[r.Next(7)] + b.Digits(9), // not 8: 800, 888, … are toll-free company numbers
                     _ => "447" + b.Digits(9),
                 };
                 string text;
@@ -397,6 +417,9 @@ public static class PiiCorpus
                         break;
                     case 1:
                         b.Line(agent: false, ("my date of birth is", null), (text, (type, form)));
+                        // A second date in the same breath is not a date of birth.
+                        if (r.Next(2) == 0)
+                            b.Line(agent: false, ("and I moved here on", null), (b.Written ? "5 May 2019" : "the fifth of may twenty nineteen", null));
                         break;
                     default:
                         b.Line(agent: false, ("I was born on", null), (text, (type, form + ", born on")));
@@ -409,12 +432,20 @@ public static class PiiCorpus
 
     private static string Suffix(int day) => day is 1 or 21 ? "st" : day is 2 or 22 ? "nd" : day is 3 or 23 ? "rd" : "th";
 
-    /// <summary>Numbers, dates and addresses-like words that are not personal data.</summary>
+    /// <summary>Numbers and dates that are not personal data.</summary>
     private static void Negative(Builder b)
     {
         var r = b.R;
-        switch (r.Next(9))
+        switch (r.Next(10))
         {
+            case 9:
+            {
+                // A company's number with a phone cue: not personal data (the redactor takes any number after "call"
+                // for a phone number; the corpus counts that against its precision).
+                var digits = b.Pick("0800", "0808", "0345", "0330") + b.Digits(7);
+                b.Line(agent: true, ("if it happens again you can call us free on", null), (b.Say(digits, [4, 3, 4]).Text, null));
+                break;
+            }
             case 0:
                 b.Line(agent: false, ("my order number is", null), (b.Say(b.Digits(8), [4, 4]).Text, null));
                 break;

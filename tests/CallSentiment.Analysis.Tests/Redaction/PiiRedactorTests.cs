@@ -32,9 +32,13 @@ public sealed class PiiRedactorTests(ITestOutputHelper output)
     [Fact]
     public void Redact_PlantedCorpus_RecallAndPrecisionPerTypeAtLeast95Percent()
     {
-        var score = PiiCorpus.Score(All, PiiCorpus.Generate());
+        var corpus = PiiCorpus.Generate();
+        var score = PiiCorpus.Score(All, corpus);
 
         output.WriteLine(PiiCorpus.Table(score));
+        foreach (var c in corpus)
+            foreach (var d in All.Find(c.Transcript.Words).Where(d => !c.Planted.Any(p => p.Type == d.Type && d.Indices.Intersect(p.Words).Any())))
+                output.WriteLine($"false {d.Type}: {string.Join(' ', c.Transcript.Words.Skip(Math.Max(0, d.Indices[0] - 12)).Take(d.Indices.Length + 14).Select(w => w.Text))}");
         foreach (var (type, s) in score)
         {
             Assert.True(s.Planted >= 50, $"{type}: only {s.Planted} planted");
@@ -53,6 +57,8 @@ public sealed class PiiRedactorTests(ITestOutputHelper output)
             var found = group.Count(x => All.Find(x.c.Transcript.Words).Any(d => d.Type == x.p.Type && d.Indices.Intersect(x.p.Words).Any()));
             output.WriteLine($"{group.Key.Style,-15} {group.Key.Type,-12} {group.Key.Form,-40} {found}/{group.Count()}");
             if (found < 0.9 * group.Count()) missed.Add($"{group.Key}: {found}/{group.Count()}");
+            foreach (var (c, p) in group.Where(x => !All.Find(x.c.Transcript.Words).Any(d => d.Type == x.p.Type && d.Indices.Intersect(x.p.Words).Any())))
+                output.WriteLine($"    missed: {string.Join(' ', c.Transcript.Words.Skip(Math.Max(0, p.Words[0] - 12)).Take(p.Words.Length + 14).Select(w => w.Text))}");
         }
         Assert.Empty(missed);
     }
