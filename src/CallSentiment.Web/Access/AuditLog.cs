@@ -33,6 +33,7 @@ public sealed class AuditLog(Db db, TimeProvider clock)
         public const string QaExport = "qa-export";
         public const string ApiKeyCreated = "api-key-created";
         public const string ApiKeyRevoked = "api-key-revoked";
+        public const string Redaction = "redaction";
     }
 
     public async Task WriteAsync(string? userName, string action, string? target, string? detail, string? remoteIp, CancellationToken cancellationToken)

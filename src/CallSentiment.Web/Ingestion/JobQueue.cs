@@ -457,6 +457,7 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
                 neutral = v?.Scores.Neutral, mixed = v?.Scores.Mixed, detail = st.Detail, elapsed = st.ElapsedMs,
             }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
+        await Redaction.RedactionAudit.WriteAsync(c, tx, callId, a, now, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return callId;
     }
