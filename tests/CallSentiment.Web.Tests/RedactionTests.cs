@@ -169,4 +169,19 @@ public sealed class RedactionSettingsTests
 
         Assert.Contains(expected.Length == 0 ? "Redaction:Audio needs Redaction:Enabled=true" : expected, e.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Analysis_AudioCopyOnAndNothingRedacted_CallStoredAndNoCopyWritten()
+    {
+        await using var app = new CallSentimentApp(settings: new Dictionary<string, string?> { ["Transcription:Engine"] = "None", ["Redaction:Audio"] = "true" });
+        var key = TestCalls.Write(app.Recordings, "dana", new DateTime(2026, 6, 2, 9, 0, 0), "plain", CustomerMood.Calm);
+        _ = app.CreateClient();
+
+        await app.WaitForJobsAsync(1, TimeSpan.FromMinutes(2));
+
+        await using var c = await app.Db.OpenAsync(CancellationToken.None);
+        Assert.Equal("done", await c.QuerySingleAsync<string>("SELECT status FROM jobs"));
+        Assert.True(File.Exists(Path.Combine(app.Recordings, key)));
+        Assert.False(Directory.Exists(Path.Combine(app.Recordings, ".redacted")));
+    }
 }

@@ -24,6 +24,15 @@ public sealed partial class RedactedAudio(IRecordingSource source, IOptions<Reda
 
     public static bool IsCopy(string key) => key.StartsWith(Prefix, StringComparison.Ordinal);
 
+    /// <summary>Deletes a recording's redacted copy when there is one (a folder source refuses to delete in a folder that does not exist).</summary>
+    public static async Task DeleteCopyAsync(IRecordingSource source, string sourceKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var key = KeyOf(sourceKey);
+        if (await source.StatAsync(key, cancellationToken).ConfigureAwait(false) is not null)
+            await source.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The recording to analyse: the original, or the redacted copy once the original is gone (<c>FromCopy</c>).</summary>
     public async Task<(LocalRecording Local, bool FromCopy)> OpenAsync(string sourceKey, CancellationToken cancellationToken)
     {
@@ -55,7 +64,7 @@ public sealed partial class RedactedAudio(IRecordingSource source, IOptions<Reda
         var key = KeyOf(sourceKey);
         if (spans.Count == 0)
         {
-            await source.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+            await DeleteCopyAsync(source, sourceKey, cancellationToken).ConfigureAwait(false);
             return;
         }
         var temp = Path.Combine(Path.GetTempPath(), $"callsentiment-redacted-{Guid.NewGuid():N}.wav");
