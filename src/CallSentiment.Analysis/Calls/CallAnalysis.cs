@@ -1,3 +1,4 @@
+using CallSentiment.Analysis.Redaction;
 using CallSentiment.Analysis.TextSentiment;
 namespace CallSentiment.Analysis.Calls;
 
@@ -60,6 +61,9 @@ public sealed record ConversationResult(
         ?? (Speakers.Count == 1 ? Speakers[0] : null);
 
     public SpeakerResult? Agent => Speakers.FirstOrDefault(s => s.Role == Roles.Agent);
+
+    /// <summary>Where personal data was taken out of the transcript (placeholders in the chunks' words and text).</summary>
+    public IReadOnlyList<PiiSpan> Redactions { get; init; } = [];
 }
 
 public sealed record SpeakerResult(int Speaker, string Role, int? Channel, long TalkMs, int Words, int Interruptions,

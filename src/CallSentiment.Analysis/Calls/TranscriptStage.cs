@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CallSentiment.Analysis.Diarization;
+using CallSentiment.Analysis.Redaction;
 using CallSentiment.Analysis.Transcription;
 using CallSentiment.Analysis.TextSentiment;
 
@@ -12,8 +13,10 @@ namespace CallSentiment.Analysis.Calls;
 /// Speech → text per speaker → sentiment per chunk. Roles come from the channel metadata on a stereo call and from
 /// the configured <see cref="AgentRule"/> on a diarized mono call (a supervisor's swap inverts either). The stage's own
 /// verdict is the customer's words; the call verdict fuses it with the voice (<see cref="CallFusion"/>).
+/// With a <paramref name="redactor"/>, personal data leaves the transcript right after recognition, before anything
+/// reads it: the text scorer (Amazon Comprehend too), the stored chunks and words.
 /// </summary>
-public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScorer scorer, TranscriptStageSettings settings) : IAnalysisStage
+public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScorer scorer, TranscriptStageSettings settings, PiiRedactor? redactor = null) : IAnalysisStage
 {
     public const string StageName = "text-sentiment";
 
@@ -26,6 +29,8 @@ public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScor
         var transcript = await transcriber.TranscribeAsync(
             new TranscriptionRequest(context.AudioPath, context.CallId, context.RemoteUri, o.LanguageCode, o.MaxSpeakers), cancellationToken).ConfigureAwait(false);
         var transcribeMs = total.ElapsedMilliseconds;
+        var redaction = redactor?.Redact(transcript);
+        if (redaction is not null) transcript = redaction.Transcript;
 
         var roles = AssignRoles(transcript, context, o.AgentRule);
         var stats = ConversationStats.Compute(transcript.Speech, transcript.DurationSeconds,
@@ -65,7 +70,10 @@ public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScor
                 transcript.Speech.Where(x => x.Speaker == s.Id).Select(x => (x.Start, x.End)).ToList());
         }).ToList();
         var conversation = new ConversationResult(transcript.Engine, transcript.Separation.ToString(), speakers, results,
-            Ms(stats.SilenceSeconds), Ms(stats.LongestSilenceSeconds), Ms(stats.OverlapSeconds), stats.Interruptions);
+            Ms(stats.SilenceSeconds), Ms(stats.LongestSilenceSeconds), Ms(stats.OverlapSeconds), stats.Interruptions)
+        {
+            Redactions = redaction?.Spans ?? [],
+        };
 
         // The stage's verdict: the customer's words alone (the voice has its own stage; the call fuses both).
         var customer = conversation.Customer;
@@ -85,6 +93,8 @@ public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScor
             judgedRole = customer?.Role,
             transcribeMs,
             scoreMs = scoreWatch.ElapsedMilliseconds,
+            // Counts per type only: the values are gone.
+            redacted = redaction is null ? null : PiiTypes.All.Where(redaction.Counts.ContainsKey).ToDictionary(PiiTypes.Label, t => redaction.Counts[t]),
             note = customerText is null ? "no scored words from the customer" : null,
         });
         return new StageOutput(new StageResult(StageName, customerText, detail, total.ElapsedMilliseconds), Conversation: conversation);

@@ -37,6 +37,7 @@ public sealed class AuditLog(Db db, TimeProvider clock)
         public const string CategoryChanged = "category-changed";
         public const string CategoryDeleted = "category-deleted";
         public const string CategoryRetag = "category-retag";
+        public const string Redaction = "redaction";
     }
 
     public async Task WriteAsync(string? userName, string action, string? target, string? detail, string? remoteIp, CancellationToken cancellationToken)

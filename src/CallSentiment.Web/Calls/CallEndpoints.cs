@@ -5,6 +5,7 @@ using CallSentiment.Analysis.Visualization;
 using CallSentiment.Web.Access;
 using CallSentiment.Web.Ingestion;
 using CallSentiment.Web.Recordings;
+using CallSentiment.Web.Redaction;
 using Microsoft.Extensions.Options;
 
 namespace CallSentiment.Web.Calls;
@@ -14,10 +15,10 @@ public static class CallEndpoints
     public static IEndpointRouteBuilder MapCallEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapMethods("/calls/{id:long}/audio", [HttpMethods.Get, HttpMethods.Head], AudioAsync).RequireAuthorization(Policies.Calls);
-        app.MapGet("/calls/{id:long}/waveform.png", (long id, CallDetails calls, IRecordingSource source, CancellationToken ct) =>
-            ImageAsync(id, calls, source, r => WaveformImage.Render(r, 1200, 90, ct), ct)).RequireAuthorization(Policies.Calls);
-        app.MapGet("/calls/{id:long}/spectrogram.png", (long id, CallDetails calls, IRecordingSource source, CancellationToken ct) =>
-            ImageAsync(id, calls, source, r => SpectrogramImage.Render(r, 1200, 120, ct), ct)).RequireAuthorization(Policies.Calls);
+        app.MapGet("/calls/{id:long}/waveform.png", (long id, CallDetails calls, IRecordingSource source, RedactedAudio redacted, CancellationToken ct) =>
+            ImageAsync(id, calls, source, redacted, r => WaveformImage.Render(r, 1200, 90, ct), ct)).RequireAuthorization(Policies.Calls);
+        app.MapGet("/calls/{id:long}/spectrogram.png", (long id, CallDetails calls, IRecordingSource source, RedactedAudio redacted, CancellationToken ct) =>
+            ImageAsync(id, calls, source, redacted, r => SpectrogramImage.Render(r, 1200, 120, ct), ct)).RequireAuthorization(Policies.Calls);
         app.MapGet("/status/progress", async (StatusQueries status, IOptions<DashboardOptions> dashboard, CancellationToken ct) =>
         {
             var s = await status.GetAsync(ct).ConfigureAwait(false);
@@ -32,10 +33,11 @@ public static class CallEndpoints
     }
 
     /// <summary>A picture of the recording, drawn on request from the audio (it is cheap: ~0.1 s for a 10-minute call).</summary>
-    private static async Task<IResult> ImageAsync(long id, CallDetails calls, IRecordingSource source, Func<AudioReader, byte[]> render, CancellationToken ct)
+    private static async Task<IResult> ImageAsync(long id, CallDetails calls, IRecordingSource source, RedactedAudio redacted, Func<AudioReader, byte[]> render, CancellationToken ct)
     {
         var key = await calls.SourceKeyAsync(id, ct).ConfigureAwait(false);
         if (key is null) return Results.NotFound();
+        key = await redacted.PlayableKeyAsync(key, ct).ConfigureAwait(false);
         try
         {
             using var local = await source.GetLocalFileAsync(key, ct).ConfigureAwait(false);
@@ -57,14 +59,16 @@ public static class CallEndpoints
     }
 
     /// <summary>
-    /// The original recording, with single-range requests (the audio element seeks with them), If-Range, HEAD and
+    /// The recording — its redacted copy (a tone over the personal data) when there is one — with single-range requests (the audio element seeks with them), If-Range, HEAD and
     /// conditional GET (304 when If-None-Match names the current version).
     /// Every download, and every playback's first request (the one from the start of the file), goes into the audit log.
     /// </summary>
-    private static async Task<IResult> AudioAsync(long id, bool? download, HttpContext context, CallDetails calls, IRecordingSource source, AuditLog audit, CancellationToken ct)
+    private static async Task<IResult> AudioAsync(long id, bool? download, HttpContext context, CallDetails calls, IRecordingSource source, RedactedAudio redacted,
+        AuditLog audit, CancellationToken ct)
     {
         var key = await calls.SourceKeyAsync(id, ct).ConfigureAwait(false);
         if (key is null) return Results.NotFound();
+        key = await redacted.PlayableKeyAsync(key, ct).ConfigureAwait(false);
         var info = await source.StatAsync(key, ct).ConfigureAwait(false);
         if (info is null) return Results.Problem($"The recording {key} is no longer in the source.", statusCode: StatusCodes.Status410Gone);
         var contentType = ContentTypeOf(key);

@@ -62,6 +62,9 @@ public static class StageDetail
             s += string.Create(ci, $"; {Num("scored") ?? 0:0} chunks scored by {Str("scorer") ?? "the scorer"}");
             if (Num("failed") is > 0 and var failed) s += string.Create(ci, $", {failed:0} could not be scored");
             s += Str("judgedRole") is { } role ? $"; the verdict is the {role}'s words." : ".";
+            // Counts only: the values never reach the database.
+            if (d.TryGetProperty("redacted", out var redacted) && redacted.ValueKind == JsonValueKind.Object && redacted.EnumerateObject().Any())
+                s += " Personal data redacted: " + string.Join(", ", redacted.EnumerateObject().Select(p => string.Create(ci, $"{p.Value.GetInt32()} {p.Name}"))) + ".";
             return s;
         }
 

@@ -1,5 +1,5 @@
 using CallSentiment.Analysis.Audio;
-using CallSentiment.Web.Recordings;
+using CallSentiment.Web.Redaction;
 using Microsoft.Extensions.Options;
 
 namespace CallSentiment.Web.Ingestion;
@@ -9,7 +9,7 @@ namespace CallSentiment.Web.Ingestion;
 /// failure is recorded against that job only, so one bad file never stops the worker.
 /// </summary>
 public sealed partial class AnalysisWorker(
-    JobQueue queue, IRecordingSource source, CallAnalyzer analyzer, IngestionSignal signal, TimeProvider clock,
+    JobQueue queue, RedactedAudio redactedAudio, CallAnalyzer analyzer, IngestionSignal signal, TimeProvider clock,
     IngestionTelemetry telemetry, IOptions<IngestionOptions> options, ILogger<AnalysisWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -89,7 +89,7 @@ public sealed partial class AnalysisWorker(
         var started = clock.GetTimestamp();
         try
         {
-            var analysis = await AnalyseAsync(job, progress, jobCancel.Token).ConfigureAwait(false);
+            var (analysis, fromCopy) = await AnalyseAsync(job, progress, jobCancel.Token).ConfigureAwait(false);
             var wall = clock.GetElapsedTime(started);
             await jobCancel.CancelAsync().ConfigureAwait(false);
             await renewer.ConfigureAwait(false);
@@ -101,6 +101,7 @@ public sealed partial class AnalysisWorker(
             }
             else
             {
+                await redactedAudio.AfterStoredAsync(job.SourceKey, analysis, fromCopy, CancellationToken.None).ConfigureAwait(false);
                 telemetry.RecordAnalysed(analysis, wall);
                 LogAnalysed(logger, job.SourceKey, analysis.Verdict.Sentiment.ToLabel(), analysis.DurationMs / 1000.0);
             }
@@ -136,9 +137,11 @@ public sealed partial class AnalysisWorker(
         }
     }
 
-    private async Task<CallAnalysis> AnalyseAsync(ClaimedJob job, ProgressBox progress, CancellationToken cancellationToken)
+    private async Task<(CallAnalysis Analysis, bool FromCopy)> AnalyseAsync(ClaimedJob job, ProgressBox progress, CancellationToken cancellationToken)
     {
-        using var local = await source.GetLocalFileAsync(job.SourceKey, cancellationToken).ConfigureAwait(false);
+        var opened = await redactedAudio.OpenAsync(job.SourceKey, cancellationToken).ConfigureAwait(false);
+        using var local = opened.Local;
+        var fromCopy = opened.FromCopy;
         var m = job.Metadata;
         // Roles naming channels the file does not have (from the settings; a sidecar's are checked at discovery) would be
         // analysed as silence, a confident NEUTRAL that keeps a negative call out of the QA queue: a permanent failure instead.
@@ -148,7 +151,10 @@ public sealed partial class AnalysisWorker(
                 throw new AudioFormatException(AudioErrorKind.InvalidHeader, $"the channel roles {channelProblem}");
         }
         var context = new AnalysisContext(local.Path, m.CallId, m.AgentChannel, m.CustomerChannel, m.RolesSwapped, progress, local.RemoteUri);
-        return await analyzer.AnalyseAsync(context, cancellationToken).ConfigureAwait(false);
+        var analysis = await analyzer.AnalyseAsync(context, cancellationToken).ConfigureAwait(false);
+        // The toned copy is in place before the transcript is stored: the call page never plays what its transcript hides.
+        await redactedAudio.SaveAsync(job.SourceKey, local.Path, analysis, fromCopy, cancellationToken).ConfigureAwait(false);
+        return (analysis, fromCopy);
     }
 
     private async Task RenewLeaseAsync(ClaimedJob job, string instance, ProgressBox progress, CancellationTokenSource jobCancel)

@@ -93,7 +93,7 @@ public sealed partial class DiscoveryService(
         var found = new List<DiscoveredRecording>();
         foreach (var o in listed)
         {
-            if (!RecordingKey.IsAudio(o.Key) || known.Contains((o.Key, o.Version)) || o.LastModified > settled) continue;
+            if (!RecordingKey.IsAudio(o.Key) || Redaction.RedactedAudio.IsCopy(o.Key) || known.Contains((o.Key, o.Version)) || o.LastModified > settled) continue;
             // One recording's problem is that recording's: recorded against its key while the pass carries on.
             string? problem;
             try

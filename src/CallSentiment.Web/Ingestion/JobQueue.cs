@@ -461,6 +461,7 @@ public sealed class JobQueue(Db db, TimeProvider clock, IOptions<IngestionOption
         }
         // Categories in the same transaction: a call is never visible untagged, and a category alert is never lost.
         await categories.TagAsync(c, tx, callId, a, job.Metadata, now, cancellationToken).ConfigureAwait(false);
+        await Redaction.RedactionAudit.WriteAsync(c, tx, callId, a, now, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return callId;
     }

@@ -46,6 +46,7 @@ public sealed class CallDeletion(Db db, IRecordingSource source, TimeProvider cl
         ];
         await source.DeleteAsync(sourceKey, cancellationToken).ConfigureAwait(false);
         await source.DeleteAsync(RecordingKey.SidecarOf(sourceKey), cancellationToken).ConfigureAwait(false);
+        await Redaction.RedactedAudio.DeleteCopyAsync(source, sourceKey, cancellationToken).ConfigureAwait(false);
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await Migrator.BeginAsync(c, cancellationToken).ConfigureAwait(false);
         foreach (var sql in statements)

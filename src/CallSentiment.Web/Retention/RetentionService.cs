@@ -67,6 +67,7 @@ public sealed partial class RetentionService(Db db, IRecordingSource source, Cal
                          Cutoff(now, recordingDays), cancellationToken).ConfigureAwait(false))
             {
                 await source.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+                await Redaction.RedactedAudio.DeleteCopyAsync(source, key, cancellationToken).ConfigureAwait(false);
                 await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
                 await c.ExecuteAsync(new CommandDefinition(Mark, new { key, now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
                 recordings++;

@@ -8,6 +8,7 @@ using CallSentiment.Analysis.Transcription;
 using CallSentiment.Analysis.Transcription.Aws;
 using CallSentiment.Analysis.Transcription.PocketSphinx;
 using CallSentiment.Web.Ingestion;
+using CallSentiment.Web.Redaction;
 using Microsoft.Extensions.Options;
 
 namespace CallSentiment.Web.Transcription;
@@ -45,6 +46,8 @@ public static class TranscriptionExtensions
                 // Language identification when AmazonTranscribe:LanguageOptions names candidates; else the configured language.
                 if (settings.LanguageOptions.Count == 0)
                     settings.LanguageCode ??= sp.GetRequiredService<IOptions<TranscriptionOptions>>().Value.LanguageCode;
+                // Transcribe redacts what it knows before the transcript leaves AWS; the app's own pass follows (Redaction:*).
+                if (settings.RedactPii.Count == 0) settings.RedactPii = [.. sp.GetRequiredService<IOptions<RedactionOptions>>().Value.TranscribeEntityTypes];
                 var s3 = new AmazonS3Client(new AmazonS3Config { RegionEndpoint = RegionEndpoint.GetBySystemName(settings.Region), UseFIPSEndpoint = settings.UseFips, RetryMode = RequestRetryMode.Standard });
                 return new AmazonTranscriber(settings, new HttpClient(), s3, sp.GetRequiredService<TimeProvider>());
             });
@@ -71,7 +74,7 @@ public static class TranscriptionExtensions
         builder.Services.AddSingleton(sp => WhisperEngine.Describe(sp.GetRequiredService<ITranscriber>()));
         builder.Services.AddHealthChecks().AddCheck<TranscriptionHealthCheck>("transcription", tags: ["ready"]);
         builder.Services.AddSingleton<IAnalysisStage>(sp => new TranscriptStage(sp.GetRequiredService<ITranscriber>(),
-            sp.GetRequiredService<ITextSentimentScorer>(), sp.GetRequiredService<IOptions<TranscriptionOptions>>().Value.StageSettings()));
+            sp.GetRequiredService<ITextSentimentScorer>(), sp.GetRequiredService<IOptions<TranscriptionOptions>>().Value.StageSettings(), sp.Redactor()));
         if (builder.Configuration.GetValue($"{IngestionOptions.Section}:{nameof(IngestionOptions.Enabled)}", true))
             builder.Services.AddHostedService<TranscriptionWarmup>();
         return builder;

@@ -16,11 +16,20 @@ internal sealed class FakeTranscribe
 
     private static readonly HashSet<string> MediaFormats = ["mp3", "mp4", "wav", "flac", "ogg", "amr", "webm", "m4a"];
 
+    /// <summary>PiiEntityType in botocore's transcribe service model (service-2.json).</summary>
+    private static readonly HashSet<string> PiiEntityTypes =
+        ["BANK_ACCOUNT_NUMBER", "BANK_ROUTING", "CREDIT_DEBIT_NUMBER", "CREDIT_DEBIT_CVV", "CREDIT_DEBIT_EXPIRY", "PIN", "EMAIL", "ADDRESS", "NAME", "PHONE", "SSN", "ALL"];
+
     public sealed class Job
     {
         public required string Name { get; init; }
         public required string MediaUri { get; init; }
         public string Transcript { get; init; } = TranscribeFixtures.Stereo;
+
+        /// <summary>The ContentRedaction the job was started with (RedactionOutput), or null.</summary>
+        public string? RedactionOutput { get; init; }
+        public string RedactedTranscript { get; init; } = TranscribeFixtures.StereoRedacted;
+        public object? ContentRedaction { get; init; }
         public string? FailureReason { get; init; }
         public int PollsBeforeDone { get; init; } = 2;
         public int Polls { get; set; }
@@ -28,6 +37,7 @@ internal sealed class FakeTranscribe
     }
 
     public string Transcript { get; set; } = TranscribeFixtures.Stereo;
+    public string RedactedTranscript { get; set; } = TranscribeFixtures.StereoRedacted;
     public string? FailureReason { get; set; }
     public int ThrottleStarts { get; set; }
 
@@ -55,7 +65,12 @@ internal sealed class FakeTranscribe
             // Presigned URLs expire (S3 answers 403 "Request has expired"); the expired ones are those listed here.
             if (_expiredSignatures.ContainsKey(r.Query))
                 return new Reply(403, "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>");
-            return _jobs.TryGetValue(name, out var j) && j.Done && j.FailureReason is null ? new Reply(200, j.Transcript) : new Reply(403, "<Error><Code>AccessDenied</Code></Error>");
+            // A redacted job's transcript is "redacted-" + its name; the unredacted one exists only with redacted_and_unredacted.
+            var redacted = name.StartsWith("redacted-", StringComparison.Ordinal);
+            if (redacted) name = name["redacted-".Length..];
+            if (!_jobs.TryGetValue(name, out var j) || !j.Done || j.FailureReason is not null) return new Reply(403, "<Error><Code>AccessDenied</Code></Error>");
+            if (redacted) return j.RedactionOutput is null ? new Reply(403, "<Error><Code>AccessDenied</Code></Error>") : new Reply(200, j.RedactedTranscript);
+            return j.RedactionOutput is null or "redacted_and_unredacted" ? new Reply(200, j.Transcript) : new Reply(403, "<Error><Code>AccessDenied</Code></Error>");
         }
         Assert.Equal("application/x-amz-json-1.1", r.Headers["Content-Type"]);
         var body = r.Json;
@@ -88,8 +103,29 @@ internal sealed class FakeTranscribe
                     return Reply.Error(400, "SerializationException", $"MediaFormat '{format.GetString()}' is not a member of the enum");
                 if (body.TryGetProperty("OutputKey", out var key) && !System.Text.RegularExpressions.Regex.IsMatch(key.GetString()!, "^[a-zA-Z0-9-_.!*'()/]{1,1024}$"))
                     return Reply.Error(400, "BadRequestException", "1 validation error detected: Value at 'outputKey' failed to satisfy constraint: Member must satisfy regular expression pattern");
+                // ContentRedaction as the service model has it: RedactionType (PII) and RedactionOutput required, PiiEntityTypes
+                // members of the enum (at most 11); redaction works in en-US and es-US only, never with language identification.
+                string? redactionOutput = null;
+                if (body.TryGetProperty("ContentRedaction", out var redaction))
+                {
+                    if (!redaction.TryGetProperty("RedactionType", out var rt) || rt.GetString() != "PII")
+                        return Reply.Error(400, "SerializationException", "ContentRedaction.RedactionType is required and must be PII");
+                    if (!redaction.TryGetProperty("RedactionOutput", out var ro) || ro.GetString() is not ("redacted" or "redacted_and_unredacted"))
+                        return Reply.Error(400, "SerializationException", "ContentRedaction.RedactionOutput is required: redacted or redacted_and_unredacted");
+                    if (redaction.TryGetProperty("PiiEntityTypes", out var types)
+                        && (types.GetArrayLength() > 11 || types.EnumerateArray().Any(t => !PiiEntityTypes.Contains(t.GetString()!))))
+                        return Reply.Error(400, "SerializationException", "a PiiEntityTypes entry is not a member of the PiiEntityType enum");
+                    if (identifies || !hasCode || code.GetString() is not ("en-US" or "es-US"))
+                        return Reply.Error(400, "BadRequestException", "Content redaction is available for en-US and es-US only and can't be used with language identification.");
+                    redactionOutput = ro.GetString();
+                }
                 var name = body.GetProperty("TranscriptionJobName").GetString()!;
-                var job = new Job { Name = name, MediaUri = body.GetProperty("Media").GetProperty("MediaFileUri").GetString()!, Transcript = Transcript, FailureReason = FailureReason };
+                var job = new Job
+                {
+                    Name = name, MediaUri = body.GetProperty("Media").GetProperty("MediaFileUri").GetString()!, Transcript = Transcript, FailureReason = FailureReason,
+                    RedactionOutput = redactionOutput, RedactedTranscript = RedactedTranscript,
+                    ContentRedaction = redactionOutput is null ? null : System.Text.Json.JsonSerializer.Deserialize<object>(redaction.GetRawText()),
+                };
                 if (!_jobs.TryAdd(name, job))
                     return Reply.Error(400, "ConflictException", "The requested job name already exists. Use a different job name.");
                 return Reply.Ok(new { TranscriptionJob = Describe(job) });
@@ -129,9 +165,13 @@ internal sealed class FakeTranscribe
                 ExpireNextUrls--;
                 _expiredSignatures[query] = true;
             }
-            d["Transcript"] = new { TranscriptFileUri = $"{BaseUrl}transcripts/{job.Name}.json{query}" };
+            var transcript = new Dictionary<string, string>();
+            if (job.RedactionOutput is null or "redacted_and_unredacted") transcript["TranscriptFileUri"] = $"{BaseUrl}transcripts/{job.Name}.json{query}";
+            if (job.RedactionOutput is not null) transcript["RedactedTranscriptFileUri"] = $"{BaseUrl}transcripts/redacted-{job.Name}.json{query}";
+            d["Transcript"] = transcript;
         }
         if (status == "FAILED") d["FailureReason"] = job.FailureReason;
+        if (job.ContentRedaction is not null) d["ContentRedaction"] = job.ContentRedaction;
         return d;
     }
 }
@@ -208,6 +248,60 @@ public sealed class AmazonTranscriberTests : IClassFixture<S3rver>, IDisposable
         Assert.Equal("help?", t.Words[4].Text);
         Assert.Equal(3.0, t.DurationSeconds, 6);
         Assert.Equal(2, t.Speakers.Count);
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_RedactPii_AsksForTheRedactedTranscriptOnlyAndReadsTypedPlaceholders()
+    {
+        var (server, _) = Start();
+        using var _server = server;
+        var wav = Wav(2, 9.5);
+
+        var t = await Transcriber(server, s => s.RedactPii = ["CREDIT_DEBIT_NUMBER", "PHONE"])
+            .TranscribeAsync(new TranscriptionRequest(wav, "call-42", S3Uri: "s3://recordings/call-42.wav"), CancellationToken.None);
+
+        var redaction = Assert.Single(server.Calls("StartTranscriptionJob")).Json.GetProperty("ContentRedaction");
+        Assert.Equal("PII", redaction.GetProperty("RedactionType").GetString());
+        Assert.Equal("redacted", redaction.GetProperty("RedactionOutput").GetString());
+        Assert.Equal(["CREDIT_DEBIT_NUMBER", "PHONE"], redaction.GetProperty("PiiEntityTypes").EnumerateArray().Select(e => e.GetString()));
+        var download = Assert.Single(server.Requests, r => r.Method == "GET");
+        Assert.StartsWith("/transcripts/redacted-", download.Path, StringComparison.Ordinal);
+        Assert.Equal(["It's", "[CARD].", "Call", "me", "on", "[PHONE]."], t.Words.Where(w => w.Speaker == 1).Select(w => w.Text));
+        var card = t.Words.Single(w => w.Text == "[CARD].");
+        Assert.Equal((1.8, 5.4), (card.Start, card.End));
+    }
+
+    [Fact]
+    public async Task TranscribeAsync_RedactPiiOnByTheSettingsLater_DoesNotReuseTheUnredactedJob()
+    {
+        var (server, _) = Start();
+        using var _server = server;
+        var wav = Wav(2);
+        var request = new TranscriptionRequest(wav, "call-42", S3Uri: "s3://recordings/call-42.wav");
+        await Transcriber(server).TranscribeAsync(request, CancellationToken.None);
+
+        await Transcriber(server, s => s.RedactPii = ["SSN"]).TranscribeAsync(request, CancellationToken.None);
+
+        var starts = server.Calls("StartTranscriptionJob");
+        Assert.Equal(2, starts.Select(c => c.Json.GetProperty("TranscriptionJobName").GetString()).Distinct().Count());
+        Assert.Equal([false, true], starts.Select(c => c.Json.TryGetProperty("ContentRedaction", out _)));
+    }
+
+    [Theory]
+    [InlineData(null, "en-GB", "en-US and es-US only")]
+    [InlineData("en-US,en-GB", null, "language identification")]
+    [InlineData(null, "en-US", "NATIONAL_INSURANCE")]
+    public void Settings_RedactPiiTranscribeCannotDo_RejectedWithTheReason(string? languageOptions, string? language, string expected)
+    {
+        var settings = new AmazonTranscribeSettings
+        {
+            Region = "eu-west-2", LanguageCode = language, LanguageOptions = languageOptions?.Split(',') ?? [],
+            RedactPii = expected == "NATIONAL_INSURANCE" ? ["NATIONAL_INSURANCE"] : ["SSN"],
+        };
+
+        var e = Assert.Throws<ArgumentException>(settings.ValidateOrThrow);
+
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -80,6 +80,50 @@ internal static class TranscribeFixtures
         }
         """;
 
+    /// <summary>
+    /// A stereo call redacted by Transcribe (ContentRedaction, PII): each entity is one "[PII]" item whose alternative
+    /// carries the entity's type under "redactions" (and no ASR confidence of its own), as the service writes it.
+    /// </summary>
+    public const string StereoRedacted = """
+        {
+          "jobName": "call-42-abc",
+          "accountId": "123456789012",
+          "isRedacted": true,
+          "status": "COMPLETED",
+          "results": {
+            "language_code": "en-US",
+            "transcripts": [{ "transcript": "Your card number? It's [PII]. Call me on [PII]." }],
+            "channel_labels": {
+              "number_of_channels": 2,
+              "channels": [
+                {
+                  "channel_label": "ch_0",
+                  "items": [
+                    { "type": "pronunciation", "start_time": "0.10", "end_time": "0.30", "alternatives": [{ "confidence": "0.99", "content": "Your" }] },
+                    { "type": "pronunciation", "start_time": "0.30", "end_time": "0.60", "alternatives": [{ "confidence": "0.99", "content": "card" }] },
+                    { "type": "pronunciation", "start_time": "0.60", "end_time": "0.90", "alternatives": [{ "confidence": "0.98", "content": "number" }] },
+                    { "type": "punctuation", "alternatives": [{ "confidence": "0.0", "content": "?" }] }
+                  ]
+                },
+                {
+                  "channel_label": "ch_1",
+                  "items": [
+                    { "type": "pronunciation", "start_time": "1.50", "end_time": "1.70", "alternatives": [{ "confidence": "0.97", "content": "It's" }] },
+                    { "type": "pronunciation", "start_time": "1.80", "end_time": "5.40", "alternatives": [{ "content": "[PII]", "redactions": [{ "confidence": "0.9995", "type": "CREDIT_DEBIT_NUMBER", "category": "PII" }] }] },
+                    { "type": "punctuation", "alternatives": [{ "confidence": "0.0", "content": "." }] },
+                    { "type": "pronunciation", "start_time": "6.00", "end_time": "6.20", "alternatives": [{ "confidence": "0.96", "content": "Call" }] },
+                    { "type": "pronunciation", "start_time": "6.20", "end_time": "6.35", "alternatives": [{ "confidence": "0.97", "content": "me" }] },
+                    { "type": "pronunciation", "start_time": "6.35", "end_time": "6.50", "alternatives": [{ "confidence": "0.97", "content": "on" }] },
+                    { "type": "pronunciation", "start_time": "6.60", "end_time": "8.90", "alternatives": [{ "content": "[PII]", "redactions": [{ "confidence": "0.9987", "type": "PHONE", "category": "PII" }] }] },
+                    { "type": "punctuation", "alternatives": [{ "confidence": "0.0", "content": "." }] }
+                  ]
+                }
+              ]
+            }
+          }
+        }
+        """;
+
     /// <summary>No speaker settings: items only.</summary>
     public const string Plain = """
         {"jobName":"j","accountId":"1","status":"COMPLETED","results":{"language_code":"en-US","transcripts":[{"transcript":"Yes, fine."}],

@@ -61,6 +61,23 @@ public sealed class AmazonTranscribeSettings : IValidatableObject
     /// </summary>
     public TimeSpan QuotaBackoff { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Transcribe's own PII redaction (ContentRedaction, redacted transcript only) for these PiiEntityType values; empty:
+    /// off. The web app sets it from the Redaction section. Transcribe redacts only en-US and es-US, and never
+    /// together with language identification.
+    /// </summary>
+    public IList<string> RedactPii { get; set; } = [];
+
+    /// <summary>The PiiEntityType values Transcribe accepts (botocore's transcribe service model).</summary>
+    public static IReadOnlySet<string> PiiEntityTypes { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "BANK_ACCOUNT_NUMBER", "BANK_ROUTING", "CREDIT_DEBIT_NUMBER", "CREDIT_DEBIT_CVV", "CREDIT_DEBIT_EXPIRY", "PIN", "EMAIL", "ADDRESS",
+        "NAME", "PHONE", "SSN", "ALL",
+    };
+
+    /// <summary>The languages Transcribe redacts PII in (batch jobs).</summary>
+    public static IReadOnlySet<string> RedactionLanguages { get; } = new HashSet<string>(StringComparer.Ordinal) { "en-US", "es-US" };
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (PollInitial <= TimeSpan.Zero)
@@ -93,6 +110,16 @@ public sealed class AmazonTranscribeSettings : IValidatableObject
             yield return new ValidationResult(endpoint, [nameof(UseFips)]);
         if (LanguageOptions.Distinct(StringComparer.Ordinal).Count() != LanguageOptions.Count)
             yield return new ValidationResult("AmazonTranscribe:LanguageOptions names a language twice", [nameof(LanguageOptions)]);
+        foreach (var type in RedactPii.Where(t => !PiiEntityTypes.Contains(t)))
+            yield return new ValidationResult($"AmazonTranscribe:RedactPii entry '{type}' is not one of Transcribe's PiiEntityType values ({string.Join(", ", PiiEntityTypes)})", [nameof(RedactPii)]);
+        if (RedactPii.Count > 11)
+            yield return new ValidationResult("AmazonTranscribe:RedactPii names more than the 11 types Transcribe takes", [nameof(RedactPii)]);
+        if (RedactPii.Count > 0 && IdentifiesLanguage)
+            yield return new ValidationResult("Amazon Transcribe's PII redaction does not work with language identification (AmazonTranscribe:LanguageOptions): " +
+                "fix the language, or set Redaction:AmazonTranscribe=false to leave redaction to the app", [nameof(RedactPii)]);
+        if (RedactPii.Count > 0 && LanguageCode is { } redactedLanguage && !RedactionLanguages.Contains(redactedLanguage))
+            yield return new ValidationResult($"Amazon Transcribe redacts PII in en-US and es-US only, not {redactedLanguage}: " +
+                "set Redaction:AmazonTranscribe=false to leave redaction to the app", [nameof(RedactPii)]);
     }
 
     private string? EndpointProblem()

@@ -108,7 +108,9 @@ public sealed partial class AmazonTranscriber : ITranscriber
 
         var mediaName = request.S3Uri is { } given ? new Uri(given).AbsolutePath : request.AudioPath;
         var format = MediaFormat(mediaName);
-        var hash = await ContentHashAsync(request.AudioPath, $"{(stereo ? "channels" : $"speakers{maxSpeakers}")}|{language}|{string.Join(',', _settings.LanguageOptions)}", cancellationToken).ConfigureAwait(false);
+        // Redaction is part of the job's identity: a job from before it was switched on holds the unredacted words.
+        var redaction = _settings.RedactPii.Count == 0 ? "" : $"|redact:{string.Join(',', _settings.RedactPii)}";
+        var hash = await ContentHashAsync(request.AudioPath, $"{(stereo ? "channels" : $"speakers{maxSpeakers}")}|{language}|{string.Join(',', _settings.LanguageOptions)}{redaction}", cancellationToken).ConfigureAwait(false);
         var baseName = JobName(request.CallId, hash);
         var mediaUri = request.S3Uri ?? await UploadAsync(request.AudioPath, baseName, cancellationToken).ConfigureAwait(false);
 
@@ -200,6 +202,9 @@ public sealed partial class AmazonTranscriber : ITranscriber
                 Settings = stereo
                     ? new TranscriptionJobSettings { ChannelIdentification = true }
                     : new TranscriptionJobSettings { ShowSpeakerLabels = true, MaxSpeakerLabels = maxSpeakers },
+                // Only the redacted transcript is written: no copy of the personal data is left in S3.
+                ContentRedaction = _settings.RedactPii.Count == 0 ? null
+                    : new ContentRedaction { RedactionOutput = "redacted", PiiEntityTypes = [.. _settings.RedactPii] },
             };
             try
             {
@@ -257,6 +262,11 @@ public sealed partial class AmazonTranscriber : ITranscriber
 
     private string OutputKey(string jobName) => $"{_settings.Prefix}transcripts/{jobName}.json";
 
+    /// <summary>Where Transcribe writes the redacted transcript in the output bucket: "redacted-" before the file name.</summary>
+    private string RedactedOutputKey(string jobName) => $"{_settings.Prefix}transcripts/redacted-{jobName}.json";
+
+    private bool Redacts => _settings.RedactPii.Count > 0;
+
     private async Task<TranscriptionJob> WaitAsync(TranscriptionJob job, CancellationToken cancellationToken)
     {
         var deadline = _time.GetUtcNow() + _settings.Timeout;
@@ -286,7 +296,8 @@ public sealed partial class AmazonTranscriber : ITranscriber
     {
         if (_settings.OutputBucket is { } bucket)
         {
-            using var response = await _s3.GetObjectAsync(bucket, OutputKey(job.TranscriptionJobName), cancellationToken).ConfigureAwait(false);
+            using var response = await _s3.GetObjectAsync(bucket, Redacts ? RedactedOutputKey(job.TranscriptionJobName) : OutputKey(job.TranscriptionJobName),
+                cancellationToken).ConfigureAwait(false);
             using var buffer = new MemoryStream();
             await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
             return buffer.ToArray();
@@ -295,8 +306,8 @@ public sealed partial class AmazonTranscriber : ITranscriber
         // queue, a worker paused between polling and reading): GetTranscriptionJob presigns a fresh one.
         for (var refresh = 0; ; refresh++)
         {
-            var uri = job.Transcript?.TranscriptFileUri
-                ?? throw new InvalidDataException($"Transcribe job {job.TranscriptionJobName} is COMPLETED but names no TranscriptFileUri");
+            var uri = (Redacts ? job.Transcript?.RedactedTranscriptFileUri : job.Transcript?.TranscriptFileUri)
+                ?? throw new InvalidDataException($"Transcribe job {job.TranscriptionJobName} is COMPLETED but names no {(Redacts ? "RedactedTranscriptFileUri" : "TranscriptFileUri")}");
             try
             {
                 return await _retry.RunAsync($"transcript of {job.TranscriptionJobName}", async ct =>

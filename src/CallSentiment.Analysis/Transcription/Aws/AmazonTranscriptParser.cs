@@ -103,10 +103,19 @@ public static class AmazonTranscriptParser
                 continue;
             }
             if (type != "pronunciation") continue;
+            // Transcribe's own redaction: "[PII]" with the entity's type beside it becomes the app's typed placeholder.
+            if (content == "[PII]") content = Redaction.PiiTypes.PlaceholderForTranscribe(RedactedType(item));
             words.Add(new TranscriptWord(speakerOf(item), Time(item, "start_time"), Time(item, "end_time"), content, confidence));
         }
         return words;
     }
+
+    /// <summary>The PiiEntityType of a redacted item (<c>alternatives[0].redactions[0].type</c>), or null.</summary>
+    private static string? RedactedType(JsonElement item) =>
+        item.TryGetProperty("alternatives", out var alts) && alts.ValueKind == JsonValueKind.Array && alts.GetArrayLength() > 0
+        && alts[0].TryGetProperty("redactions", out var r) && r.ValueKind == JsonValueKind.Array && r.GetArrayLength() > 0
+            ? Str(r[0], "type")
+            : null;
 
     private static (string Content, double Confidence) BestAlternative(JsonElement item)
     {

@@ -14,6 +14,16 @@ public sealed record TranscriptionJobSettings
     public bool? ChannelIdentification { get; init; }
 }
 
+/// <summary>Transcribe's own PII redaction: RedactionType PII, RedactionOutput redacted | redacted_and_unredacted, which PiiEntityTypes.</summary>
+public sealed record ContentRedaction
+{
+    public string RedactionType { get; init; } = "PII";
+
+    public required string RedactionOutput { get; init; }
+
+    public IReadOnlyList<string>? PiiEntityTypes { get; init; }
+}
+
 public sealed record StartTranscriptionJobRequest
 {
     public required string TranscriptionJobName { get; init; }
@@ -33,9 +43,12 @@ public sealed record StartTranscriptionJobRequest
     public string? OutputKey { get; init; }
 
     public TranscriptionJobSettings? Settings { get; init; }
+
+    public ContentRedaction? ContentRedaction { get; init; }
 }
 
-public sealed record TranscribeTranscript(string? TranscriptFileUri);
+/// <summary>Where the transcript is; with content redaction, the redacted one is at <paramref name="RedactedTranscriptFileUri"/>.</summary>
+public sealed record TranscribeTranscript(string? TranscriptFileUri, string? RedactedTranscriptFileUri = null);
 
 /// <summary>The parts of Transcribe's TranscriptionJob this project reads.</summary>
 public sealed record TranscriptionJob
@@ -54,6 +67,8 @@ public sealed record TranscriptionJob
     public TranscribeTranscript? Transcript { get; init; }
 
     public string? FailureReason { get; init; }
+
+    public ContentRedaction? ContentRedaction { get; init; }
 }
 
 public sealed record TranscriptionJobResponse(TranscriptionJob? TranscriptionJob);
