@@ -12,6 +12,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
           ingest    [--calls 40] [--minutes 2]
           latency   [--minutes 5] [--repeat 1] [--timeout 300]
           whisper   [--seconds 300] [--cores 2] [--sizes tiny.en,base.en] [--real ggml-base.en.bin] [--vad-model PATH]
+                    [--memory-hours 2 [--memory-size test|tiny.en|base.en]]
         """);
     return 0;
 }
