@@ -203,6 +203,7 @@ public sealed class WhisperTranscriber : ITranscriber, IDisposable
                     var segments = new List<SegmentData>();
                     await foreach (var s in lease.Processor.ProcessAsync(piece.AsMemory(0, (int)(to - from)), cancellationToken).ConfigureAwait(false))
                         segments.Add(s);
+                    NativeHeap.Trim();
                     Interlocked.Increment(ref _windows);
                     Interlocked.Add(ref _tokens, segments.Sum(s => s.Tokens?.Length ?? 0));
                     var seconds = (double)(to - from) / SileroVad.SampleRate;
