@@ -15,6 +15,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
           latency   [--minutes 5] [--repeat 1] [--timeout 300]
           categories [--calls 100000] [--sample 10000] [--batch 1000] [--reuse] [--dir /tmp/callsentiment-bench]
           whisper   [--seconds 300] [--cores 2] [--sizes tiny.en,base.en] [--real ggml-base.en.bin] [--vad-model PATH]
+                    [--memory-hours 2 [--memory-size test|tiny.en|base.en]]
         """);
     return 0;
 }

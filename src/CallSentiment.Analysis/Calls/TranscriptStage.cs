@@ -85,6 +85,10 @@ public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScor
             transcriber = transcriber.Name,
             scorer = scorer.Name,
             language = transcript.LanguageCode,
+            // Each speaker's own language (speaker id -> code), where the engine tells them apart (Whisper, per channel).
+            languages = transcript.Speakers.Any(s => s.Language is not null)
+                ? transcript.Speakers.Where(s => s.Language is not null).ToDictionary(s => s.Id.ToString(CultureInfo.InvariantCulture), s => s.Language)
+                : null,
             separation = transcript.Separation.ToString(),
             words = transcript.Words.Count,
             chunks = chunks.Count,

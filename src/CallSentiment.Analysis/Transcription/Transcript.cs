@@ -25,8 +25,11 @@ public sealed record SpeechSegment(int Speaker, double Start, double End)
     public double Duration => End - Start;
 }
 
-/// <summary>A speaker of a transcript: the channel it came from (channel separation) and the engine's label.</summary>
-public sealed record TranscriptSpeaker(int Id, int? Channel, string Label);
+/// <summary>
+/// A speaker of a transcript: the channel it came from (channel separation), the engine's label, and the language the
+/// engine found in this speaker's speech when it tells speakers' languages apart (Whisper), else null.
+/// </summary>
+public sealed record TranscriptSpeaker(int Id, int? Channel, string Label, string? Language = null);
 
 /// <summary>
 /// The transcript model both engines (offline pocketsphinx, Amazon Transcribe) produce. Words are ordered by start

@@ -57,7 +57,7 @@ public sealed record WeekMetrics(string Week, DateTimeOffset From, DateTimeOffse
 public sealed record TrendReport(string? Agent, DateTimeOffset From, DateTimeOffset To, string TimeZone, IReadOnlyList<WeekMetrics> Weeks);
 
 public sealed record Speaker(long Number, string Role, long? Channel, double TalkSeconds, long Words, long Interruptions, string? Sentiment, Scores? Scores,
-    string? TextSentiment, string? VoiceSentiment, IReadOnlyList<double?> NegativeByQuarter, double? Change);
+    string? TextSentiment, string? VoiceSentiment, IReadOnlyList<double?> NegativeByQuarter, double? Change, string? Language = null);
 
 public sealed record TranscriptChunk(long Seq, long Speaker, string Role, double StartSeconds, double EndSeconds, string Text, string? Sentiment, Scores? Scores, string? Note);
 
@@ -67,22 +67,26 @@ public sealed record VoiceChannel(long Channel, string Role, double VoicedSecond
 public sealed record CallDetailReport(CallSummary Call, string SourceKey, DateTimeOffset AnalyzedAt, long ChannelCount, string? SpeakerSeparation, bool RolesSwapped,
     string? ConfidenceNote, string? FusionVersion, double? SilenceSeconds, double? LongestSilenceSeconds, double? OverlapSeconds, long? Interruptions, double? SentimentChange,
     IReadOnlyList<VoiceChannel> Voice, IReadOnlyList<Speaker> Speakers, IReadOnlyList<TranscriptChunk> Transcript,
-    IReadOnlyList<CallCategoryReport>? Categories = null)
+    IReadOnlyList<CallCategoryReport>? Categories = null, string? Language = null)
 {
     internal static CallDetailReport From(CallView v, IReadOnlyList<CallCategory>? categories = null)
     {
         var c = v.Call;
         categories ??= [];
+        // The transcript's language and each speaker's, as the transcript stage recorded them (Whisper detects them).
+        var (language, bySpeaker) = StageDetail.Languages(v.Stages.FirstOrDefault(s => s.Stage == TranscriptStage.StageName)?.Detail);
         var summary = new CallSummary(c.Id, c.Started, c.Agent, c.DurationMs / 1000.0, c.Sentiment, c.Confidence, new Scores(c.Positive, c.Negative, c.Neutral, c.Mixed),
             c.DominantEmotion, c.CallRef, c.CustomerRef, c.CustomerSentiment, c.AgentSentiment, c.LowConfidence != 0, categories.Select(k => k.Name).ToList());
         return new CallDetailReport(summary, c.SourceKey, DateTimeOffset.FromUnixTimeMilliseconds(c.AnalyzedAt), c.ChannelCount, c.SpeakerSeparation, c.RolesSwapped != 0,
             c.ConfidenceNote, c.FusionVersion, Seconds(c.SilenceMs), Seconds(c.LongestSilenceMs), Seconds(c.OverlapMs), c.Interruptions, c.SentimentChange,
             v.Channels.Select(h => new VoiceChannel(h.Channel, h.Role, h.VoicedSeconds, h.DominantEmotion, h.Negative, h.Neutral, h.Positive)).ToList(),
             v.Speakers.Select(s => new Speaker(s.Speaker, s.Role, s.Channel, s.TalkMs / 1000.0, s.Words, s.Interruptions, s.Sentiment,
-                ScoresOf(s.Positive, s.Negative, s.Neutral, s.Mixed), s.TextSentiment, s.VoiceSentiment, s.Quarters, s.Change)).ToList(),
+                ScoresOf(s.Positive, s.Negative, s.Neutral, s.Mixed), s.TextSentiment, s.VoiceSentiment, s.Quarters, s.Change,
+                bySpeaker.GetValueOrDefault(s.Speaker))).ToList(),
             v.Chunks.Select(k => new TranscriptChunk(k.Seq, k.Speaker, k.Role, k.StartMs / 1000.0, k.EndMs / 1000.0, k.Text, k.Sentiment,
                 ScoresOf(k.Positive, k.Negative, k.Neutral, k.Mixed), k.Note)).ToList(),
-            categories.Select(k => new CallCategoryReport(k.Name, k.Spans.Select(s => Span(v, s)).ToList())).ToList());
+            categories.Select(k => new CallCategoryReport(k.Name, k.Spans.Select(s => Span(v, s)).ToList())).ToList(),
+            language);
     }
 
     /// <summary>A span with the words it covers, read from the chunk's stored words.</summary>

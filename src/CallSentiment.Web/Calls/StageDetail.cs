@@ -58,7 +58,13 @@ public static class StageDetail
                 "Diarization" => "speakers found by diarization",
                 _ => "speakers not separated",
             };
-            var s = string.Create(ci, $"Transcribed by {Str("transcriber") ?? "the transcriber"}{(Str("language") is { } l ? $" ({l})" : "")}, {separation}: {words:0} words in {chunks:0} chunks");
+            var (language, bySpeaker) = Languages(d);
+            // Each speaker's language only when they differ (one customer speaking German to an English-speaking agent).
+            var languages = bySpeaker.Values.Distinct(StringComparer.Ordinal).Count() > 1
+                ? "; " + (Str("separation") == "Channels" ? "by channel" : "by speaker") + ": " +
+                  string.Join(", ", bySpeaker.OrderBy(kv => kv.Key).Select(kv => string.Create(ci, $"{kv.Key} {kv.Value}")))
+                : "";
+            var s = string.Create(ci, $"Transcribed by {Str("transcriber") ?? "the transcriber"}{(language is { } l ? $" ({l}{languages})" : "")}, {separation}: {words:0} words in {chunks:0} chunks");
             s += string.Create(ci, $"; {Num("scored") ?? 0:0} chunks scored by {Str("scorer") ?? "the scorer"}");
             if (Num("failed") is > 0 and var failed) s += string.Create(ci, $", {failed:0} could not be scored");
             s += Str("judgedRole") is { } role ? $"; the verdict is the {role}'s words." : ".";
@@ -71,5 +77,38 @@ public static class StageDetail
         string? Str(string name) => d.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
         double? Num(string name) => d.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+    }
+
+    /// <summary>
+    /// The transcript's language and, where the engine told them apart, each speaker's (by speaker number), from the
+    /// detail of the transcript stage; nothing for another stage's detail or one that is not JSON.
+    /// </summary>
+    public static (string? Language, IReadOnlyDictionary<long, string> BySpeaker) Languages(string? detail)
+    {
+        if (string.IsNullOrWhiteSpace(detail)) return (null, new Dictionary<long, string>());
+        try
+        {
+            using var doc = JsonDocument.Parse(detail);
+            return doc.RootElement.ValueKind == JsonValueKind.Object ? Languages(doc.RootElement) : (null, new Dictionary<long, string>());
+        }
+        catch (JsonException)
+        {
+            return (null, new Dictionary<long, string>());
+        }
+    }
+
+    private static (string? Language, IReadOnlyDictionary<long, string> BySpeaker) Languages(JsonElement d)
+    {
+        var language = d.TryGetProperty("language", out var l) && l.ValueKind == JsonValueKind.String ? l.GetString() : null;
+        var bySpeaker = new Dictionary<long, string>();
+        if (d.TryGetProperty("languages", out var all) && all.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var p in all.EnumerateObject())
+            {
+                if (p.Value.ValueKind == JsonValueKind.String && long.TryParse(p.Name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var speaker))
+                    bySpeaker[speaker] = p.Value.GetString()!;
+            }
+        }
+        return (language, bySpeaker);
     }
 }

@@ -15,6 +15,9 @@ namespace CallSentiment.Benchmarks.Transcription;
 /// speech. A random model would stop or loop at random, so decoding is held to a stated number of tokens per speech
 /// second (end and timestamp tokens suppressed, a cap per decoded piece). Each engine runs in a child process of its
 /// own, so its peak RSS (VmHWM) is its own. A real model (--real FILE) runs unconstrained beside them.
+/// --memory-hours H measures instead how the Whisper engine's peak RSS grows with the length of the call: the same call
+/// repeated to H/12, H/4, H/2 and H hours (10 min, 30 min, 1 h and 2 h for H = 2), decoded with a model of the tests'
+/// small dimensions (or --memory-size tiny.en|base.en) so that hours of audio take minutes.
 /// </summary>
 internal static class WhisperBenchCommand
 {
@@ -30,6 +33,8 @@ internal static class WhisperBenchCommand
         var real = args.Get("real");
         var vadModel = args.Get("vad-model") ?? Path.Combine(Paths.Shared, "models", "silero-vad", "silero_vad.onnx");
         var speech = args.Get("speech") ?? Paths.Dataset("asr/speech");
+        var memoryHours = args.Double("memory-hours", 0, 0, 4);
+        var memorySize = args.Get("memory-size") ?? "test";
         args.EnsureAllUsed();
         var ci = CultureInfo.InvariantCulture;
 
@@ -42,6 +47,7 @@ internal static class WhisperBenchCommand
             Console.WriteLine(string.Create(ci, $"call: {seconds:0} s, two channels (8 kHz µ-law, telephone band), {speechSeconds:0} s of speech in {pieces} VAD pieces"));
             Console.WriteLine(string.Create(ci, $"random-weight Whisper models decode {cap} tokens per piece = {RealisticTokensPerSecond} tokens per speech second (~160 words/min)"));
             Console.WriteLine(string.Create(ci, $"{cores} cores: one decoder per channel, {Math.Max(1, cores / 2)} thread(s) each; machine: {Environment.ProcessorCount} cores, load average {LoadAverage():0.00}"));
+            if (memoryHours > 0) return MemoryByDuration(dir.FullName, call, seconds, memoryHours, memorySize, vadModel, cores, cap);
 
             var runs = new List<(string Label, string Engine, string? Model)> { ("pocketsphinx", "pocketsphinx", null) };
             foreach (var size in sizes)
@@ -77,7 +83,62 @@ internal static class WhisperBenchCommand
         }
     }
 
-    private sealed record ChildResult(double Wall, double Cpu, double PeakRssMb, long Tokens, long Pieces);
+    /// <summary>Peak RSS of the Whisper engine on the call repeated to longer and longer recordings, and the growth per hour.</summary>
+    private static int MemoryByDuration(string dir, string call, double callSeconds, double hours, string size, string vadModel, int cores, int cap)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var dims = size switch
+        {
+            "test" => GgmlWhisperDimensions.Small,
+            "tiny.en" => GgmlWhisperDimensions.TinyEn,
+            "base.en" => GgmlWhisperDimensions.BaseEn,
+            _ => throw new UsageException($"--memory-size: test, tiny.en or base.en, not '{size}'"),
+        };
+        var model = Path.Combine(dir, $"ggml-{size}-random.bin");
+        GgmlWhisperModelWriter.Write(model, dims);
+        Console.WriteLine(string.Create(ci, $"memory: the {callSeconds:0} s call repeated to each length, Whisper {size}-sized random model ({new FileInfo(model).Length / 1e6:0.0} MB), {cap} tokens per piece"));
+        Console.WriteLine(string.Create(ci, $"{"recording",10} {"wav MB",8} {"wall s",8} {"RSS loaded MB",14} {"peak RSS MB",12} {"peak - loaded",14} {"pieces",7} {"words",7}"));
+        var rows = new List<(double Hours, double Peak)>();
+        foreach (var h in new[] { hours / 12, hours / 4, hours / 2, hours })
+        {
+            var wav = Path.Combine(dir, "long.wav");
+            var bytes = RepeatWav(call, wav, h * 3600);
+            var r = RunChild("whisper", model, wav, vadModel, cores, cap);
+            File.Delete(wav);
+            rows.Add((h, r.PeakRssMb));
+            var label = h < 1 ? string.Create(ci, $"{h * 60:0} min") : string.Create(ci, $"{h:0.##} h");
+            Console.WriteLine(string.Create(ci,
+                $"{label,10} {bytes / 1e6,8:0} {r.Wall,8:0.0} {r.LoadedRssMb,14:0} {r.PeakRssMb,12:0} {r.PeakRssMb - r.LoadedRssMb,14:0} {r.Pieces,7} {r.Words,7}"));
+        }
+        var growth = (rows[^1].Peak - rows[0].Peak) / (rows[^1].Hours - rows[0].Hours);
+        Console.WriteLine(string.Create(ci, $"peak RSS growth: {growth:0} MB per hour of recording ({rows[0].Hours * 60:0} min -> {rows[^1].Hours:0.##} h)"));
+        return 0;
+    }
+
+    /// <summary>The call's samples repeated to <paramref name="seconds"/>, written as it goes (the file never sits in memory whole).</summary>
+    private static long RepeatWav(string source, string destination, double seconds)
+    {
+        var call = File.ReadAllBytes(source);
+        const int Header = 44; // WavWriter's plain RIFF layout: RIFF, WAVE, fmt (16 bytes), data
+        var rate = BitConverter.ToInt32(call, 24);
+        var blockAlign = BitConverter.ToInt16(call, 32);
+        var data = call.AsSpan(Header, BitConverter.ToInt32(call, 40));
+        var total = (long)Math.Round(seconds * rate) * blockAlign;
+        var header = call[..Header];
+        BitConverter.TryWriteBytes(header.AsSpan(4), (uint)(total + Header - 8));
+        BitConverter.TryWriteBytes(header.AsSpan(40), (uint)total);
+        using var output = File.Create(destination);
+        output.Write(header);
+        for (long written = 0; written < total;)
+        {
+            var n = (int)Math.Min(data.Length, total - written);
+            output.Write(data[..n]);
+            written += n;
+        }
+        return total + Header;
+    }
+
+    private sealed record ChildResult(double Wall, double Cpu, double PeakRssMb, long Tokens, long Pieces, double LoadedRssMb, long Words);
 
     private static ChildResult RunChild(string engine, string? model, string call, string vadModel, int cores, int cap)
     {
@@ -98,7 +159,7 @@ internal static class WhisperBenchCommand
         var line = output.Split('\n').LastOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal))
             ?? throw new InvalidOperationException($"{engine} run failed (exit {p.ExitCode}):\n{output}");
         var f = line[7..].Split(' ').Select(kv => kv.Split('=')).ToDictionary(kv => kv[0], kv => double.Parse(kv[1], CultureInfo.InvariantCulture));
-        return new ChildResult(f["wall"], f["cpu"], f["rss"], (long)f["tokens"], (long)f["pieces"]);
+        return new ChildResult(f["wall"], f["cpu"], f["rss"], (long)f["tokens"], (long)f["pieces"], f.GetValueOrDefault("loaded"), (long)f.GetValueOrDefault("words"));
     }
 
     private static async Task<int> RunOneAsync(string engine, Args args)
@@ -113,13 +174,16 @@ internal static class WhisperBenchCommand
         double wall;
         var cpu0 = TimeSpan.Zero;
         long tokens = 0, pieces = 0;
+        double loaded;
+        int words;
         if (engine == "pocketsphinx")
         {
             using var t = OfflineTranscriber.Load(new OfflineTranscriberOptions { VadModelPath = vadModel, MaxDecoders = 2 });
             t.WarmUp();
+            loaded = RssMb();
             cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
-            await t.TranscribeAsync(request, CancellationToken.None);
+            words = (await t.TranscribeAsync(request, CancellationToken.None)).Words.Count;
             wall = sw.Elapsed.TotalSeconds;
         }
         else
@@ -135,14 +199,15 @@ internal static class WhisperBenchCommand
                 SuppressRegex = random ? @"\[_(EOT_|BEG_|TT_[0-9]+)\]" : null,
             });
             t.WarmUp();
+            loaded = RssMb();
             cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
-            await t.TranscribeAsync(request, CancellationToken.None);
+            words = (await t.TranscribeAsync(request, CancellationToken.None)).Words.Count;
             wall = sw.Elapsed.TotalSeconds;
             (pieces, tokens) = t.Decoded;
         }
         var ci = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(ci, $"RESULT wall={wall:0.000} cpu={(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds:0.000} rss={PeakRssMb():0.0} tokens={tokens} pieces={pieces}"));
+        Console.WriteLine(string.Create(ci, $"RESULT wall={wall:0.000} cpu={(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds:0.000} rss={PeakRssMb():0.0} tokens={tokens} pieces={pieces} loaded={loaded:0.0} words={words}"));
         return 0;
     }
 
@@ -189,9 +254,13 @@ internal static class WhisperBenchCommand
         return (speech, pieces);
     }
 
-    private static double PeakRssMb()
+    private static double PeakRssMb() => StatusMb("VmHWM:");
+
+    private static double RssMb() => StatusMb("VmRSS:");
+
+    private static double StatusMb(string field)
     {
-        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
         return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
     }
 

@@ -27,6 +27,9 @@ internal sealed class WhisperProcessorPool : IDisposable
 
     public int Capacity { get; }
 
+    /// <summary>Processors built so far.</summary>
+    public int Built => _all.Count;
+
     public async Task<Lease> RentAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

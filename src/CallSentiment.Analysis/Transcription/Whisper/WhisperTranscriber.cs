@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using CallSentiment.Analysis.Audio;
 using CallSentiment.Analysis.Vad;
 using Whisper.net;
@@ -10,13 +11,18 @@ namespace CallSentiment.Analysis.Transcription.Whisper;
 /// of each channel, and only those stretches (cut to at most <see cref="WhisperSettings.MaxSegmentSeconds"/>) go to
 /// whisper.cpp, so silence and hold music cost nothing and Whisper never hallucinates over silence. Words carry Whisper's
 /// casing and punctuation; their times come from whisper.cpp's token timestamps, their confidence from token
-/// probabilities. Audio is held at 16 kHz as 16-bit samples (115 MB per channel-hour); the decoders' memory is fixed.
-/// Thread-safe; the processor pool is shared by every job.
+/// probabilities. Each channel is streamed twice (speech probabilities first, then the pieces as the stream reaches them),
+/// so what is held does not grow with the call but for the transcript and 4 bytes of VAD output per 32 ms; the decoders'
+/// memory is fixed. Thread-safe; the processor pool is shared by every job.
 /// </summary>
 public sealed class WhisperTranscriber : ITranscriber, IDisposable
 {
     public const string EngineName = "whisper";
-    private const int VadBlockSamples = SileroVad.WindowSamples * 18750; // 10 minutes
+
+    /// <summary>The language of a transcript in which Whisper decoded nothing and none was configured (BCP 47 "undetermined").</summary>
+    public const string UndeterminedLanguage = "und";
+
+    private const int Block = 8192;
     private readonly WhisperSettings _settings;
     private readonly SileroVad _vad;
     private readonly bool _ownsVad;
@@ -80,6 +86,9 @@ public sealed class WhisperTranscriber : ITranscriber, IDisposable
     /// <summary>Speech pieces decoded and tokens whisper.cpp produced for them, since the transcriber was loaded.</summary>
     public (long Windows, long Tokens) Decoded => (Interlocked.Read(ref _windows), Interlocked.Read(ref _tokens));
 
+    /// <summary>Processors the shared pool has built so far (at most <see cref="WhisperSettings.MaxDecoders"/>).</summary>
+    internal int ProcessorsBuilt => _pool.Built;
+
     /// <summary>Builds one processor now, so a model whisper.cpp cannot run fails at start rather than on the first call.</summary>
     public void WarmUp()
     {
@@ -95,7 +104,7 @@ public sealed class WhisperTranscriber : ITranscriber, IDisposable
             // Each VAD segment is decoded on its own: no text carried over, so one bad segment cannot derail the next.
             .WithNoContext()
             .WithTemperatureInc(0);
-        b = _settings.Language == "auto" ? b.WithLanguageDetection() : b.WithLanguage(_settings.Language);
+        b = _settings.Language == WhisperLanguages.Auto ? b.WithLanguageDetection() : b.WithLanguage(_settings.Language);
         if (_settings.MaxTokensPerSegment > 0) b = b.WithMaxTokensPerSegment(_settings.MaxTokensPerSegment);
         if (_settings.SuppressRegex is { Length: > 0 } suppress) b = b.WithSuppressRegex(suppress);
         if (_settings.BeamSize > 1) b = b.WithBeamSearchSamplingStrategy(s => ((BeamSearchSamplingStrategyBuilder)s).WithBeamSize(_settings.BeamSize));
@@ -105,90 +114,133 @@ public sealed class WhisperTranscriber : ITranscriber, IDisposable
     public async Task<Transcript> TranscribeAsync(TranscriptionRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var channels = await Task.Run(() => ReadChannels16k(request.AudioPath, cancellationToken), cancellationToken).ConfigureAwait(false);
-        return (await TranscribeSamplesAsync(channels, cancellationToken).ConfigureAwait(false)).Transcript;
+        var path = request.AudioPath;
+        AudioInfo info;
+        using (var reader = AudioReader.Open(path, _settings.Audio)) info = reader.Info;
+        if (info.TotalFrames > (long)(_settings.MaxRecordingSeconds * info.SampleRate)) throw TooLong(path);
+        var channels = Enumerable.Range(0, info.Channels)
+            .Select(c => (Func<IEnumerable<ReadOnlyMemory<float>>>)(() => StreamChannel16k(path, c, cancellationToken))).ToList();
+        return (await TranscribeChannelsAsync(channels, request.LanguageCode, cancellationToken).ConfigureAwait(false)).Transcript;
     }
 
     /// <summary>Transcribes 16 kHz channels (16-bit samples, equal lengths): one speaker per channel.</summary>
-    public async Task<(Transcript Transcript, TimeSpan Recognition, double SpeechSeconds)> TranscribeSamplesAsync(IReadOnlyList<short[]> channels16k,
+    public Task<(Transcript Transcript, TimeSpan Recognition, double SpeechSeconds)> TranscribeSamplesAsync(IReadOnlyList<short[]> channels16k,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(channels16k);
-        if (channels16k.Count == 0) throw new ArgumentException("no audio channels", nameof(channels16k));
-        var duration = (double)channels16k[0].Length / SileroVad.SampleRate;
-        var results = await Task.WhenAll(channels16k.Select((samples, c) =>
-            Task.Run(() => TranscribeChannelAsync(samples, c, cancellationToken), cancellationToken))).ConfigureAwait(false);
-        var speakers = channels16k.Select((_, c) => new TranscriptSpeaker(c, c, $"ch_{c}")).ToList();
+        return TranscribeChannelsAsync([.. channels16k.Select(samples => (Func<IEnumerable<ReadOnlyMemory<float>>>)(() => Blocks(samples)))], null, cancellationToken);
+    }
+
+    // channels: per channel, its 16 kHz audio from the start, block by block (a block is valid until the next is asked for).
+    private async Task<(Transcript Transcript, TimeSpan Recognition, double SpeechSeconds)> TranscribeChannelsAsync(
+        List<Func<IEnumerable<ReadOnlyMemory<float>>>> channels, string? configuredLanguage, CancellationToken cancellationToken)
+    {
+        if (channels.Count == 0) throw new ArgumentException("no audio channels", nameof(channels));
+        var results = await Task.WhenAll(channels.Select((audio, c) =>
+            Task.Run(() => TranscribeChannelAsync(audio, c, cancellationToken), cancellationToken))).ConfigureAwait(false);
+        var duration = (double)results[0].Samples / SileroVad.SampleRate;
         var words = results.SelectMany(r => r.Words).OrderBy(w => w.Start).ThenBy(w => w.Speaker).ToList();
         var speech = results.SelectMany(r => r.Speech).OrderBy(s => s.Start).ThenBy(s => s.Speaker).ToList();
-        var language = _settings.Language == "auto" ? "auto" : _settings.Language + (_settings.Language == "en" ? "-US" : "");
-        var transcript = new Transcript(EngineName, language, channels16k.Count > 1 ? SpeakerSeparation.Channels : SpeakerSeparation.None,
+        // The language whisper.cpp reported for the most speech (detected when the setting is "auto"), and each channel's own.
+        var language = WhisperLanguages.Choose(results.Select(r => r.Languages), configuredLanguage)
+            ?? (_settings.Language == WhisperLanguages.Auto ? UndeterminedLanguage : WhisperLanguages.Code(_settings.Language, configuredLanguage));
+        var speakers = results.Select((r, c) => new TranscriptSpeaker(c, c, $"ch_{c}", WhisperLanguages.Choose([r.Languages], configuredLanguage))).ToList();
+        var transcript = new Transcript(EngineName, language, channels.Count > 1 ? SpeakerSeparation.Channels : SpeakerSeparation.None,
             speakers, words, speech, duration);
         return (transcript, TimeSpan.FromTicks(results.Sum(r => r.Recognition.Ticks)), speech.Sum(s => s.Duration));
     }
 
-    private sealed record ChannelResult(List<TranscriptWord> Words, List<SpeechSegment> Speech, TimeSpan Recognition);
+    // Languages: seconds of decoded speech per language whisper.cpp reported.
+    private sealed record ChannelResult(List<TranscriptWord> Words, List<SpeechSegment> Speech, TimeSpan Recognition, long Samples,
+        Dictionary<string, double> Languages);
 
-    private async Task<ChannelResult> TranscribeChannelAsync(short[] samples, int channel, CancellationToken cancellationToken)
+    private async Task<ChannelResult> TranscribeChannelAsync(Func<IEnumerable<ReadOnlyMemory<float>>> audio, int channel, CancellationToken cancellationToken)
     {
-        var probabilities = VadProbabilities(samples, cancellationToken);
-        var duration = (double)samples.Length / SileroVad.SampleRate;
+        // First pass: the speech probabilities (4 bytes per 32 ms window) and the length, nothing else kept.
+        var scanner = new SileroVad.Scanner(_vad);
+        long count = 0;
+        foreach (var block in audio())
+        {
+            scanner.Push(block.Span, cancellationToken);
+            count += block.Length;
+        }
+        var probabilities = scanner.Finish().ToArray();
+        var duration = (double)count / SileroVad.SampleRate;
         var regions = SileroVad.Segment(probabilities, duration, _settings.Vad);
         var speech = regions.Select(r => new SpeechSegment(channel, r.Start, r.End)).ToList();
-        var sw = Stopwatch.StartNew();
-        var words = new List<TranscriptWord>();
-        using (var lease = await _pool.RentAsync(cancellationToken).ConfigureAwait(false))
+        var pieces = new List<(long From, long To)>();
+        foreach (var region in regions)
         {
-            foreach (var region in regions)
+            foreach (var (start, end) in OfflineTranscriber.SplitLong(probabilities, region.Start, region.End, _settings.MaxSegmentSeconds))
             {
-                foreach (var (start, end) in OfflineTranscriber.SplitLong(probabilities, region.Start, region.End, _settings.MaxSegmentSeconds))
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var from = Math.Clamp((int)Math.Round(start * SileroVad.SampleRate), 0, samples.Length);
-                    var to = Math.Clamp((int)Math.Round(end * SileroVad.SampleRate), from, samples.Length);
-                    if (to - from < SileroVad.SampleRate / 10) continue;
-                    var piece = ToFloat(samples.AsSpan(from, to - from));
-                    var segments = new List<SegmentData>();
-                    await foreach (var s in lease.Processor.ProcessAsync(piece, cancellationToken).ConfigureAwait(false)) segments.Add(s);
-                    Interlocked.Increment(ref _windows);
-                    Interlocked.Add(ref _tokens, segments.Sum(s => s.Tokens?.Length ?? 0));
-                    words.AddRange(WhisperWords.From(segments, channel, (double)from / SileroVad.SampleRate, (double)to / SileroVad.SampleRate));
-                }
+                var from = Math.Clamp((long)Math.Round(start * SileroVad.SampleRate), 0, count);
+                var to = Math.Clamp((long)Math.Round(end * SileroVad.SampleRate), from, count);
+                if (to - from >= SileroVad.SampleRate / 10) pieces.Add((from, to));
             }
         }
-        return new ChannelResult(words, speech, sw.Elapsed);
-    }
+        var words = new List<TranscriptWord>();
+        var languages = new Dictionary<string, double>(StringComparer.Ordinal);
+        var sw = Stopwatch.StartNew();
+        if (pieces.Count == 0) return new ChannelResult(words, speech, sw.Elapsed, count, languages);
 
-    // The VAD runs over 10-minute blocks, so only one block is ever held as floats.
-    private float[] VadProbabilities(short[] samples, CancellationToken cancellationToken)
-    {
-        var result = new List<float>(samples.Length / SileroVad.WindowSamples + 1);
-        for (var offset = 0; offset < samples.Length; offset += VadBlockSamples)
+        // Second pass: each piece is gathered as the stream passes it and decoded once complete; one piece is held at a time.
+        using (var lease = await _pool.RentAsync(cancellationToken).ConfigureAwait(false))
         {
-            var block = ToFloat(samples.AsSpan(offset, Math.Min(VadBlockSamples, samples.Length - offset)));
-            result.AddRange(_vad.Probabilities(block, cancellationToken));
+            var piece = new float[(int)pieces.Max(p => p.To - p.From)];
+            var next = 0;
+            long position = 0;
+            foreach (var block in audio())
+            {
+                var end = position + block.Length;
+                while (next < pieces.Count && pieces[next].From < end)
+                {
+                    var (from, to) = pieces[next];
+                    var a = Math.Max(from, position);
+                    var b = Math.Min(to, end);
+                    block.Span[(int)(a - position)..(int)(b - position)].CopyTo(piece.AsSpan((int)(a - from)));
+                    if (to > end) break;
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var segments = new List<SegmentData>();
+                    await foreach (var s in lease.Processor.ProcessAsync(piece.AsMemory(0, (int)(to - from)), cancellationToken).ConfigureAwait(false))
+                        segments.Add(s);
+                    NativeHeap.Trim();
+                    Interlocked.Increment(ref _windows);
+                    Interlocked.Add(ref _tokens, segments.Sum(s => s.Tokens?.Length ?? 0));
+                    var seconds = (double)(to - from) / SileroVad.SampleRate;
+                    words.AddRange(WhisperWords.From(segments, channel, (double)from / SileroVad.SampleRate, (double)to / SileroVad.SampleRate));
+                    if (WhisperLanguages.Reported(segments) is { } language)
+                        languages[language] = languages.GetValueOrDefault(language) + seconds;
+                    next++;
+                }
+                position = end;
+                if (next == pieces.Count) break;
+            }
+            if (next < pieces.Count) throw new InvalidDataException("the recording ended sooner on its second reading: it changed while it was transcribed");
         }
-        return [.. result];
+        return new ChannelResult(words, speech, sw.Elapsed, count, languages);
     }
 
-    private static float[] ToFloat(ReadOnlySpan<short> pcm)
+    private static IEnumerable<ReadOnlyMemory<float>> Blocks(short[] samples)
     {
-        var result = new float[pcm.Length];
-        for (var i = 0; i < pcm.Length; i++) result[i] = pcm[i] / 32768f;
-        return result;
+        var block = new float[Block];
+        for (var offset = 0; offset < samples.Length; offset += Block)
+        {
+            var n = Math.Min(Block, samples.Length - offset);
+            for (var i = 0; i < n; i++) block[i] = samples[offset + i] / 32768f;
+            yield return block.AsMemory(0, n);
+        }
     }
 
-    private short[][] ReadChannels16k(string path, CancellationToken cancellationToken)
+    /// <summary>One channel of the recording at 16 kHz, block by block, as the recogniser should hear it (enhanced when so configured).</summary>
+    private IEnumerable<ReadOnlyMemory<float>> StreamChannel16k(string path, int channel, CancellationToken cancellationToken)
     {
         using var reader = OfflineTranscriber.OpenForRecognition(path, _settings.Audio, _settings.Enhancement, cancellationToken);
         var info = reader.Info;
         var n = info.Channels;
-        var resamplers = Enumerable.Range(0, n).Select(_ => new Resampler(info.SampleRate, SileroVad.SampleRate)).ToArray();
-        var outputs = Enumerable.Range(0, n).Select(_ => new List<short>()).ToArray();
-        const int Block = 8192;
+        var resampler = new Resampler(info.SampleRate, SileroVad.SampleRate);
         var interleaved = new float[Block * n];
-        var channel = new float[Block];
-        var resampled = new float[resamplers[0].MaxOutput(Block) + 16];
+        var samples = new float[Block];
+        var resampled = new float[resampler.MaxOutput(Block) + 64];
         var maxFrames = (long)(_settings.MaxRecordingSeconds * info.SampleRate);
         long total = 0;
         int frames;
@@ -196,25 +248,16 @@ public sealed class WhisperTranscriber : ITranscriber, IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             total += frames;
-            if (total > maxFrames)
-                throw new AudioFormatException(AudioErrorKind.InvalidHeader,
-                    $"{Path.GetFileName(path)} is longer than the {_settings.MaxRecordingSeconds:0} s the Whisper transcriber accepts.");
-            for (var c = 0; c < n; c++)
-            {
-                for (var f = 0; f < frames; f++) channel[f] = interleaved[f * n + c];
-                var k = resamplers[c].Process(channel.AsSpan(0, frames), resampled);
-                Append(outputs[c], resampled.AsSpan(0, k));
-            }
+            if (total > maxFrames) throw TooLong(path);
+            for (var f = 0; f < frames; f++) samples[f] = interleaved[f * n + channel];
+            yield return resampled.AsMemory(0, resampler.Process(samples.AsSpan(0, frames), resampled));
         }
-        var tail = new float[resamplers[0].MaxOutput(0) + 64];
-        for (var c = 0; c < n; c++) Append(outputs[c], tail.AsSpan(0, resamplers[c].Flush(tail)));
-        return [.. outputs.Select(o => o.ToArray())];
+        var tail = new float[resampler.MaxOutput(0) + 64];
+        yield return tail.AsMemory(0, resampler.Flush(tail));
     }
 
-    private static void Append(List<short> to, ReadOnlySpan<float> samples)
-    {
-        foreach (var s in samples) to.Add((short)Math.Clamp(MathF.Round(s * 32767f), short.MinValue, short.MaxValue));
-    }
+    private AudioFormatException TooLong(string path) => new(AudioErrorKind.LimitExceeded,
+        $"{Path.GetFileName(path)} is longer than the {_settings.MaxRecordingSeconds.ToString("0", CultureInfo.InvariantCulture)} s the Whisper transcriber accepts.");
 
     public void Dispose()
     {

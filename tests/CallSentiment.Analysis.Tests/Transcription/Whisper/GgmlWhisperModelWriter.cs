@@ -13,6 +13,9 @@ public sealed record GgmlWhisperDimensions(int Vocab, int AudioCtx, int AudioSta
     /// <summary>English-only vocabulary size (tiny.en, base.en, small.en).</summary>
     public const int EnglishVocab = 51864;
 
+    /// <summary>Multilingual vocabulary size (tiny, base, small, ...: the language tokens follow the start token).</summary>
+    public const int MultilingualVocab = 51865;
+
     public static GgmlWhisperDimensions Small => new(EnglishVocab, 1500, 64, 2, 4, 448, 64, 2, 1);
     public static GgmlWhisperDimensions TinyEn => new(EnglishVocab, 1500, 384, 6, 4, 448, 384, 6, 4);
     public static GgmlWhisperDimensions BaseEn => new(EnglishVocab, 1500, 512, 8, 6, 448, 512, 8, 6);

@@ -20,6 +20,9 @@ public sealed class GeneratedWhisperModel : IDisposable
 
     public string Folder => _dir.Path;
 
+    /// <summary>whisper.cpp's end and timestamp tokens: suppressed, a random model decodes exactly MaxTokensPerSegment tokens a piece.</summary>
+    public const string EndAndTimestamps = @"\[_(EOT_|BEG_|TT_[0-9]+)\]";
+
     public WhisperSettings Settings => new() { ModelPath = Path, VadModelPath = AsrFixtures.VadModel, Threads = 1, MaxTokensPerSegment = 24 };
 
     public void Dispose() => _dir.Dispose();
@@ -103,6 +106,144 @@ public class WhisperTranscriberTests(GeneratedWhisperModel model) : IClassFixtur
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             transcriber.TranscribeSamplesAsync([ToPcm(AsrFixtures.Utterance(First))], cts.Token));
+    }
+
+    [Fact]
+    public async Task TranscribeSamplesAsync_CancelledWhileDecoding_StopsWithinASecond()
+    {
+        // 200 tokens a piece: decoding the call takes seconds, so the cancellation lands in the middle of it.
+        using var transcriber = WhisperTranscriber.Load(model.Settings with { MaxTokensPerSegment = 200, SuppressRegex = GeneratedWhisperModel.EndAndTimestamps });
+        var utterance = AsrFixtures.Utterance(First);
+        var channel = AsrFixtures.Silence(120, 8);
+        for (var at = 16000; at + utterance.Length < channel.Length; at += utterance.Length + 16000) utterance.CopyTo(channel, at);
+        var pcm = ToPcm(channel);
+        using var cts = new CancellationTokenSource();
+        var (before, _) = transcriber.Decoded;
+
+        var run = transcriber.TranscribeSamplesAsync([pcm, pcm], cts.Token);
+        while (transcriber.Decoded.Windows == before && !run.IsCompleted) await Task.Delay(10);
+        var cancelledAt = System.Diagnostics.Stopwatch.StartNew();
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.True(cancelledAt.Elapsed < TimeSpan.FromSeconds(1), $"stopped {cancelledAt.Elapsed.TotalSeconds:0.0} s after the cancellation");
+        // Nothing goes on decoding in the background once the call has stopped.
+        var (stopped, _) = transcriber.Decoded;
+        await Task.Delay(500);
+        Assert.Equal(stopped, transcriber.Decoded.Windows);
+    }
+
+    [Fact]
+    public async Task TranscribeSamplesAsync_MoreChannelsAtOnceThanDecoders_ShareOneProcessor()
+    {
+        using var transcriber = WhisperTranscriber.Load(model.Settings with { MaxDecoders = 1, SuppressRegex = GeneratedWhisperModel.EndAndTimestamps });
+        var signal = AsrFixtures.Silence(6, 9);
+        AsrFixtures.Utterance(First).AsSpan(0, 48000).CopyTo(signal.AsSpan(16000));
+        var pcm = ToPcm(signal);
+
+        var calls = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => transcriber.TranscribeSamplesAsync([pcm, pcm], CancellationToken.None)));
+
+        // Three stereo calls at once, six channels, one processor built: each waited its turn, none failed or built another.
+        Assert.Equal(1, transcriber.ProcessorsBuilt);
+        var words = calls[0].Transcript.Words.Select(w => (w.Speaker, w.Text, w.Start)).ToList();
+        Assert.NotEmpty(words);
+        Assert.All(calls, c => Assert.Equal(words, c.Transcript.Words.Select(w => (w.Speaker, w.Text, w.Start))));
+    }
+
+    [Fact]
+    public async Task TranscribeSamplesAsync_LanguageAuto_RecordsTheLanguageWhisperDetectedNotAuto()
+    {
+        using var dir = new TempDir();
+        var multilingual = Path.Combine(dir.Path, "ggml-test.bin");
+        GgmlWhisperModelWriter.Write(multilingual, GgmlWhisperDimensions.Small with { Vocab = GgmlWhisperDimensions.MultilingualVocab });
+        using var transcriber = WhisperTranscriber.Load(model.Settings with
+        {
+            ModelPath = multilingual, Language = "auto", SuppressRegex = GeneratedWhisperModel.EndAndTimestamps,
+        });
+        var signal = AsrFixtures.Silence(8, 10);
+        AsrFixtures.Utterance(Second).AsSpan(0, 5 * 16000).CopyTo(signal.AsSpan(16000));
+        var pcm = ToPcm(signal);
+
+        var (t, _, _) = await transcriber.TranscribeSamplesAsync([pcm], CancellationToken.None);
+
+        // What whisper.cpp detects in each piece the transcriber decoded, asked directly; the most speech decides.
+        using var factory = WhisperFactory.FromPath(multilingual);
+        using var processor = factory.CreateBuilder().WithThreads(1).WithLanguageDetection().Build();
+        var detected = t.Speech.Select(s => (Language: processor.DetectLanguage(
+                [.. pcm[(int)Math.Round(s.Start * 16000)..(int)Math.Round(s.End * 16000)].Select(x => x / 32768f)]), Seconds: s.Duration))
+            .GroupBy(x => x.Language).OrderByDescending(g => g.Sum(x => x.Seconds)).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
+        Assert.NotEmpty(t.Words);
+        Assert.NotNull(detected);
+        Assert.Equal(WhisperLanguages.Code(detected, null), t.LanguageCode);
+        Assert.Equal(t.LanguageCode, Assert.Single(t.Speakers).Language);
+        Assert.NotEqual("auto", t.LanguageCode);
+    }
+
+    [Fact]
+    public async Task TranscribeSamplesAsync_LanguageAutoOnSilence_LanguageIsUndetermined()
+    {
+        using var dir = new TempDir();
+        var multilingual = Path.Combine(dir.Path, "ggml-test.bin");
+        GgmlWhisperModelWriter.Write(multilingual, GgmlWhisperDimensions.Small with { Vocab = GgmlWhisperDimensions.MultilingualVocab });
+        using var transcriber = WhisperTranscriber.Load(model.Settings with { ModelPath = multilingual, Language = "auto" });
+
+        var (t, _, _) = await transcriber.TranscribeSamplesAsync([ToPcm(AsrFixtures.Silence(5, 11))], CancellationToken.None);
+
+        Assert.Equal(WhisperTranscriber.UndeterminedLanguage, t.LanguageCode);
+        Assert.Null(Assert.Single(t.Speakers).Language);
+    }
+
+    [Fact]
+    public void Reported_SegmentsOfAPiece_WhispersLanguageNeverTheAutoSetting()
+    {
+        static SegmentData Segment(string language) => new(" W1", TimeSpan.Zero, TimeSpan.FromSeconds(1), 0.5f, 0.9f, 0.7f, 0f, language, []);
+
+        Assert.Equal("de", WhisperLanguages.Reported([Segment("de"), Segment("de")]));
+        Assert.Null(WhisperLanguages.Reported([Segment("auto")]));
+        Assert.Null(WhisperLanguages.Reported([]));
+    }
+
+    [Fact]
+    public void Choose_ChannelsInDifferentLanguages_MostSpeechWinsAndTheConfiguredRegionStays()
+    {
+        var agent = new Dictionary<string, double> { ["en"] = 40, ["de"] = 3 };
+        var customer = new Dictionary<string, double> { ["de"] = 30 };
+
+        Assert.Equal("en-GB", WhisperLanguages.Choose([agent, customer], "en-GB"));
+        Assert.Equal("de", WhisperLanguages.Choose([customer], "en-GB"));
+        Assert.Equal("en-US", WhisperLanguages.Choose([agent], null));
+        Assert.Equal("de", WhisperLanguages.Choose([new Dictionary<string, double> { ["fr"] = 5, ["de"] = 5 }, customer], "en-US"));
+        Assert.Null(WhisperLanguages.Choose([new Dictionary<string, double>()], "en-US"));
+    }
+
+    [Fact]
+    public void Load_GgmlFileOfAnotherModel_SaysItIsNotAWhisperModel()
+    {
+        using var dir = new TempDir();
+        var gpt2 = Path.Combine(dir.Path, "ggml-base.en.bin");
+        using (var w = new BinaryWriter(File.Create(gpt2)))
+        {
+            w.Write(0x67676d6c);
+            // GPT-2 small's ggml header: vocabulary, context, width, heads, layers, file type; then its weights.
+            foreach (var v in new[] { 50257, 1024, 768, 12, 12, 1 }) w.Write(v);
+            w.Write(new byte[4096]);
+        }
+
+        var e = Assert.Throws<InvalidDataException>(() => WhisperTranscriber.Load(model.Settings with { ModelPath = gpt2 }));
+
+        Assert.Contains("not a Whisper model", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_EmptyModelFile_SaysSo()
+    {
+        using var dir = new TempDir();
+        var empty = Path.Combine(dir.Path, "ggml-base.en.bin");
+        File.WriteAllBytes(empty, []);
+
+        var e = Assert.Throws<InvalidDataException>(() => WhisperTranscriber.Load(model.Settings with { ModelPath = empty }));
+
+        Assert.Contains("is empty", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AngleSharp.Html.Parser;
+using CallSentiment.Analysis.Tests.Transcription.Whisper;
+using CallSentiment.Web.Access;
+using CallSentiment.Web.Tests.Infrastructure;
+using Dapper;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CallSentiment.Web.Tests;
+
+/// <summary>
+/// A multilingual Whisper model (small, random weights) with Transcription:WhisperLanguage=auto: what the call stores
+/// and shows as its language is the language whisper.cpp detected in each channel, never the setting "auto"; and the
+/// transcript keeps Whisper's casing and punctuation for reading.
+/// </summary>
+public sealed class WhisperLanguageTests : IAsyncLifetime
+{
+    private readonly string _modelFolder = Directory.CreateTempSubdirectory("whisper-multilingual-").FullName;
+    private CallSentimentApp _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        var model = Path.Combine(_modelFolder, "ggml-tiny.bin");
+        GgmlWhisperModelWriter.Write(model, GgmlWhisperDimensions.Small with { Vocab = GgmlWhisperDimensions.MultilingualVocab });
+        _app = new CallSentimentApp(settings: new Dictionary<string, string?>
+        {
+            ["Transcription:WhisperModel"] = model, ["Transcription:WhisperLanguage"] = "auto",
+        });
+        SpokenCalls.Write(_app.Recordings, "carla", new DateTime(2026, 6, 1, 9, 0, 0), "auto-call", SpokenCalls.HappyCustomer);
+        using (await _app.SignedInClientAsync()) { }
+        await _app.WaitForJobsAsync(1, TimeSpan.FromMinutes(4));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        Directory.Delete(_modelFolder, recursive: true);
+    }
+
+    [Fact]
+    public async Task StereoCall_WhisperLanguageAuto_StoresEachChannelsDetectedLanguageNeverAuto()
+    {
+        await using var c = await _app.Db.OpenAsync(CancellationToken.None);
+        var detail = JsonDocument.Parse(await c.QuerySingleAsync<string>(
+            "SELECT s.detail FROM stage_results s JOIN calls k ON k.id = s.call_id WHERE k.call_ref = 'auto-call' AND s.stage = 'text-sentiment'")).RootElement;
+        var language = detail.GetProperty("language").GetString()!;
+        var byChannel = detail.GetProperty("languages").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+
+        Assert.DoesNotContain("auto", detail.GetRawText(), StringComparison.Ordinal);
+        // Whisper's language codes ("de", "haw"), English as the configured en-US; the call's is the channel with the most speech's.
+        Assert.Matches(new Regex("^([a-z]{2,3}|en-US)$"), language);
+        Assert.Equal(["0", "1"], byChannel.Keys.Order(StringComparer.Ordinal));
+        Assert.All(byChannel.Values, l => Assert.Matches(new Regex("^([a-z]{2,3}|en-US)$"), l));
+        Assert.Contains(language, byChannel.Values);
+    }
+
+    [Fact]
+    public async Task ApiCall_WhisperLanguageAuto_CarriesTheStoredLanguagesAndWhispersCasing()
+    {
+        await using var c = await _app.Db.OpenAsync(CancellationToken.None);
+        var (id, detail) = await c.QuerySingleAsync<(long, string)>(
+            "SELECT k.id, s.detail FROM stage_results s JOIN calls k ON k.id = s.call_id WHERE k.call_ref = 'auto-call' AND s.stage = 'text-sentiment'");
+        var stored = JsonDocument.Parse(detail).RootElement;
+        var (key, _) = await _app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("reporting", AppRoles.Supervisor, null, "test", CancellationToken.None);
+        using var api = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+
+        using var response = await api.GetAsync($"/api/v1/calls/{id}");
+        var call = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(stored.GetProperty("language").GetString(), call.GetProperty("language").GetString());
+        Assert.All(call.GetProperty("speakers").EnumerateArray(), s => Assert.Equal(
+            stored.GetProperty("languages").GetProperty(s.GetProperty("number").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture)).GetString(),
+            s.GetProperty("language").GetString()));
+        // The generated vocabulary's words are capitalised (" W17") and include "." and ",": shown as Whisper wrote them.
+        var text = string.Join(' ', call.GetProperty("transcript").EnumerateArray().Select(t => t.GetProperty("text").GetString()));
+        Assert.Matches(new Regex("W[0-9]+"), text);
+        Assert.DoesNotMatch(new Regex("w[0-9]+"), text);
+    }
+
+    [Fact]
+    public async Task CallPage_WhisperLanguageAuto_StageDetailNamesTheDetectedLanguage()
+    {
+        await using var c = await _app.Db.OpenAsync(CancellationToken.None);
+        var (id, detail) = await c.QuerySingleAsync<(long, string)>(
+            "SELECT k.id, s.detail FROM stage_results s JOIN calls k ON k.id = s.call_id WHERE k.call_ref = 'auto-call' AND s.stage = 'text-sentiment'");
+        var language = JsonDocument.Parse(detail).RootElement.GetProperty("language").GetString();
+        using var http = await _app.SignedInClientAsync();
+
+        var doc = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync($"/calls/{id}"));
+
+        var words = doc.QuerySelectorAll("td.detail").Select(d => d.TextContent).Single(t => t.StartsWith("Transcribed by whisper", StringComparison.Ordinal));
+        Assert.Contains($"({language}", words, StringComparison.Ordinal);
+        Assert.DoesNotContain("auto", words, StringComparison.Ordinal);
+    }
+}
