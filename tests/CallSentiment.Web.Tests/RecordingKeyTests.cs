@@ -84,6 +84,27 @@ public class RecordingKeyTests
         Assert.NotNull(reason);
     }
 
+    /// <summary>Deleting (a call, or retention) must not fail because someone already removed the recording's folder.</summary>
+    [Fact]
+    public async Task LocalFolder_DeleteWhenTheFileOrItsFolderIsGone_NoError()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "cs-keys-" + Guid.NewGuid().ToString("N")[..8]);
+        var source = new LocalFolderSource(root);
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "alice", "2026-03-02"));
+            await File.WriteAllTextAsync(Path.Combine(root, "alice", "2026-03-02", "090000_a.wav"), "x");
+            await source.DeleteAsync("alice/2026-03-02/090000_a.wav", CancellationToken.None);
+            Assert.False(File.Exists(Path.Combine(root, "alice", "2026-03-02", "090000_a.wav")));
+            await source.DeleteAsync("alice/2026-03-02/090000_a.wav", CancellationToken.None);
+            await source.DeleteAsync("bob/2026-03-03/100000_b.wav", CancellationToken.None);
+        }
+        finally
+        {
+            Directory.Delete(root, true);
+        }
+    }
+
     [Fact]
     public void LocalFolder_KeyOutsideRoot_Throws()
     {

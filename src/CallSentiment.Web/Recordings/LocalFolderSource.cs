@@ -148,7 +148,14 @@ public sealed class LocalFolderSource : IRecordingSource
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
-        File.Delete(PathOf(key)); // no error when missing
+        // Gone already (the file, or its whole folder) is what deleting wants: not an error.
+        try
+        {
+            File.Delete(PathOf(key));
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
         return Task.CompletedTask;
     }
 
