@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using CallSentiment.Analysis.Audio;
 
 namespace CallSentiment.Analysis.Redaction;
@@ -23,16 +22,12 @@ public static class ToneRedaction
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(spans);
         ArgumentNullException.ThrowIfNull(output);
-        if (!output.CanSeek) throw new ArgumentException("the output must be seekable", nameof(output));
         var rate = reader.Info.SampleRate;
         var channels = reader.Info.Channels;
         var frames = Merge(spans, rate);
-        var origin = output.Position;
-        WriteHeader(output, rate, channels, 0);
+        using var writer = new PcmWavWriter(output, rate, channels);
         var buffer = new float[4096 * channels];
-        var bytes = new byte[buffer.Length * 2];
         long frame = 0;
-        long dataBytes = 0;
         var next = 0;
         int n;
         while ((n = reader.Read(buffer)) > 0)
@@ -42,24 +37,13 @@ public static class ToneRedaction
             {
                 var t = frame + f;
                 while (next < frames.Count && frames[next].End <= t) next++;
-                var tone = next < frames.Count && t >= frames[next].Start;
-                var toneSample = tone ? Amplitude * (float)Math.Sin(2 * Math.PI * ToneHz * t / rate) : 0f;
-                for (var c = 0; c < channels; c++)
-                {
-                    var x = tone ? toneSample : Math.Clamp(buffer[f * channels + c], -1f, 1f);
-                    BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan((f * channels + c) * 2), (short)Math.Clamp(Math.Round(x * 32768), -32768, 32767));
-                }
+                if (next >= frames.Count || t < frames[next].Start) continue;
+                var toneSample = Amplitude * (float)Math.Sin(2 * Math.PI * ToneHz * t / rate);
+                for (var c = 0; c < channels; c++) buffer[f * channels + c] = toneSample;
             }
-            output.Write(bytes, 0, n * channels * 2);
+            writer.Write(buffer.AsSpan(0, n * channels));
             frame += n;
-            dataBytes += n * channels * 2L;
-            if (dataBytes > uint.MaxValue - 36)
-                throw new InvalidOperationException("the redacted copy would be over 4 GB, more than a WAV file holds");
         }
-        var end = output.Position;
-        output.Position = origin;
-        WriteHeader(output, rate, channels, dataBytes);
-        output.Position = end;
     }
 
     /// <summary>The spans in frames, padded, sorted and merged where they touch.</summary>
@@ -74,24 +58,5 @@ public static class ToneRedaction
             else merged.Add((start, end));
         }
         return merged;
-    }
-
-    private static void WriteHeader(Stream output, int rate, int channels, long dataBytes)
-    {
-        Span<byte> h = stackalloc byte[44];
-        "RIFF"u8.CopyTo(h);
-        BinaryPrimitives.WriteUInt32LittleEndian(h[4..], (uint)(36 + dataBytes));
-        "WAVE"u8.CopyTo(h[8..]);
-        "fmt "u8.CopyTo(h[12..]);
-        BinaryPrimitives.WriteUInt32LittleEndian(h[16..], 16);
-        BinaryPrimitives.WriteUInt16LittleEndian(h[20..], 1);
-        BinaryPrimitives.WriteUInt16LittleEndian(h[22..], (ushort)channels);
-        BinaryPrimitives.WriteUInt32LittleEndian(h[24..], (uint)rate);
-        BinaryPrimitives.WriteUInt32LittleEndian(h[28..], (uint)(rate * channels * 2));
-        BinaryPrimitives.WriteUInt16LittleEndian(h[32..], (ushort)(channels * 2));
-        BinaryPrimitives.WriteUInt16LittleEndian(h[34..], 16);
-        "data"u8.CopyTo(h[36..]);
-        BinaryPrimitives.WriteUInt32LittleEndian(h[40..], (uint)dataBytes);
-        output.Write(h);
     }
 }
