@@ -144,7 +144,8 @@ internal static class WhisperBenchCommand
     {
         var self = Environment.GetCommandLineArgs()[0];
         var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
-        if (self.EndsWith(".dll", StringComparison.Ordinal)) psi.ArgumentList.Add(self);
+        // Run as `dotnet callsentiment-bench.dll` the host needs the dll; run by its apphost, args[0] is still the dll.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") psi.ArgumentList.Add(self);
         foreach (var a in new[] { "whisper", "--run", engine, "--audio", call, "--vad-model", vadModel, "--cores", cores.ToString(CultureInfo.InvariantCulture),
                      "--tokens", cap.ToString(CultureInfo.InvariantCulture) })
             psi.ArgumentList.Add(a);

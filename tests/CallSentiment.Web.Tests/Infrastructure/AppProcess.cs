@@ -44,6 +44,7 @@ public sealed class AppProcess : IAsyncDisposable
 
     public static async Task<AppProcess> StartAsync(IDictionary<string, string> settings, TimeSpan? startTimeout = null)
     {
+        FileWatching.UsePolling();
         var port = PostgresCluster.FreePort();
         var psi = new ProcessStartInfo("dotnet")
         {

@@ -16,6 +16,8 @@ public sealed class CallSentimentApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
 
+    static CallSentimentApp() => FileWatching.UsePolling();
+
     public CallSentimentApp(string? postgresConnectionString = null, IDictionary<string, string?>? settings = null)
         : this(postgresConnectionString is null ? "Sqlite" : "Postgres", postgresConnectionString, settings)
     {
