@@ -44,7 +44,6 @@ public sealed class AppProcess : IAsyncDisposable
 
     public static async Task<AppProcess> StartAsync(IDictionary<string, string> settings, TimeSpan? startTimeout = null)
     {
-        FileWatching.UsePolling();
         var port = PostgresCluster.FreePort();
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -56,6 +55,9 @@ public sealed class AppProcess : IAsyncDisposable
         psi.ArgumentList.Add("--urls");
         psi.ArgumentList.Add($"http://127.0.0.1:{port}");
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // No inotify instances per app process (see FileWatching): the tests keep many processes and hosts alive at once.
+        psi.Environment["DOTNET_USE_POLLING_FILE_WATCHER"] = "true";
+        psi.Environment["DOTNET_hostBuilder__reloadConfigOnChange"] = "false";
         foreach (var (k, v) in settings) psi.Environment[k.Replace(":", "__", StringComparison.Ordinal)] = v;
         var process = Process.Start(psi)!;
         var app = new AppProcess(process, port);
