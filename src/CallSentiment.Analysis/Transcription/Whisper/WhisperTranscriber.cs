@@ -95,7 +95,7 @@ public sealed class WhisperTranscriber : ITranscriber, IDisposable
         using var lease = _pool.RentAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 
-    private WhisperProcessor Build(WhisperFactory factory)
+    private WhisperProcessorBuilder Build(WhisperFactory factory)
     {
         var b = factory.CreateBuilder()
             .WithThreads(_settings.Threads)
@@ -108,7 +108,7 @@ public sealed class WhisperTranscriber : ITranscriber, IDisposable
         if (_settings.MaxTokensPerSegment > 0) b = b.WithMaxTokensPerSegment(_settings.MaxTokensPerSegment);
         if (_settings.SuppressRegex is { Length: > 0 } suppress) b = b.WithSuppressRegex(suppress);
         if (_settings.BeamSize > 1) b = b.WithBeamSearchSamplingStrategy(s => ((BeamSearchSamplingStrategyBuilder)s).WithBeamSize(_settings.BeamSize));
-        return b.Build();
+        return b;
     }
 
     public async Task<Transcript> TranscribeAsync(TranscriptionRequest request, CancellationToken cancellationToken)
@@ -200,9 +200,7 @@ public sealed class WhisperTranscriber : ITranscriber, IDisposable
                     block.Span[(int)(a - position)..(int)(b - position)].CopyTo(piece.AsSpan((int)(a - from)));
                     if (to > end) break;
                     cancellationToken.ThrowIfCancellationRequested();
-                    var segments = new List<SegmentData>();
-                    await foreach (var s in lease.Processor.ProcessAsync(piece.AsMemory(0, (int)(to - from)), cancellationToken).ConfigureAwait(false))
-                        segments.Add(s);
+                    var segments = await lease.DecodeAsync(piece.AsMemory(0, (int)(to - from)), cancellationToken).ConfigureAwait(false);
                     NativeHeap.Trim();
                     Interlocked.Increment(ref _windows);
                     Interlocked.Add(ref _tokens, segments.Sum(s => s.Tokens?.Length ?? 0));

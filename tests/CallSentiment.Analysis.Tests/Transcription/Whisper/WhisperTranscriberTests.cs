@@ -127,10 +127,44 @@ public class WhisperTranscriberTests(GeneratedWhisperModel model) : IClassFixtur
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
         Assert.True(cancelledAt.Elapsed < TimeSpan.FromSeconds(1), $"stopped {cancelledAt.Elapsed.TotalSeconds:0.0} s after the cancellation");
-        // Nothing goes on decoding in the background once the call has stopped.
+        // No piece is started once the call has stopped (the one under way may finish, unseen, before its processor is reused).
         var (stopped, _) = transcriber.Decoded;
         await Task.Delay(500);
         Assert.Equal(stopped, transcriber.Decoded.Windows);
+    }
+
+    [Fact]
+    public async Task TranscribeSamplesAsync_NextCallOnTheProcessorOfACancelledOne_SameWordsAsOnAFreshTranscriberAndDisposes()
+    {
+        // One processor: the next call gets the one a cancelled call was decoding on (200 tokens a piece: seconds of work).
+        var settings = model.Settings with { MaxDecoders = 1, MaxTokensPerSegment = 200, SuppressRegex = GeneratedWhisperModel.EndAndTimestamps };
+        var transcriber = WhisperTranscriber.Load(settings);
+        var utterance = AsrFixtures.Utterance(First);
+        var channel = AsrFixtures.Silence(60, 12);
+        for (var at = 16000; at + utterance.Length < channel.Length; at += utterance.Length + 16000) utterance.CopyTo(channel, at);
+        var next = AsrFixtures.Silence(6, 13);
+        AsrFixtures.Utterance(Second).AsSpan(0, 48000).CopyTo(next.AsSpan(16000));
+        using var cts = new CancellationTokenSource();
+        var (before, _) = transcriber.Decoded;
+        var run = transcriber.TranscribeSamplesAsync([ToPcm(channel)], cts.Token);
+        while (transcriber.Decoded.Windows == before && !run.IsCompleted) await Task.Delay(10);
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+        var (after, _, _) = await transcriber.TranscribeSamplesAsync([ToPcm(next)], CancellationToken.None);
+        // Disposed right after a cancelled call: waits for the piece under way instead of throwing or freeing it mid-run.
+        using var again = new CancellationTokenSource();
+        (before, _) = transcriber.Decoded;
+        var second = transcriber.TranscribeSamplesAsync([ToPcm(channel)], again.Token);
+        while (transcriber.Decoded.Windows == before && !second.IsCompleted) await Task.Delay(10);
+        await again.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
+        transcriber.Dispose();
+
+        using var fresh = WhisperTranscriber.Load(settings);
+        var (expected, _, _) = await fresh.TranscribeSamplesAsync([ToPcm(next)], CancellationToken.None);
+        Assert.NotEmpty(expected.Words);
+        Assert.Equal(expected.Words.Select(w => (w.Text, w.Start, w.End)), after.Words.Select(w => (w.Text, w.Start, w.End)));
     }
 
     [Fact]
