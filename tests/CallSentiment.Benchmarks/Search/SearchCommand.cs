@@ -88,7 +88,10 @@ internal static class SearchCommand
                 }
                 else if (engine == "mysql")
                 {
-                    var server = new MariaDbServer { Folder = Path.Combine(dir, "my"), Keep = true, Options = ["--innodb-buffer-pool-size=2G", "--max-connections=300"] };
+                    var server = new MariaDbServer { Folder = Path.Combine(dir, "my"), Keep = true, Options = ["--innodb-buffer-pool-size=2G", "--max-connections=300",
+                        // The FULLTEXT cache's largest size: the load's chunks are written to the indexes in
+                        // ~10 times fewer, larger batches than with the 8 MB default (faster, less fragmented).
+                        "--innodb-ft-cache-size=80000000", "--innodb-ft-total-cache-size=1600000000"] };
                     await server.InitializeAsync();
                     try
                     {
@@ -96,7 +99,7 @@ internal static class SearchCommand
                         else
                         {
                             await DatasetLoader.LoadMySqlAsync(server, name, Dataset(), CancellationToken.None, transcripts);
-                            Print($"mysql: loaded {callCount} calls, {(long)callCount * chunks} chunks in {clock.Elapsed.TotalSeconds:0.0} s (multi-row INSERT, FULLTEXT index built after, ANALYZE)");
+                            Print($"mysql: loaded {callCount} calls, {(long)callCount * chunks} chunks in {clock.Elapsed.TotalSeconds:0.0} s (multi-row INSERT with the FULLTEXT indexes on, ANALYZE)");
                         }
                         settings["Storage:Provider"] = "MySql";
                         settings["Storage:ConnectionString"] = server.ConnectionString(name);
