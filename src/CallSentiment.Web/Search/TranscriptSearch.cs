@@ -197,16 +197,18 @@ public sealed class TranscriptSearch(Db db, IOptions<SearchOptions> options)
         // Expected hits per millisecond of calls, from the scan (one hit more than seen, so none is not "never"); the
         // first window should hold twice the hits still wanted.
         var scanned = Math.Max(1, (scan.Newest ?? scan.Before) - scan.Before);
-        // InnoDB's FULLTEXT lookup cannot be bounded by call ids: every window would read all the words' rows again,
-        // so MySQL asks once for the whole rest of the range.
-        var span = db.IsMySql ? double.PositiveInfinity : Math.Max(WindowMinMs, 2.0 * (wanted - found.Count) * scanned / (found.Count + 1));
+        // Only SQLite's index can skip the entries of other calls (by rowid). InnoDB's FULLTEXT lookup and PostgreSQL's
+        // bitmap heap scan read every chunk with the words whatever the bounds (EXPLAIN ANALYZE: the call id range is
+        // a filter on the fetched rows, not an index condition), so each window would read them all again: they ask
+        // once for the whole rest of the range.
+        var span = db.Provider == DbProvider.Sqlite ? Math.Max(WindowMinMs, 2.0 * (wanted - found.Count) * scanned / (found.Count + 1)) : double.PositiveInfinity;
         while (found.Count < wanted && upper > from)
         {
             var lower = span >= upper - from ? from : upper - (long)span;
             span *= 4;
             // The last window (the rest of the range) goes unbounded: reading its calls' ids would cost more than the
             // words' entries it could skip, which are few once the earlier windows did not fill the page.
-            var (low, high) = db.IsMySql || lower == from ? (0, MaxCallId)
+            var (low, high) = db.Provider != DbProvider.Sqlite || lower == from ? (0, MaxCallId)
                 : await c.QuerySingleAsync<(long?, long?)>(new CommandDefinition(idsSql, Parameters(r, new { }, lower, upper), cancellationToken: ct)).ConfigureAwait(false);
             if (low is { } lowId && high is { } highId)
             {
@@ -244,12 +246,23 @@ public sealed class TranscriptSearch(Db db, IOptions<SearchOptions> options)
         const string Columns = "t.call_id AS CallId, t.seq AS Seq, t.role AS Role, t.start_ms AS StartMs, t.text AS Text, c.started_at AS StartedAt";
         var where = CallWhere(r.Filter);
         string[] roles = r.Speaker switch { SearchSpeaker.Customer => ["customer"], SearchSpeaker.Agent => ["agent"], _ => ["customer", "agent"] };
+        const string Order = " ORDER BY StartedAt DESC, CallId DESC, Seq LIMIT @limit";
+        if (db.IsPostgres)
+        {
+            // The index first, always (MATERIALIZED): the planner estimates a phrase's rows from its words' frequencies
+            // over all chunks, whoever said them, and for "thank you for calling" said by the customer (none) chose to
+            // walk the calls newest first and test every chunk (2.1 s on 100,000 calls; 0.3 ms this way).
+            var hits = string.Join(" UNION ALL ", roles.Select(role => $"""
+                SELECT t.call_id, t.seq, t.role, t.start_ms, t.text FROM transcript_chunks t WHERE t.role = '{role}' AND t.search @@ to_tsquery('simple', @query)
+                """));
+            return $"""
+                WITH h AS MATERIALIZED ({hits})
+                SELECT h.call_id AS CallId, h.seq AS Seq, h.role AS Role, h.start_ms AS StartMs, h.text AS Text, c.started_at AS StartedAt
+                FROM h JOIN calls c ON c.id = h.call_id WHERE {where}{Order}
+                """;
+        }
         var selects = roles.Select(role => db.Provider switch
         {
-            DbProvider.Postgres => $"""
-                SELECT {Columns} FROM transcript_chunks t JOIN calls c ON c.id = t.call_id
-                WHERE t.role = '{role}' AND t.search @@ to_tsquery('simple', @query) AND t.call_id BETWEEN @lowId AND @highId AND {where}
-                """,
             DbProvider.MySql => $"""
                 SELECT {Columns} FROM transcript_chunks t JOIN calls c ON c.id = t.call_id
                 WHERE MATCH (t.{role}_text) AGAINST (@query IN BOOLEAN MODE) AND {where}
@@ -262,7 +275,6 @@ public sealed class TranscriptSearch(Db db, IOptions<SearchOptions> options)
                 WHERE transcript_search_{role} MATCH @query AND s.rowid BETWEEN @lowKey AND @highKey AND {where}
                 """,
         }).ToList();
-        const string Order = " ORDER BY StartedAt DESC, CallId DESC, Seq LIMIT @limit";
         return selects.Count == 1 ? selects[0] + Order
             : db.IsMySql ? string.Join(" UNION ALL ", selects.Select(s => "(" + s + ")")) + Order
             : string.Join(" UNION ALL ", selects) + Order;
