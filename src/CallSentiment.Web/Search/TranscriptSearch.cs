@@ -38,10 +38,10 @@ public sealed record SearchResult(IReadOnlyList<SearchHit> Hits, bool HasMore, b
 /// <item>Index: when that did not fill the page, the engine's full-text index of the speaker asked for (SQLite FTS5, a
 /// table per role; PostgreSQL a partial GIN index per role; MySQL a FULLTEXT index per role; both for either speaker)
 /// lists the chunks holding the words in the calls older than the scanned ones, a time window at a time, newest window
-/// first: the first window is sized from the hit rate the scan saw, each next one is four times wider. The engines
-/// then sort only one window's hits by time, and their index reads are bounded by the window's call ids (the rowid of
-/// SQLite's index is call_id * 65536 + seq), so a word in tens of thousands of chunks costs what one window holds.
-/// MySQL asks once for the whole rest of the range: InnoDB's FULLTEXT lookup cannot be bounded that way.</item>
+/// first on SQLite: the first window is sized from the hit rate the scan saw, each next one is four times wider, and
+/// FTS5 reads only the entries of the window's calls (its rowid is call_id * 65536 + seq), so a word in tens of
+/// thousands of chunks costs what one window holds. PostgreSQL and MySQL read every chunk with the words whatever the
+/// bounds, so they ask once for the whole rest of the range.</item>
 /// </list>
 /// Both check each chunk with <see cref="SearchTerms.Match"/>, so a hit means the same on every engine.
 /// </summary>
@@ -238,8 +238,8 @@ public sealed class TranscriptSearch(Db db, IOptions<SearchOptions> options)
     private const double WindowMinMs = 3_600_000;
 
     /// <summary>
-    /// One window's matching chunks, newest first: one SELECT per role asked for (the role named as a literal, so that
-    /// PostgreSQL can choose the role's partial index), bounded by the window's times and its calls' ids.
+    /// One window's matching chunks, newest first, from the index of each role asked for (the role named as a literal,
+    /// so that PostgreSQL can choose the role's partial index), within the window's times (and on SQLite its calls' ids).
     /// </summary>
     private string IndexSql(SearchRequest r)
     {
