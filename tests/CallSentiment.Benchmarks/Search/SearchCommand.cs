@@ -197,13 +197,13 @@ internal static class SearchCommand
         {
             foreach (var (kindLabel, kind) in kinds)
             {
-                for (var i = 0; i < warmup; i++) await GetAsync(http, kind(), filter());
+                for (var i = 0; i < warmup; i++) await GetAsync(http, kind(), filter(), app);
                 var server = new List<double>();
                 var wall = new List<double>();
                 var hits = 0;
                 for (var i = 0; i < iterations; i++)
                 {
-                    var (s, w, n) = await GetAsync(http, kind(), filter());
+                    var (s, w, n) = await GetAsync(http, kind(), filter(), app);
                     server.Add(s);
                     wall.Add(w);
                     hits += n;
@@ -218,9 +218,20 @@ internal static class SearchCommand
     }
 
     /// <summary>One search page: the app's own time (Server-Timing), the client's wall time and the hits shown.</summary>
-    private static async Task<(double ServerMs, double WallMs, int Hits)> GetAsync(HttpClient http, string q, string filter)
+    private static async Task<(double ServerMs, double WallMs, int Hits)> GetAsync(HttpClient http, string q, string filter, AppProcess app)
     {
-        var (server, wall, html) = await DashboardCommand.GetAsync(http, "/search?q=" + Uri.EscapeDataString(q) + filter);
+        (double, double, string) response;
+        try
+        {
+            response = await DashboardCommand.GetAsync(http, "/search?q=" + Uri.EscapeDataString(q) + filter);
+        }
+        catch (InvalidOperationException)
+        {
+            // The app's own account of the failure (its log), not only the status code.
+            await Console.Error.WriteLineAsync(string.Join('\n', app.Output.Split('\n').TakeLast(60)));
+            throw;
+        }
+        var (server, wall, html) = response;
         if (html.Contains("id=\"search-errors\"", StringComparison.Ordinal)) throw new InvalidOperationException($"search {q}{filter}: the page reports errors");
         var hits = 0;
         for (var at = html.IndexOf("<li class=\"hit", StringComparison.Ordinal); at >= 0; at = html.IndexOf("<li class=\"hit", at + 1, StringComparison.Ordinal)) hits++;
