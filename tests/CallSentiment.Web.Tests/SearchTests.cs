@@ -237,6 +237,53 @@ public abstract class SearchTests
         }
     }
 
+    /// <summary>
+    /// A phrase the agents say in every call, searched for the customer: the scan's budget (100 calls) holds no
+    /// customer who said it, so the answer comes from the customer's own full-text index, which lists only what
+    /// customers said; the agents' hits page through the scan and then the index windows, newest first.
+    /// </summary>
+    [Fact]
+    public async Task Search_SpeakerThroughTheIndex_NeverReturnsTheOtherSpeakersChunks()
+    {
+        await using var app = await StartAsync();
+        await using (var c = await app.Db.OpenAsync(CancellationToken.None))
+        {
+            foreach (var (id, days) in new[] { (5L, 70), (6L, 80), (7L, 90) })
+                await InsertCallAsync(c, id, 1, Today.AddDays(-days).AddHours(12), "POSITIVE",
+                    ("agent", "Hello, thank you for calling."), ("customer", "Thank you for calling me back so soon."));
+        }
+        using var http = await app.SignedInClientAsync(AppRoles.Supervisor);
+
+        var customer = await ApiAsync(http, Q("\"thank you for calling\"") + "&speaker=customer");
+        Assert.Equal(["5:1", "6:1", "7:1"], Hits(customer));
+        Assert.All(customer.GetProperty("items").EnumerateArray(), i => Assert.Equal("customer", i.GetProperty("role").GetString()));
+        Assert.True(customer.GetProperty("complete").GetBoolean());
+        Assert.Empty(Hits(await ApiAsync(http, Q("\"good morning\"") + "&speaker=customer")));
+        Assert.Equal(["7:1"], Hits(await ApiAsync(http, Q("calling soon") + "&speaker=customer" + $"&to={Day(Today.AddDays(-85))}")));
+
+        // The agents: 120 small-talk calls (the scan's 100, then the index), call 1, then calls 5-7; 25 a page.
+        var agentHits = new List<string>();
+        for (var page = 1; page <= 5; page++)
+        {
+            var result = await ApiAsync(http, Q("\"thank you for calling\"") + $"&speaker=agent&page={page}");
+            Assert.All(result.GetProperty("items").EnumerateArray(), i => Assert.Equal("agent", i.GetProperty("role").GetString()));
+            agentHits.AddRange(Hits(result));
+            Assert.Equal(page < 5, result.GetProperty("hasMore").GetBoolean());
+        }
+        Assert.Equal(SmallTalkCalls + 4, agentHits.Count);
+        Assert.Equal(["1:0", "5:0", "6:0", "7:0"], agentHits.TakeLast(4));
+        Assert.Equal(agentHits.Count, agentHits.Distinct(StringComparer.Ordinal).Count());
+        // Either speaker: both, newest first, the agent's turn before the customer's in the same call.
+        Assert.Equal(["5:0", "5:1", "6:0", "6:1", "7:0", "7:1"], Hits(await ApiAsync(http, Q("\"thank you for calling\"") + $"&to={Day(Today.AddDays(-65))}")));
+
+        // The engine's own index of each speaker lists that speaker's chunks only.
+        Assert.Equal(3, await IndexedAsync(app, "calling", "customer"));
+        Assert.Equal(SmallTalkCalls + 4, await IndexedAsync(app, "calling", "agent"));
+        Assert.Equal(0, await IndexedAsync(app, "morning", "customer"));
+        Assert.Equal(SmallTalkCalls, await IndexedAsync(app, "bill", "customer"));
+        Assert.Equal(0, await IndexedAsync(app, "bill", "agent"));
+    }
+
     [Fact]
     public async Task Retention_DeletedCallsAndRemovedTranscripts_LeaveTheIndex()
     {
@@ -258,16 +305,30 @@ public abstract class SearchTests
         Assert.Equal(25, Hits(await ApiAsync(http, Q("bill"))).Count);
     }
 
-    /// <summary>How many chunks the engine's own full-text index lists for a word (not the app's search).</summary>
-    private static async Task<long> IndexedAsync(CallSentimentApp app, string word)
+    /// <summary>How many chunks the engine's own full-text index lists for a word (not the app's search), both speakers.</summary>
+    private static async Task<long> IndexedAsync(CallSentimentApp app, string word) =>
+        await IndexedAsync(app, word, "customer") + await IndexedAsync(app, word, "agent");
+
+    /// <summary>How many chunks the engine's own full-text index of one speaker lists for a word.</summary>
+    private static async Task<long> IndexedAsync(CallSentimentApp app, string word, string role)
     {
         await using var c = await app.Db.OpenAsync(CancellationToken.None);
         return app.Db.Provider switch
         {
-            DbProvider.Postgres => await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM transcript_chunks WHERE search @@ to_tsquery('simple', @word)", new { word }),
-            DbProvider.MySql => await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM transcript_chunks WHERE MATCH (text) AGAINST (@word IN BOOLEAN MODE)", new { word }),
-            _ => await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM transcript_search WHERE transcript_search MATCH @word", new { word }),
+            // The role's partial index (a plain scan would count the same, so the plan is forced onto the index).
+            DbProvider.Postgres => await CountOnIndexAsync(c, $"SELECT COUNT(*) FROM transcript_chunks WHERE role = '{role}' AND search @@ to_tsquery('simple', @word)", word),
+            DbProvider.MySql => await c.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM transcript_chunks WHERE MATCH ({role}_text) AGAINST (@word IN BOOLEAN MODE)", new { word }),
+            _ => await c.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM transcript_search_{role} WHERE transcript_search_{role} MATCH @word", new { word }),
         };
+    }
+
+    private static async Task<long> CountOnIndexAsync(System.Data.Common.DbConnection c, string sql, string word)
+    {
+        await using var tx = await c.BeginTransactionAsync();
+        await c.ExecuteAsync("SET LOCAL enable_seqscan = off", transaction: tx);
+        var plan = string.Join('\n', await c.QueryAsync<string>("EXPLAIN " + sql, new { word }, tx));
+        Assert.Contains("ix_transcript_chunks_search_", plan, StringComparison.Ordinal);
+        return await c.ExecuteScalarAsync<long>(sql, new { word }, tx);
     }
 }
 

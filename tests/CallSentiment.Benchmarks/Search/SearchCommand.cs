@@ -88,7 +88,10 @@ internal static class SearchCommand
                 }
                 else if (engine == "mysql")
                 {
-                    var server = new MariaDbServer { Folder = Path.Combine(dir, "my"), Keep = true, Options = ["--innodb-buffer-pool-size=2G", "--max-connections=300"] };
+                    var server = new MariaDbServer { Folder = Path.Combine(dir, "my"), Keep = true, Options = ["--innodb-buffer-pool-size=2G", "--max-connections=300",
+                        // The FULLTEXT cache's largest size: the load's chunks are written to the indexes in
+                        // ~10 times fewer, larger batches than with the 8 MB default (faster, less fragmented).
+                        "--innodb-ft-cache-size=80000000", "--innodb-ft-total-cache-size=1600000000"] };
                     await server.InitializeAsync();
                     try
                     {
@@ -96,7 +99,7 @@ internal static class SearchCommand
                         else
                         {
                             await DatasetLoader.LoadMySqlAsync(server, name, Dataset(), CancellationToken.None, transcripts);
-                            Print($"mysql: loaded {callCount} calls, {(long)callCount * chunks} chunks in {clock.Elapsed.TotalSeconds:0.0} s (multi-row INSERT, FULLTEXT index built after, ANALYZE)");
+                            Print($"mysql: loaded {callCount} calls, {(long)callCount * chunks} chunks in {clock.Elapsed.TotalSeconds:0.0} s (multi-row INSERT with the FULLTEXT indexes on, ANALYZE)");
                         }
                         settings["Storage:Provider"] = "MySql";
                         settings["Storage:ConnectionString"] = server.ConnectionString(name);
@@ -194,13 +197,13 @@ internal static class SearchCommand
         {
             foreach (var (kindLabel, kind) in kinds)
             {
-                for (var i = 0; i < warmup; i++) await GetAsync(http, kind(), filter());
+                for (var i = 0; i < warmup; i++) await GetAsync(http, kind(), filter(), app);
                 var server = new List<double>();
                 var wall = new List<double>();
                 var hits = 0;
                 for (var i = 0; i < iterations; i++)
                 {
-                    var (s, w, n) = await GetAsync(http, kind(), filter());
+                    var (s, w, n) = await GetAsync(http, kind(), filter(), app);
                     server.Add(s);
                     wall.Add(w);
                     hits += n;
@@ -215,9 +218,20 @@ internal static class SearchCommand
     }
 
     /// <summary>One search page: the app's own time (Server-Timing), the client's wall time and the hits shown.</summary>
-    private static async Task<(double ServerMs, double WallMs, int Hits)> GetAsync(HttpClient http, string q, string filter)
+    private static async Task<(double ServerMs, double WallMs, int Hits)> GetAsync(HttpClient http, string q, string filter, AppProcess app)
     {
-        var (server, wall, html) = await DashboardCommand.GetAsync(http, "/search?q=" + Uri.EscapeDataString(q) + filter);
+        (double, double, string) response;
+        try
+        {
+            response = await DashboardCommand.GetAsync(http, "/search?q=" + Uri.EscapeDataString(q) + filter);
+        }
+        catch (InvalidOperationException)
+        {
+            // The app's own account of the failure (its log), not only the status code.
+            await Console.Error.WriteLineAsync(string.Join('\n', app.Output.Split('\n').TakeLast(60)));
+            throw;
+        }
+        var (server, wall, html) = response;
         if (html.Contains("id=\"search-errors\"", StringComparison.Ordinal)) throw new InvalidOperationException($"search {q}{filter}: the page reports errors");
         var hits = 0;
         for (var at = html.IndexOf("<li class=\"hit", StringComparison.Ordinal); at >= 0; at = html.IndexOf("<li class=\"hit", at + 1, StringComparison.Ordinal)) hits++;
