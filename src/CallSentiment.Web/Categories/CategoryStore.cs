@@ -380,7 +380,7 @@ public sealed class CategoryStore(Db db, TimeProvider clock, IOptions<CategoryOp
     private static string InIds(DbConnection c, string column) => c is Npgsql.NpgsqlConnection ? $"{column} = ANY(@ids)" : $"{column} IN @ids";
 
     /// <summary>The facts of up to <paramref name="take"/> calls with ids above <paramref name="after"/>, in id order (a re-tagging batch).</summary>
-    internal static async Task<(List<CallFacts> Calls, List<(long StartedAt, long AgentId)> Keys)> LoadBatchAsync(DbConnection c, long after, int take, bool transcript,
+    public static async Task<(List<CallFacts> Calls, List<(long StartedAt, long AgentId)> Keys)> LoadBatchAsync(DbConnection c, long after, int take, bool transcript,
         CancellationToken cancellationToken)
     {
         const string Calls = FactColumns + " WHERE id > @after ORDER BY id LIMIT @take";
