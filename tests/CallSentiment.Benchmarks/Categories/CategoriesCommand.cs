@@ -117,8 +117,9 @@ internal static class CategoriesCommand
         Print($"{engine}: load average {LoadAverage()}");
 
         // (a) evaluation per call. Each call is a fresh copy of its facts (as the tagger and the job build them), so its
-        // first evaluation reads the words from the stored JSON; the second shows the rule alone. A warm-up pass first,
-        // so the figures are the optimised code's, not the JIT's first tier.
+        // first evaluation reads the words from the stored JSON; the second shows the rule alone. A warm-up first, so the
+        // figures are the optimised code's, not the JIT's first tier; then the fastest of several passes, the one least
+        // disturbed by whatever else the machine runs.
         await using (var c = await db.OpenAsync(CancellationToken.None))
         {
             var ids = (await c.QueryAsync<long>("SELECT id FROM calls ORDER BY id LIMIT @sample", new { sample = (long)sample })).ToList();
@@ -127,36 +128,49 @@ internal static class CategoriesCommand
             for (var pass = 0; pass < 3; pass++)
                 foreach (var f in facts.Take(2000))
                     foreach (var r in rules) r.Parsed.Matches(Copy(f), []);
-            Print($"{engine}: evaluation per call over {facts.Count} calls (first: words read from the stored JSON, as when a call is tagged; again: the rule alone):");
+            Print($"{engine}: evaluation per call over {facts.Count} calls, fastest of {Passes} passes (first: words read from the stored JSON, as when a call is tagged; again: the rule alone):");
             foreach (var (name, text, rule) in rules)
             {
-                long first = 0, again = 0;
+                double bestFirst = double.MaxValue, bestAgain = double.MaxValue;
                 var matched = 0;
+                for (var pass = 0; pass < Passes; pass++)
+                {
+                    long first = 0, again = 0;
+                    matched = 0;
+                    foreach (var f in facts)
+                    {
+                        var fresh = Copy(f);
+                        var t0 = Stopwatch.GetTimestamp();
+                        if (rule.Matches(fresh, [])) matched++;
+                        var t1 = Stopwatch.GetTimestamp();
+                        rule.Matches(fresh, []);
+                        var t2 = Stopwatch.GetTimestamp();
+                        first += t1 - t0;
+                        again += t2 - t1;
+                    }
+                    bestFirst = Math.Min(bestFirst, Micro(first, facts.Count));
+                    bestAgain = Math.Min(bestAgain, Micro(again, facts.Count));
+                }
+                Print($"  {name,-12} {bestFirst,7:0.00} µs/call first ({bestAgain:0.00} again), {matched} matched   {text}");
+            }
+            var all = double.MaxValue;
+            for (var pass = 0; pass < Passes; pass++)
+            {
+                long ticks = 0;
                 foreach (var f in facts)
                 {
                     var fresh = Copy(f);
                     var t0 = Stopwatch.GetTimestamp();
-                    if (rule.Matches(fresh, [])) matched++;
-                    var t1 = Stopwatch.GetTimestamp();
-                    rule.Matches(fresh, []);
-                    var t2 = Stopwatch.GetTimestamp();
-                    first += t1 - t0;
-                    again += t2 - t1;
+                    foreach (var r in rules) r.Parsed.Matches(fresh, []);
+                    ticks += Stopwatch.GetTimestamp() - t0;
                 }
-                Print($"  {name,-12} {Micro(first, facts.Count),7:0.00} µs/call first ({Micro(again, facts.Count):0.00} again), {matched} matched   {text}");
+                all = Math.Min(all, Micro(ticks, facts.Count));
             }
-            long all = 0;
-            foreach (var f in facts)
-            {
-                var fresh = Copy(f);
-                var t0 = Stopwatch.GetTimestamp();
-                foreach (var r in rules) r.Parsed.Matches(fresh, []);
-                all += Stopwatch.GetTimestamp() - t0;
-            }
-            Print($"  all five rules on one fresh call (tagging a call with these five categories): {Micro(all, facts.Count):0.00} µs/call");
+            Print($"  all five rules on one fresh call (tagging a call with these five categories): {all:0.00} µs/call");
         }
 
-        // (b) the re-tagging job over every stored call, and the same batches read without evaluating anything.
+        // (b) the re-tagging job over every stored call (each rule twice: the faster run is shown, the other in brackets),
+        // and the same batches read without evaluating anything.
         var options = Options.Create(new CategoryOptions { RetagBatchSize = batch });
         var store = new CategoryStore(db, TimeProvider.System, options);
         var retagger = new CategoryRetagger(db, TimeProvider.System, options, Options.Create(new IngestionOptions()), NullLogger<CategoryRetagger>.Instance);
@@ -164,32 +178,46 @@ internal static class CategoriesCommand
         {
             await c.ExecuteAsync("DELETE FROM call_categories");
             await c.ExecuteAsync("DELETE FROM categories");
-            var read = Stopwatch.StartNew();
-            long after = 0, calls = 0;
-            while (true)
+            var rates = new List<double>();
+            for (var run = 0; run < 2; run++)
             {
-                var (loaded, _) = await CategoryStore.LoadBatchAsync(c, after, batch, transcript: true, CancellationToken.None);
-                if (loaded.Count == 0) break;
-                calls += loaded.Count;
-                after = loaded[^1].CallId;
+                var read = Stopwatch.StartNew();
+                long after = 0, calls = 0;
+                while (true)
+                {
+                    var (loaded, _) = await CategoryStore.LoadBatchAsync(c, after, batch, transcript: true, CancellationToken.None);
+                    if (loaded.Count == 0) break;
+                    calls += loaded.Count;
+                    after = loaded[^1].CallId;
+                }
+                rates.Add(calls / read.Elapsed.TotalSeconds);
             }
-            Print($"{engine}: reading the job's batches alone (transcripts included, nothing evaluated): {calls} calls in {read.Elapsed.TotalSeconds:0.0} s = {calls / read.Elapsed.TotalSeconds:0} calls/s");
+            Print($"{engine}: reading the job's batches alone (transcripts included, nothing evaluated): {rates.Max():0} calls/s ({rates.Min():0})");
         }
         Print($"{engine}: re-tagging {callCount} stored calls (batches of {batch}):");
         foreach (var (name, text) in new[] { Rules[1], Rules[3], Rules[2] })
         {
-            var (id, problems) = await store.SaveAsync(null, name, text, alert: false, "bench", CancellationToken.None);
-            if (id is null) throw new InvalidOperationException(string.Join("; ", problems.Select(p => p.Message)));
-            var clock = Stopwatch.StartNew();
-            await retagger.RunAllAsync("bench", CancellationToken.None);
-            var seconds = clock.Elapsed.TotalSeconds;
-            await using var c = await db.OpenAsync(CancellationToken.None);
-            var (status, done, matched) = await c.QuerySingleAsync<(string, long, long)>(
-                "SELECT retag_status, retag_done, retag_matched FROM categories WHERE id = @id", new { id });
-            Print($"  {name,-12} {status}: {done} calls in {seconds:0.0} s = {done / seconds:0} calls/s, {matched} tagged   {text}");
+            var (saved, problems) = await store.SaveAsync(null, name, text, alert: false, "bench", CancellationToken.None);
+            if (saved is not { } id) throw new InvalidOperationException(string.Join("; ", problems.Select(p => p.Message)));
+            var rates = new List<double>();
+            for (var run = 0; run < 2; run++)
+            {
+                if (run > 0) await store.RetagAsync(id, CancellationToken.None);
+                var clock = Stopwatch.StartNew();
+                await retagger.RunAllAsync("bench", CancellationToken.None);
+                var seconds = clock.Elapsed.TotalSeconds;
+                await using var c = await db.OpenAsync(CancellationToken.None);
+                var (status, done, matched) = await c.QuerySingleAsync<(string, long, long)>(
+                    "SELECT retag_status, retag_done, retag_matched FROM categories WHERE id = @id", new { id });
+                if (status != "done" || done != callCount) throw new InvalidOperationException($"re-tagging ended {status} after {done} calls");
+                rates.Add(done / seconds);
+                if (run == 1) Print($"  {name,-12} {rates.Max():0} calls/s ({rates.Min():0}): {done} calls in {done / rates.Max():0.0} s, {matched} tagged   {text}");
+            }
         }
         Print($"{engine}: load average {LoadAverage()}");
     }
+
+    private const int Passes = 5;
 
     private static double Micro(long ticks, int calls) => ticks * 1_000_000.0 / Stopwatch.Frequency / calls;
 
