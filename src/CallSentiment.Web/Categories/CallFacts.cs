@@ -103,21 +103,21 @@ public sealed class CallFacts(long callId, long durationMs, string? sentiment, s
     }
 
     /// <summary>
-    /// False only when no word said by <paramref name="role"/> can contain <paramref name="literal"/> (a piece of a phrase,
-    /// lower case, as <see cref="Normalise"/> gives it), decided on the stored JSON without reading the words: a rule
-    /// skips the calls whose transcript cannot match it. The JSON text holds every word as written, so a literal absent
-    /// from it (ignoring ASCII case) is absent from the words; that holds only where the JSON is plain ASCII without
-    /// escapes (a \u escape or a letter whose lower case is ASCII, such as the Kelvin sign, could hide one), so such a
-    /// chunk is always read.
+    /// False only when no word said by <paramref name="role"/> can contain <paramref name="piece"/> (one piece of a phrase,
+    /// lower case as <see cref="Normalise"/> gives it, searched ignoring case), decided on the stored JSON without reading
+    /// the words: a rule skips the calls whose transcript cannot match it. The JSON text holds every word as written, so
+    /// a piece absent from it is absent from the words; that holds only where the JSON is plain ASCII without escapes
+    /// (a \u escape, or a letter whose lower case is ASCII such as the Kelvin sign, could hide one), so such a chunk is
+    /// always read.
     /// </summary>
-    public bool MayContain(string role, string literal)
+    public bool MayContain(string role, SearchValues<string> piece)
     {
         if (_words is not null && _words.ContainsKey(role)) return true; // read already: matching is as cheap
         foreach (var k in Chunks)
         {
             if (role != Anyone && !string.Equals(k.Role, role, StringComparison.Ordinal)) continue;
             var json = k.WordsJson.AsSpan();
-            if (json.Contains(literal, StringComparison.OrdinalIgnoreCase) || !Ascii.IsValid(json) || json.Contains('\\')) return true;
+            if (json.ContainsAny(piece) || !Ascii.IsValid(json) || json.Contains('\\')) return true;
         }
         return false;
     }

