@@ -13,7 +13,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
                     [--warmup 5] [--seed 1] [--scan-calls N] [--reuse] [--dir /tmp/callsentiment-search-bench]
           ingest    [--calls 40] [--minutes 2]
           latency   [--minutes 5] [--repeat 1] [--timeout 300]
-          categories [--calls 100000] [--sample 10000] [--batch 1000] [--reuse] [--dir /tmp/callsentiment-bench]
+          categories --db sqlite|postgres|mysql|all [--calls 100000] [--sample 10000] [--batch 1000] [--reuse] [--dir /tmp/callsentiment-bench]
           whisper   [--seconds 300] [--cores 2] [--sizes tiny.en,base.en] [--real ggml-base.en.bin] [--vad-model PATH]
                     [--memory-hours 2 [--memory-size test|tiny.en|base.en]]
         """);

@@ -100,6 +100,35 @@ public sealed class CategoryRuleTests
         Assert.True(CategoryRule.Parse("not anyone says \"hello\"").Matches(call, []));
     }
 
+    /// <summary>A call whose one customer chunk has the words JSON exactly as given (a hand-written row, or another writer's escaping).</summary>
+    private static CallFacts Stored(string wordsJson) => new(1, 60_000, "NEGATIVE", "NEGATIVE", "NEUTRAL", null, 0, 0, 0, 0,
+        [new SpeakerFact(Roles.Customer, 10_000, 0)], [new ChunkFact(0, Roles.Customer, wordsJson)]);
+
+    [Theory]
+    [InlineData("""[["I",0,300,0.9],["\u0063ancel",400,700,0.9],["it",800,1100,0.9]]""", "customer says \"cancel*\"")]
+    [InlineData("""[["I",0,300,0.9],["CANCEL,",400,700,0.9],["it",800,1100,0.9]]""", "customer says \"cancel*\"")]
+    [InlineData("""[["the",0,300,0.9],["Caf\u00E9",400,700,0.9]]""", "customer says \"café\"")]
+    [InlineData("[[\"the\",0,300,0.9],[\"Café\",400,700,0.9]]", "customer says \"café\"")]
+    [InlineData("[[\"I\",0,300,0.9],[\"\u212AANCEL\",400,700,0.9]]", "customer says \"kancel\"")]
+    public void Matches_WordEscapedCasedOrNotAsciiInTheStoredJson_FoundAsWhenWrittenPlainly(string wordsJson, string rule)
+    {
+        // Calls whose transcript cannot hold a phrase are passed over without reading their words: these must still be read.
+        var spans = new List<MatchSpan>();
+        Assert.True(CategoryRule.Parse(rule).Matches(Stored(wordsJson), spans));
+        Assert.Equal(new MatchSpan(0, 1, 1, 400), spans[0]);
+        Assert.False(CategoryRule.Parse("customer says \"refund\"").Matches(Stored(wordsJson), []));
+    }
+
+    [Fact]
+    public void Matches_PhraseNotInTheSpeakersTranscript_FalseAndItsNegationTrue()
+    {
+        var call = Call(lines: [(Roles.Agent, 0, "thank you for calling"), (Roles.Customer, 2000, "my contract ends soon"), (Roles.Agent, 4000, "cancelled")]);
+        Assert.False(CategoryRule.Parse("customer says \"cancel*\" near/5 \"contract\"").Matches(call, []));
+        Assert.True(CategoryRule.Parse("not customer says \"cancel*\"").Matches(call, []));
+        Assert.True(CategoryRule.Parse("anyone says \"cancel*\" near/5 \"contract\"").Matches(call, []));
+        Assert.True(CategoryRule.Parse("customer says \"contract\" and agent says \"thank* you\"").Matches(call, []));
+    }
+
     [Fact]
     public void Matches_InFirstOrLastSeconds_OnlyWordsOfThatPartCount()
     {

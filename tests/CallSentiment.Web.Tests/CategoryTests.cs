@@ -183,6 +183,20 @@ public abstract class CategoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Retag_PhraseRule_CustomerSaidItInAnyCaseOrWithAccentsTaggedOthersNot()
+    {
+        // Stored as the worker stores words: JSON with non-ASCII letters escaped (Café → Caf\u00E9).
+        await StoreAsync("accented", 0, Sentiment.Negative, 2_000, [(true, "thank you for calling"), (false, "the Café charged me twice")]);
+        await StoreAsync("shouted", 1, Sentiment.Negative, 2_000, [(true, "thank you for calling"), (false, "CAFÉ, again")]);
+        await StoreAsync("cancelling", 2, Sentiment.Negative, 2_000, [(true, "thank you for calling"), (false, "I will CANCEL. Today")]);
+        await StoreAsync("agent", 3, Sentiment.Neutral, 2_000, [(true, "our café will cancel it"), (false, "okay")]);
+        await StoreAsync("happy", 4, Sentiment.Positive, 2_000, Happy);
+        var id = await CreateAsync("Cafe or cancel", "customer says \"café\" or customer says \"cancel*\"");
+        await WaitForRetagAsync(id, 1);
+        Assert.Equal(["accented", "cancelling", "shouted"], await TaggedAsync(id));
+    }
+
+    [Fact]
     public async Task RetagRun_LiveLeaseLeftAlone_ExpiredLeaseResumedAfterTheLastBatchWritten()
     {
         // Silent calls in the first batch (n00, n01) and after it (n20..n24).

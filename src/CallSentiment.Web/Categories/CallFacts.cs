@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
@@ -14,7 +15,8 @@ public sealed record SpeakerFact(string Role, long TalkMs, long Interruptions);
 /// <summary>
 /// What a category rule can see of one call, the same whether it comes straight from an analysis (tagging when the call
 /// is stored) or from the database (re-tagging past calls, trying a rule): the verdicts, the conversation's facts, the
-/// speakers and the transcript. Words are parsed on first use, once per speaker.
+/// speakers and the transcript. Words are read from the stored JSON on first use, once per speaker, and only when a
+/// rule's phrase may be in it (<see cref="MayContain"/>).
 /// </summary>
 public sealed class CallFacts(long callId, long durationMs, string? sentiment, string? customerSentiment, string? agentSentiment,
     double? sentimentChange, long? silenceMs, long? longestSilenceMs, long? overlapMs, long? interruptions,
@@ -92,68 +94,112 @@ public sealed class CallFacts(long callId, long durationMs, string? sentiment, s
     /// <summary>Who said the chunk <paramref name="seq"/>.</summary>
     public string? RoleOf(long seq) => Chunks.FirstOrDefault(k => k.Seq == seq)?.Role;
 
-    /// <summary>The words said by <paramref name="role"/> (customer, agent, or <see cref="Anyone"/>) in order.</summary>
+    /// <summary>The words said by <paramref name="role"/> (customer, agent, or <see cref="Anyone"/>) in order; read from that role's chunks on first use.</summary>
     public IReadOnlyList<SpokenWord> WordsOf(string role)
     {
-        _words ??= Parse(Chunks);
-        return _words.TryGetValue(role, out var list) ? list : [];
+        _words ??= new Dictionary<string, List<SpokenWord>>(StringComparer.Ordinal);
+        if (!_words.TryGetValue(role, out var list)) _words[role] = list = Parse(role);
+        return list;
     }
 
-    private static Dictionary<string, List<SpokenWord>> Parse(IReadOnlyList<ChunkFact> chunks)
+    /// <summary>
+    /// False only when no word said by <paramref name="role"/> can contain <paramref name="piece"/> (one piece of a phrase,
+    /// lower case as <see cref="Normalise"/> gives it, searched ignoring case), decided on the stored JSON without reading
+    /// the words: a rule skips the calls whose transcript cannot match it. The JSON text holds every word as written, so
+    /// a piece absent from it is absent from the words; that holds only where the JSON is plain ASCII without escapes
+    /// (a \u escape, or a letter whose lower case is ASCII such as the Kelvin sign, could hide one), so such a chunk is
+    /// always read.
+    /// </summary>
+    public bool MayContain(string role, SearchValues<string> piece)
     {
-        var byRole = new Dictionary<string, List<SpokenWord>>(StringComparer.Ordinal) { [Anyone] = [] };
-        foreach (var k in chunks)
+        if (_words is not null && _words.ContainsKey(role)) return true; // read already: matching is as cheap
+        foreach (var k in Chunks)
         {
-            if (!byRole.TryGetValue(k.Role, out var mine)) byRole[k.Role] = mine = [];
+            if (role != Anyone && !string.Equals(k.Role, role, StringComparison.Ordinal)) continue;
+            var json = k.WordsJson.AsSpan();
+            if (json.ContainsAny(piece) || !Ascii.IsValid(json) || json.Contains('\\')) return true;
+        }
+        return false;
+    }
+
+    private List<SpokenWord> Parse(string role)
+    {
+        var list = new List<SpokenWord>();
+        foreach (var k in Chunks)
+        {
+            if (role != Anyone && !string.Equals(k.Role, role, StringComparison.Ordinal)) continue;
             try
             {
-                Read(k, mine, byRole[Anyone]);
+                Read(k, list);
             }
             catch (JsonException)
             {
-                // Words the app did not write (a hand-edited row): that chunk says nothing, rather than failing the call.
+                // Words the app did not write (a hand-edited row): the rest of that chunk says nothing, rather than failing the call.
             }
         }
-        return byRole;
+        return list;
     }
 
-    private static void Read(ChunkFact k, List<SpokenWord> mine, List<SpokenWord> anyone)
+    private static void Read(ChunkFact k, List<SpokenWord> words)
     {
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(k.WordsJson));
-        // [[text, start_ms, end_ms, confidence], ...]: the text and start of each inner array.
-        var index = -1;
-        var depth = 0;
-        var field = 0;
-        string? text = null;
-        while (reader.Read())
+        var json = k.WordsJson;
+        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
+        try
         {
-            switch (reader.TokenType)
+            var reader = new Utf8JsonReader(rented.AsSpan(0, Encoding.UTF8.GetBytes(json.AsSpan(), rented.AsSpan())));
+            // [[text, start_ms, end_ms, confidence], ...]: the text and start of each inner array.
+            var index = -1;
+            var depth = 0;
+            var field = 0;
+            string? text = null;
+            while (reader.Read())
             {
-                case JsonTokenType.StartArray:
-                    depth++;
-                    if (depth == 2) { index++; field = 0; text = null; }
-                    break;
-                case JsonTokenType.EndArray:
-                    depth--;
-                    break;
-                case JsonTokenType.String when depth == 2 && field == 0:
-                    text = Word(reader.GetString() ?? "", wildcards: false);
-                    field++;
-                    break;
-                case JsonTokenType.Number when depth == 2:
-                    if (field == 1 && text is { Length: > 0 })
-                    {
-                        var w = new SpokenWord(text, k.Seq, index, reader.TryGetInt64(out var ms) ? ms : (long)reader.GetDouble());
-                        mine.Add(w);
-                        anyone.Add(w);
-                    }
-                    field++;
-                    break;
-                default:
-                    if (depth == 2) field++;
-                    break;
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartArray:
+                        depth++;
+                        if (depth == 2) { index++; field = 0; text = null; }
+                        break;
+                    case JsonTokenType.EndArray:
+                        depth--;
+                        break;
+                    case JsonTokenType.String when depth == 2 && field == 0:
+                        text = Word(ref reader);
+                        field++;
+                        break;
+                    case JsonTokenType.Number when depth == 2:
+                        if (field == 1 && text is { Length: > 0 })
+                            words.Add(new SpokenWord(text, k.Seq, index, reader.TryGetInt64(out var ms) ? ms : (long)reader.GetDouble()));
+                        field++;
+                        break;
+                    default:
+                        if (depth == 2) field++;
+                        break;
+                }
             }
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// The current JSON string as a word to match. Plain ASCII (nearly every word) is trimmed and lower-cased straight
+    /// from the UTF-8 bytes, one string allocated; anything else takes the general path, with the same result.
+    /// </summary>
+    private static string Word(ref Utf8JsonReader reader)
+    {
+        var raw = reader.ValueSpan;
+        if (reader.ValueIsEscaped || reader.HasValueSequence || !Ascii.IsValid(raw)) return Word(reader.GetString() ?? "", wildcards: false);
+        int s = 0, e = raw.Length;
+        while (s < e && !char.IsAsciiLetterOrDigit((char)raw[s])) s++;
+        while (e > s && !char.IsAsciiLetterOrDigit((char)raw[e - 1])) e--;
+        if (s == e) return "";
+        if (e - s > 256) return Word(reader.GetString() ?? "", wildcards: false);
+        Span<char> lower = stackalloc char[e - s];
+        Ascii.ToLower(raw[s..e], lower, out var written);
+        return new string(lower[..written]);
     }
 
     /// <summary>A phrase as words to match: lower case, split on spaces, without the punctuation around each word.</summary>

@@ -155,7 +155,7 @@ public sealed partial class CategoryRetagger(Db db, TimeProvider clock, IOptions
             INSERT INTO call_categories (call_id, category_id, started_at, agent_id, spans) VALUES (@callId, @categoryId, @startedAt, @agentId, @spans)
             """;
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var (calls, keys) = await CategoryStore.LoadBatchAsync(c, after, take, rule.ReadsTranscript, cancellationToken).ConfigureAwait(false);
+        var (calls, keys) = await CategoryStore.LoadBatchAsync(c, after, take, rule.Speakers, cancellationToken).ConfigureAwait(false);
         if (calls.Count == 0) return after;
         var tags = new List<object>();
         for (var i = 0; i < calls.Count; i++)

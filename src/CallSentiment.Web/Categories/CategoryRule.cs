@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 
 namespace CallSentiment.Web.Categories;
@@ -25,17 +26,20 @@ public sealed class CategoryRule
 
     private readonly RuleNode _root;
 
-    private CategoryRule(string text, RuleNode root, bool readsTranscript)
+    private CategoryRule(string text, RuleNode root, IReadOnlyList<string> speakers)
     {
         Text = text;
         _root = root;
-        ReadsTranscript = readsTranscript;
+        Speakers = speakers;
     }
 
     public string Text { get; }
 
     /// <summary>The rule has a phrase condition: the transcript must be loaded to evaluate it.</summary>
-    public bool ReadsTranscript { get; }
+    public bool ReadsTranscript => Speakers.Count > 0;
+
+    /// <summary>Whose words the rule reads (customer, agent, <see cref="CallFacts.Anyone"/> for every chunk); none without a phrase condition.</summary>
+    public IReadOnlyList<string> Speakers { get; }
 
     /// <summary>Parses <paramref name="text"/>; <see cref="RuleException"/> says where and what is wrong.</summary>
     public static CategoryRule Parse(string? text)
@@ -44,7 +48,7 @@ public sealed class CategoryRule
         if (text.Length > MaxLength) throw new RuleException(MaxLength + 1, $"the rule is longer than {MaxLength} characters");
         var parser = new Parser(Lexer.Tokens(text));
         var root = parser.ParseRule();
-        return new CategoryRule(text, root, parser.ReadsTranscript);
+        return new CategoryRule(text, root, parser.Speakers);
     }
 
     /// <summary>Null when <paramref name="text"/> parses, else the problem in words (position included).</summary>
@@ -103,8 +107,18 @@ public sealed class CategoryRule
 
     private sealed class Says(string who, WordPattern[] phrase, int? near, WordPattern[]? other, Window window, long windowMs) : RuleNode
     {
+        // A piece of each phrase that every match contains (its longest run without a wildcard): a call whose
+        // transcript has none of it is passed over without reading its words. SearchValues: a vectorised search ignoring
+        // case, over ten times faster here than IndexOf with OrdinalIgnoreCase.
+        private readonly SearchValues<string>[] _required = [.. new[] { Longest(phrase), other is null ? null : Longest(other) }.OfType<string>()
+            .Select(piece => SearchValues.Create([piece], StringComparison.OrdinalIgnoreCase))];
+
+        private static string? Longest(WordPattern[] words) => words.Select(w => w.Literal).MaxBy(x => x.Length) is { Length: > 0 } longest ? longest : null;
+
         public override bool Evaluate(CallFacts call, List<MatchSpan> spans)
         {
+            foreach (var literal in _required)
+                if (!call.MayContain(who, literal)) return false;
             var words = call.WordsOf(who);
             if (words.Count == 0) return false;
             var (from, to) = Range(call, words);
@@ -230,6 +244,9 @@ public sealed class CategoryRule
     {
         private readonly bool _wild = pattern.Contains('*', StringComparison.Ordinal) || pattern.Contains('?', StringComparison.Ordinal);
 
+        /// <summary>The longest part of the pattern without wildcards: a word it matches contains it.</summary>
+        public string Literal { get; } = pattern.Split(['*', '?']).MaxBy(part => part.Length) ?? "";
+
         public bool Matches(string word) => _wild ? Glob(pattern, 0, word, 0) : string.Equals(pattern, word, StringComparison.Ordinal);
 
         private static bool Glob(string p, int pi, string w, int wi)
@@ -326,7 +343,9 @@ public sealed class CategoryRule
         private int _at;
         private int _conditions;
 
-        public bool ReadsTranscript { get; private set; }
+        private readonly SortedSet<string> _speakers = new(StringComparer.Ordinal);
+
+        public IReadOnlyList<string> Speakers => [.. _speakers];
 
         private Token Peek => tokens[_at];
 
@@ -397,7 +416,7 @@ public sealed class CategoryRule
         {
             var who = Next().Text.ToLowerInvariant();
             Next(); // says
-            ReadsTranscript = true;
+            _speakers.Add(who == "anyone" ? CallFacts.Anyone : who);
             var phrase = ParsePhrase();
             int? near = null;
             WordPattern[]? other = null;

@@ -374,14 +374,20 @@ public sealed class CategoryStore(Db db, TimeProvider clock, IOptions<CategoryOp
     }
 
     /// <summary>
-    /// <c>column</c> is one of the list @ids: Dapper expands <c>IN @ids</c> into one parameter per id on SQLite and
+    /// <c>column</c> is one of the list @ids (or another list parameter): Dapper expands <c>IN @ids</c> into one parameter per id on SQLite and
     /// MySQL, but hands Npgsql the list as one array parameter, which PostgreSQL compares with <c>= ANY</c>.
     /// </summary>
-    private static string InIds(DbConnection c, string column) => c is Npgsql.NpgsqlConnection ? $"{column} = ANY(@ids)" : $"{column} IN @ids";
+    private static string InIds(DbConnection c, string column) => In(c, column, "ids");
 
-    /// <summary>The facts of up to <paramref name="take"/> calls with ids above <paramref name="after"/>, in id order (a re-tagging batch).</summary>
-    internal static async Task<(List<CallFacts> Calls, List<(long StartedAt, long AgentId)> Keys)> LoadBatchAsync(DbConnection c, long after, int take, bool transcript,
-        CancellationToken cancellationToken)
+    private static string In(DbConnection c, string column, string list) => c is Npgsql.NpgsqlConnection ? $"{column} = ANY(@{list})" : $"{column} IN @{list}";
+
+    /// <summary>
+    /// The facts of up to <paramref name="take"/> calls with ids above <paramref name="after"/>, in id order (a re-tagging
+    /// batch), with the transcript chunks of <paramref name="speakers"/> (a rule's <see cref="CategoryRule.Speakers"/>:
+    /// a rule on what the customer says never reads the agent's words; none for a rule on facts alone).
+    /// </summary>
+    public static async Task<(List<CallFacts> Calls, List<(long StartedAt, long AgentId)> Keys)> LoadBatchAsync(DbConnection c, long after, int take,
+        IReadOnlyList<string> speakers, CancellationToken cancellationToken)
     {
         const string Calls = FactColumns + " WHERE id > @after ORDER BY id LIMIT @take";
         const string Speakers = """
@@ -390,11 +396,14 @@ public sealed class CategoryStore(Db db, TimeProvider clock, IOptions<CategoryOp
             """;
         const string Chunks = """
             SELECT call_id AS CallId, seq AS Seq, role AS Role, words AS Words FROM transcript_chunks
-            WHERE call_id > @after AND call_id <= @last ORDER BY call_id, seq
+            WHERE call_id > @after AND call_id <= @last
             """;
         var rows = (await c.QueryAsync<FactRow>(new CommandDefinition(Calls, new { after, take = (long)take }, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
         if (rows.Count == 0) return ([], []);
-        var facts = await BuildAsync(c, null, rows, Speakers, Chunks, new { after, last = rows[^1].CallId }, transcript, cancellationToken).ConfigureAwait(false);
+        var every = speakers.Contains(CallFacts.Anyone, StringComparer.Ordinal);
+        var chunks = every ? $"{Chunks} ORDER BY call_id, seq" : $"{Chunks} AND {In(c, "role", "roles")} ORDER BY call_id, seq";
+        var facts = await BuildAsync(c, null, rows, Speakers, chunks, new { after, last = rows[^1].CallId, roles = speakers.ToList() }, speakers.Count > 0,
+            cancellationToken).ConfigureAwait(false);
         return (facts, rows.Select(r => (r.StartedAt, r.AgentId)).ToList());
     }
 
