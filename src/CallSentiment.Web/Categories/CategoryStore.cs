@@ -386,7 +386,7 @@ public sealed class CategoryStore(Db db, TimeProvider clock, IOptions<CategoryOp
     /// batch), with the transcript chunks of <paramref name="speakers"/> (a rule's <see cref="CategoryRule.Speakers"/>:
     /// a rule on what the customer says never reads the agent's words; none for a rule on facts alone).
     /// </summary>
-    public static async Task<(List<CallFacts> Calls, List<(long StartedAt, long AgentId)> Keys)> LoadBatchAsync(DbConnection c, long after, int take,
+    internal static async Task<(List<CallFacts> Calls, List<(long StartedAt, long AgentId)> Keys)> LoadBatchAsync(DbConnection c, long after, int take,
         IReadOnlyList<string> speakers, CancellationToken cancellationToken)
     {
         const string Calls = FactColumns + " WHERE id > @after ORDER BY id LIMIT @take";
