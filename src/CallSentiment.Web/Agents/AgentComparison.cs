@@ -48,10 +48,11 @@ public sealed record AgentComparison(ResolvedRange Range, IReadOnlyList<WeekBuck
 
     /// <summary>
     /// From the database's sums: per employee over the period (<paramref name="totals"/>), per week for the team
-    /// (<paramref name="teamWeeks"/>) and per employee and week for those whose weeks were read (<paramref name="agentWeeks"/>).
+    /// (<paramref name="teamWeeks"/>; null: the sum of <paramref name="agentWeeks"/>, which then hold everyone's) and per
+    /// employee and week for those whose weeks were read (<paramref name="agentWeeks"/>).
     /// </summary>
     public static AgentComparison Build(ResolvedRange range, IReadOnlyList<WeekBucket> weeks, IReadOnlyList<AgentRow> agents,
-        IReadOnlyList<AgentWeekSums> totals, IReadOnlyList<AgentWeekSums> teamWeeks, IReadOnlyList<AgentWeekSums> agentWeeks, int minCalls,
+        IReadOnlyList<AgentWeekSums> totals, IReadOnlyList<AgentWeekSums>? teamWeeks, IReadOnlyList<AgentWeekSums> agentWeeks, int minCalls,
         AgentCategory? category)
     {
         var metrics = MetricsFor(category);
@@ -63,7 +64,7 @@ public sealed record AgentComparison(ResolvedRange Range, IReadOnlyList<WeekBuck
             w[r.Week] += r.Sums;
         }
         var team = Enumerable.Repeat(AgentSums.Empty, weeks.Count).ToArray();
-        foreach (var r in teamWeeks.Where(r => r.Week >= 0 && r.Week < weeks.Count)) team[r.Week] += r.Sums;
+        foreach (var r in (teamWeeks ?? agentWeeks).Where(r => r.Week >= 0 && r.Week < weeks.Count)) team[r.Week] += r.Sums;
         var total = totals.GroupBy(r => r.AgentId).ToDictionary(g => g.Key, g => g.Select(r => r.Sums).Aggregate(AgentSums.Empty, AgentSums.Add));
         var people = agents.Where(a => total.TryGetValue(a.Id, out var t) && t.Calls > 0)
             .Select(a => (Agent: a, Weeks: byAgent.TryGetValue(a.Id, out var w) ? w : (IReadOnlyList<AgentSums>)[], Total: total[a.Id]))

@@ -197,9 +197,12 @@ public sealed class AgentQueries(Db db)
     {
         var weeks = WeekBuckets.Between(range.FromUtc, range.ToUtc, zone);
         var totals = await SumsAsync(weeks, zone, AgentGrouping.Agent, null, npsOnly: false, category?.Id, cancellationToken).ConfigureAwait(false);
-        var team = await SumsAsync(weeks, zone, AgentGrouping.Week, null, npsOnly: false, category?.Id, cancellationToken).ConfigureAwait(false);
         var perAgent = weeksOf.Kind == AgentWeeks.Whose.None ? []
             : await SumsAsync(weeks, zone, AgentGrouping.AgentWeek, weeksOf.AgentId, weeksOf.Kind == AgentWeeks.Whose.Nps, category?.Id, cancellationToken).ConfigureAwait(false);
+        // The team's weeks are the sum of everyone's when everyone's were read (the ranking's NPS line, the API); one
+        // employee's page reads them on their own.
+        var team = weeksOf.AgentId is null ? null
+            : await SumsAsync(weeks, zone, AgentGrouping.Week, null, npsOnly: false, category?.Id, cancellationToken).ConfigureAwait(false);
         return AgentComparison.Build(range, weeks, agents, totals, team, perAgent, minCalls, category);
     }
 
