@@ -138,7 +138,10 @@ public abstract class AgentComparisonTests(AgentComparisonTests.App fixture)
 
         public IReadOnlyList<long> SeedIds { get; private set; } = [];
 
-        protected static Dictionary<string, string?> Settings => new() { ["Dashboard:TimeZone"] = Zone, ["Agents:MinCalls"] = "10" };
+        protected static Dictionary<string, string?> Settings => new()
+        {
+            ["Dashboard:TimeZone"] = Zone, ["Agents:MinCalls"] = "10", ["Categories:PollInterval"] = "00:00:00.100", ["Categories:RetagBatchSize"] = "10",
+        };
 
         protected abstract Task<CallSentimentApp> CreateAsync();
 
@@ -327,6 +330,9 @@ public abstract class AgentComparisonTests(AgentComparisonTests.App fixture)
             ("/agents?handler=Csv&from=yesterday", "is not a date"),
             ("/agents/detail?agent=nobody", "There is no employee 'nobody'"),
             ("/agents/detail", "Choose an employee"),
+            ("/agents?category=shoe-size", "There is no category 'shoe-size'"),
+            ("/agents?sort=category", "Choose a category to sort by it"),
+            ("/agents/detail?agent=ann&category=shoe-size", "There is no category 'shoe-size'"),
         })
         {
             using var response = await http.GetAsync(url);
@@ -338,9 +344,135 @@ public abstract class AgentComparisonTests(AgentComparisonTests.App fixture)
         var problem = await JsonAsync(await http.GetAsync("/api/v1/agents/comparison?from=2026-02-30&sort=x"), HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("from", out _));
         Assert.True(problem.GetProperty("errors").TryGetProperty("sort", out _));
+        var unknown = await JsonAsync(await http.GetAsync("/api/v1/agents/comparison?category=shoe-size"), HttpStatusCode.BadRequest);
+        Assert.True(unknown.GetProperty("errors").TryGetProperty("category", out _));
         // An employee without calls in the period: a notice, not an error.
         var quiet = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync("/agents/detail?agent=ann&from=2025-01-01&to=2025-01-31"));
         Assert.NotNull(quiet.QuerySelector("#no-calls"));
+    }
+
+    /// <summary>Per employee and week of the period: how many of the seeded calls a rule on conversation facts tags.</summary>
+    private static Dictionary<string, long[]> Tagged(Func<SeedCall, bool> rule)
+    {
+        var weeks = WeekBuckets.Between(PeriodFrom, PeriodTo, TimeZone);
+        var result = new Dictionary<string, long[]>();
+        foreach (var s in Seeds.Where(s => s.Start >= PeriodFrom && s.Start < PeriodTo))
+        {
+            var w = weeks.Select((b, i) => (b, i)).Single(x => s.Start >= x.b.StartUtc && s.Start < x.b.EndUtc).i;
+            if (!result.TryGetValue(s.Agent, out var a)) result[s.Agent] = a = new long[weeks.Count];
+            if (rule(s)) a[w]++;
+        }
+        return result;
+    }
+
+    /// <summary>Saves a category as an admin does (a new rule, or a changed one, re-tags every stored call) and waits for the re-tagging.</summary>
+    private async Task<long> SaveCategoryAsync(long? id, string name, string rule)
+    {
+        using var admin = await Instance.SignedInClientAsync(allowAutoRedirect: false);
+        var page = await new HtmlParser().ParseDocumentAsync(await admin.GetStringAsync("/admin/categories"));
+        var form = new Dictionary<string, string>
+        {
+            ["Name"] = name, ["Rule"] = rule,
+            ["__RequestVerificationToken"] = page.QuerySelector("#category-form input[name=__RequestVerificationToken]")!.GetAttribute("value")!,
+        };
+        if (id is not null) form["Id"] = id.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using (var response = await admin.PostAsync("/admin/categories?handler=Save", new FormUrlEncodedContent(form)))
+            Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"save answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            await using (var c = await Instance.Db.OpenAsync(CancellationToken.None))
+            {
+                var (saved, status) = await c.QuerySingleAsync<(long, string)>("SELECT id, retag_status FROM categories WHERE name = @name", new { name });
+                if (status == "done") return saved;
+                Assert.NotEqual("failed", status);
+            }
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"category {name} was not re-tagged");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The API's category figure per employee and week equals the share of their calls that the rule tags.</summary>
+    private static async Task<JsonElement> AssertCategoryFiguresAsync(HttpClient http, string name, Func<SeedCall, bool> rule)
+    {
+        var json = await JsonAsync(await http.GetAsync($"/api/v1/agents/comparison?{Period}&category={Uri.EscapeDataString(name)}"), HttpStatusCode.OK);
+        Assert.Equal(name, json.GetProperty("category").GetString());
+        Assert.Equal(name, json.GetProperty("team").GetProperty("category").GetProperty("title").GetString());
+        var calls = Expected();
+        var tagged = Tagged(rule);
+        foreach (var a in json.GetProperty("agents").EnumerateArray())
+        {
+            var agent = a.GetProperty("agent").GetString()!;
+            var total = AgentSumsOracle.Sum(calls[agent]).Calls;
+            Assert.Equal(100.0 * tagged[agent].Sum() / total, a.GetProperty("metrics").GetProperty("category").GetProperty("value").GetDouble(), 3);
+            var weeks = a.GetProperty("weeks").EnumerateArray().ToList();
+            for (var w = 0; w < weeks.Count; w++)
+            {
+                var shown = weeks[w].GetProperty("metrics").GetProperty("category");
+                if (calls[agent][w].Calls == 0) Assert.Equal(JsonValueKind.Null, shown.ValueKind);
+                else Assert.True(Math.Abs(100.0 * tagged[agent][w] / calls[agent][w].Calls - shown.GetDouble()) < 1e-3, $"{agent} week {w}: {shown}");
+            }
+        }
+        return json;
+    }
+
+    [Fact]
+    public async Task CategoryColumn_RuleChangedAndCallsRetagged_SharePerEmployeeAndWeekStaysEqualToTheTags()
+    {
+        using var http = await Instance.SignedInClientAsync(AppRoles.Supervisor);
+        var id = await SaveCategoryAsync(null, "Talks over the customer", "agent.interruptions >= 2");
+        var json = await AssertCategoryFiguresAsync(http, "Talks over the customer", s => s.AgentTalkMs is not null && s.AgentInterruptions >= 2);
+        var agents = json.GetProperty("agents").EnumerateArray().ToDictionary(a => a.GetProperty("agent").GetString()!);
+        // Fewer is better: eve and ivy (every call) are the weakest and coached on it; gus (one call of 16) is not.
+        Assert.Contains("category", agents["ivy"].GetProperty("coachOn").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("category", agents["eve"].GetProperty("coachOn").EnumerateArray().Select(e => e.GetString()));
+        Assert.DoesNotContain("category", agents["gus"].GetProperty("coachOn").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(1, agents["ann"].GetProperty("metrics").GetProperty("category").GetProperty("rank").GetInt32());
+
+        // The rule changed: the stored calls are re-tagged in the background and the figures follow the new tags.
+        Assert.Equal(id, await SaveCategoryAsync(id, "Talks over the customer", "agent.interruptions >= 4"));
+        json = await AssertCategoryFiguresAsync(http, "Talks over the customer", s => s.AgentTalkMs is not null && s.AgentInterruptions >= 4);
+        agents = json.GetProperty("agents").EnumerateArray().ToDictionary(a => a.GetProperty("agent").GetString()!);
+        Assert.Equal(0, agents["eve"].GetProperty("metrics").GetProperty("category").GetProperty("value").GetDouble());
+        Assert.DoesNotContain("category", agents["eve"].GetProperty("coachOn").EnumerateArray().Select(e => e.GetString()));
+        // Without a category the column is not there.
+        var plain = await JsonAsync(await http.GetAsync($"/api/v1/agents/comparison?{Period}"), HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.Null, plain.GetProperty("category").ValueKind);
+        Assert.False(plain.GetProperty("team").TryGetProperty("category", out _));
+    }
+
+    [Fact]
+    public async Task CategoryColumn_PageCsvAndDetail_RankedCountedAndDrilledDownToTheTaggedCalls()
+    {
+        await SaveCategoryAsync(null, "Long silence", "longest_silence >= 30s");
+        using var http = await Instance.SignedInClientAsync(AppRoles.Supervisor);
+        var html = await http.GetStringAsync($"/agents?{Period}&category=Long+silence&sort=category");
+        var doc = await new HtmlParser().ParseDocumentAsync(html);
+        Assert.Null(doc.QuerySelector("#filter-errors"));
+        Assert.Equal("Long silence ▲", doc.QuerySelector("#sort-category")!.TextContent.Trim());
+        var tagged = Tagged(s => s.AgentTalkMs is not null && s.LongestSilenceMs >= 30_000);
+        Assert.Equal(tagged.Values.Sum(w => w.Sum()).ToString(System.Globalization.CultureInfo.InvariantCulture), doc.QuerySelector("#team-category-calls")!.TextContent);
+        // Fewest long silences first; ivy (6 of 12) last of the ranked and flagged; links keep the category.
+        var order = doc.QuerySelectorAll("#agents-table tbody tr").Select(r => r.GetAttribute("data-agent")).ToList();
+        Assert.Equal(["ivy", "zed"], order.TakeLast(2));
+        var ivy = doc.QuerySelector("#agents-table tr[data-agent=ivy] td[data-metric=category]")!;
+        Assert.Contains("weak", ivy.ClassList);
+        Assert.StartsWith("50.0%", ivy.TextContent.Trim(), StringComparison.Ordinal);
+        Assert.Equal("/agents/detail?from=2026-06-01&to=2026-06-28&category=Long%20silence&agent=ivy#drivers-category", ivy.QuerySelector("a")!.GetAttribute("href"));
+
+        var csv = (await http.GetStringAsync($"/agents?handler=Csv&{Period}&category=Long+silence")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.EndsWith(",category,category_rank,category_team_median,category_coaching_point,coach_on", csv[0], StringComparison.Ordinal);
+        Assert.Contains(csv, l => l.StartsWith("Ivy Test,ivy,12,true,Long silence,", StringComparison.Ordinal) && l.Contains(",50,8,", StringComparison.Ordinal));
+
+        // The detail page: the figure against the team, its weekly trend, and the calls tagged (each a link), newest first.
+        var detail = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync($"/agents/detail?agent=ivy&{Period}&category=Long+silence"));
+        Assert.Null(detail.QuerySelector("#filter-errors"));
+        Assert.Contains("weak", detail.QuerySelector("#card-category")!.ClassList);
+        Assert.NotNull(detail.QuerySelector("canvas#trend-category"));
+        Assert.Equal("/?agent=ivy&category=Long%20silence&from=2026-06-01&to=2026-06-28", detail.QuerySelector("#category-calls")!.GetAttribute("href"));
+        var ivyIds = Seeds.Select((s, i) => (s, Id: _fixture.SeedIds[i])).Where(x => x.s.Agent == "ivy" && x.s.LongestSilenceMs >= 30_000)
+            .OrderByDescending(x => x.s.Start).Select(x => $"/calls/{x.Id}").ToArray();
+        Assert.Equal(ivyIds, detail.QuerySelectorAll("#drivers-category tbody tr a").Select(a => a.GetAttribute("href")!).ToArray());
     }
 
     [Fact]
@@ -437,3 +569,31 @@ public sealed class SqliteAgentComparisonTests(AgentComparisonTests.SqliteApp fi
 public sealed class PostgresAgentComparisonTests(AgentComparisonTests.PostgresApp fixture) : AgentComparisonTests(fixture), IClassFixture<AgentComparisonTests.PostgresApp>;
 
 public sealed class MySqlAgentComparisonTests(AgentComparisonTests.MySqlApp fixture) : AgentComparisonTests(fixture), IClassFixture<AgentComparisonTests.MySqlApp>;
+
+/// <summary>
+/// A zone east of UTC: London's summer weeks start on Sunday 23:00 UTC, so the UTC Sundays are the days a week boundary
+/// cuts, and one of them can fall in the whole days before the period's first whole UTC week.
+/// </summary>
+public sealed class AgentComparisonEastOfUtcTests
+{
+    [Fact]
+    public async Task ComparisonApi_SundayCallBeforeTheFirstWholeWeekInLondonSummer_CountedOnceInItsWeek()
+    {
+        await using var app = new CallSentimentApp("Sqlite", null, new Dictionary<string, string?> { ["Dashboard:TimeZone"] = "Europe/London" });
+        using var http = await app.SignedInClientAsync(AppRoles.Supervisor);
+        // July 2026 begins on a Wednesday and ends on a Friday: whole days before the first whole UTC week (Wed 1 – Sun 5)
+        // and after the last (Mon 27 – Thu 30). Sunday the 5th is cut by the local week boundary at 23:00 UTC.
+        await AgentCalls.InsertAsync(app.Db,
+        [
+            new SeedCall("sam", new DateTimeOffset(2026, 7, 5, 12, 0, 0, TimeSpan.Zero), "POSITIVE"),
+            new SeedCall("sam", new DateTimeOffset(2026, 7, 5, 23, 30, 0, TimeSpan.Zero), "NEGATIVE"),  // Monday 00:30 in London: the next week
+            new SeedCall("sam", new DateTimeOffset(2026, 7, 15, 10, 0, 0, TimeSpan.Zero), "NEUTRAL"),
+        ]);
+        using var response = await http.GetAsync("/api/v1/agents/comparison?from=2026-07-01&to=2026-07-31");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        var sam = Assert.Single(JsonDocument.Parse(body).RootElement.GetProperty("agents").EnumerateArray());
+        Assert.Equal(3, sam.GetProperty("calls").GetInt64());
+        Assert.Equal(new long[] { 1, 1, 1, 0, 0 }, sam.GetProperty("weeks").EnumerateArray().Select(w => w.GetProperty("calls").GetInt64()).ToArray());
+    }
+}

@@ -33,6 +33,7 @@ public sealed class AgentsBrowserTests : IAsyncLifetime
             ["DataProtection:KeysFolder"] = Path.Combine(_root, "keys"),
             ["Access:BootstrapAdmin:UserName"] = UserName,
             ["Access:BootstrapAdmin:Password"] = SignIn.Password,
+            ["Categories:PollInterval"] = "00:00:00.100",
         });
         using (var http = new HttpClient { BaseAddress = _app.BaseAddress })
         {
@@ -71,10 +72,26 @@ public sealed class AgentsBrowserTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AgentsPage_InBrowser_ChartsSparklinesAndDrillDownToTheCalls()
+    public async Task AgentsPage_InBrowser_ChartsSparklinesCategoryColumnAndDrillDownToTheCalls()
     {
-        await using var p = await OpenAsync($"/agents?{Period}");
+        // An admin defines a category; the stored calls are tagged in the background.
+        await using (var admin = await OpenAsync("/admin/categories"))
+        {
+            await admin.Page.FillAsync("#category-name", "Talks over the customer");
+            await admin.Page.FillAsync("#category-rule", "agent.interruptions >= 2");
+            await admin.Page.ClickAsync("#save-category");
+            var clock = Stopwatch.StartNew();
+            while (await admin.Page.Locator("#categories td.retag[data-status=done]").CountAsync() == 0 && clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(200);
+                await admin.Page.ReloadAsync();
+            }
+            Assert.Equal(1, await admin.Page.Locator("#categories td.retag[data-status=done]").CountAsync());
+        }
+        await using var p = await OpenAsync($"/agents?{Period}&category=Talks%20over%20the%20customer");
         Assert.Equal(2, await p.Page.EvaluateAsync<int>("Object.keys(Chart.instances).length"));
+        Assert.Equal("Talks over the customer", (await p.Page.Locator("#sort-category").TextContentAsync())?.Trim());
+        Assert.Equal("100.0%", (await p.Page.Locator("#agents-table tr[data-agent=ivy] td[data-metric=category] a").TextContentAsync())?.Trim());
         Assert.Equal(9, await p.Page.Locator("#agents-table tbody tr").CountAsync());
         Assert.Equal(9, await p.Page.Locator("#agents-table tbody svg.sparkline").CountAsync());
         Assert.Equal("Agents", (await p.Page.Locator("header.top nav a[href='/agents']").TextContentAsync())?.Trim());
@@ -87,7 +104,8 @@ public sealed class AgentsBrowserTests : IAsyncLifetime
 
         await p.Page.ClickAsync("#agents-table tr[data-agent=ivy] td[data-metric=interruptions] a");
         await p.Page.WaitForURLAsync(url => url.Contains("/agents/detail", StringComparison.Ordinal));
-        Assert.Equal(6, await p.Page.EvaluateAsync<int>("Object.keys(Chart.instances).length"));
+        Assert.Equal(7, await p.Page.EvaluateAsync<int>("Object.keys(Chart.instances).length"));
+        Assert.Equal(10, await p.Page.Locator("#drivers-category tbody tr").CountAsync());
         Assert.Equal(10, await p.Page.Locator("#drivers-interruptions tbody tr").CountAsync());
         await BrowserFixture.ScreenshotAsync(p.Page, "agent-detail");
 

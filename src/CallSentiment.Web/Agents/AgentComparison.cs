@@ -20,40 +20,63 @@ public sealed record MetricStanding(double? Value, int? Rank, int Ranked, bool W
 /// <summary>The team's spread of one figure over the ranked employees (each employee counts once).</summary>
 public sealed record TeamSpread(double? Min, double? P25, double? Median, double? P75, double? Max, IReadOnlyList<double> Values);
 
+/// <summary>
+/// One employee in the comparison: totals, standing per figure, coaching points. <see cref="Weeks"/> holds the weeks that
+/// were read for them (see <see cref="AgentWeeks"/>): all of the period's weeks, or none.
+/// </summary>
 public sealed record AgentStanding(AgentRow Agent, AgentSums Total, IReadOnlyList<AgentSums> Weeks, IReadOnlyDictionary<string, MetricStanding> Metrics,
     IReadOnlyList<AgentMetric> CoachOn, bool Ranked);
+
+/// <summary>The category a comparison counts (its column's title is the category's name).</summary>
+public sealed record AgentCategory(long Id, string Name);
 
 /// <summary>
 /// The period's comparison: every employee with calls, their totals and weeks, their standing on each figure against
 /// the team, and the coaching points — figures on which they are in the team's weakest quarter and worse than the median.
 /// </summary>
 public sealed record AgentComparison(ResolvedRange Range, IReadOnlyList<WeekBucket> Weeks, IReadOnlyList<AgentStanding> Agents,
-    IReadOnlyDictionary<string, TeamSpread> Team, AgentSums TeamTotal, IReadOnlyList<AgentSums> TeamWeeks, int MinCalls)
+    IReadOnlyDictionary<string, TeamSpread> Team, AgentSums TeamTotal, IReadOnlyList<AgentSums> TeamWeeks, int MinCalls, AgentCategory? Category)
 {
+    /// <summary>The figures compared: every one of <see cref="AgentMetric.All"/>, the category's only when one was chosen.</summary>
+    public IReadOnlyList<AgentMetric> Metrics { get; } = MetricsFor(Category);
+
+    public static IReadOnlyList<AgentMetric> MetricsFor(AgentCategory? category) =>
+        category is null ? AgentMetric.All.Where(m => m.Key != AgentMetric.CategoryKey).ToList() : AgentMetric.All;
+
+    /// <summary>A figure's column title: the category's name for the category's column.</summary>
+    public string Title(AgentMetric metric) => metric.Key == AgentMetric.CategoryKey && Category is { } c ? c.Name : metric.Title;
+
+    /// <summary>
+    /// From the database's sums: per employee over the period (<paramref name="totals"/>), per week for the team
+    /// (<paramref name="teamWeeks"/>; null: the sum of <paramref name="agentWeeks"/>, which then hold everyone's) and per
+    /// employee and week for those whose weeks were read (<paramref name="agentWeeks"/>).
+    /// </summary>
     public static AgentComparison Build(ResolvedRange range, IReadOnlyList<WeekBucket> weeks, IReadOnlyList<AgentRow> agents,
-        IReadOnlyList<AgentWeekSums> rows, int minCalls)
+        IReadOnlyList<AgentWeekSums> totals, IReadOnlyList<AgentWeekSums>? teamWeeks, IReadOnlyList<AgentWeekSums> agentWeeks, int minCalls,
+        AgentCategory? category)
     {
+        var metrics = MetricsFor(category);
         var byAgent = new Dictionary<long, AgentSums[]>();
-        var teamWeeks = Enumerable.Repeat(AgentSums.Empty, weeks.Count).ToArray();
-        foreach (var r in rows)
+        foreach (var r in agentWeeks)
         {
             if (r.Week < 0 || r.Week >= weeks.Count) continue;
             if (!byAgent.TryGetValue(r.AgentId, out var w)) byAgent[r.AgentId] = w = Enumerable.Repeat(AgentSums.Empty, weeks.Count).ToArray();
             w[r.Week] += r.Sums;
-            teamWeeks[r.Week] += r.Sums;
         }
-        var people = agents.Where(a => byAgent.ContainsKey(a.Id))
-            .Select(a => (Agent: a, Weeks: byAgent[a.Id], Total: byAgent[a.Id].Aggregate(AgentSums.Empty, AgentSums.Add)))
-            .Where(p => p.Total.Calls > 0)
+        var team = Enumerable.Repeat(AgentSums.Empty, weeks.Count).ToArray();
+        foreach (var r in (teamWeeks ?? agentWeeks).Where(r => r.Week >= 0 && r.Week < weeks.Count)) team[r.Week] += r.Sums;
+        var total = totals.GroupBy(r => r.AgentId).ToDictionary(g => g.Key, g => g.Select(r => r.Sums).Aggregate(AgentSums.Empty, AgentSums.Add));
+        var people = agents.Where(a => total.TryGetValue(a.Id, out var t) && t.Calls > 0)
+            .Select(a => (Agent: a, Weeks: byAgent.TryGetValue(a.Id, out var w) ? w : (IReadOnlyList<AgentSums>)[], Total: total[a.Id]))
             .ToList();
         var ranked = people.Where(p => p.Total.Calls >= minCalls).ToList();
-        var team = new Dictionary<string, TeamSpread>();
+        var spread = new Dictionary<string, TeamSpread>();
         var standings = people.ToDictionary(p => p.Agent.Id, _ => new Dictionary<string, MetricStanding>());
-        foreach (var m in AgentMetric.All)
+        foreach (var m in metrics)
         {
             var values = ranked.Select(p => m.Value(p.Total)).OfType<double>().Order().ToList();
             var median = Quantile(values, 0.5);
-            team[m.Key] = new TeamSpread(values.Count > 0 ? values[0] : null, Quantile(values, 0.25), median, Quantile(values, 0.75),
+            spread[m.Key] = new TeamSpread(values.Count > 0 ? values[0] : null, Quantile(values, 0.25), median, Quantile(values, 0.75),
                 values.Count > 0 ? values[^1] : null, values);
             foreach (var p in people)
             {
@@ -74,10 +97,10 @@ public sealed record AgentComparison(ResolvedRange Range, IReadOnlyList<WeekBuck
         var list = people.Select(p =>
         {
             var s = standings[p.Agent.Id];
-            var coach = AgentMetric.All.Where(m => s[m.Key].Weak).OrderByDescending(m => s[m.Key].Rank!.Value / (double)s[m.Key].Ranked).ToList();
+            var coach = metrics.Where(m => s[m.Key].Weak).OrderByDescending(m => s[m.Key].Rank!.Value / (double)s[m.Key].Ranked).ToList();
             return new AgentStanding(p.Agent, p.Total, p.Weeks, s, coach, p.Total.Calls >= minCalls);
         }).ToList();
-        return new AgentComparison(range, weeks, list, team, teamWeeks.Aggregate(AgentSums.Empty, AgentSums.Add), teamWeeks, minCalls);
+        return new AgentComparison(range, weeks, list, spread, people.Select(p => p.Total).Aggregate(AgentSums.Empty, AgentSums.Add), team, minCalls, category);
     }
 
     /// <summary>How many of the sorted values are below <paramref name="x"/> (strict) or at most <paramref name="x"/>.</summary>
@@ -125,17 +148,36 @@ public sealed record AgentComparison(ResolvedRange Range, IReadOnlyList<WeekBuck
 }
 
 /// <summary>The comparison's query values as they come from a URL (the page, its CSV and the JSON API take the same ones).</summary>
-public sealed record AgentComparisonInput(string? From, string? To, string? Sort, string? Dir)
+public sealed record AgentComparisonInput(string? From, string? To, string? Sort, string? Dir, string? Category = null)
 {
     public static readonly string[] SortKeys = ["name", "calls", .. AgentMetric.All.Select(m => m.Key)];
 
-    /// <summary>Checks every value and collects every problem as (field, message); null when there is any.</summary>
-    public (ResolvedRange Range, string Sort, bool Descending)? Parse(DashboardOptions options, DateTimeOffset now, ICollection<(string Field, string Message)> errors)
+    /// <summary>
+    /// Checks every value and collects every problem as (field, message); null when there is any. <paramref name="categories"/>:
+    /// the categories there are (a category is chosen by its name).
+    /// </summary>
+    public (ResolvedRange Range, string Sort, bool Descending, AgentCategory? Category)? Parse(DashboardOptions options, DateTimeOffset now,
+        IReadOnlyList<(long Id, string Name)> categories, ICollection<(string Field, string Message)> errors)
     {
+        AgentCategory? category = null;
+        if (!string.IsNullOrWhiteSpace(Category))
+        {
+            if (categories.FirstOrDefault(k => string.Equals(k.Name, Category.Trim(), StringComparison.Ordinal)) is { Name: not null } found)
+                category = new AgentCategory(found.Id, found.Name);
+            else
+                errors.Add(("category", categories.Count == 0
+                    ? $"There is no category '{Category}': an admin defines categories under Admin → Categories."
+                    : $"There is no category '{Category}'; choose one of {string.Join(", ", categories.Select(k => k.Name))}."));
+        }
         var sort = string.IsNullOrEmpty(Sort) ? "nps" : Sort;
         if (!SortKeys.Contains(sort, StringComparer.Ordinal))
         {
             errors.Add(("sort", $"Cannot sort by '{Sort}'; choose one of {string.Join(", ", SortKeys)}."));
+            sort = "nps";
+        }
+        else if (sort == AgentMetric.CategoryKey && category is null && string.IsNullOrWhiteSpace(Category))
+        {
+            errors.Add(("sort", "Choose a category to sort by it."));
             sort = "nps";
         }
         // By default the best first on a figure (so the last rows are who to coach), names A to Z.
@@ -148,7 +190,7 @@ public sealed record AgentComparisonInput(string? From, string? To, string? Sort
             _ => Error("dir", "The sort direction must be asc or desc."),
         };
         var range = DashboardFilter.Resolve(new DashboardFilterInput(null, From, null, To, null), options.Zone, now, options.DefaultWeeks, options.MaxRangeDays, errors);
-        return errors.Count > 0 || range is null ? null : (range, sort, descending);
+        return errors.Count > 0 || range is null ? null : (range, sort, descending, category);
 
         bool Error(string field, string message)
         {

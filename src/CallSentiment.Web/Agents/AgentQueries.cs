@@ -10,6 +10,25 @@ namespace CallSentiment.Web.Agents;
 /// <summary>One employee's sums in one week of the period (<see cref="Week"/>: the index into the period's weeks).</summary>
 public sealed record AgentWeekSums(long AgentId, int Week, AgentSums Sums);
 
+/// <summary>Whose weeks a comparison reads besides the totals and the team's weeks: nobody's, everyone's NPS (sparklines), one employee's or everyone's.</summary>
+public sealed record AgentWeeks(AgentWeeks.Whose Kind, long? AgentId = null)
+{
+    public enum Whose
+    {
+        None,
+        Nps,
+        All,
+    }
+
+    public static AgentWeeks Nobody { get; } = new(Whose.None);
+
+    public static AgentWeeks NpsOfEveryone { get; } = new(Whose.Nps);
+
+    public static AgentWeeks Everyone { get; } = new(Whose.All);
+
+    public static AgentWeeks Employee(long agentId) => new(Whose.All, agentId);
+}
+
 /// <summary>A call that drove one of an employee's figures (the drill-down lists).</summary>
 public sealed record DriverCall
 {
@@ -30,75 +49,77 @@ public sealed record DriverCall
     public double? AgentTalkShare => AgentTalkMs is { } a && CustomerTalkMs is { } c && a + c > 0 ? 100.0 * a / (a + c) : null;
 }
 
+/// <summary>How a reading of the sums is grouped: per employee and week, per employee (the period), or per week (the team).</summary>
+public enum AgentGrouping
+{
+    AgentWeek,
+    Agent,
+    Week,
+}
+
 /// <summary>
 /// The comparison's reads. Whole UTC weeks come from the weekly totals per employee that triggers keep in agent_weeks (a
 /// year of 500 employees: ~26,000 rows instead of ~500,000 calls and their ~1,000,000 speaker rows), the whole days
 /// around them from agent_days, and the parts of days at the period's ends and the UTC days that a week boundary in the
-/// dashboard's zone cuts in two from calls (at most one day per week; none in UTC).
+/// dashboard's zone cuts in two from calls (at most one day per week; none in UTC). All of it is one statement that the
+/// database sums per employee, per week or per both: the ranking needs one row per employee and the team's trend one per
+/// week, not the ~26,000 employee-weeks (reading those with every sum cost most of a request). A chosen category's
+/// calls are counted from call_categories (its time and employee are copied there; index (category, time, employee)).
 /// </summary>
 public sealed class AgentQueries(Db db)
 {
     private const long DayMs = 86_400_000;
 
-    /// <summary>Per employee and week of <paramref name="weeks"/> (consecutive ISO weeks, the first and last clipped to the period).</summary>
-    public async Task<IReadOnlyList<AgentWeekSums>> WeeklyAsync(IReadOnlyList<WeekBucket> weeks, TimeZoneInfo zone, CancellationToken cancellationToken)
+    /// <summary>Each sum: the name Dapper maps it to, its agent_days / agent_weeks column, and its value for one call (alias c).</summary>
+    private static readonly (string Name, string Column, string Call)[] Columns =
+    [
+        ("Calls", "call_count", "1"),
+        ("DurationMs", "duration_ms", "c.duration_ms"),
+        ("Positives", "positives", "CASE WHEN c.sentiment = 'POSITIVE' THEN 1 ELSE 0 END"),
+        ("Negatives", "negatives", "CASE WHEN c.sentiment = 'NEGATIVE' THEN 1 ELSE 0 END"),
+        ("ChangeSum", "change_sum", "COALESCE(c.sentiment_change, 0)"),
+        ("ChangeCount", "change_count", "CASE WHEN c.sentiment_change IS NOT NULL THEN 1 ELSE 0 END"),
+        ("ConversationCalls", "conversation_calls", "CASE WHEN c.silence_ms IS NOT NULL THEN 1 ELSE 0 END"),
+        ("ConversationMs", "conversation_ms", "CASE WHEN c.silence_ms IS NOT NULL THEN c.duration_ms ELSE 0 END"),
+        ("SilenceMs", "silence_ms", "COALESCE(c.silence_ms, 0)"),
+        ("LongSilences", "long_silences", "CASE WHEN c.longest_silence_ms >= 30000 THEN 1 ELSE 0 END"),
+        ("AgentTalkMs", "agent_talk_ms", "COALESCE((SELECT SUM(s.talk_ms) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'agent'), 0)"),
+        ("CustomerTalkMs", "customer_talk_ms", "COALESCE((SELECT SUM(s.talk_ms) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'customer'), 0)"),
+        ("AgentInterruptions", "agent_interruptions", "COALESCE((SELECT SUM(s.interruptions) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'agent'), 0)"),
+    ];
+
+    /// <summary>The sums a weekly NPS line needs (the ranking page's sparklines).</summary>
+    private static readonly string[] NpsColumns = ["Calls", "Positives", "Negatives"];
+
+    /// <summary>
+    /// The sums over <paramref name="weeks"/> (consecutive ISO weeks, the first and last clipped to the period), grouped as
+    /// asked (<see cref="AgentWeekSums.Week"/> is 0 per employee, <see cref="AgentWeekSums.AgentId"/> 0 per week), of one
+    /// employee or all; <paramref name="npsOnly"/>: calls, positives and negatives only; <paramref name="categoryId"/>: also
+    /// count the calls tagged with that category.
+    /// </summary>
+    public async Task<IReadOnlyList<AgentWeekSums>> SumsAsync(IReadOnlyList<WeekBucket> weeks, TimeZoneInfo zone, AgentGrouping grouping, long? agentId,
+        bool npsOnly, long? categoryId, CancellationToken cancellationToken)
     {
-        // Whole UTC weeks: one row per employee and week. A local week's whole UTC days always fall in the UTC Monday-to-
-        // Sunday of its date (offsets are under a day), so its week is (Monday − the first week's Monday) / 7 days.
-        const string Weeks = """
-            SELECT agent_id AS AgentId, CAST((week_start - @monday) / 604800000 AS BIGINT) AS Week, call_count AS Calls, duration_ms AS DurationMs,
-                   positives AS Positives, negatives AS Negatives, change_sum AS ChangeSum, change_count AS ChangeCount,
-                   conversation_calls AS ConversationCalls, conversation_ms AS ConversationMs, silence_ms AS SilenceMs, long_silences AS LongSilences,
-                   agent_talk_ms AS AgentTalkMs, customer_talk_ms AS CustomerTalkMs, agent_interruptions AS AgentInterruptions
-            FROM agent_weeks WHERE week_start >= @fullFrom AND week_start < @fullTo AND call_count > 0
-            """;
-        // Whole UTC days (the weeks clipped by the period, and the days a week boundary cuts, which are taken out again).
-        const string Days = """
-            SELECT x.agent_id AS AgentId, CAST(x.week AS BIGINT) AS Week, CAST(SUM(x.call_count) AS BIGINT) AS Calls,
-                   CAST(SUM(x.duration_ms) AS BIGINT) AS DurationMs, CAST(SUM(x.positives) AS BIGINT) AS Positives,
-                   CAST(SUM(x.negatives) AS BIGINT) AS Negatives, SUM(x.change_sum) AS ChangeSum, CAST(SUM(x.change_count) AS BIGINT) AS ChangeCount,
-                   CAST(SUM(x.conversation_calls) AS BIGINT) AS ConversationCalls, CAST(SUM(x.conversation_ms) AS BIGINT) AS ConversationMs,
-                   CAST(SUM(x.silence_ms) AS BIGINT) AS SilenceMs, CAST(SUM(x.long_silences) AS BIGINT) AS LongSilences,
-                   CAST(SUM(x.agent_talk_ms) AS BIGINT) AS AgentTalkMs, CAST(SUM(x.customer_talk_ms) AS BIGINT) AS CustomerTalkMs,
-                   CAST(SUM(x.agent_interruptions) AS BIGINT) AS AgentInterruptions
-            FROM (SELECT agent_id, (day_start - @monday) / 604800000 AS week, call_count, duration_ms, positives, negatives, change_sum, change_count,
-                         conversation_calls, conversation_ms, silence_ms, long_silences, agent_talk_ms, customer_talk_ms, agent_interruptions
-                  FROM agent_days WHERE call_count > 0 AND ({0})) x
-            GROUP BY x.agent_id, x.week
-            """;
-        // The calls' part: each piece lies in one week and is its own range scan of ix_calls_time (an OR of ranges is a scan
-        // of every call on SQLite); the speakers' figures are looked up per call (primary key).
-        const string Calls = """
-            SELECT x.agent_id AS AgentId, CAST(x.week AS BIGINT) AS Week, CAST(COUNT(*) AS BIGINT) AS Calls,
-                   CAST(SUM(x.duration_ms) AS BIGINT) AS DurationMs,
-                   CAST(SUM(CASE WHEN x.sentiment = 'POSITIVE' THEN 1 ELSE 0 END) AS BIGINT) AS Positives,
-                   CAST(SUM(CASE WHEN x.sentiment = 'NEGATIVE' THEN 1 ELSE 0 END) AS BIGINT) AS Negatives,
-                   COALESCE(SUM(x.sentiment_change), 0) AS ChangeSum, CAST(COUNT(x.sentiment_change) AS BIGINT) AS ChangeCount,
-                   CAST(COUNT(x.silence_ms) AS BIGINT) AS ConversationCalls,
-                   CAST(SUM(CASE WHEN x.silence_ms IS NOT NULL THEN x.duration_ms ELSE 0 END) AS BIGINT) AS ConversationMs,
-                   CAST(COALESCE(SUM(x.silence_ms), 0) AS BIGINT) AS SilenceMs,
-                   CAST(SUM(CASE WHEN x.longest_silence_ms >= 30000 THEN 1 ELSE 0 END) AS BIGINT) AS LongSilences,
-                   CAST(COALESCE(SUM(x.agent_talk_ms), 0) AS BIGINT) AS AgentTalkMs, CAST(COALESCE(SUM(x.customer_talk_ms), 0) AS BIGINT) AS CustomerTalkMs,
-                   CAST(COALESCE(SUM(x.agent_interruptions), 0) AS BIGINT) AS AgentInterruptions
-            FROM ({0}) x
-            GROUP BY x.agent_id, x.week
-            """;
-        const string Piece = """
-            SELECT c.agent_id, {0} AS week, c.duration_ms, c.sentiment, c.sentiment_change, c.silence_ms, c.longest_silence_ms,
-                   (SELECT SUM(s.talk_ms) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'agent') AS agent_talk_ms,
-                   (SELECT SUM(s.talk_ms) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'customer') AS customer_talk_ms,
-                   (SELECT SUM(s.interruptions) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'agent') AS agent_interruptions
-            FROM calls c WHERE c.started_at >= @from{1} AND c.started_at < @to{1}
-            """;
-        var result = new List<AgentWeekSums>();
-        if (weeks.Count == 0) return result;
+        if (weeks.Count == 0) return [];
+        var columns = npsOnly ? Columns.Where(k => NpsColumns.Contains(k.Name)).ToArray() : Columns;
+        var category = categoryId is not null && !npsOnly;
         var plan = Plan(weeks, zone);
-        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var p = new DynamicParameters(new { monday = plan.Monday, agentId, categoryId });
+        var agent = agentId is null ? "" : " AND agent_id = @agentId";
+        var arms = new List<string>();
+        // The rollup's rows as they are, or (days a week boundary cuts, summed again from calls) with the opposite sign.
+        string Rollup(string table, string time, string where, bool negate) =>
+            $"SELECT agent_id, ({time} - @monday) / 604800000 AS week, "
+            + string.Join(", ", columns.Select(k => (negate ? "-" : "") + k.Column + " AS " + k.Column))
+            + (category ? ", 0 AS category_calls" : "") + $" FROM {table} WHERE call_count > 0 AND ({where}){agent}";
         if (plan.FullFrom < plan.FullTo)
-            await ReadAsync(Weeks, new DynamicParameters(new { monday = plan.Monday, fullFrom = plan.FullFrom, fullTo = plan.FullTo }), negate: false).ConfigureAwait(false);
+        {
+            p.Add("fullFrom", plan.FullFrom);
+            p.Add("fullTo", plan.FullTo);
+            arms.Add(Rollup("agent_weeks", "week_start", "week_start >= @fullFrom AND week_start < @fullTo", negate: false));
+        }
         if (plan.DayRanges.Count > 0)
         {
-            var p = new DynamicParameters(new { monday = plan.Monday });
             var where = new StringBuilder();
             for (var i = 0; i < plan.DayRanges.Count; i++)
             {
@@ -106,34 +127,58 @@ public sealed class AgentQueries(Db db)
                 p.Add($"dayFrom{i}", plan.DayRanges[i].From);
                 p.Add($"dayTo{i}", plan.DayRanges[i].To);
             }
-            if (plan.CutDays.Count > 0) where.Append(" AND day_start NOT IN (").Append(In(p, "cut", plan.CutDays)).Append(')');
-            await ReadAsync(string.Format(CultureInfo.InvariantCulture, Days, where), p, negate: false).ConfigureAwait(false);
+            // The ranges together, then less the cut days (summed from calls instead) in whichever range they fall.
+            var days = "(" + where + ")";
+            if (plan.CutDays.Count > 0) days += " AND day_start NOT IN (" + In(p, "cut", plan.CutDays) + ")";
+            arms.Add(Rollup("agent_days", "day_start", days, negate: false));
         }
-        if (plan.SubtractDays.Count > 0)
+        if (plan.SubtractDays.Count > 0) arms.Add(Rollup("agent_days", "day_start", "day_start IN (" + In(p, "less", plan.SubtractDays) + ")", negate: true));
+        // The calls' part: each piece lies in one week and is its own range scan of ix_calls_time (an OR of ranges is a
+        // scan of every call on SQLite); the speakers' figures are looked up per call (primary key).
+        for (var i = 0; i < plan.Pieces.Count; i++)
         {
-            var p = new DynamicParameters(new { monday = plan.Monday });
-            await ReadAsync(string.Format(CultureInfo.InvariantCulture, Days, "day_start IN (" + In(p, "less", plan.SubtractDays) + ")"), p, negate: true).ConfigureAwait(false);
+            var (from, to, week) = plan.Pieces[i];
+            p.Add($"from{i}", from);
+            p.Add($"to{i}", to);
+            arms.Add(string.Create(CultureInfo.InvariantCulture, $"SELECT c.agent_id, {week} AS week, ")
+                + string.Join(", ", columns.Select(k => k.Call + " AS " + k.Column)) + (category ? ", 0 AS category_calls" : "")
+                + string.Create(CultureInfo.InvariantCulture, $" FROM calls c WHERE c.started_at >= @from{i} AND c.started_at < @to{i}")
+                + (agentId is null ? "" : " AND c.agent_id = @agentId"));
         }
-        if (plan.Pieces.Count > 0)
+        // The category's tags: one range of (category, time) per week, or one for the period when the weeks are not wanted.
+        if (category)
         {
-            var p = new DynamicParameters();
-            var arms = new List<string>();
-            for (var i = 0; i < plan.Pieces.Count; i++)
+            var zeros = string.Concat(columns.Select(k => "0 AS " + k.Column + ", "));
+            var spans = grouping == AgentGrouping.Agent
+                ? new List<(DateTimeOffset From, DateTimeOffset To, int Week)> { (weeks[0].StartUtc, weeks[^1].EndUtc, 0) }
+                : weeks.Select((w, i) => (From: w.StartUtc, To: w.EndUtc, Week: i)).ToList();
+            foreach (var (from, to, week) in spans)
             {
-                var (from, to, week) = plan.Pieces[i];
-                p.Add($"from{i}", from);
-                p.Add($"to{i}", to);
-                arms.Add(string.Format(CultureInfo.InvariantCulture, Piece, week, i));
+                p.Add($"tagFrom{week}", from.ToUnixTimeMilliseconds());
+                p.Add($"tagTo{week}", to.ToUnixTimeMilliseconds());
+                arms.Add(string.Create(CultureInfo.InvariantCulture, $"SELECT agent_id, {week} AS week, {zeros}COUNT(*) AS category_calls FROM call_categories ")
+                    + string.Create(CultureInfo.InvariantCulture, $"WHERE category_id = @categoryId AND started_at >= @tagFrom{week} AND started_at < @tagTo{week}{agent} GROUP BY agent_id"));
             }
-            await ReadAsync(string.Format(CultureInfo.InvariantCulture, Calls, string.Join(" UNION ALL ", arms)), p, negate: false).ConfigureAwait(false);
         }
-        return result;
-
-        async Task ReadAsync(string sql, DynamicParameters p, bool negate)
+        var (key, group) = grouping switch
         {
-            foreach (var row in await c.QueryAsync<SumsRow>(new CommandDefinition(Dialect(sql), p, cancellationToken: cancellationToken)).ConfigureAwait(false))
-                result.Add(row.ToWeek(negate));
-        }
+            AgentGrouping.AgentWeek => ("x.agent_id AS AgentId, CAST(x.week AS BIGINT) AS Week", "x.agent_id, x.week"),
+            AgentGrouping.Agent => ("x.agent_id AS AgentId, CAST(0 AS BIGINT) AS Week", "x.agent_id"),
+            _ => ("CAST(0 AS BIGINT) AS AgentId, CAST(x.week AS BIGINT) AS Week", "x.week"),
+        };
+        var sums = string.Join(", ", columns.Select(k => k.Name == "ChangeSum" ? "1.0 * SUM(x.change_sum) AS ChangeSum" : $"CAST(SUM(x.{k.Column}) AS BIGINT) AS {k.Name}"))
+            + (category ? ", CAST(SUM(x.category_calls) AS BIGINT) AS CategoryCalls" : "");
+        // 1.0 *: SQLite's SUM of integers only (calls without a change add 0) is an integer, and Dapper maps every row as the first.
+        var sql = $"SELECT {key}, {sums} FROM ({string.Join(" UNION ALL ", arms)}) x GROUP BY {group}";
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // PostgreSQL's JIT compiles every arm's expressions (~2,400 functions for a year) once the estimated cost passes
+        // jit_above_cost: 15 s of compiling for a 40 ms statement on the benchmark's 1,000,000 calls. Off for this one.
+        await using var tx = db.IsPostgres ? await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
+        if (tx is not null) await c.ExecuteAsync(new CommandDefinition("SET LOCAL jit = off", transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = (await c.QueryAsync<AgentKey, AgentSums, AgentWeekSums>(new CommandDefinition(Dialect(sql), p, tx, cancellationToken: cancellationToken),
+            (k, s) => new AgentWeekSums(k.AgentId, (int)k.Week, s), splitOn: "Calls").ConfigureAwait(false)).ToList();
+        if (tx is not null) await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return rows;
 
         static string In(DynamicParameters p, string name, List<long> values)
         {
@@ -142,13 +187,29 @@ public sealed class AgentQueries(Db db)
         }
     }
 
-    /// <summary>The period's comparison of every employee with calls in it (see <see cref="AgentComparison"/>).</summary>
-    public async Task<AgentComparison> CompareAsync(ResolvedRange range, TimeZoneInfo zone, IReadOnlyList<AgentRow> agents, int minCalls,
-        CancellationToken cancellationToken)
+    private sealed class AgentKey
+    {
+        public long AgentId { get; init; }
+        public long Week { get; init; }
+    }
+
+    /// <summary>
+    /// The period's comparison of every employee with calls in it (see <see cref="AgentComparison"/>): their totals, the
+    /// team's weeks, and the weeks of those asked for (<paramref name="weeksOf"/>: none, one employee or all, whole or
+    /// as the NPS a sparkline draws).
+    /// </summary>
+    public async Task<AgentComparison> CompareAsync(ResolvedRange range, TimeZoneInfo zone, IReadOnlyList<AgentRow> agents, int minCalls, AgentCategory? category,
+        AgentWeeks weeksOf, CancellationToken cancellationToken)
     {
         var weeks = WeekBuckets.Between(range.FromUtc, range.ToUtc, zone);
-        var rows = await WeeklyAsync(weeks, zone, cancellationToken).ConfigureAwait(false);
-        return AgentComparison.Build(range, weeks, agents, rows, minCalls);
+        var totals = await SumsAsync(weeks, zone, AgentGrouping.Agent, null, npsOnly: false, category?.Id, cancellationToken).ConfigureAwait(false);
+        var perAgent = weeksOf.Kind == AgentWeeks.Whose.None ? []
+            : await SumsAsync(weeks, zone, AgentGrouping.AgentWeek, weeksOf.AgentId, weeksOf.Kind == AgentWeeks.Whose.Nps, category?.Id, cancellationToken).ConfigureAwait(false);
+        // The team's weeks are the sum of everyone's when everyone's were read (the ranking's NPS line, the API); one
+        // employee's page reads them on their own.
+        var team = weeksOf.AgentId is null ? null
+            : await SumsAsync(weeks, zone, AgentGrouping.Week, null, npsOnly: false, category?.Id, cancellationToken).ConfigureAwait(false);
+        return AgentComparison.Build(range, weeks, agents, totals, team, perAgent, minCalls, category);
     }
 
     /// <summary>
@@ -215,74 +276,57 @@ public sealed class AgentQueries(Db db)
     }
 
     /// <summary>
-    /// An employee's calls in the period that drove <paramref name="metric"/> most, worst first (the drill-down):
+    /// An employee's calls in the period that drove each of <paramref name="metrics"/> most, worst first (the drill-down):
     /// negative calls, the customer's biggest drops, the agent's highest talk share or most interruptions, the most or
-    /// longest silence. A range scan of ix_calls_agent_time: one employee's period is a few thousand calls at most.
+    /// longest silence, the calls tagged with the chosen category (newest first). The period's calls are read once (a
+    /// range scan of ix_calls_agent_time: one employee's period is a few thousand calls at most) and ranked here for
+    /// every figure, instead of one scan per figure; the category's tags come from ix_call_categories_agent_time.
     /// </summary>
-    public async Task<IReadOnlyList<DriverCall>> DriversAsync(long agentId, DateTimeOffset from, DateTimeOffset to, AgentMetric metric, int take,
-        CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<DriverCall>>> DriversAsync(long agentId, DateTimeOffset from, DateTimeOffset to,
+        IReadOnlyList<AgentMetric> metrics, AgentCategory? category, int take, CancellationToken cancellationToken)
     {
-        const string Select = """
-            SELECT x.Id, x.StartedAt, x.DurationMs, x.Sentiment, x.CustomerSentiment, x.SentimentChange, x.SilenceMs, x.LongestSilenceMs,
-                   x.AgentTalkMs, x.CustomerTalkMs, x.AgentInterruptions
-            FROM (SELECT c.id AS Id, c.started_at AS StartedAt, c.duration_ms AS DurationMs, c.sentiment AS Sentiment,
-                         c.customer_sentiment AS CustomerSentiment, c.sentiment_change AS SentimentChange, c.silence_ms AS SilenceMs,
-                         c.longest_silence_ms AS LongestSilenceMs,
-                         CAST((SELECT SUM(s.talk_ms) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'agent') AS BIGINT) AS AgentTalkMs,
-                         CAST((SELECT SUM(s.talk_ms) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'customer') AS BIGINT) AS CustomerTalkMs,
-                         CAST((SELECT SUM(s.interruptions) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'agent') AS BIGINT) AS AgentInterruptions
-                  FROM calls c WHERE c.agent_id = @agentId AND c.started_at >= @from AND c.started_at < @to) x
+        const string Calls = """
+            SELECT c.id AS Id, c.started_at AS StartedAt, c.duration_ms AS DurationMs, c.sentiment AS Sentiment,
+                   c.customer_sentiment AS CustomerSentiment, c.sentiment_change AS SentimentChange, c.silence_ms AS SilenceMs,
+                   c.longest_silence_ms AS LongestSilenceMs,
+                   CAST((SELECT SUM(s.talk_ms) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'agent') AS BIGINT) AS AgentTalkMs,
+                   CAST((SELECT SUM(s.talk_ms) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'customer') AS BIGINT) AS CustomerTalkMs,
+                   CAST((SELECT SUM(s.interruptions) FROM call_speakers s WHERE s.call_id = c.id AND s.role = 'agent') AS BIGINT) AS AgentInterruptions
+            FROM calls c WHERE c.agent_id = @agentId AND c.started_at >= @from AND c.started_at < @to
             """;
-        var (where, order) = metric.Key switch
-        {
-            "nps" => ("x.Sentiment = 'NEGATIVE'", "x.StartedAt DESC"),
-            "change" => ("x.SentimentChange < 0", "x.SentimentChange ASC"),
-            "talk" => ("x.AgentTalkMs + x.CustomerTalkMs > 0", "1.0 * x.AgentTalkMs / (x.AgentTalkMs + x.CustomerTalkMs) DESC"),
-            "interruptions" => ("x.AgentInterruptions > 0", "x.AgentInterruptions DESC"),
-            "silence" => ("x.SilenceMs > 0 AND x.DurationMs > 0", "1.0 * x.SilenceMs / x.DurationMs DESC"),
-            "longSilences" => ($"x.LongestSilenceMs >= {AgentSums.LongSilenceMs.ToString(CultureInfo.InvariantCulture)}", "x.LongestSilenceMs DESC"),
-            _ => throw new ArgumentOutOfRangeException(nameof(metric), metric.Key, "no drill-down for this figure"),
-        };
-        var sql = Dialect($"{Select} WHERE {where} ORDER BY {order}, x.Id DESC LIMIT @take");
+        const string Tagged = """
+            SELECT call_id FROM call_categories
+            WHERE category_id = @categoryId AND agent_id = @agentId AND started_at >= @from AND started_at < @to
+            """;
+        var args = new { agentId, from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds(), categoryId = category?.Id };
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return (await c.QueryAsync<DriverCall>(new CommandDefinition(sql,
-            new { agentId, from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds(), take = (long)take },
-            cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        var calls = (await c.QueryAsync<DriverCall>(new CommandDefinition(Dialect(Calls), args, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        var tagged = category is null || !metrics.Any(m => m.Key == AgentMetric.CategoryKey) ? []
+            : (await c.QueryAsync<long>(new CommandDefinition(Tagged, args, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToHashSet();
+        var result = new Dictionary<string, IReadOnlyList<DriverCall>>();
+        foreach (var m in metrics)
+        {
+            var (keep, worst) = Ranking(m.Key, tagged);
+            result[m.Key] = calls.Where(keep).OrderByDescending(worst).ThenByDescending(x => x.Id).Take(take).ToList();
+        }
+        return result;
+
+        // Which calls drove a figure, and how much (the most first; ties: the newest call first).
+        static (Func<DriverCall, bool> Keep, Func<DriverCall, double> Worst) Ranking(string key, HashSet<long> tagged) => key switch
+        {
+            "nps" => (x => x.Sentiment == "NEGATIVE", x => x.StartedAt),
+            "change" => (x => x.SentimentChange < 0, x => -x.SentimentChange!.Value),
+            "talk" => (x => x.AgentTalkMs + x.CustomerTalkMs > 0, x => x.AgentTalkShare!.Value),
+            "interruptions" => (x => x.AgentInterruptions > 0, x => x.AgentInterruptions!.Value),
+            "silence" => (x => x.SilenceMs > 0 && x.DurationMs > 0, x => (double)x.SilenceMs!.Value / x.DurationMs),
+            "longSilences" => (x => x.LongestSilenceMs >= AgentSums.LongSilenceMs, x => x.LongestSilenceMs!.Value),
+            AgentMetric.CategoryKey => (x => tagged.Contains(x.Id), x => x.StartedAt),
+            _ => throw new ArgumentOutOfRangeException(nameof(key), key, "no drill-down for this figure"),
+        };
     }
 
     // MySQL: integer division is DIV, and its BIGINT in a CAST is SIGNED (a type name PostgreSQL does not know).
     private string Dialect(string sql) => db.IsMySql
         ? sql.Replace(" AS BIGINT)", " AS SIGNED)", StringComparison.Ordinal).Replace(" / 604800000", " DIV 604800000", StringComparison.Ordinal)
         : sql;
-
-    private sealed class SumsRow
-    {
-        public long AgentId { get; init; }
-        public long Week { get; init; }
-        public long Calls { get; init; }
-        public long DurationMs { get; init; }
-        public long Positives { get; init; }
-        public long Negatives { get; init; }
-        public double ChangeSum { get; init; }
-        public long ChangeCount { get; init; }
-        public long ConversationCalls { get; init; }
-        public long ConversationMs { get; init; }
-        public long SilenceMs { get; init; }
-        public long LongSilences { get; init; }
-        public long AgentTalkMs { get; init; }
-        public long CustomerTalkMs { get; init; }
-        public long AgentInterruptions { get; init; }
-
-        /// <summary>The row's sums, or their opposite (a day to take back out of its UTC week).</summary>
-        public AgentWeekSums ToWeek(bool negate)
-        {
-            var k = negate ? -1 : 1;
-            return new(AgentId, (int)Week, new AgentSums
-            {
-                Calls = k * Calls, DurationMs = k * DurationMs, Positives = k * Positives, Negatives = k * Negatives, ChangeSum = k * ChangeSum,
-                ChangeCount = k * ChangeCount, ConversationCalls = k * ConversationCalls, ConversationMs = k * ConversationMs, SilenceMs = k * SilenceMs,
-                LongSilences = k * LongSilences, AgentTalkMs = k * AgentTalkMs, CustomerTalkMs = k * CustomerTalkMs, AgentInterruptions = k * AgentInterruptions,
-            });
-        }
-    }
 }

@@ -26,6 +26,9 @@ public sealed record AgentSums
     public long CustomerTalkMs { get; init; }
     public long AgentInterruptions { get; init; }
 
+    /// <summary>Calls tagged with the category the comparison was asked for (0 when none was).</summary>
+    public long CategoryCalls { get; init; }
+
     public static AgentSums Empty { get; } = new();
 
     public static AgentSums operator +(AgentSums a, AgentSums b) => new()
@@ -43,6 +46,7 @@ public sealed record AgentSums
         AgentTalkMs = a.AgentTalkMs + b.AgentTalkMs,
         CustomerTalkMs = a.CustomerTalkMs + b.CustomerTalkMs,
         AgentInterruptions = a.AgentInterruptions + b.AgentInterruptions,
+        CategoryCalls = a.CategoryCalls + b.CategoryCalls,
     };
 
     public static AgentSums Add(AgentSums a, AgentSums b) => a + b;
@@ -64,12 +68,15 @@ public sealed record AgentSums
 
     /// <summary>Calls with a silence of at least <see cref="LongSilenceMs"/>, in percent of calls with conversation facts.</summary>
     public double? LongSilenceShare => ConversationCalls == 0 ? null : 100.0 * LongSilences / ConversationCalls;
+
+    /// <summary>Calls tagged with the chosen category, in percent of all calls.</summary>
+    public double? CategoryShare => Calls == 0 ? null : 100.0 * CategoryCalls / Calls;
 }
 
 /// <summary>
 /// One column of the comparison: what it measures, which way is better, and where its calls are listed. The page, the
-/// API and the CSV are built from <see cref="All"/>, so a new figure (a category's count per call, say) is one more
-/// entry here and one more sum in <see cref="AgentSums"/>.
+/// API and the CSV are built from <see cref="All"/> (<see cref="AgentComparison.Metrics"/>: without the category's
+/// column when no category was chosen), so a new figure is one more entry here and one more sum in <see cref="AgentSums"/>.
 /// </summary>
 public sealed record AgentMetric(string Key, string Title, string Explanation, bool HigherIsBetter, Func<AgentSums, double?> Value,
     Func<double?, string> Format, string DrillDownTitle)
@@ -88,7 +95,13 @@ public sealed record AgentMetric(string Key, string Title, string Explanation, b
             v => v is { } x ? x.ToString("0.0", CultureInfo.InvariantCulture) + "%" : "–", "Calls with the most silence"),
         new("longSilences", "Long silences", "share of calls with a silence of 30 s or more", false, s => s.LongSilenceShare,
             v => v is { } x ? x.ToString("0.0", CultureInfo.InvariantCulture) + "%" : "–", "Calls with the longest silences"),
+        // A category names what to coach away ("agent did not greet", "customer mentioned cancelling"): fewer is better.
+        new(CategoryKey, "Category", "share of calls tagged with the chosen category", false, s => s.CategoryShare,
+            v => v is { } x ? x.ToString("0.0", CultureInfo.InvariantCulture) + "%" : "–", "Calls tagged with the category"),
     ];
+
+    /// <summary>The key of the chosen category's column (its title is the category's name).</summary>
+    public const string CategoryKey = "category";
 
     public static AgentMetric? Find(string key) => All.FirstOrDefault(m => string.Equals(m.Key, key, StringComparison.Ordinal));
 }

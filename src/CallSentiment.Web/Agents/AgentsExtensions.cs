@@ -1,5 +1,6 @@
 using CallSentiment.Web.Access;
 using CallSentiment.Web.Calls;
+using CallSentiment.Web.Categories;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -18,19 +19,20 @@ public static class AgentsExtensions
     public static IEndpointRouteBuilder MapAgentApi(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/api/v1").WithTags("CallSentiment").MapGet("/agents/comparison", ComparisonAsync).RequireAuthorization(Policies.Dashboard)
-            .WithSummary("Employees compared over a period: NPS, the customer's sentiment change, talk share, interruptions and silence, with ranks, the team's spread, coaching points and weekly figures");
+            .WithSummary("Employees compared over a period: NPS, the customer's sentiment change, talk share, interruptions, silence and (category=NAME) the share of calls tagged with a category, with ranks, the team's spread, coaching points and weekly figures");
         return app;
     }
 
     private static async Task<Results<Ok<AgentComparisonReport>, ValidationProblem>> ComparisonAsync(string? from, string? to, string? sort, string? dir,
-        AgentQueries agents, CallQueries calls, IOptions<DashboardOptions> dashboard, IOptions<AgentComparisonOptions> options, TimeProvider clock,
-        CancellationToken ct)
+        string? category, AgentQueries agents, CallQueries calls, CategoryStore categories, IOptions<DashboardOptions> dashboard,
+        IOptions<AgentComparisonOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var errors = new List<(string Field, string Message)>();
-        if (new AgentComparisonInput(from, to, sort, dir).Parse(dashboard.Value, clock.GetUtcNow(), errors) is not { } q)
+        IReadOnlyList<(long Id, string Name)> names = string.IsNullOrWhiteSpace(category) ? [] : await categories.NamesAsync(ct).ConfigureAwait(false);
+        if (new AgentComparisonInput(from, to, sort, dir, category).Parse(dashboard.Value, clock.GetUtcNow(), names, errors) is not { } q)
             return TypedResults.ValidationProblem(errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
-        var comparison = await agents.CompareAsync(q.Range, dashboard.Value.Zone, await calls.AgentsAsync(ct).ConfigureAwait(false), options.Value.MinCalls, ct)
-            .ConfigureAwait(false);
+        var comparison = await agents.CompareAsync(q.Range, dashboard.Value.Zone, await calls.AgentsAsync(ct).ConfigureAwait(false), options.Value.MinCalls,
+            q.Category, AgentWeeks.Everyone, ct).ConfigureAwait(false);
         return TypedResults.Ok(AgentComparisonReport.Of(comparison, comparison.Sorted(q.Sort, q.Descending), dashboard.Value.TimeZone));
     }
 }
@@ -44,25 +46,28 @@ public sealed record AgentWeekReport(string Week, DateTimeOffset From, DateTimeO
 public sealed record AgentReport(string Agent, string? DisplayName, long Calls, bool Ranked, IReadOnlyDictionary<string, AgentMetricReport> Metrics,
     IReadOnlyList<string> CoachOn, IReadOnlyList<AgentWeekReport> Weeks);
 
-/// <summary>The comparison as JSON: metric values are raw numbers (percentages 0..100, the change −2..2), ranks 1 = best.</summary>
-public sealed record AgentComparisonReport(DateTimeOffset From, DateTimeOffset To, string TimeZone, int MinCalls, IReadOnlyDictionary<string, TeamMetricReport> Team,
-    IReadOnlyList<AgentWeekReport> TeamWeeks, IReadOnlyList<AgentReport> Agents)
+/// <summary>
+/// The comparison as JSON: metric values are raw numbers (percentages 0..100, the change −2..2), ranks 1 = best.
+/// <see cref="Category"/>: the category asked for (its share of calls is the metric "category"), or null.
+/// </summary>
+public sealed record AgentComparisonReport(DateTimeOffset From, DateTimeOffset To, string TimeZone, int MinCalls, string? Category,
+    IReadOnlyDictionary<string, TeamMetricReport> Team, IReadOnlyList<AgentWeekReport> TeamWeeks, IReadOnlyList<AgentReport> Agents)
 {
     public static AgentComparisonReport Of(AgentComparison c, IReadOnlyList<AgentStanding> ordered, string timeZone) => new(
-        c.Range.FromUtc, c.Range.ToUtc, timeZone, c.MinCalls,
-        AgentMetric.All.ToDictionary(m => m.Key, m =>
+        c.Range.FromUtc, c.Range.ToUtc, timeZone, c.MinCalls, c.Category?.Name,
+        c.Metrics.ToDictionary(m => m.Key, m =>
         {
             var t = c.Team[m.Key];
-            return new TeamMetricReport(m.Title, m.Explanation, m.HigherIsBetter, Round(t.Min), Round(t.P25), Round(t.Median), Round(t.P75), Round(t.Max));
+            return new TeamMetricReport(c.Title(m), m.Explanation, m.HigherIsBetter, Round(t.Min), Round(t.P25), Round(t.Median), Round(t.P75), Round(t.Max));
         }),
         Weeks(c, c.TeamWeeks),
         ordered.Select(a => new AgentReport(a.Agent.Name, a.Agent.DisplayName, a.Total.Calls, a.Ranked,
-            AgentMetric.All.ToDictionary(m => m.Key, m => Standing(a.Metrics[m.Key])),
+            c.Metrics.ToDictionary(m => m.Key, m => Standing(a.Metrics[m.Key])),
             a.CoachOn.Select(m => m.Key).ToList(), Weeks(c, a.Weeks))).ToList());
 
     private static List<AgentWeekReport> Weeks(AgentComparison c, IReadOnlyList<AgentSums> sums) =>
-        c.Weeks.Select((w, i) => new AgentWeekReport(w.Label, w.StartUtc, w.EndUtc, sums[i].Calls,
-            AgentMetric.All.ToDictionary(m => m.Key, m => Round(m.Value(sums[i]))))).ToList();
+        sums.Select((s, i) => new AgentWeekReport(c.Weeks[i].Label, c.Weeks[i].StartUtc, c.Weeks[i].EndUtc, s.Calls,
+            c.Metrics.ToDictionary(m => m.Key, m => Round(m.Value(s))))).ToList();
 
     private static AgentMetricReport Standing(MetricStanding s) => new(Round(s.Value), s.Rank, s.Ranked, s.Weak);
 

@@ -126,6 +126,34 @@ internal sealed class CallDataset
     }
 
     /// <summary>
+    /// The categories an admin would define, with the rules that would tag them (the bench writes the tags as the analysis
+    /// would have; the rules are what they mean). "Long hold" and "Escalation" follow the call's conversation facts exactly;
+    /// "Customer mentioned cancelling" comes with unhappy calls; "Agent did not greet" is a habit of some agents.
+    /// </summary>
+    public static readonly (string Name, string Rule)[] Categories =
+    [
+        ("Agent did not greet", "not agent says \"thank* for calling\" in first 30s"),
+        ("Customer mentioned cancelling", "customer says \"cancel*\""),
+        ("Escalation", "customer.sentiment = NEGATIVE and sentiment_change < -0.3"),
+        ("Long hold", "longest_silence >= 30s"),
+    ];
+
+    /// <summary>The indexes into <see cref="Categories"/> of the categories call <paramref name="index"/> is tagged with (from a generator of its own).</summary>
+    public IEnumerable<int> Tags(int index)
+    {
+        var c = _calls[index];
+        var v = Conversation(index, c);
+        var rng = new Random(unchecked(index * 104_729 + 5));
+        // Most agents greet every time; a few forget often (1 % to ~25 % of their calls).
+        var forgetful = c.Agent * 0.7548776662 % 1.0;
+        if (rng.NextDouble() < 0.01 + 0.24 * Math.Pow(forgetful, 4)) yield return 0;
+        var cancelling = c.Sentiment switch { Sentiment.Negative => 0.15, Sentiment.Mixed => 0.08, _ => 0.02 };
+        if (rng.NextDouble() < cancelling) yield return 1;
+        if (v.CustomerSentiment == "NEGATIVE" && v.Change < -0.3) yield return 2;
+        if (v.LongestSilenceMs >= 30_000) yield return 3;
+    }
+
+    /// <summary>
     /// The conversation facts of a call (talk time per side, silence, interruptions, the customer's change from the first
     /// to the last quarter), from a generator of its own per call so the calls above stay what they were: each agent has
     /// a talk share and an interrupting habit of their own; unhappy calls have more silence, more interruptions and a

@@ -3,6 +3,7 @@ using System.Text.Json;
 using CallSentiment.Web.Access;
 using CallSentiment.Web.Agents;
 using CallSentiment.Web.Calls;
+using CallSentiment.Web.Categories;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -12,8 +13,8 @@ namespace CallSentiment.Web.Pages.Agents;
 
 /// <summary>One employee against the team: each figure's standing, the weekly trend, and the calls that drove each figure.</summary>
 [Authorize(Policy = Policies.Dashboard)]
-public sealed class DetailModel(AgentQueries queries, CallQueries calls, IOptions<DashboardOptions> dashboard, IOptions<AgentComparisonOptions> options,
-    TimeProvider clock) : PageModel
+public sealed class DetailModel(AgentQueries queries, CallQueries calls, CategoryStore categories, IOptions<DashboardOptions> dashboard,
+    IOptions<AgentComparisonOptions> options, TimeProvider clock) : PageModel
 {
     /// <summary>Calls listed per figure.</summary>
     public const int DriverCount = 10;
@@ -21,6 +22,10 @@ public sealed class DetailModel(AgentQueries queries, CallQueries calls, IOption
     [BindProperty(SupportsGet = true, Name = "agent")] public string? Agent { get; set; }
     [BindProperty(SupportsGet = true, Name = "from")] public string? From { get; set; }
     [BindProperty(SupportsGet = true, Name = "to")] public string? To { get; set; }
+    [BindProperty(SupportsGet = true, Name = "category")] public string? Category { get; set; }
+
+    /// <summary>The categories there are, for the category chooser.</summary>
+    public IReadOnlyList<(long Id, string Name)> Categories { get; private set; } = [];
 
     public AgentComparison? Comparison { get; private set; }
     public AgentStanding? Standing { get; private set; }
@@ -38,16 +43,17 @@ public sealed class DetailModel(AgentQueries queries, CallQueries calls, IOption
         if (string.IsNullOrWhiteSpace(Agent)) errors.Add(("agent", "Choose an employee."));
         else if (Agents.FirstOrDefault(a => string.Equals(a.Name, Agent.Trim(), StringComparison.Ordinal)) is { } found) Employee = found;
         else errors.Add(("agent", $"There is no employee '{Agent}'."));
-        var parsed = new AgentComparisonInput(From, To, null, null).Parse(dashboard.Value, clock.GetUtcNow(), errors);
+        Categories = await categories.NamesAsync(cancellationToken).ConfigureAwait(false);
+        var parsed = new AgentComparisonInput(From, To, null, null, Category).Parse(dashboard.Value, clock.GetUtcNow(), Categories, errors);
         foreach (var (field, message) in errors) ModelState.AddModelError(field, message);
         if (parsed is not { } q || Employee is null) return Page();
-        Comparison = await queries.CompareAsync(q.Range, Zone, Agents, options.Value.MinCalls, cancellationToken).ConfigureAwait(false);
+        Comparison = await queries.CompareAsync(q.Range, Zone, Agents, options.Value.MinCalls, q.Category, AgentWeeks.Employee(Employee.Id), cancellationToken)
+            .ConfigureAwait(false);
         Standing = Comparison.Agents.FirstOrDefault(a => a.Agent.Id == Employee.Id);
         if (Standing is null) return Page();
-        var drivers = new List<(AgentMetric, IReadOnlyList<DriverCall>)>();
-        foreach (var m in Standing.CoachOn.Concat(AgentMetric.All.Except(Standing.CoachOn)))
-            drivers.Add((m, await queries.DriversAsync(Employee.Id, q.Range.FromUtc, q.Range.ToUtc, m, DriverCount, cancellationToken).ConfigureAwait(false)));
-        Drivers = drivers;
+        var order = Standing.CoachOn.Concat(Comparison.Metrics.Except(Standing.CoachOn)).ToList();
+        var drivers = await queries.DriversAsync(Employee.Id, q.Range.FromUtc, q.Range.ToUtc, order, q.Category, DriverCount, cancellationToken).ConfigureAwait(false);
+        Drivers = order.Select(m => (m, drivers[m.Key])).ToList();
         return Page();
     }
 
@@ -60,6 +66,7 @@ public sealed class DetailModel(AgentQueries queries, CallQueries calls, IOption
         var q = values.Where(v => !string.IsNullOrEmpty(v.Value)).Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)).ToList();
         q.Add(new("from", FromText));
         q.Add(new("to", ToText));
+        if (Comparison?.Category is { } category && path == "/agents") q.Add(new("category", category.Name));
         return path + Microsoft.AspNetCore.Http.QueryString.Create(q).ToUriComponent();
     }
 
@@ -75,6 +82,7 @@ public sealed class DetailModel(AgentQueries queries, CallQueries calls, IOption
         "silence" => call.SilenceMs is { } s && call.DurationMs > 0
             ? $"{Metrics.MetricFormat.Span(s)} ({(100.0 * s / call.DurationMs).ToString("0", CultureInfo.InvariantCulture)}%)" : "–",
         "longSilences" => call.LongestSilenceMs is { } l ? Metrics.MetricFormat.Span(l) : "–",
+        AgentMetric.CategoryKey => call.CustomerSentiment is { } cs ? $"tagged; customer {cs.ToLowerInvariant()}" : "tagged",
         _ => "",
     };
 
@@ -83,10 +91,10 @@ public sealed class DetailModel(AgentQueries queries, CallQueries calls, IOption
     {
         weeks = Comparison!.Weeks.Select(w => w.Label),
         calls = Standing!.Weeks.Select(s => s.Calls),
-        metrics = AgentMetric.All.Select(m => new
+        metrics = Comparison.Metrics.Select(m => new
         {
             key = m.Key,
-            title = m.Title,
+            title = Comparison.Title(m),
             agent = Standing.Weeks.Select(s => Round(m.Value(s))),
             team = Comparison.TeamWeeks.Select(s => Round(m.Value(s))),
         }),

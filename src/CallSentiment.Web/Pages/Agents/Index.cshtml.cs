@@ -4,6 +4,7 @@ using System.Text.Json;
 using CallSentiment.Web.Access;
 using CallSentiment.Web.Agents;
 using CallSentiment.Web.Calls;
+using CallSentiment.Web.Categories;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -13,13 +14,17 @@ namespace CallSentiment.Web.Pages.Agents;
 
 /// <summary>The agent comparison: every employee ranked on each figure over a period, the team's spread, coaching points.</summary>
 [Authorize(Policy = Policies.Dashboard)]
-public sealed class IndexModel(AgentQueries queries, CallQueries calls, IOptions<DashboardOptions> dashboard, IOptions<AgentComparisonOptions> options,
-    TimeProvider clock) : PageModel
+public sealed class IndexModel(AgentQueries queries, CallQueries calls, CategoryStore categories, IOptions<DashboardOptions> dashboard,
+    IOptions<AgentComparisonOptions> options, TimeProvider clock) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "from")] public string? From { get; set; }
     [BindProperty(SupportsGet = true, Name = "to")] public string? To { get; set; }
     [BindProperty(SupportsGet = true, Name = "sort")] public string? Sort { get; set; }
     [BindProperty(SupportsGet = true, Name = "dir")] public string? Dir { get; set; }
+    [BindProperty(SupportsGet = true, Name = "category")] public string? Category { get; set; }
+
+    /// <summary>The categories there are, for the category chooser.</summary>
+    public IReadOnlyList<(long Id, string Name)> Categories { get; private set; } = [];
 
     public AgentComparison? Comparison { get; private set; }
     public IReadOnlyList<AgentStanding> Rows { get; private set; } = [];
@@ -29,20 +34,22 @@ public sealed class IndexModel(AgentQueries queries, CallQueries calls, IOptions
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
-        await LoadAsync(cancellationToken).ConfigureAwait(false);
+        await LoadAsync(AgentWeeks.NpsOfEveryone, cancellationToken).ConfigureAwait(false);
         return Page();
     }
 
     /// <summary>The ranking as CSV, one row per employee, raw culture-invariant numbers (percentages 0..100).</summary>
     public async Task<IActionResult> OnGetCsvAsync(CancellationToken cancellationToken)
     {
-        if (!await LoadAsync(cancellationToken).ConfigureAwait(false)) return Page();
+        if (!await LoadAsync(AgentWeeks.Nobody, cancellationToken).ConfigureAwait(false)) return Page();
         var c = Comparison!;
         Response.ContentType = "text/csv; charset=utf-8";
         Response.Headers.ContentDisposition = $"attachment; filename=\"agents-{c.Range.FromDate:yyyyMMdd}-{c.Range.ToDate:yyyyMMdd}.csv\"";
         await using var writer = new StreamWriter(Response.Body, new UTF8Encoding(false));
+        // The category's columns are named "category…" like the others; which category it is, is the column category_name.
         var header = new List<string> { "employee", "agent", "calls", "ranked" };
-        foreach (var m in AgentMetric.All) header.AddRange([m.Key, m.Key + "_rank", m.Key + "_team_median", m.Key + "_coaching_point"]);
+        if (c.Category is not null) header.Add("category_name");
+        foreach (var m in c.Metrics) header.AddRange([m.Key, m.Key + "_rank", m.Key + "_team_median", m.Key + "_coaching_point"]);
         header.Add("coach_on");
         await writer.WriteLineAsync(string.Join(',', header)).ConfigureAwait(false);
         foreach (var a in Rows)
@@ -51,7 +58,8 @@ public sealed class IndexModel(AgentQueries queries, CallQueries calls, IOptions
             {
                 CsvField.Safe(a.Agent.Employee), CsvField.Safe(a.Agent.Name), a.Total.Calls.ToString(CultureInfo.InvariantCulture), a.Ranked ? "true" : "false",
             };
-            foreach (var m in AgentMetric.All)
+            if (c.Category is { } category) fields.Add(CsvField.Safe(category.Name));
+            foreach (var m in c.Metrics)
             {
                 var s = a.Metrics[m.Key];
                 fields.AddRange([Number(s.Value), s.Rank?.ToString(CultureInfo.InvariantCulture) ?? "", Number(c.Team[m.Key].Median), s.Weak ? "true" : "false"]);
@@ -65,15 +73,16 @@ public sealed class IndexModel(AgentQueries queries, CallQueries calls, IOptions
         static string Number(double? v) => v is { } x ? x.ToString("0.####", CultureInfo.InvariantCulture) : "";
     }
 
-    private async Task<bool> LoadAsync(CancellationToken cancellationToken)
+    private async Task<bool> LoadAsync(AgentWeeks weeks, CancellationToken cancellationToken)
     {
+        Categories = await categories.NamesAsync(cancellationToken).ConfigureAwait(false);
         var errors = new List<(string Field, string Message)>();
-        var parsed = new AgentComparisonInput(From, To, Sort, Dir).Parse(dashboard.Value, clock.GetUtcNow(), errors);
+        var parsed = new AgentComparisonInput(From, To, Sort, Dir, Category).Parse(dashboard.Value, clock.GetUtcNow(), Categories, errors);
         foreach (var (field, message) in errors) ModelState.AddModelError(field, message);
         if (parsed is not { } q) return false;
         (SortKey, Descending) = (q.Sort, q.Descending);
         Comparison = await queries.CompareAsync(q.Range, Zone, await calls.AgentsAsync(cancellationToken).ConfigureAwait(false), options.Value.MinCalls,
-            cancellationToken).ConfigureAwait(false);
+            q.Category, weeks, cancellationToken).ConfigureAwait(false);
         Rows = Comparison.Sorted(SortKey, Descending);
         return true;
     }
@@ -85,6 +94,7 @@ public sealed class IndexModel(AgentQueries queries, CallQueries calls, IOptions
     public string Link(string path, params (string Key, string? Value)[] values)
     {
         var q = new List<KeyValuePair<string, string?>> { new("from", FromText), new("to", ToText) };
+        if (Comparison?.Category is { } category) q.Add(new("category", category.Name));
         q.AddRange(values.Where(v => !string.IsNullOrEmpty(v.Value)).Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)));
         return path + Microsoft.AspNetCore.Http.QueryString.Create(q).ToUriComponent();
     }
@@ -148,7 +158,7 @@ public sealed class IndexModel(AgentQueries queries, CallQueries calls, IOptions
         var weeks = c.Weeks.Select(w => w.Label).ToList();
         return JsonSerializer.Serialize(new
         {
-            metric = metric.Title,
+            metric = c.Title(metric),
             labels,
             counts,
             weeks,
