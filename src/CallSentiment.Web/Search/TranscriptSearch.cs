@@ -114,8 +114,8 @@ public sealed partial class TranscriptSearch(Db db, IOptions<SearchOptions> opti
 
         public Dictionary<string, int> WordChunks { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>In more than 2 % of a fair sample of chunks.</summary>
-        public bool IsCommon(string word) => Chunks >= 500 && WordChunks.GetValueOrDefault(word) > Chunks / 50;
+        /// <summary>How many of the chunks read held the word.</summary>
+        public int Seen(string word) => WordChunks.GetValueOrDefault(word);
     }
 
     /// <summary>
@@ -202,7 +202,7 @@ public sealed partial class TranscriptSearch(Db db, IOptions<SearchOptions> opti
                 query = r.Terms.ToTsQuery();
                 break;
             case DbProvider.MySql:
-                if (r.Terms.ToMySqlBoolean(scan.IsCommon) is not { } boolean) return null;
+                if (r.Terms.ToMySqlBoolean(scan.Seen) is not { } boolean) return null;
                 query = boolean;
                 break;
             default:
