@@ -36,7 +36,7 @@ public abstract class SearchTests
 
     private static string Day(DateTime d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private async Task<CallSentimentApp> StartAsync(IDictionary<string, string?>? settings = null)
+    protected async Task<CallSentimentApp> StartAsync(IDictionary<string, string?>? settings = null)
     {
         var (provider, connectionString) = await CreateDatabaseAsync();
         var db = Db.Create(new StorageOptions { Provider = provider, ConnectionString = connectionString });
@@ -350,4 +350,45 @@ public sealed class PostgresSearchTests(PostgresCluster cluster) : SearchTests
 public sealed class MySqlSearchTests(MariaDbServer server) : SearchTests, IClassFixture<MariaDbServer>
 {
     protected override async Task<(string Provider, string ConnectionString)> CreateDatabaseAsync() => ("MySql", await server.CreateDatabaseAsync());
+
+    /// <summary>
+    /// A server that cannot answer (here: the calls table held by another session, the search's lock wait timing out,
+    /// MariaDB error 1205) gets a message on the page and a 503 from the API, never a 500; once free, the same search works.
+    /// </summary>
+    [Fact]
+    public async Task Search_ServerCannotAnswer_SaysSoNeverA500()
+    {
+        await using var app = await StartAsync();
+        using var http = await app.SignedInClientAsync(AppRoles.Supervisor);
+        await using (var admin = new MySqlConnector.MySqlConnection(server.AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await admin.ExecuteAsync("SET GLOBAL lock_wait_timeout = 1");
+        }
+        try
+        {
+            await using var holder = await app.Db.OpenAsync(CancellationToken.None);
+            await holder.ExecuteAsync("LOCK TABLES calls WRITE");
+            using (var page = await http.GetAsync(new Uri("/search?q=zebra", UriKind.Relative)))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, page.StatusCode);
+                var html = await new HtmlParser().ParseDocumentAsync(await page.Content.ReadAsStringAsync());
+                Assert.Contains("did not answer the search", html.QuerySelector("#search-errors")?.TextContent ?? "", StringComparison.Ordinal);
+            }
+            using (var api = await http.GetAsync(new Uri("/api/v1/search?q=zebra", UriKind.Relative)))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, api.StatusCode);
+                Assert.Contains("did not answer the search", await api.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+            await holder.ExecuteAsync("UNLOCK TABLES");
+        }
+        finally
+        {
+            await using var admin = new MySqlConnector.MySqlConnection(server.AdminConnectionString);
+            await admin.OpenAsync();
+            await admin.ExecuteAsync("SET GLOBAL lock_wait_timeout = DEFAULT");
+        }
+        using var ok = await http.GetAsync(new Uri("/api/v1/search?q=zebra", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+    }
 }

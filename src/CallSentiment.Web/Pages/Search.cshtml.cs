@@ -44,7 +44,15 @@ public sealed class SearchModel(TranscriptSearch search, CallQueries queries, IO
         foreach (var (field, message) in errors) ModelState.AddModelError(field, message);
         if (request is null) return Page();
         (Range, PageNumber) = (request.Range, request.Page);
-        Result = await search.SearchAsync(request, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Result = await search.SearchAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SearchUnavailableException e)
+        {
+            ModelState.AddModelError("q", e.Message);
+            Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        }
         return Page();
     }
 

@@ -44,7 +44,7 @@ public static class SearchEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<SearchPage>, ValidationProblem>> SearchAsync([AsParameters] SearchParameters p, TranscriptSearch search, CallQueries queries,
+    private static async Task<Results<Ok<SearchPage>, ValidationProblem, ProblemHttpResult>> SearchAsync([AsParameters] SearchParameters p, TranscriptSearch search, CallQueries queries,
         IOptions<DashboardOptions> dashboard, IOptions<SearchOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var errors = new List<(string Field, string Message)>();
@@ -53,7 +53,15 @@ public static class SearchEndpoints
         if (SearchQuery.Parse(input, agents, dashboard.Value, options.Value, clock.GetUtcNow(), errors) is not { } request)
             return TypedResults.ValidationProblem(errors.GroupBy(e => e.Field, StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray(), StringComparer.Ordinal));
-        var result = await search.SearchAsync(request, ct).ConfigureAwait(false);
+        SearchResult result;
+        try
+        {
+            result = await search.SearchAsync(request, ct).ConfigureAwait(false);
+        }
+        catch (SearchUnavailableException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Search unavailable");
+        }
         return TypedResults.Ok(new SearchPage(request.Terms.ToString(), request.Speaker.ToString().ToLowerInvariant(), request.Page, request.PageSize, result.HasMore,
             result.Complete, result.Note, result.Hits.Select(h => new SearchHitReport(h.CallId, h.Seq, h.CallStartedAt, h.Agent, h.AgentName, h.CallRef, h.Sentiment,
                 h.Role, h.StartMs / 1000.0, h.Snippet.Text, h.Snippet.Spans.Select(s => new SnippetSpan(s.Start, s.Length)).ToList(), h.Url)).ToList()));

@@ -126,13 +126,18 @@ public sealed class SearchTerms
     /// in the index, so they (and the order of a phrase) are checked by <see cref="Match"/> on the rows returned. Null
     /// when no word of the search is in the index.
     /// </summary>
-    /// <param name="common">Words known to be in many chunks: left to <see cref="Match"/> when another word remains, since
-    /// InnoDB reads the whole list of every word it is asked for (a common word's is millions long).</param>
-    public string? ToMySqlBoolean(Func<string, bool>? common = null)
+    /// <param name="seen">How many chunks of a sample held each word (the recent scan): only the words seen least are
+    /// asked for (all of them when tied), the others left to <see cref="Match"/>, since InnoDB reads the whole list of
+    /// every word it is asked for (a common word's is millions long) and a rarer word alone already bounds the rows.</param>
+    public string? ToMySqlBoolean(Func<string, int>? seen = null)
     {
         var words = Terms.SelectMany(t => t).Where(w => w.Length >= MySqlMinTokenSize && !MySqlStopwords.Contains(w)).Distinct(StringComparer.Ordinal).ToList();
         if (words.Count == 0) return null;
-        if (common is not null && words.Where(w => !common(w)).ToList() is { Count: > 0 } rarer) words = rarer;
+        if (seen is not null)
+        {
+            var least = words.Min(seen);
+            words = words.Where(w => seen(w) == least).ToList();
+        }
         var b = new StringBuilder();
         foreach (var w in words) b.Append(b.Length > 0 ? " +" : "+").Append(w);
         return b.ToString();

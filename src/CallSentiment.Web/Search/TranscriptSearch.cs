@@ -45,9 +45,30 @@ public sealed record SearchResult(IReadOnlyList<SearchHit> Hits, bool HasMore, b
 /// </list>
 /// Both check each chunk with <see cref="SearchTerms.Match"/>, so a hit means the same on every engine.
 /// </summary>
-public sealed class TranscriptSearch(Db db, IOptions<SearchOptions> options)
+public sealed partial class TranscriptSearch(Db db, IOptions<SearchOptions> options, ILogger<TranscriptSearch> logger)
 {
+    /// <summary>
+    /// The search, or <see cref="SearchUnavailableException"/> (logged here with the engine's error) when the database
+    /// refused or timed out on a query: a busy or still-indexing server is said so, never answered with a 500.
+    /// </summary>
     public async Task<SearchResult> SearchAsync(SearchRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogFailed(logger, db.Provider.ToString(), request.Terms.ToString(), e);
+            throw new SearchUnavailableException(
+                "The database did not answer the search (it may be busy or still building its full-text index). Nothing was changed; try again in a moment.", e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Transcript search failed on {Provider} for {Terms}")]
+    private static partial void LogFailed(ILogger logger, string provider, string terms, Exception e);
+
+    private async Task<SearchResult> RunAsync(SearchRequest request, CancellationToken cancellationToken)
     {
         var o = options.Value;
         var wanted = (request.Page - 1) * request.PageSize + request.PageSize + 1; // one more says whether there is a next page
@@ -93,8 +114,8 @@ public sealed class TranscriptSearch(Db db, IOptions<SearchOptions> options)
 
         public Dictionary<string, int> WordChunks { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>In more than 2 % of a fair sample of chunks.</summary>
-        public bool IsCommon(string word) => Chunks >= 500 && WordChunks.GetValueOrDefault(word) > Chunks / 50;
+        /// <summary>How many of the chunks read held the word.</summary>
+        public int Seen(string word) => WordChunks.GetValueOrDefault(word);
     }
 
     /// <summary>
@@ -181,7 +202,7 @@ public sealed class TranscriptSearch(Db db, IOptions<SearchOptions> options)
                 query = r.Terms.ToTsQuery();
                 break;
             case DbProvider.MySql:
-                if (r.Terms.ToMySqlBoolean(scan.IsCommon) is not { } boolean) return null;
+                if (r.Terms.ToMySqlBoolean(scan.Seen) is not { } boolean) return null;
                 query = boolean;
                 break;
             default:
@@ -327,3 +348,6 @@ public sealed class TranscriptSearch(Db db, IOptions<SearchOptions> options)
         return p;
     }
 }
+
+/// <summary>The database could not answer a search (busy, timed out, still indexing); the message is for people.</summary>
+public sealed class SearchUnavailableException(string message, Exception inner) : Exception(message, inner);
