@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using AngleSharp.Html.Parser;
@@ -287,7 +288,12 @@ public abstract class AgentComparisonTests(AgentComparisonTests.App fixture)
         Assert.Contains("Interruptions", ivy.QuerySelector("td.coach")!.TextContent, StringComparison.Ordinal);
         var ann = rows.Single(r => r.GetAttribute("data-agent") == "ann");
         Assert.Empty(ann.QuerySelectorAll("td.weak"));
-        Assert.NotNull(ann.QuerySelector("svg.sparkline polyline"));
+        // Each row's sparkline is its weekly NPS (to 0.1, empty for a week without calls) for wwwroot/js/agents.js to draw.
+        foreach (var (name, weeks) in Expected())
+        {
+            var want = string.Join(',', weeks.Select(w => w.Figures()["nps"] is { } nps ? nps.ToString("0.#", CultureInfo.InvariantCulture) : ""));
+            Assert.Equal(want, rows.Single(r => r.GetAttribute("data-agent") == name).QuerySelector("svg.sparkline")!.GetAttribute("data-nps"));
+        }
         Assert.Equal("1.00", doc.QuerySelector("#median-interruptions")!.TextContent.Trim());
 
         var csv = await http.GetStringAsync($"/agents?handler=Csv&{Period}");

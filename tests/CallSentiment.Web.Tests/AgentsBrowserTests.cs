@@ -93,7 +93,7 @@ public sealed class AgentsBrowserTests : IAsyncLifetime
         Assert.Equal("Talks over the customer", (await p.Page.Locator("#sort-category").TextContentAsync())?.Trim());
         Assert.Equal("100.0%", (await p.Page.Locator("#agents-table tr[data-agent=ivy] td[data-metric=category] a").TextContentAsync())?.Trim());
         Assert.Equal(9, await p.Page.Locator("#agents-table tbody tr").CountAsync());
-        Assert.Equal(9, await p.Page.Locator("#agents-table tbody svg.sparkline").CountAsync());
+        Assert.Equal(9, await p.Page.Locator("#agents-table tbody svg.sparkline:has(polyline)").CountAsync());
         Assert.Equal("Agents", (await p.Page.Locator("header.top nav a[href='/agents']").TextContentAsync())?.Trim());
         await BrowserFixture.ScreenshotAsync(p.Page, "agents");
 

@@ -1,6 +1,30 @@
 // Draws the agent comparison's charts from the JSON the pages embed (#agents-data on /agents, #agent-trend-data on
-// /agents/detail); the pages work without it.
+// /agents/detail) and the ranking's sparklines from each row's data-nps; the figures and links work without it.
 (function () {
+  // The ranking's sparklines: data-nps holds each week's NPS (empty: no calls that week, a gap). x: 4 per week,
+  // y: −100..100 mapped to 28..2, a zero line; a polyline per run of weeks with calls.
+  const svgNs = 'http://www.w3.org/2000/svg';
+  for (const svg of document.querySelectorAll('svg.sparkline[data-nps]')) {
+    const values = svg.dataset.nps.split(',');
+    const zero = document.createElementNS(svgNs, 'line');
+    zero.setAttribute('class', 'zero');
+    zero.setAttribute('x1', '0'); zero.setAttribute('y1', '15');
+    zero.setAttribute('x2', String(svg.viewBox.baseVal.width - 2)); zero.setAttribute('y2', '15');
+    svg.appendChild(zero);
+    let points = [];
+    const flush = () => {
+      if (points.length === 0) return;
+      const line = document.createElementNS(svgNs, 'polyline');
+      line.setAttribute('points', points.join(' '));
+      svg.appendChild(line);
+      points = [];
+    };
+    values.forEach((v, i) => {
+      if (v === '') { flush(); return; }
+      points.push((i * 4) + ',' + (15 - Number(v) * 0.13).toFixed(1));
+    });
+    flush();
+  }
   if (typeof Chart === 'undefined') return;
   const blue = '#2b5cd6', grey = '#8a94a6';
   const ranking = document.getElementById('agents-data');

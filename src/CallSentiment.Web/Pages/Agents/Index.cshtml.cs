@@ -111,28 +111,22 @@ public sealed class IndexModel(AgentQueries queries, CallQueries calls, Category
     public string DetailUrl(AgentRow agent, string? metric = null) =>
         Link("/agents/detail", ("agent", agent.Name)) + (metric is null ? "" : "#drivers-" + metric);
 
+    /// <summary>A sparkline's width in the SVG's units: 4 per week (wwwroot/js/agents.js draws the points on the same scale).</summary>
+    public static double SparklineWidth(int weeks) => Math.Max(1, weeks - 1) * 4;
+
     /// <summary>
-    /// A week-by-week NPS line as SVG points (x: week, y: −100..100 mapped to 28..2); weeks without calls are gaps, so a
-    /// line is drawn per run of weeks with calls. Drawn on the server: no script per row for hundreds of employees.
+    /// A week-by-week NPS line as data for wwwroot/js/agents.js: the weeks' NPS (−100..100, to 0.1) separated by commas,
+    /// empty for a week without calls (a gap in the line).
     /// </summary>
-    public static IReadOnlyList<string> Sparkline(IReadOnlyList<Metrics.WeekBucket> weeks, IReadOnlyList<AgentSums> sums, out double width)
+    public static string SparklineData(IReadOnlyList<AgentSums> sums)
     {
-        const double Step = 4;
-        width = Math.Max(1, weeks.Count - 1) * Step;
-        var runs = new List<string>();
-        var current = new StringBuilder();
+        var text = new StringBuilder(sums.Count * 5);
         for (var i = 0; i < sums.Count; i++)
         {
-            if (sums[i].Nps is { } nps)
-            {
-                current.Append(CultureInfo.InvariantCulture, $"{i * Step:0.#},{15 - nps * 0.13:0.#} ");
-                continue;
-            }
-            if (current.Length > 0) runs.Add(current.ToString().TrimEnd());
-            current.Clear();
+            if (i > 0) text.Append(',');
+            if (sums[i].Nps is { } nps) text.Append(CultureInfo.InvariantCulture, $"{nps:0.#}");
         }
-        if (current.Length > 0) runs.Add(current.ToString().TrimEnd());
-        return runs;
+        return text.ToString();
     }
 
     /// <summary>The team's spread of the sorted figure as a histogram, embedded as JSON data for wwwroot/js/agents.js.</summary>
