@@ -12,6 +12,22 @@ public sealed partial class AnalysisWorker(
     JobQueue queue, RedactedAudio redactedAudio, CallAnalyzer analyzer, IngestionSignal signal, TimeProvider clock,
     IngestionTelemetry telemetry, IOptions<IngestionOptions> options, ILogger<AnalysisWorker> logger) : BackgroundService
 {
+    /// <summary>How long disposing the worker waits for the jobs under way to stop.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Stops the worker and waits for the jobs under way to end. The host stops waiting for a background service after its
+    /// shutdown timeout and then disposes the services: the engines (built before this worker, since it is given the
+    /// analyzer, so disposed after it) hold native memory (ONNX Runtime sessions, decoders) that a stage still running would
+    /// use after it is freed, which corrupts the heap and ends the process. Waiting here keeps them alive until then.
+    /// </summary>
+    public override void Dispose()
+    {
+        base.Dispose();
+        if (ExecuteTask is { IsCompleted: false } running && !((IAsyncResult)running).AsyncWaitHandle.WaitOne(DrainTimeout))
+            LogDrainTimedOut(logger, DrainTimeout.TotalSeconds);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
@@ -211,4 +227,7 @@ public sealed partial class AnalysisWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker heartbeat failed")]
     private static partial void LogHeartbeatFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Jobs under way had not stopped {Seconds} s after shutdown began; the engines are released anyway")]
+    private static partial void LogDrainTimedOut(ILogger logger, double seconds);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using CallSentiment.Benchmarks.Dashboard;
 using CallSentiment.Cli;
 using CallSentiment.Web.Categories;
 using CallSentiment.Web.Ingestion;
@@ -71,7 +72,7 @@ internal static class CategoriesCommand
                 await cluster.InitializeAsync();
                 try
                 {
-                    if (reuse && await CategoryCalls.PostgresLoadedAsync(cluster, name)) Print($"postgres: reusing database {name} in {cluster.Folder}");
+                    if (reuse && await DatasetLoader.PostgresDatabaseExistsAsync(cluster, name)) Print($"postgres: reusing database {name} in {cluster.Folder}");
                     else
                     {
                         var clock = Stopwatch.StartNew();

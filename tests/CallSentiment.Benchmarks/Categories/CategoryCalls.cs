@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CallSentiment.Benchmarks.Dashboard;
 using CallSentiment.Web.Storage;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -153,7 +154,7 @@ internal static class CategoryCalls
     public static async Task LoadPostgresAsync(PostgresCluster cluster, string database, int count)
     {
         var loading = database + "_loading";
-        await AdminAsync(cluster, $"DROP DATABASE IF EXISTS {loading}");
+        await DatasetLoader.AdminAsync(cluster, $"DROP DATABASE IF EXISTS {loading}");
         var connectionString = await cluster.CreateDatabaseAsync(loading);
         await using (var db = new PostgresDb(connectionString))
             await new Migrator(db, NullLogger<Migrator>.Instance, TimeProvider.System).MigrateAsync(CancellationToken.None);
@@ -175,22 +176,8 @@ internal static class CategoryCalls
                 await c.ExecuteAsync($"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))");
             await c.ExecuteAsync("VACUUM ANALYZE");
         }
-        await AdminAsync(cluster, $"DROP DATABASE IF EXISTS {database}");
-        await AdminAsync(cluster, $"ALTER DATABASE {loading} RENAME TO {database}");
-    }
-
-    public static async Task<bool> PostgresLoadedAsync(PostgresCluster cluster, string database)
-    {
-        await using var c = new NpgsqlConnection(cluster.AdminConnectionString);
-        await c.OpenAsync();
-        return await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM pg_database WHERE datname = @database", new { database }) > 0;
-    }
-
-    private static async Task AdminAsync(PostgresCluster cluster, string sql)
-    {
-        await using var c = new NpgsqlConnection(cluster.AdminConnectionString);
-        await c.OpenAsync();
-        await c.ExecuteAsync(sql);
+        await DatasetLoader.AdminAsync(cluster, $"DROP DATABASE IF EXISTS {database}");
+        await DatasetLoader.AdminAsync(cluster, $"ALTER DATABASE {loading} RENAME TO {database}");
     }
 
     // ---- MariaDB ----

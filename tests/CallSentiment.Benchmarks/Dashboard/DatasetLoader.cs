@@ -156,7 +156,7 @@ internal static class DatasetLoader
             new { database, table = MySqlCompleteMarker }) > 0;
     }
 
-    private static async Task AdminAsync(PostgresCluster cluster, string sql)
+    internal static async Task AdminAsync(PostgresCluster cluster, string sql)
     {
         await using var c = new NpgsqlConnection(cluster.AdminConnectionString);
         await c.OpenAsync();
