@@ -93,7 +93,7 @@ internal static class CategoriesCommand
                 await server.InitializeAsync();
                 try
                 {
-                    if (reuse && await CategoryCalls.MySqlLoadedAsync(server, name)) Print($"mysql: reusing database {name} in {server.Folder}");
+                    if (reuse && await DatasetLoader.MySqlDatabaseLoadedAsync(server, name)) Print($"mysql: reusing database {name} in {server.Folder}");
                     else
                     {
                         var clock = Stopwatch.StartNew();

@@ -182,8 +182,6 @@ internal static class CategoryCalls
 
     // ---- MariaDB ----
 
-    private const string MySqlCompleteMarker = "bench_load_complete";
-
     public static async Task LoadMySqlAsync(MariaDbServer server, string database, int count)
     {
         await using (var admin = new MySqlConnection(server.AdminConnectionString))
@@ -200,15 +198,7 @@ internal static class CategoryCalls
         await c.ExecuteAsync("SET SESSION foreign_key_checks = 0");
         await WriteAsync(count, (table, columns) => Task.FromResult<Rows>(new MySqlRows(c, table, columns)));
         await c.ExecuteAsync("ANALYZE TABLE agents, recordings, calls, call_speakers, transcript_chunks");
-        await c.ExecuteAsync($"CREATE TABLE {MySqlCompleteMarker} (done BIGINT NOT NULL)");
-    }
-
-    public static async Task<bool> MySqlLoadedAsync(MariaDbServer server, string database)
-    {
-        await using var c = new MySqlConnection(server.AdminConnectionString);
-        await c.OpenAsync();
-        return await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = @database AND table_name = @table",
-            new { database, table = MySqlCompleteMarker }) > 0;
+        await c.ExecuteAsync($"CREATE TABLE {DatasetLoader.MySqlCompleteMarker} (done BIGINT NOT NULL)");
     }
 
     // ---- row writers ----

@@ -118,7 +118,7 @@ internal static class DatasetLoader
         return await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM pg_database WHERE datname = @database", new { database }) > 0;
     }
 
-    private const string MySqlCompleteMarker = "bench_load_complete";
+    internal const string MySqlCompleteMarker = "bench_load_complete";
 
     public static async Task LoadMySqlAsync(MariaDbServer server, string database, CallDataset data, CancellationToken cancellationToken, Search.TranscriptDataset? transcripts = null,
         bool categories = false, int? rollupsFrom = null)
