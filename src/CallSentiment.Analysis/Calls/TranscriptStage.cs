@@ -42,11 +42,26 @@ public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScor
         var scoredIndex = new List<int>();
         for (var i = 0; i < chunks.Count; i++)
             if (chunks[i].Text.Trim().Length >= o.MinChunkChars) scoredIndex.Add(i);
+        // Each speaker's words are scored in their own language (Whisper tells it per channel). Words in a language the
+        // scorer does not read are not scored at all: the English model's verdict on German words would be trusted as
+        // evidence by the fusion, and Comprehend refuses the language; the voice decides for that speaker instead.
         var scoreWatch = Stopwatch.StartNew();
-        var scores = scoredIndex.Count == 0 ? [] : await scorer.ScoreAsync(scoredIndex.Select(i => chunks[i].Text).ToList(),
-            transcript.LanguageCode, cancellationToken).ConfigureAwait(false);
+        var languageOf = transcript.Speakers.Where(s => s.Language is not null).ToDictionary(s => s.Id, s => s.Language!);
         var scoredBy = new Dictionary<int, TextSentimentResult>();
-        for (var j = 0; j < scoredIndex.Count; j++) scoredBy[scoredIndex[j]] = scores[j];
+        var unread = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var group in scoredIndex.GroupBy(i => languageOf.GetValueOrDefault(chunks[i].Speaker, transcript.LanguageCode)))
+        {
+            var ids = group.ToList();
+            if (!scorer.Reads(group.Key))
+            {
+                unread.Add(group.Key);
+                foreach (var i in ids) scoredBy[i] = TextSentimentResult.Failed($"the {scorer.Name} text scorer does not read {group.Key}");
+                continue;
+            }
+            var scores = await scorer.ScoreAsync(ids.Select(i => chunks[i].Text).ToList(), group.Key, cancellationToken).ConfigureAwait(false);
+            for (var j = 0; j < ids.Count; j++) scoredBy[ids[j]] = scores[j];
+        }
+        var notRead = unread.Count == 0 ? 0 : scoredIndex.Count(i => unread.Contains(languageOf.GetValueOrDefault(chunks[i].Speaker, transcript.LanguageCode)));
 
         var results = new List<ChunkResult>(chunks.Count);
         for (var i = 0; i < chunks.Count; i++)
@@ -80,6 +95,7 @@ public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScor
         var customerText = customer is null ? null : ConversationFusion.TextVerdict(results
             .Where(k => k.Speaker == customer.Speaker && k.Verdict is not null)
             .Select(k => new MoodSpan(k.StartMs / 1000.0, k.EndMs / 1000.0, k.Verdict!.Scores, k.Confidence)).ToList());
+        var customerLanguage = customer is null ? null : languageOf.GetValueOrDefault(customer.Speaker, transcript.LanguageCode);
         var detail = JsonSerializer.Serialize(new
         {
             transcriber = transcriber.Name,
@@ -92,14 +108,20 @@ public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScor
             separation = transcript.Separation.ToString(),
             words = transcript.Words.Count,
             chunks = chunks.Count,
-            scored = scoredIndex.Count,
-            failed = scores.Count(x => x.Verdict is null),
+            scored = scoredIndex.Count - notRead,
+            failed = scoredBy.Values.Count(x => x.Verdict is null) - notRead,
+            // Chunks in a language the scorer does not read, and those languages: not scored, the voice decides.
+            notRead = notRead > 0 ? notRead : (int?)null,
+            unreadLanguages = unread.Count > 0 ? unread.ToList() : null,
             judgedRole = customer?.Role,
             transcribeMs,
             scoreMs = scoreWatch.ElapsedMilliseconds,
             // Counts per type only: the values are gone.
             redacted = redaction is null ? null : PiiTypes.All.Where(redaction.Counts.ContainsKey).ToDictionary(PiiTypes.Label, t => redaction.Counts[t]),
-            note = customerText is null ? "no scored words from the customer" : null,
+            note = customerText is not null ? null
+                : customerLanguage is not null && unread.Contains(customerLanguage)
+                    ? $"the customer spoke {customerLanguage}, which the {scorer.Name} text scorer does not read: the voice decides"
+                    : "no scored words from the customer",
         });
         return new StageOutput(new StageResult(StageName, customerText, detail, total.ElapsedMilliseconds), Conversation: conversation);
     }

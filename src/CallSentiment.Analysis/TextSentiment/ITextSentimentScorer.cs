@@ -14,6 +14,12 @@ public interface ITextSentimentScorer
 {
     string Name { get; }
 
+    /// <summary>
+    /// Whether the scorer reads text in this language (a BCP-47 tag: "en-US", "de"). Words in a language it does not
+    /// read are not scored: a model's verdict on words it cannot read would look like evidence and be none.
+    /// </summary>
+    bool Reads(string languageCode);
+
     /// <summary>Scores each text; the result list has one entry per text, in order.</summary>
     Task<IReadOnlyList<TextSentimentResult>> ScoreAsync(IReadOnlyList<string> texts, string languageCode, CancellationToken cancellationToken);
 }

@@ -91,6 +91,9 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
 
     public string Name => "offline";
 
+    /// <summary>English only: the model was trained on English text.</summary>
+    public bool Reads(string languageCode) => TextLanguages.IsEnglish(languageCode);
+
     public TextSentimentModelCard Card { get; }
 
     public TextFeaturizer Featurizer => _featurizer;

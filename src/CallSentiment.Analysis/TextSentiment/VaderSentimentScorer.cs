@@ -32,6 +32,9 @@ public sealed class VaderSentimentScorer : ITextSentimentScorer
 
     public string Name => "vader";
 
+    /// <summary>English only: the lexicon is English.</summary>
+    public bool Reads(string languageCode) => TextLanguages.IsEnglish(languageCode);
+
     /// <summary>Reads VADER's vader_lexicon.txt (e.g. ../shared/datasets/text/vader/vader_lexicon.txt).</summary>
     public static VaderSentimentScorer Load(string lexiconPath) => new(SentimentLexicon.Load(lexiconPath));
 

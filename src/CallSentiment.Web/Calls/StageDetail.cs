@@ -67,6 +67,8 @@ public static class StageDetail
             var s = string.Create(ci, $"Transcribed by {Str("transcriber") ?? "the transcriber"}{(language is { } l ? $" ({l}{languages})" : "")}, {separation}: {words:0} words in {chunks:0} chunks");
             s += string.Create(ci, $"; {Num("scored") ?? 0:0} chunks scored by {Str("scorer") ?? "the scorer"}");
             if (Num("failed") is > 0 and var failed) s += string.Create(ci, $", {failed:0} could not be scored");
+            if (Num("notRead") is > 0 and var notRead && d.TryGetProperty("unreadLanguages", out var unread) && unread.ValueKind == JsonValueKind.Array)
+                s += string.Create(ci, $"; {notRead:0} in {string.Join(", ", unread.EnumerateArray().Select(u => u.GetString()))} not scored ({Str("scorer") ?? "the scorer"} does not read that language; the voice decides)");
             s += Str("judgedRole") is { } role ? $"; the verdict is the {role}'s words." : ".";
             // Counts only: the values never reach the database.
             if (d.TryGetProperty("redacted", out var redacted) && redacted.ValueKind == JsonValueKind.Object && redacted.EnumerateObject().Any())

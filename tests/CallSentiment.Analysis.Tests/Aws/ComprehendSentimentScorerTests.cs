@@ -154,6 +154,18 @@ public sealed class ComprehendSentimentScorerTests
         Assert.Contains("'nl-NL'", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("en-US", true)]
+    [InlineData("de", true)]
+    [InlineData("zh_tw", true)]
+    [InlineData("tr", false)]
+    [InlineData("sv-SE", false)]
+    [InlineData("und", false)]
+    [InlineData("", false)]
+    public void Reads_Language_OnlyThoseComprehendScoresForSentiment(string tag, bool expected) =>
+        Assert.Equal(expected, new ComprehendSentimentScorer(new ComprehendSettings { Region = LocalAwsServer.Region, ServiceUrl = new Uri("http://127.0.0.1:9") },
+            new HttpClient(), LocalAwsServer.Credentials, TimeProvider.System).Reads(tag));
+
     [Fact]
     public void Settings_MissingRegion_RejectedNamingTheSetting()
     {

@@ -14,6 +14,15 @@ public sealed class OfflineTextSentimentScorerTests : IDisposable
     public void Dispose() => _scorer.Dispose();
 
     [Theory]
+    [InlineData("en-US", true)]
+    [InlineData("EN_gb", true)]
+    [InlineData("en", true)]
+    [InlineData("de", false)]
+    [InlineData("und", false)]
+    [InlineData("", false)]
+    public void Reads_Language_EnglishOnly(string tag, bool expected) => Assert.Equal(expected, _scorer.Reads(tag));
+
+    [Theory]
     [InlineData("Thank you so much, you were really helpful and the problem is solved!", Sentiment.Positive)]
     [InlineData("This is the worst service ever, I am furious and I want to cancel.", Sentiment.Negative)]
     [InlineData("My account number is four five six and I live in Leeds.", Sentiment.Neutral)]

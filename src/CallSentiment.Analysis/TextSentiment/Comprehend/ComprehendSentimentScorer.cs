@@ -92,14 +92,21 @@ public sealed class ComprehendSentimentScorer : ITextSentimentScorer
     public static string ToComprehendLanguage(string languageCode)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(languageCode);
+        return TryComprehendLanguage(languageCode)
+            ?? throw new ArgumentException($"language '{languageCode}' is not one Comprehend scores for sentiment ({string.Join(", ", Supported)})", nameof(languageCode));
+    }
+
+    /// <summary>Comprehend's code for a BCP-47 tag, or null when Comprehend does not score sentiment in that language.</summary>
+    private static string? TryComprehendLanguage(string languageCode)
+    {
         var tag = languageCode.Trim().Replace('_', '-');
         if (tag.Equals("zh-TW", StringComparison.OrdinalIgnoreCase) || tag.Equals("zh-Hant", StringComparison.OrdinalIgnoreCase))
             return "zh-TW";
         var primary = tag.Split('-')[0].ToLowerInvariant();
-        return Supported.Contains(primary)
-            ? primary
-            : throw new ArgumentException($"language '{languageCode}' is not one Comprehend scores for sentiment ({string.Join(", ", Supported)})", nameof(languageCode));
+        return Supported.Contains(primary) ? primary : null;
     }
+
+    public bool Reads(string languageCode) => !string.IsNullOrWhiteSpace(languageCode) && TryComprehendLanguage(languageCode) is not null;
 
     public async Task<IReadOnlyList<TextSentimentResult>> ScoreAsync(IReadOnlyList<string> texts, string languageCode, CancellationToken cancellationToken)
     {
