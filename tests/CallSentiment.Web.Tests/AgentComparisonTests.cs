@@ -371,8 +371,11 @@ public abstract class AgentComparisonTests(AgentComparisonTests.App fixture)
         return result;
     }
 
-    /// <summary>Saves a category as an admin does (a new rule, or a changed one, re-tags every stored call) and waits for the re-tagging.</summary>
-    private async Task<long> SaveCategoryAsync(long? id, string name, string rule)
+    /// <summary>
+    /// Saves a category as an admin does (a new rule, or a changed one, re-tags every stored call) and waits for the re-tagging.
+    /// <paramref name="polarity"/>: the form's value ("avoid", "encourage"); null sends none, as a form from before polarities did.
+    /// </summary>
+    private async Task<long> SaveCategoryAsync(long? id, string name, string rule, string? polarity = null)
     {
         using var admin = await Instance.SignedInClientAsync(allowAutoRedirect: false);
         var page = await new HtmlParser().ParseDocumentAsync(await admin.GetStringAsync("/admin/categories"));
@@ -382,6 +385,7 @@ public abstract class AgentComparisonTests(AgentComparisonTests.App fixture)
             ["__RequestVerificationToken"] = page.QuerySelector("#category-form input[name=__RequestVerificationToken]")!.GetAttribute("value")!,
         };
         if (id is not null) form["Id"] = id.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (polarity is not null) form["Polarity"] = polarity;
         using (var response = await admin.PostAsync("/admin/categories?handler=Save", new FormUrlEncodedContent(form)))
             Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"save answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -482,6 +486,100 @@ public abstract class AgentComparisonTests(AgentComparisonTests.App fixture)
     }
 
     [Fact]
+    public async Task CategoryColumn_ToEncourage_HighestShareFirstAndLowestCoachedOnPageCsvDetailAndApi()
+    {
+        const string Name = "No long silence";
+        await SaveCategoryAsync(null, Name, "longest_silence < 30s", "encourage");
+        using var http = await Instance.SignedInClientAsync(AppRoles.Supervisor);
+        var json = await AssertCategoryFiguresAsync(http, Name, s => s.AgentTalkMs is not null && s.LongestSilenceMs < 30_000);
+        Assert.Equal("encourage", json.GetProperty("categoryPolarity").GetString());
+        Assert.True(json.GetProperty("team").GetProperty("category").GetProperty("higherIsBetter").GetBoolean());
+        var agents = json.GetProperty("agents").EnumerateArray().ToDictionary(a => a.GetProperty("agent").GetString()!);
+        int Rank(string agent) => agents[agent].GetProperty("metrics").GetProperty("category").GetProperty("rank").GetInt32();
+        IEnumerable<string?> CoachOn(string agent) => agents[agent].GetProperty("coachOn").EnumerateArray().Select(e => e.GetString());
+        // More is better: ann (no long silence in 12 calls) first, ivy (6 of 12) last; ivy, dan and eve (10 of 12) are in the
+        // weakest quarter and under the median, so coached on it; ann and fay (12 of 13) are not.
+        Assert.Equal(1, Rank("ann"));
+        Assert.Equal(2, Rank("fay"));
+        Assert.Equal(8, Rank("ivy"));
+        foreach (var weak in new[] { "ivy", "dan", "eve" }) Assert.Contains("category", CoachOn(weak));
+        foreach (var strong in new[] { "ann", "fay", "ben" }) Assert.DoesNotContain("category", CoachOn(strong));
+        // The median is the middle of the eight ranked shares, as for any figure.
+        var tagged = Tagged(s => s.AgentTalkMs is not null && s.LongestSilenceMs < 30_000);
+        var shares = Expected().Where(e => e.Key != "zed").Select(e => 100.0 * tagged[e.Key].Sum() / AgentSumsOracle.Sum(e.Value).Calls).Order().ToList();
+        Assert.Equal((shares[3] + shares[4]) / 2, json.GetProperty("team").GetProperty("category").GetProperty("median").GetDouble(), 3);
+
+        // The page: sorted by the category, the highest share first by default, the column saying which way is better.
+        var doc = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync($"/agents?{Period}&category=No+long+silence&sort=category"));
+        Assert.Null(doc.QuerySelector("#filter-errors"));
+        Assert.Equal("No long silence ▼", doc.QuerySelector("#sort-category")!.TextContent.Trim());
+        Assert.Contains("to encourage", doc.QuerySelector("#agents-table th small.category-label")!.TextContent, StringComparison.Ordinal);
+        Assert.Contains("higher is better", doc.QuerySelector("#sort-category")!.ParentElement!.GetAttribute("title"), StringComparison.Ordinal);
+        var order = doc.QuerySelectorAll("#agents-table tbody tr").Select(r => r.GetAttribute("data-agent")).ToList();
+        Assert.Equal("ann", order[0]);
+        Assert.Equal(["ivy", "zed"], order.TakeLast(2));
+        var ivy = doc.QuerySelector("#agents-table tr[data-agent=ivy]")!;
+        Assert.Contains("weak", ivy.QuerySelector("td[data-metric=category]")!.ClassList);
+        Assert.StartsWith("50.0%", ivy.QuerySelector("td[data-metric=category]")!.TextContent.Trim(), StringComparison.Ordinal);
+        Assert.Contains("No long silence (too rarely)", ivy.QuerySelector("td.coach")!.TextContent, StringComparison.Ordinal);
+        Assert.Empty(doc.QuerySelectorAll("#agents-table tr[data-agent=ann] td.weak[data-metric=category]"));
+
+        // The CSV says which way the category counts, and flags the same employees.
+        var csv = (await http.GetStringAsync($"/agents?handler=Csv&{Period}&category=No+long+silence")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("employee,agent,calls,ranked,category_name,category_polarity,nps,", csv[0], StringComparison.Ordinal);
+        var ivyLine = Assert.Single(csv, l => l.StartsWith("Ivy Test,ivy,12,true,No long silence,encourage,", StringComparison.Ordinal));
+        Assert.Contains(",50,8,", ivyLine, StringComparison.Ordinal);
+        var header = csv[0].Split(',');
+        Assert.Equal("true", ivyLine.Split(',')[Array.IndexOf(header, "category_coaching_point")]);
+        Assert.Equal("false", csv.Single(l => l.StartsWith("Ann Test,ann,", StringComparison.Ordinal)).Split(',')[Array.IndexOf(header, "category_coaching_point")]);
+
+        // The detail page: the calls behind a low share are the employee's calls NOT tagged (ivy's six long silences), newest first.
+        var detail = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync($"/agents/detail?agent=ivy&{Period}&category=No+long+silence"));
+        Assert.Null(detail.QuerySelector("#filter-errors"));
+        Assert.Contains("weak", detail.QuerySelector("#card-category")!.ClassList);
+        Assert.Contains("Calls not tagged No long silence", detail.QuerySelector("#drivers-category h3")!.TextContent, StringComparison.Ordinal);
+        var untagged = Seeds.Select((s, i) => (s, Id: _fixture.SeedIds[i])).Where(x => x.s.Agent == "ivy" && x.s.LongestSilenceMs >= 30_000)
+            .OrderByDescending(x => x.s.Start).Select(x => $"/calls/{x.Id}").ToArray();
+        Assert.Equal(6, untagged.Length);
+        Assert.Equal(untagged, detail.QuerySelectorAll("#drivers-category tbody tr a").Select(a => a.GetAttribute("href")!).ToArray());
+    }
+
+    [Fact]
+    public async Task CategoryColumn_PolarityChanged_ReRankedAtOnceWithoutRetagging()
+    {
+        const string Name = "Interrupts at most once";
+        // Saved without a polarity (as before there were any): to avoid, fewer is better.
+        var id = await SaveCategoryAsync(null, Name, "agent.interruptions <= 1");
+        using var http = await Instance.SignedInClientAsync(AppRoles.Supervisor);
+        var url = $"/api/v1/agents/comparison?{Period}&category={Uri.EscapeDataString(Name)}";
+        var json = await JsonAsync(await http.GetAsync(url), HttpStatusCode.OK);
+        Assert.Equal("avoid", json.GetProperty("categoryPolarity").GetString());
+        var agents = json.GetProperty("agents").EnumerateArray().ToDictionary(a => a.GetProperty("agent").GetString()!);
+        // eve and ivy (interrupting twice or more in every call) have the lowest share: best when it is to avoid.
+        Assert.Equal(1, agents["ivy"].GetProperty("metrics").GetProperty("category").GetProperty("rank").GetInt32());
+        Assert.Contains("category", agents["ann"].GetProperty("coachOn").EnumerateArray().Select(e => e.GetString()));
+        Assert.DoesNotContain("category", agents["ivy"].GetProperty("coachOn").EnumerateArray().Select(e => e.GetString()));
+        long version;
+        await using (var c = await Instance.Db.OpenAsync(CancellationToken.None))
+            version = await c.ExecuteScalarAsync<long>("SELECT version FROM categories WHERE id = @id", new { id });
+
+        // The admin makes it a category to encourage: the next request ranks the other way round, nothing is re-tagged.
+        Assert.Equal(id, await SaveCategoryAsync(id, Name, "agent.interruptions <= 1", "encourage"));
+        json = await JsonAsync(await http.GetAsync(url), HttpStatusCode.OK);
+        Assert.Equal("encourage", json.GetProperty("categoryPolarity").GetString());
+        agents = json.GetProperty("agents").EnumerateArray().ToDictionary(a => a.GetProperty("agent").GetString()!);
+        Assert.Equal(1, agents["ann"].GetProperty("metrics").GetProperty("category").GetProperty("rank").GetInt32());
+        Assert.Equal(7, agents["ivy"].GetProperty("metrics").GetProperty("category").GetProperty("rank").GetInt32());
+        Assert.Contains("category", agents["ivy"].GetProperty("coachOn").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("category", agents["eve"].GetProperty("coachOn").EnumerateArray().Select(e => e.GetString()));
+        Assert.DoesNotContain("category", agents["ann"].GetProperty("coachOn").EnumerateArray().Select(e => e.GetString()));
+        await using (var c = await Instance.Db.OpenAsync(CancellationToken.None))
+            Assert.Equal((version, "done"), await c.QuerySingleAsync<(long, string)>("SELECT version, retag_status FROM categories WHERE id = @id", new { id }));
+        var page = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync($"/agents?{Period}&category={Uri.EscapeDataString(Name)}&sort=category"));
+        Assert.Equal("ann", page.QuerySelector("#agents-table tbody tr")!.GetAttribute("data-agent"));
+    }
+
+    [Fact]
     public async Task Rollup_ReanalysisEditsAndDeletion_StaysEqualToTheCalls()
     {
         Assert.Empty(await AgentCalls.RollupDifferencesAsync(Instance.Db));
@@ -567,6 +665,33 @@ public abstract class AgentComparisonTests(AgentComparisonTests.App fixture)
         await using (var c = await db.OpenAsync(CancellationToken.None))
             Assert.Equal(40, await c.ExecuteScalarAsync<long>("SELECT CAST(SUM(call_count) AS " + (db.IsMySql ? "SIGNED" : "BIGINT") + ") FROM agent_days"));
         Assert.Empty(await AgentCalls.RollupDifferencesAsync(db));
+    }
+
+    [Fact]
+    public async Task Migration_ExistingCategories_KeepTheirMeaningToAvoid()
+    {
+        await using var db = await _fixture.EmptyDatabaseAsync();
+        var migrations = Migrator.Migrations(db.Provider);
+        await using (var c = await db.OpenAsync(CancellationToken.None))
+        {
+            await c.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+            foreach (var (version, name, sql) in migrations.Where(m => m.Version < 17))
+            {
+                await c.ExecuteAsync(sql);
+                await c.ExecuteAsync("INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, 0)", new { version, name });
+            }
+            await c.ExecuteAsync("""
+                INSERT INTO categories (name, rule_text, alert, version, created_by, created_at, updated_by, updated_at)
+                VALUES ('Agent did not greet', 'not agent says "hello"', 0, 1, 'admin', 0, 'admin', 0)
+                """);
+        }
+        await new Migrator(db, NullLogger<Migrator>.Instance, TimeProvider.System).MigrateAsync(CancellationToken.None);
+        await using (var c = await db.OpenAsync(CancellationToken.None))
+        {
+            Assert.Equal("avoid", await c.ExecuteScalarAsync<string>("SELECT polarity FROM categories WHERE name = 'Agent did not greet'"));
+            // Only the two polarities can be stored.
+            await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => c.ExecuteAsync("UPDATE categories SET polarity = 'sideways'"));
+        }
     }
 }
 

@@ -74,19 +74,41 @@ public sealed class AgentsBrowserTests : IAsyncLifetime
     [Fact]
     public async Task AgentsPage_InBrowser_ChartsSparklinesCategoryColumnAndDrillDownToTheCalls()
     {
-        // An admin defines a category; the stored calls are tagged in the background.
+        // An admin defines a category to avoid and one to encourage; the stored calls are tagged in the background.
         await using (var admin = await OpenAsync("/admin/categories"))
         {
             await admin.Page.FillAsync("#category-name", "Talks over the customer");
             await admin.Page.FillAsync("#category-rule", "agent.interruptions >= 2");
             await admin.Page.ClickAsync("#save-category");
+            await admin.Page.WaitForSelectorAsync("#categories tr:has-text('Talks over the customer')");
+            await admin.Page.FillAsync("#category-name", "No long silence");
+            await admin.Page.FillAsync("#category-rule", "longest_silence < 30s");
+            await admin.Page.CheckAsync("#category-polarity-encourage");
+            await admin.Page.ClickAsync("#save-category");
+            await admin.Page.WaitForSelectorAsync("#categories tr:has-text('No long silence')");
             var clock = Stopwatch.StartNew();
-            while (await admin.Page.Locator("#categories td.retag[data-status=done]").CountAsync() == 0 && clock.Elapsed < TimeSpan.FromSeconds(60))
+            while (await admin.Page.Locator("#categories td.retag[data-status=done]").CountAsync() < 2 && clock.Elapsed < TimeSpan.FromSeconds(60))
             {
                 await Task.Delay(200);
                 await admin.Page.ReloadAsync();
             }
-            Assert.Equal(1, await admin.Page.Locator("#categories td.retag[data-status=done]").CountAsync());
+            Assert.Equal(2, await admin.Page.Locator("#categories td.retag[data-status=done]").CountAsync());
+            Assert.Equal(["to encourage", "to avoid"], (await admin.Page.Locator("#categories td.polarity").AllTextContentsAsync()).Select(t => t.Trim()));
+            await BrowserFixture.ScreenshotAsync(admin.Page, "categories-polarity");
+        }
+
+        // The category to encourage: the highest share first, the lowest (ivy) marked as the coaching point.
+        await using (var encourage = await OpenAsync($"/agents?{Period}&category=No%20long%20silence&sort=category"))
+        {
+            Assert.Equal("ann", await encourage.Page.Locator("#agents-table tbody tr").First.GetAttributeAsync("data-agent"));
+            Assert.Contains("weak", await encourage.Page.Locator("#agents-table tr[data-agent=ivy] td[data-metric=category]").GetAttributeAsync("class"), StringComparison.Ordinal);
+            Assert.Contains("to encourage", await encourage.Page.Locator("#category-polarity").TextContentAsync(), StringComparison.Ordinal);
+            await BrowserFixture.ScreenshotAsync(encourage.Page, "agents-encourage");
+            await encourage.Page.ClickAsync("#agents-table tr[data-agent=ivy] td[data-metric=category] a");
+            await encourage.Page.WaitForURLAsync(url => url.Contains("/agents/detail", StringComparison.Ordinal));
+            Assert.Equal(6, await encourage.Page.Locator("#drivers-category tbody tr").CountAsync());
+            await BrowserFixture.ScreenshotAsync(encourage.Page, "agent-detail-encourage");
+            encourage.AssertNoProblems();
         }
         await using var p = await OpenAsync($"/agents?{Period}&category=Talks%20over%20the%20customer");
         Assert.Equal(2, await p.Page.EvaluateAsync<int>("Object.keys(Chart.instances).length"));

@@ -40,8 +40,9 @@ public sealed class CategoryBrowserTests : IAsyncLifetime
         seeding["Categories:RetagEnabled"] = "false";
         await using var app = new CallSentimentApp(settings: seeding);
         var store = app.Services.GetRequiredService<CategoryStore>();
-        await store.SaveAsync(null, "Cancellation risk", "customer says \"cancel*\" near/5 \"contract\"", alert: true, "test", CancellationToken.None);
-        await store.SaveAsync(null, "Unhappy, with silences", "customer.sentiment = NEGATIVE and silence > 3s", alert: false, "test", CancellationToken.None);
+        await store.SaveAsync(null, "Cancellation risk", "customer says \"cancel*\" near/5 \"contract\"", alert: true, polarity: null, "test", CancellationToken.None);
+        await store.SaveAsync(null, "Unhappy, with silences", "customer.sentiment = NEGATIVE and silence > 3s", alert: false, polarity: null, "test", CancellationToken.None);
+        await store.SaveAsync(null, "Thanked for calling", "agent says \"thank you for calling\"", alert: false, polarity: "encourage", "test", CancellationToken.None);
         _callId = await AnalysedCalls.StoreAsync(app.Services, "carla", start, "cancel", Sentiment.Negative, 4_000,
             (true, "thank you for calling how can I help"),
             (false, "I want to cancel my contract today because the price went up again"),
@@ -75,12 +76,12 @@ public sealed class CategoryBrowserTests : IAsyncLifetime
         await p.Page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/admin/categories");
 
         // The re-tagging of the stored calls finishes in the background; the page shows it when reloaded.
-        for (var i = 0; i < 50 && await p.Page.Locator("#categories td.retag[data-status=done]").CountAsync() < 2; i++)
+        for (var i = 0; i < 50 && await p.Page.Locator("#categories td.retag[data-status=done]").CountAsync() < 3; i++)
         {
             await Task.Delay(200);
             await p.Page.ReloadAsync();
         }
-        Assert.Equal(2, await p.Page.Locator("#categories td.retag[data-status=done]").CountAsync());
+        Assert.Equal(3, await p.Page.Locator("#categories td.retag[data-status=done]").CountAsync());
         await p.Page.FillAsync("#category-rule", "customer says \"cancel*\" and not agent says \"sorry\"");
         await p.NavigateAsync(() => p.Page.ClickAsync("#try-category"), u => u.Query.Contains("handler=Try", StringComparison.Ordinal));
         Assert.Equal("0", await p.Page.Locator("#try-matched").TextContentAsync());
@@ -91,12 +92,17 @@ public sealed class CategoryBrowserTests : IAsyncLifetime
         await BrowserFixture.ScreenshotAsync(p.Page, "categories-admin");
 
         await p.GotoAsync($"/calls/{_callId}");
-        var hits = p.Page.Locator("#transcript span.w.hit");
+        var hits = p.Page.Locator("#transcript span.w.hit:not(.encourage)");
         // The second "cancel" is 9 words from "contract": beyond near/5, so not highlighted.
         Assert.Equal(["cancel", "contract"], await hits.AllTextContentsAsync());
         Assert.True(await hits.First.IsVisibleAsync());
         Assert.Equal("rgb(255, 224, 102)", await hits.First.EvaluateAsync<string>("w => getComputedStyle(w).backgroundColor"));
-        Assert.Equal(["Cancellation risk", "Unhappy, with silences"], await p.Page.Locator("#call-categories a.category").AllTextContentsAsync());
+        Assert.Equal(["Cancellation risk", "Thanked for calling", "Unhappy, with silences"], await p.Page.Locator("#call-categories a.category").AllTextContentsAsync());
+        // A category to encourage is good news: its badge and its words are green, not amber.
+        var thanked = p.Page.Locator("#transcript span.w.hit.encourage");
+        Assert.Equal(["thank", "you", "for", "calling"], await thanked.AllTextContentsAsync());
+        Assert.Equal("rgb(178, 242, 187)", await thanked.First.EvaluateAsync<string>("w => getComputedStyle(w).backgroundColor"));
+        Assert.Equal("rgb(211, 249, 216)", await p.Page.Locator("#call-categories a.category.encourage").EvaluateAsync<string>("a => getComputedStyle(a).backgroundColor"));
         await hits.First.ScrollIntoViewIfNeededAsync();
         await BrowserFixture.ScreenshotAsync(p.Page, "call-category-highlight");
         p.AssertNoProblems();

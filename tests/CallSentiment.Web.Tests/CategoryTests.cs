@@ -69,10 +69,11 @@ public abstract class CategoryTests : IAsyncLifetime
         return await _http.PostAsync($"/admin/categories?handler={handler}", new FormUrlEncodedContent(form));
     }
 
-    private async Task<long> CreateAsync(string name, string rule, bool alert = false)
+    private async Task<long> CreateAsync(string name, string rule, bool alert = false, string? polarity = null)
     {
         var form = new Dictionary<string, string> { ["Name"] = name, ["Rule"] = rule };
         if (alert) form["Alert"] = "true";
+        if (polarity is not null) form["Polarity"] = polarity;
         using var response = await PostFormAsync("Save", form);
         Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"save answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         await using var c = await _app.Db.OpenAsync(CancellationToken.None);
@@ -265,9 +266,9 @@ public abstract class CategoryTests : IAsyncLifetime
         Assert.All(rows, r => Assert.Equal("Cancellation risk", r.QuerySelector("td.categories")!.TextContent.Trim()));
 
         var csv = (await _http.GetStringAsync($"/?handler=Csv&{Range}&category=Cancellation%20risk")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.EndsWith(",categories", csv[0], StringComparison.Ordinal);
+        Assert.EndsWith(",categories,categories_to_avoid,categories_to_encourage", csv[0], StringComparison.Ordinal);
         Assert.Equal(3, csv.Length);
-        Assert.All(csv.Skip(1), line => Assert.EndsWith(",Cancellation risk", line, StringComparison.Ordinal));
+        Assert.All(csv.Skip(1), line => Assert.EndsWith(",Cancellation risk,Cancellation risk,", line, StringComparison.Ordinal));
 
         using (var json = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/calls?{Range}&category=Cancellation%20risk")))
         {
@@ -286,6 +287,82 @@ public abstract class CategoryTests : IAsyncLifetime
             StringComparison.Ordinal);
         using var problem = await _http.GetAsync($"/api/v1/calls?{Range}&category=Nope");
         Assert.Equal(HttpStatusCode.BadRequest, problem.StatusCode);
+    }
+
+    [Fact]
+    public async Task Save_BadPolarity_ClearMessageAndNothingSavedOrChanged()
+    {
+        using (var response = await PostFormAsync("Save", new() { ["Name"] = "Offered a callback", ["Rule"] = "agent says \"call you back\"", ["Polarity"] = "sideways" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var doc = await new HtmlParser().ParseDocumentAsync(await response.Content.ReadAsStringAsync());
+            Assert.Equal("Choose whether the category is to avoid or to encourage ('sideways' is neither).",
+                doc.QuerySelector("#category-errors li[data-field=polarity]")!.TextContent);
+            Assert.Equal("Offered a callback", doc.QuerySelector("#category-name")!.GetAttribute("value"));
+            await using var c = await _app.Db.OpenAsync(CancellationToken.None);
+            Assert.Equal(0, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM categories"));
+        }
+        var id = await CreateAsync("Offered a callback", "agent says \"call you back\"", polarity: "encourage");
+        using (var response = await PostFormAsync("Save", new()
+               {
+                   ["Id"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["Name"] = "Offered a callback",
+                   ["Rule"] = "agent says \"call you back\"", ["Polarity"] = "<script>",
+               }))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var doc = await new HtmlParser().ParseDocumentAsync(await response.Content.ReadAsStringAsync());
+            Assert.Contains("('<script>' is neither)", doc.QuerySelector("#category-errors li[data-field=polarity]")!.TextContent, StringComparison.Ordinal);
+        }
+        await using (var c = await _app.Db.OpenAsync(CancellationToken.None))
+            Assert.Equal("encourage", await c.ExecuteScalarAsync<string>("SELECT polarity FROM categories WHERE id = @id", new { id }));
+    }
+
+    [Fact]
+    public async Task ToEncourageCategory_AdminDashboardCallPageApiCsvAndWebhook_ShownAsSuch()
+    {
+        var avoid = await CreateAsync("Cancellation risk", "customer says \"cancel*\"");
+        var encourage = await CreateAsync("Thanked for calling", "agent says \"thank you for calling\"", alert: true, polarity: "encourage");
+        await WaitForRetagAsync(avoid, 1);
+        await WaitForRetagAsync(encourage, 1);
+        var call = await StoreAsync("cancel", 0, Sentiment.Negative, 2_000, Cancelling);
+        const string Range = "from=2026-06-01&to=2026-06-01";
+
+        // The admin page lists each category's goal, and the form shows it when editing.
+        var admin = await PageAsync("/admin/categories");
+        Assert.Equal("to encourage", admin.QuerySelector($"#categories tr[data-id='{encourage}'] td.polarity")!.TextContent.Trim());
+        Assert.Equal("to avoid", admin.QuerySelector($"#categories tr[data-id='{avoid}'] td.polarity")!.TextContent.Trim());
+        Assert.True(admin.QuerySelector("#category-polarity-avoid")!.HasAttribute("checked"));
+        var edit = await PageAsync($"/admin/categories?edit={encourage}");
+        Assert.True(edit.QuerySelector("#category-polarity-encourage")!.HasAttribute("checked"));
+        Assert.False(edit.QuerySelector("#category-polarity-avoid")!.HasAttribute("checked"));
+
+        // The dashboard's counts and rows and the call page tell a category to encourage from one to avoid.
+        var dashboard = await PageAsync($"/?{Range}");
+        Assert.Contains("encourage", dashboard.QuerySelector("#category-counts a[data-category='Thanked for calling']")!.ClassList);
+        Assert.Contains("avoid", dashboard.QuerySelector("#category-counts a[data-category='Cancellation risk']")!.ClassList);
+        Assert.Equal(["Thanked for calling"], dashboard.QuerySelectorAll("#calls-table td.categories .category.encourage").Select(e => e.TextContent));
+        Assert.Equal(["Cancellation risk"], dashboard.QuerySelectorAll("#calls-table td.categories .category.avoid").Select(e => e.TextContent));
+        var page = await PageAsync($"/calls/{call}");
+        Assert.Equal("Thanked for calling", page.QuerySelector("#call-categories .category.encourage")!.TextContent);
+        Assert.Equal("Cancellation risk", page.QuerySelector("#call-categories .category.avoid")!.TextContent);
+        Assert.Equal(["thank", "you", "for", "calling"], page.QuerySelectorAll("#transcript span.w.hit.encourage").Select(w => w.TextContent));
+        Assert.Equal(["cancel"], page.QuerySelectorAll("#transcript span.w.hit:not(.encourage)").Select(w => w.TextContent));
+
+        // The API and the CSV name it.
+        using (var json = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/categories?{Range}")))
+            Assert.Equal([("Cancellation risk", "avoid"), ("Thanked for calling", "encourage")], json.RootElement.GetProperty("categories").EnumerateArray()
+                .Select(k => (k.GetProperty("name").GetString(), k.GetProperty("polarity").GetString())));
+        using (var json = JsonDocument.Parse(await _http.GetStringAsync($"/api/v1/calls/{call}")))
+            Assert.Equal([("Cancellation risk", "avoid"), ("Thanked for calling", "encourage")], json.RootElement.GetProperty("categories").EnumerateArray()
+                .Select(k => (k.GetProperty("name").GetString(), k.GetProperty("polarity").GetString())));
+        var csv = (await _http.GetStringAsync($"/?handler=Csv&{Range}")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.EndsWith(",Cancellation risk; Thanked for calling,Cancellation risk,Thanked for calling", Assert.Single(csv.Skip(1)), StringComparison.Ordinal);
+
+        // Its alert (ticked by the admin) goes out like any other, saying which way the category counts.
+        await using var c = await _app.Db.OpenAsync(CancellationToken.None);
+        var payload = Assert.Single(await c.QueryAsync<string>("SELECT payload FROM webhook_deliveries WHERE event = 'category-match'"));
+        using var e = JsonDocument.Parse(payload);
+        Assert.Equal(("Thanked for calling", "encourage"), (e.RootElement.GetProperty("category").GetString(), e.RootElement.GetProperty("polarity").GetString()));
     }
 
     [Fact]

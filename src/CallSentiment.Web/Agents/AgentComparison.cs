@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using CallSentiment.Web.Calls;
+using CallSentiment.Web.Categories;
 using CallSentiment.Web.Metrics;
 
 namespace CallSentiment.Web.Agents;
@@ -27,8 +28,11 @@ public sealed record TeamSpread(double? Min, double? P25, double? Median, double
 public sealed record AgentStanding(AgentRow Agent, AgentSums Total, IReadOnlyList<AgentSums> Weeks, IReadOnlyDictionary<string, MetricStanding> Metrics,
     IReadOnlyList<AgentMetric> CoachOn, bool Ranked);
 
-/// <summary>The category a comparison counts (its column's title is the category's name).</summary>
-public sealed record AgentCategory(long Id, string Name);
+/// <summary>
+/// The category a comparison counts (its column's title is the category's name), and which way: to avoid, a high share
+/// is a coaching point; to encourage, a low one.
+/// </summary>
+public sealed record AgentCategory(long Id, string Name, CategoryPolarity Polarity = CategoryPolarity.Avoid);
 
 /// <summary>
 /// The period's comparison: every employee with calls, their totals and weeks, their standing on each figure against
@@ -40,11 +44,20 @@ public sealed record AgentComparison(ResolvedRange Range, IReadOnlyList<WeekBuck
     /// <summary>The figures compared: every one of <see cref="AgentMetric.All"/>, the category's only when one was chosen.</summary>
     public IReadOnlyList<AgentMetric> Metrics { get; } = MetricsFor(Category);
 
-    public static IReadOnlyList<AgentMetric> MetricsFor(AgentCategory? category) =>
-        category is null ? AgentMetric.All.Where(m => m.Key != AgentMetric.CategoryKey).ToList() : AgentMetric.All;
+    public static IReadOnlyList<AgentMetric> MetricsFor(AgentCategory? category) => category is null
+        ? AgentMetric.All.Where(m => m.Key != AgentMetric.CategoryKey).ToList()
+        : AgentMetric.All.Select(m => m.Key == AgentMetric.CategoryKey ? AgentMetric.ForCategory(category.Polarity) : m).ToList();
+
+    /// <summary>The compared figure with this key (the category's the way its polarity says), or null.</summary>
+    public AgentMetric? Metric(string key) => Metrics.FirstOrDefault(m => string.Equals(m.Key, key, StringComparison.Ordinal));
 
     /// <summary>A figure's column title: the category's name for the category's column.</summary>
     public string Title(AgentMetric metric) => metric.Key == AgentMetric.CategoryKey && Category is { } c ? c.Name : metric.Title;
+
+    /// <summary>A figure as a coaching point: the category's name says which way it is off ("Offered a callback (too rarely)").</summary>
+    public string CoachTitle(AgentMetric metric) => metric.Key == AgentMetric.CategoryKey && Category is { } c
+        ? $"{c.Name} ({(c.Polarity == CategoryPolarity.Encourage ? "too rarely" : "too often")})"
+        : metric.Title;
 
     /// <summary>
     /// From the database's sums: per employee over the period (<paramref name="totals"/>), per week for the team
@@ -157,13 +170,13 @@ public sealed record AgentComparisonInput(string? From, string? To, string? Sort
     /// the categories there are (a category is chosen by its name).
     /// </summary>
     public (ResolvedRange Range, string Sort, bool Descending, AgentCategory? Category)? Parse(DashboardOptions options, DateTimeOffset now,
-        IReadOnlyList<(long Id, string Name)> categories, ICollection<(string Field, string Message)> errors)
+        IReadOnlyList<CategoryChoice> categories, ICollection<(string Field, string Message)> errors)
     {
         AgentCategory? category = null;
         if (!string.IsNullOrWhiteSpace(Category))
         {
-            if (categories.FirstOrDefault(k => string.Equals(k.Name, Category.Trim(), StringComparison.Ordinal)) is { Name: not null } found)
-                category = new AgentCategory(found.Id, found.Name);
+            if (categories.FirstOrDefault(k => string.Equals(k.Name, Category.Trim(), StringComparison.Ordinal)) is { } found)
+                category = new AgentCategory(found.Id, found.Name, found.Polarity);
             else
                 errors.Add(("category", categories.Count == 0
                     ? $"There is no category '{Category}': an admin defines categories under Admin → Categories."
@@ -180,8 +193,9 @@ public sealed record AgentComparisonInput(string? From, string? To, string? Sort
             errors.Add(("sort", "Choose a category to sort by it."));
             sort = "nps";
         }
-        // By default the best first on a figure (so the last rows are who to coach), names A to Z.
-        var metric = AgentMetric.Find(sort);
+        // By default the best first on a figure (so the last rows are who to coach), names A to Z; the category's best
+        // depends on its polarity.
+        var metric = AgentComparison.MetricsFor(category).FirstOrDefault(m => string.Equals(m.Key, sort, StringComparison.Ordinal));
         var descending = Dir switch
         {
             null or "" => sort == "calls" || metric?.HigherIsBetter == true,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using CallSentiment.Web.Calls;
+using CallSentiment.Web.Categories;
 using CallSentiment.Web.Metrics;
 using CallSentiment.Web.Storage;
 using Dapper;
@@ -278,7 +279,7 @@ public sealed class AgentQueries(Db db)
     /// <summary>
     /// An employee's calls in the period that drove each of <paramref name="metrics"/> most, worst first (the drill-down):
     /// negative calls, the customer's biggest drops, the agent's highest talk share or most interruptions, the most or
-    /// longest silence, the calls tagged with the chosen category (newest first). The period's calls are read once (a
+    /// longest silence, the calls tagged with the chosen category (not tagged, for one to encourage; newest first). The period's calls are read once (a
     /// range scan of ix_calls_agent_time: one employee's period is a few thousand calls at most) and ranked here for
     /// every figure, instead of one scan per figure; the category's tags come from ix_call_categories_agent_time.
     /// </summary>
@@ -306,13 +307,14 @@ public sealed class AgentQueries(Db db)
         var result = new Dictionary<string, IReadOnlyList<DriverCall>>();
         foreach (var m in metrics)
         {
-            var (keep, worst) = Ranking(m.Key, tagged);
+            var (keep, worst) = Ranking(m.Key, tagged, category?.Polarity == CategoryPolarity.Encourage);
             result[m.Key] = calls.Where(keep).OrderByDescending(worst).ThenByDescending(x => x.Id).Take(take).ToList();
         }
         return result;
 
         // Which calls drove a figure, and how much (the most first; ties: the newest call first).
-        static (Func<DriverCall, bool> Keep, Func<DriverCall, double> Worst) Ranking(string key, HashSet<long> tagged) => key switch
+        // A category to encourage: the calls without it are what kept the share low.
+        static (Func<DriverCall, bool> Keep, Func<DriverCall, double> Worst) Ranking(string key, HashSet<long> tagged, bool encourage) => key switch
         {
             "nps" => (x => x.Sentiment == "NEGATIVE", x => x.StartedAt),
             "change" => (x => x.SentimentChange < 0, x => -x.SentimentChange!.Value),
@@ -320,7 +322,7 @@ public sealed class AgentQueries(Db db)
             "interruptions" => (x => x.AgentInterruptions > 0, x => x.AgentInterruptions!.Value),
             "silence" => (x => x.SilenceMs > 0 && x.DurationMs > 0, x => (double)x.SilenceMs!.Value / x.DurationMs),
             "longSilences" => (x => x.LongestSilenceMs >= AgentSums.LongSilenceMs, x => x.LongestSilenceMs!.Value),
-            AgentMetric.CategoryKey => (x => tagged.Contains(x.Id), x => x.StartedAt),
+            AgentMetric.CategoryKey => (x => tagged.Contains(x.Id) != encourage, x => x.StartedAt),
             _ => throw new ArgumentOutOfRangeException(nameof(key), key, "no drill-down for this figure"),
         };
     }

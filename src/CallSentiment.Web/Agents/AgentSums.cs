@@ -1,4 +1,5 @@
 using System.Globalization;
+using CallSentiment.Web.Categories;
 
 namespace CallSentiment.Web.Agents;
 
@@ -81,6 +82,21 @@ public sealed record AgentSums
 public sealed record AgentMetric(string Key, string Title, string Explanation, bool HigherIsBetter, Func<AgentSums, double?> Value,
     Func<double?, string> Format, string DrillDownTitle)
 {
+    /// <summary>
+    /// The category's column for a category to avoid ("agent did not greet", "customer mentioned cancelling"): fewer is
+    /// better, and the calls behind the figure are the tagged ones. <see cref="All"/> holds this one (the sort keys).
+    /// </summary>
+    public static AgentMetric CategoryToAvoid { get; } = new(CategoryKey, "Category", "share of calls tagged with the chosen category, a category to avoid", false,
+        s => s.CategoryShare, Share, "Calls tagged with the category");
+
+    /// <summary>
+    /// The category's column for a category to encourage ("agent offered a callback"): more is better, and the calls
+    /// behind a low figure are the employee's calls NOT tagged with it.
+    /// </summary>
+    public static AgentMetric CategoryToEncourage { get; } = new(CategoryKey, "Category", "share of calls tagged with the chosen category, a category to encourage", true,
+        s => s.CategoryShare, Share, "Calls not tagged with the category");
+
+    // Declared before All: static initializers run in order, and All holds CategoryToAvoid.
     public static readonly IReadOnlyList<AgentMetric> All =
     [
         new("nps", "NPS", "(positive − negative calls) / calls × 100", true, s => s.Nps,
@@ -95,13 +111,16 @@ public sealed record AgentMetric(string Key, string Title, string Explanation, b
             v => v is { } x ? x.ToString("0.0", CultureInfo.InvariantCulture) + "%" : "–", "Calls with the most silence"),
         new("longSilences", "Long silences", "share of calls with a silence of 30 s or more", false, s => s.LongSilenceShare,
             v => v is { } x ? x.ToString("0.0", CultureInfo.InvariantCulture) + "%" : "–", "Calls with the longest silences"),
-        // A category names what to coach away ("agent did not greet", "customer mentioned cancelling"): fewer is better.
-        new(CategoryKey, "Category", "share of calls tagged with the chosen category", false, s => s.CategoryShare,
-            v => v is { } x ? x.ToString("0.0", CultureInfo.InvariantCulture) + "%" : "–", "Calls tagged with the category"),
+        CategoryToAvoid,
     ];
 
     /// <summary>The key of the chosen category's column (its title is the category's name).</summary>
     public const string CategoryKey = "category";
+
+    private static string Share(double? v) => v is { } x ? x.ToString("0.0", CultureInfo.InvariantCulture) + "%" : "–";
+
+    /// <summary>The category's column the way the category counts.</summary>
+    public static AgentMetric ForCategory(CategoryPolarity polarity) => polarity == CategoryPolarity.Encourage ? CategoryToEncourage : CategoryToAvoid;
 
     public static AgentMetric? Find(string key) => All.FirstOrDefault(m => string.Equals(m.Key, key, StringComparison.Ordinal));
 }

@@ -28,7 +28,7 @@ public static class AgentsExtensions
         IOptions<AgentComparisonOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var errors = new List<(string Field, string Message)>();
-        IReadOnlyList<(long Id, string Name)> names = string.IsNullOrWhiteSpace(category) ? [] : await categories.NamesAsync(ct).ConfigureAwait(false);
+        IReadOnlyList<CategoryChoice> names = string.IsNullOrWhiteSpace(category) ? [] : await categories.ChoicesAsync(ct).ConfigureAwait(false);
         if (new AgentComparisonInput(from, to, sort, dir, category).Parse(dashboard.Value, clock.GetUtcNow(), names, errors) is not { } q)
             return TypedResults.ValidationProblem(errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
         var comparison = await agents.CompareAsync(q.Range, dashboard.Value.Zone, await calls.AgentsAsync(ct).ConfigureAwait(false), options.Value.MinCalls,
@@ -48,10 +48,12 @@ public sealed record AgentReport(string Agent, string? DisplayName, long Calls, 
 
 /// <summary>
 /// The comparison as JSON: metric values are raw numbers (percentages 0..100, the change −2..2), ranks 1 = best.
-/// <see cref="Category"/>: the category asked for (its share of calls is the metric "category"), or null.
+/// <see cref="Category"/>: the category asked for (its share of calls is the metric "category"), or null;
+/// <see cref="CategoryPolarity"/>: "avoid" (fewer is better) or "encourage" (more is better), as the metric's higherIsBetter says.
 /// </summary>
 public sealed record AgentComparisonReport(DateTimeOffset From, DateTimeOffset To, string TimeZone, int MinCalls, string? Category,
-    IReadOnlyDictionary<string, TeamMetricReport> Team, IReadOnlyList<AgentWeekReport> TeamWeeks, IReadOnlyList<AgentReport> Agents)
+    IReadOnlyDictionary<string, TeamMetricReport> Team, IReadOnlyList<AgentWeekReport> TeamWeeks, IReadOnlyList<AgentReport> Agents,
+    string? CategoryPolarity = null)
 {
     public static AgentComparisonReport Of(AgentComparison c, IReadOnlyList<AgentStanding> ordered, string timeZone) => new(
         c.Range.FromUtc, c.Range.ToUtc, timeZone, c.MinCalls, c.Category?.Name,
@@ -63,7 +65,8 @@ public sealed record AgentComparisonReport(DateTimeOffset From, DateTimeOffset T
         Weeks(c, c.TeamWeeks),
         ordered.Select(a => new AgentReport(a.Agent.Name, a.Agent.DisplayName, a.Total.Calls, a.Ranked,
             c.Metrics.ToDictionary(m => m.Key, m => Standing(a.Metrics[m.Key])),
-            a.CoachOn.Select(m => m.Key).ToList(), Weeks(c, a.Weeks))).ToList());
+            a.CoachOn.Select(m => m.Key).ToList(), Weeks(c, a.Weeks))).ToList(),
+        c.Category?.Polarity.Key());
 
     private static List<AgentWeekReport> Weeks(AgentComparison c, IReadOnlyList<AgentSums> sums) =>
         sums.Select((s, i) => new AgentWeekReport(c.Weeks[i].Label, c.Weeks[i].StartUtc, c.Weeks[i].EndUtc, s.Calls,

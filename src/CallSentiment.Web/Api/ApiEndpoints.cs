@@ -32,7 +32,7 @@ public static class ApiEndpoints
         api.MapGet("/calls/{id:long}", CallAsync).RequireAuthorization(Policies.Calls)
             .WithSummary("One call: verdict, speakers, conversation facts and the transcript with chunk sentiment");
         api.MapGet("/categories", CategoriesAsync).RequireAuthorization(Policies.Dashboard)
-            .WithSummary("Categories with the number of calls of the range each one tagged");
+            .WithSummary("Categories with the number of calls of the range each one tagged and their polarity (avoid or encourage)");
         api.MapGet("/metrics", MetricsAsync).RequireAuthorization(Policies.Dashboard)
             .WithSummary("Totals for a range: calls, call time, average scores, counts and NPS");
         api.MapGet("/trends", TrendsAsync).RequireAuthorization(Policies.Dashboard)
@@ -85,7 +85,7 @@ public static class ApiEndpoints
         if (await ParseAsync(p.Input(), queries, categories, o, clock, errors, ct).ConfigureAwait(false) is not { } query) return Invalid(errors);
         var counts = await categories.CountsAsync(query.Range.FromUtc, query.Range.ToUtc, query.Filter.AgentId, ct).ConfigureAwait(false);
         return TypedResults.Ok(new CategoryReport(p.Agent is { Length: > 0 } ? p.Agent : null, query.Range.FromUtc, query.Range.ToUtc, o.TimeZone,
-            counts.Select(k => new CategoryCountReport(k.Name, k.Calls)).ToList()));
+            counts.Select(k => new CategoryCountReport(k.Name, k.Calls, k.Polarity.Key())).ToList()));
     }
 
     private static async Task<Results<Ok<MetricsReport>, ValidationProblem>> MetricsAsync([AsParameters] CallQueryParameters p, CallQueries queries,

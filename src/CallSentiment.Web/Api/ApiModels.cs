@@ -29,11 +29,14 @@ public sealed record CallSummary(long Id, DateTimeOffset StartedAt, string Agent
 /// <summary>Words of the transcript that made a category match: the chunk (<c>Seq</c> of the transcript), word indexes, when, and the words.</summary>
 public sealed record CategorySpan(long Seq, int FromWord, int ToWord, double AtSeconds, string? Role, string Text);
 
-/// <summary>A category the call is tagged with; <c>Spans</c> is empty when the rule matched on the call's facts alone.</summary>
-public sealed record CallCategoryReport(string Name, IReadOnlyList<CategorySpan> Spans);
+/// <summary>
+/// A category the call is tagged with; <c>Spans</c> is empty when the rule matched on the call's facts alone.
+/// <c>Polarity</c>: "avoid" (fewer is better) or "encourage" (more is better).
+/// </summary>
+public sealed record CallCategoryReport(string Name, IReadOnlyList<CategorySpan> Spans, string Polarity);
 
-/// <summary>A category and how many calls of the range it tagged.</summary>
-public sealed record CategoryCountReport(string Name, long Calls);
+/// <summary>A category, how many calls of the range it tagged, and its polarity: "avoid" (fewer is better) or "encourage" (more is better).</summary>
+public sealed record CategoryCountReport(string Name, long Calls, string Polarity);
 
 public sealed record CategoryReport(string? Agent, DateTimeOffset From, DateTimeOffset To, string TimeZone, IReadOnlyList<CategoryCountReport> Categories);
 
@@ -85,7 +88,7 @@ public sealed record CallDetailReport(CallSummary Call, string SourceKey, DateTi
                 bySpeaker.GetValueOrDefault(s.Speaker))).ToList(),
             v.Chunks.Select(k => new TranscriptChunk(k.Seq, k.Speaker, k.Role, k.StartMs / 1000.0, k.EndMs / 1000.0, k.Text, k.Sentiment,
                 ScoresOf(k.Positive, k.Negative, k.Neutral, k.Mixed), k.Note)).ToList(),
-            categories.Select(k => new CallCategoryReport(k.Name, k.Spans.Select(s => Span(v, s)).ToList())).ToList(),
+            categories.Select(k => new CallCategoryReport(k.Name, k.Spans.Select(s => Span(v, s)).ToList(), k.Polarity.Key())).ToList(),
             language);
     }
 

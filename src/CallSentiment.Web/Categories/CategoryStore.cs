@@ -18,6 +18,9 @@ public sealed class Category
 
     public long Alert { get; set; }
 
+    /// <summary>The stored polarity ("avoid" or "encourage"); see <see cref="Polarity"/>.</summary>
+    public string PolarityKey { get; set; } = CategoryPolarities.AvoidKey;
+
     public long Version { get; set; }
 
     public string UpdatedBy { get; set; } = "";
@@ -43,15 +46,20 @@ public sealed class Category
 
     public bool Alerts => Alert != 0;
 
+    public CategoryPolarity Polarity => CategoryPolarities.FromKey(PolarityKey);
+
     /// <summary>Re-tagging progress 0..1 (1 when done).</summary>
     public double Progress => RetagStatus == "done" ? 1 : RetagTotal <= 0 ? 0 : Math.Min(1, (double)RetagDone / RetagTotal);
 }
 
 /// <summary>A category a call is tagged with, and the matching words (chunk seq and word indexes).</summary>
-public sealed record CallCategory(long Id, string Name, IReadOnlyList<MatchSpan> Spans);
+public sealed record CallCategory(long Id, string Name, IReadOnlyList<MatchSpan> Spans, CategoryPolarity Polarity = CategoryPolarity.Avoid);
 
 /// <summary>Calls in a range tagged with a category.</summary>
-public sealed record CategoryCount(long Id, string Name, long Calls);
+public sealed record CategoryCount(long Id, string Name, long Calls, CategoryPolarity Polarity = CategoryPolarity.Avoid);
+
+/// <summary>A category to choose (filters, the agent comparison) and which way it counts.</summary>
+public sealed record CategoryChoice(long Id, string Name, CategoryPolarity Polarity);
 
 /// <summary>A call a tried rule matched: what the admin needs to judge it (and the first words it matched on).</summary>
 public sealed record TriedMatch(long CallId, long StartedAt, string Agent, string CallRef, string? CustomerSentiment, string? Quote);
@@ -76,7 +84,7 @@ public sealed class CategoryStore(Db db, TimeProvider clock, IOptions<CategoryOp
     public async Task<IReadOnlyList<Category>> ListAsync(CancellationToken cancellationToken)
     {
         const string Sql = """
-            SELECT k.id AS Id, k.name AS Name, k.rule_text AS Rule, k.alert AS Alert, k.version AS Version, k.updated_by AS UpdatedBy,
+            SELECT k.id AS Id, k.name AS Name, k.rule_text AS Rule, k.alert AS Alert, k.polarity AS PolarityKey, k.version AS Version, k.updated_by AS UpdatedBy,
                    k.updated_at AS UpdatedAt, k.retag_status AS RetagStatus, k.retag_total AS RetagTotal, k.retag_done AS RetagDone,
                    k.retag_matched AS RetagMatched, k.retag_started_at AS RetagStartedAt, k.retag_finished_at AS RetagFinishedAt,
                    k.retag_error AS RetagError,
@@ -95,23 +103,34 @@ public sealed class CategoryStore(Db db, TimeProvider clock, IOptions<CategoryOp
             cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
     }
 
+    /// <summary>Every category with its polarity, by name (the agent comparison's chooser; the dashboard's badges).</summary>
+    public async Task<IReadOnlyList<CategoryChoice>> ChoicesAsync(CancellationToken cancellationToken)
+    {
+        const string Sql = "SELECT id, name, polarity FROM categories ORDER BY name";
+        await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await c.QueryAsync<(long Id, string Name, string Polarity)>(new CommandDefinition(Sql, cancellationToken: cancellationToken)).ConfigureAwait(false))
+            .Select(r => new CategoryChoice(r.Id, r.Name, CategoryPolarities.FromKey(r.Polarity))).ToList();
+    }
+
     /// <summary>
-    /// Creates (<paramref name="id"/> null) or changes a category. Nothing is saved unless the name and the rule are both
-    /// good; the problems come back by field. A new rule, or a changed one, queues re-tagging of every stored call.
+    /// Creates (<paramref name="id"/> null) or changes a category. Nothing is saved unless the name, the rule and the
+    /// polarity (<see cref="CategoryPolarities.Parse"/>: none is to avoid) are all good; the problems come back by field.
+    /// A new rule, or a changed one, queues re-tagging of every stored call; a changed polarity needs none (the tags stay,
+    /// only which way they count changes).
     /// </summary>
-    public async Task<(long? Id, IReadOnlyList<SaveProblem> Problems)> SaveAsync(long? id, string? name, string? rule, bool alert, string user,
+    public async Task<(long? Id, IReadOnlyList<SaveProblem> Problems)> SaveAsync(long? id, string? name, string? rule, bool alert, string? polarity, string user,
         CancellationToken cancellationToken)
     {
         const string Existing = "SELECT rule_text FROM categories WHERE id = @id";
         const string NameTaken = "SELECT COUNT(*) FROM categories WHERE name = @name AND id <> @id";
         const string Total = "SELECT COUNT(*) FROM calls";
         const string InsertRow = """
-            INSERT INTO categories (name, rule_text, alert, version, created_by, created_at, updated_by, updated_at, retag_status, retag_total)
-            VALUES (@name, @rule, @alert, 1, @user, @now, @user, @now, 'queued', @total)
+            INSERT INTO categories (name, rule_text, alert, polarity, version, created_by, created_at, updated_by, updated_at, retag_status, retag_total)
+            VALUES (@name, @rule, @alert, @polarity, 1, @user, @now, @user, @now, 'queued', @total)
             """;
         const string Insert = InsertRow + " RETURNING id";
         const string LastId = "SELECT CAST(LAST_INSERT_ID() AS SIGNED)";
-        const string Update = "UPDATE categories SET name = @name, alert = @alert, updated_by = @user, updated_at = @now WHERE id = @id";
+        const string Update = "UPDATE categories SET name = @name, alert = @alert, polarity = @polarity, updated_by = @user, updated_at = @now WHERE id = @id";
         var problems = new List<SaveProblem>();
         name = name?.Trim() ?? "";
         rule = rule?.Trim() ?? "";
@@ -119,6 +138,8 @@ public sealed class CategoryStore(Db db, TimeProvider clock, IOptions<CategoryOp
         else if (name.Length > MaxNameLength) problems.Add(new("name", $"The name is longer than {MaxNameLength} characters."));
         else if (name.Any(char.IsControl)) problems.Add(new("name", "The name may not contain control characters."));
         if (CategoryRule.Problem(rule) is { } ruleProblem) problems.Add(new("rule", $"The rule is not valid {ruleProblem}."));
+        var goal = CategoryPolarities.Parse(polarity);
+        if (goal is null) problems.Add(new("polarity", $"Choose whether the category is to avoid or to encourage ('{polarity}' is neither)."));
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await Migrator.BeginAsync(c, cancellationToken).ConfigureAwait(false);
@@ -133,10 +154,11 @@ public sealed class CategoryStore(Db db, TimeProvider clock, IOptions<CategoryOp
             problems.Add(new("name", $"There is already a category named '{name}'."));
         if (problems.Count > 0) return (null, problems);
         var alertValue = alert ? 1L : 0L;
+        var polarityKey = goal!.Value.Key();
         if (id is null)
         {
             var total = await c.ExecuteScalarAsync<long>(new CommandDefinition(Total, transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            var row = new { name, rule, alert = alertValue, user, now, total };
+            var row = new { name, rule, alert = alertValue, polarity = polarityKey, user, now, total };
             if (db.IsMySql)
             {
                 await c.ExecuteAsync(new CommandDefinition(InsertRow, row, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -147,7 +169,7 @@ public sealed class CategoryStore(Db db, TimeProvider clock, IOptions<CategoryOp
         }
         else
         {
-            await c.ExecuteAsync(new CommandDefinition(Update, new { id, name, alert = alertValue, user, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await c.ExecuteAsync(new CommandDefinition(Update, new { id, name, alert = alertValue, polarity = polarityKey, user, now }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (!string.Equals(before, rule, StringComparison.Ordinal)) await QueueRetagAsync(c, tx, id.Value, rule, cancellationToken).ConfigureAwait(false);
         }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -202,12 +224,12 @@ public sealed class CategoryStore(Db db, TimeProvider clock, IOptions<CategoryOp
     public async Task<IReadOnlyList<CallCategory>> ForCallAsync(long callId, CancellationToken cancellationToken)
     {
         const string Sql = """
-            SELECT k.id AS Id, k.name AS Name, cc.spans AS Spans FROM call_categories cc JOIN categories k ON k.id = cc.category_id
+            SELECT k.id AS Id, k.name AS Name, cc.spans AS Spans, k.polarity AS Polarity FROM call_categories cc JOIN categories k ON k.id = cc.category_id
             WHERE cc.call_id = @callId ORDER BY k.name
             """;
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await c.QueryAsync<(long Id, string Name, string? Spans)>(new CommandDefinition(Sql, new { callId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.Select(r => new CallCategory(r.Id, r.Name, ParseSpans(r.Spans))).ToList();
+        var rows = await c.QueryAsync<(long Id, string Name, string? Spans, string Polarity)>(new CommandDefinition(Sql, new { callId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => new CallCategory(r.Id, r.Name, ParseSpans(r.Spans), CategoryPolarities.FromKey(r.Polarity))).ToList();
     }
 
     /// <summary>Category names per call, for a page of calls or a batch of CSV rows (one index lookup per call).</summary>
@@ -236,19 +258,21 @@ public sealed class CategoryStore(Db db, TimeProvider clock, IOptions<CategoryOp
     {
         const string All = """
             SELECT k.id AS Id, k.name AS Name,
-                   (SELECT COUNT(*) FROM call_categories cc WHERE cc.category_id = k.id AND cc.started_at >= @from AND cc.started_at < @to) AS Calls
+                   (SELECT COUNT(*) FROM call_categories cc WHERE cc.category_id = k.id AND cc.started_at >= @from AND cc.started_at < @to) AS Calls,
+                   k.polarity AS Polarity
             FROM categories k ORDER BY k.name
             """;
         const string OneAgent = """
             SELECT k.id AS Id, k.name AS Name,
                    (SELECT COUNT(*) FROM call_categories cc
-                    WHERE cc.category_id = k.id AND cc.agent_id = @agentId AND cc.started_at >= @from AND cc.started_at < @to) AS Calls
+                    WHERE cc.category_id = k.id AND cc.agent_id = @agentId AND cc.started_at >= @from AND cc.started_at < @to) AS Calls,
+                   k.polarity AS Polarity
             FROM categories k ORDER BY k.name
             """;
         await using var c = await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return (await c.QueryAsync<(long Id, string Name, long Calls)>(new CommandDefinition(agentId is null ? All : OneAgent,
+        return (await c.QueryAsync<(long Id, string Name, long Calls, string Polarity)>(new CommandDefinition(agentId is null ? All : OneAgent,
                 new { from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds(), agentId }, cancellationToken: cancellationToken)).ConfigureAwait(false))
-            .Select(r => new CategoryCount(r.Id, r.Name, r.Calls)).ToList();
+            .Select(r => new CategoryCount(r.Id, r.Name, r.Calls, CategoryPolarities.FromKey(r.Polarity))).ToList();
     }
 
     /// <summary>

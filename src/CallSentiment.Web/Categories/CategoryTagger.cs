@@ -20,11 +20,11 @@ public sealed class CategoryTagger(IOptions<WebhookOptions> webhook)
     // Saved rules always parse; parsing once per distinct text keeps tagging to the evaluation itself.
     private readonly ConcurrentDictionary<string, CategoryRule?> _rules = new(StringComparer.Ordinal);
 
-    private sealed record Definition(long Id, string Name, string Rule, long Alert);
+    private sealed record Definition(long Id, string Name, string Rule, long Alert, string Polarity);
 
     public async Task TagAsync(DbConnection c, DbTransaction tx, long callId, CallAnalysis a, CallMetadata meta, long now, CancellationToken cancellationToken)
     {
-        const string Definitions = "SELECT id AS Id, name AS Name, rule_text AS Rule, alert AS Alert FROM categories";
+        const string Definitions = "SELECT id AS Id, name AS Name, rule_text AS Rule, alert AS Alert, polarity AS Polarity FROM categories";
         const string Before = "SELECT category_id FROM call_categories WHERE call_id = @callId";
         const string Clear = "DELETE FROM call_categories WHERE call_id = @callId";
         // The call's time and employee come from its row just written, so the copies here always agree with it.
@@ -66,7 +66,10 @@ public sealed class CategoryTagger(IOptions<WebhookOptions> webhook)
         }
     }
 
-    /// <summary>The alert's body: the category, the call (as the negative-call event names it) and what was said that matched.</summary>
+    /// <summary>
+    /// The alert's body: the category and its polarity (so a receiver can route "to avoid" to whoever follows problems up
+    /// and "to encourage" elsewhere, e.g. a kudos channel), the call (as the negative-call event names it) and what was said that matched.
+    /// </summary>
     private static string EventJson(Definition d, long callId, CallMetadata meta, CallAnalysis a, CallFacts facts, List<MatchSpan> spans, long now, string? publicBaseUrl)
     {
         var baseUrl = publicBaseUrl?.TrimEnd('/');
@@ -75,6 +78,7 @@ public sealed class CategoryTagger(IOptions<WebhookOptions> webhook)
             @event = AlertEvent,
             category = d.Name,
             categoryId = d.Id,
+            polarity = CategoryPolarities.FromKey(d.Polarity).Key(),
             rule = d.Rule,
             callId,
             agent = meta.Agent,

@@ -45,6 +45,12 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
     /// <summary>Every category (the filter's choices), and calls per category in the range for the chosen employee (or all).</summary>
     public IReadOnlyList<(long Id, string Name)> CategoryNames { get; private set; } = [];
 
+    /// <summary>Which way each category counts, by name (its badge: amber to avoid, green to encourage; the CSV's columns).</summary>
+    public Dictionary<string, CallSentiment.Web.Categories.CategoryPolarity> PolarityByName { get; private set; } = new(StringComparer.Ordinal);
+
+    public string PolarityOf(string category) =>
+        CallSentiment.Web.Categories.CategoryPolarities.Key(PolarityByName.GetValueOrDefault(category));
+
     public IReadOnlyList<CallSentiment.Web.Categories.CategoryCount> CategoryCounts { get; private set; } = [];
 
     /// <summary>The categories of the calls on this page.</summary>
@@ -81,7 +87,8 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
         Response.ContentType = "text/csv; charset=utf-8";
         Response.Headers.ContentDisposition = $"attachment; filename=\"calls-{Range!.FromDate:yyyyMMdd}-{Range.ToDate:yyyyMMdd}.csv\"";
         await using var writer = new StreamWriter(Response.Body, new UTF8Encoding(false));
-        await writer.WriteLineAsync("started_at,employee,agent,call_id,customer_id,duration_seconds,sentiment,confidence,positive,negative,neutral,mixed,dominant_emotion,customer_felt,agent_came_across,categories").ConfigureAwait(false);
+        // categories: every one of the call's; then the same split by polarity (appended, so the columns before keep their places).
+        await writer.WriteLineAsync("started_at,employee,agent,call_id,customer_id,duration_seconds,sentiment,confidence,positive,negative,neutral,mixed,dominant_emotion,customer_felt,agent_came_across,categories,categories_to_avoid,categories_to_encourage").ConfigureAwait(false);
         var zone = Zone;
         // Rows are written in batches so each batch's categories are looked up at once (by call id) while the rows stream.
         var batch = new List<CallRow>(CsvBatch);
@@ -100,11 +107,14 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
             foreach (var r in batch)
             {
                 var local = TimeZoneInfo.ConvertTime(r.Started, zone);
+                var tags = names.TryGetValue(r.Id, out var n) ? n : [];
                 await writer.WriteLineAsync(string.Join(',',
                     local.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture), CsvField.Safe(r.Employee), CsvField.Safe(r.Agent), CsvField.Safe(r.CallRef), CsvField.Safe(r.CustomerRef ?? ""),
                     (r.DurationMs / 1000.0).ToString("0.0", CultureInfo.InvariantCulture), r.Sentiment,
                     F(r.Confidence), F(r.Positive), F(r.Negative), F(r.Neutral), F(r.Mixed), CsvField.Safe(r.DominantEmotion ?? ""),
-                    r.CustomerSentiment ?? "", r.AgentSentiment ?? "", CsvField.Safe(names.TryGetValue(r.Id, out var n) ? string.Join("; ", n) : ""))).ConfigureAwait(false);
+                    r.CustomerSentiment ?? "", r.AgentSentiment ?? "", CsvField.Safe(string.Join("; ", tags)),
+                    CsvField.Safe(string.Join("; ", tags.Where(k => PolarityOf(k) == CallSentiment.Web.Categories.CategoryPolarities.AvoidKey))),
+                    CsvField.Safe(string.Join("; ", tags.Where(k => PolarityOf(k) == CallSentiment.Web.Categories.CategoryPolarities.EncourageKey))))).ConfigureAwait(false);
             }
             batch.Clear();
         }
@@ -117,7 +127,9 @@ public sealed class IndexModel(CallQueries queries, IOptions<DashboardOptions> o
     private async Task<CallFilter?> LoadAsync(CancellationToken cancellationToken, bool weekly = true)
     {
         Agents = await queries.AgentsAsync(cancellationToken).ConfigureAwait(false);
-        CategoryNames = await categories.NamesAsync(cancellationToken).ConfigureAwait(false);
+        var choices = await categories.ChoicesAsync(cancellationToken).ConfigureAwait(false);
+        CategoryNames = choices.Select(k => (k.Id, k.Name)).ToList();
+        PolarityByName = choices.ToDictionary(k => k.Name, k => k.Polarity, StringComparer.Ordinal);
         var errors = new List<(string Field, string Message)>();
         var o = options.Value;
         var query = DashboardQuery.Parse(new DashboardQueryInput(Agent, From, FromTime, To, ToTime, Negative, Customer, AgentTone, Sort, Dir, PageText, Category),

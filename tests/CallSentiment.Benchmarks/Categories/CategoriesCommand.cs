@@ -201,7 +201,7 @@ internal static class CategoriesCommand
         Print($"{engine}: re-tagging {callCount} stored calls (batches of {batch}):");
         foreach (var (name, text) in new[] { Rules[1], Rules[3], Rules[2] })
         {
-            var (saved, problems) = await store.SaveAsync(null, name, text, alert: false, "bench", CancellationToken.None);
+            var (saved, problems) = await store.SaveAsync(null, name, text, alert: false, polarity: null, "bench", CancellationToken.None);
             if (saved is not { } id) throw new InvalidOperationException(string.Join("; ", problems.Select(p => p.Message)));
             var rates = new List<double>();
             for (var run = 0; run < 2; run++)

@@ -25,6 +25,12 @@ public sealed class CategoriesModel(CategoryStore store, AuditLog audit, IOption
 
     [BindProperty] public bool Alert { get; set; }
 
+    /// <summary>"avoid" or "encourage" as posted (kept as typed, so a bad value is named in the message).</summary>
+    [BindProperty] public string? Polarity { get; set; }
+
+    /// <summary>Which way the form's radio buttons point: what was posted when it is a polarity, else to avoid.</summary>
+    public CategoryPolarity FormPolarity => CategoryPolarities.Parse(Polarity) ?? CategoryPolarity.Avoid;
+
     [BindProperty] public string? Last { get; set; }
 
     [TempData] public string? Message { get; set; }
@@ -46,14 +52,14 @@ public sealed class CategoriesModel(CategoryStore store, AuditLog audit, IOption
         {
             var c = Categories.FirstOrDefault(k => k.Id == id);
             if (c is null) return NotFound();
-            (Id, Name, Rule, Alert) = (c.Id, c.Name, c.Rule, c.Alerts);
+            (Id, Name, Rule, Alert, Polarity) = (c.Id, c.Name, c.Rule, c.Alerts, c.Polarity.Key());
         }
         return Page();
     }
 
     public async Task<IActionResult> OnPostSaveAsync(CancellationToken cancellationToken)
     {
-        var (id, problems) = await store.SaveAsync(Id, Name, Rule, Alert, User.Identity!.Name!, cancellationToken).ConfigureAwait(false);
+        var (id, problems) = await store.SaveAsync(Id, Name, Rule, Alert, Polarity, User.Identity!.Name!, cancellationToken).ConfigureAwait(false);
         if (id is null)
         {
             Problems.AddRange(problems);
@@ -62,7 +68,7 @@ public sealed class CategoriesModel(CategoryStore store, AuditLog audit, IOption
             return Page();
         }
         await audit.WriteAsync(HttpContext, Id is null ? AuditLog.Actions.CategoryCreated : AuditLog.Actions.CategoryChanged, $"category:{id}",
-            $"{Name?.Trim()}: {Rule?.Trim()}{(Alert ? " [alert]" : "")}").ConfigureAwait(false);
+            $"{Name?.Trim()} ({FormPolarity.Label()}): {Rule?.Trim()}{(Alert ? " [alert]" : "")}").ConfigureAwait(false);
         Message = $"Saved '{Name?.Trim()}'. New calls are tagged as they are analysed; stored calls are being re-tagged (progress below).";
         return RedirectToPage();
     }

@@ -25,7 +25,7 @@ public sealed class DetailModel(AgentQueries queries, CallQueries calls, Categor
     [BindProperty(SupportsGet = true, Name = "category")] public string? Category { get; set; }
 
     /// <summary>The categories there are, for the category chooser.</summary>
-    public IReadOnlyList<(long Id, string Name)> Categories { get; private set; } = [];
+    public IReadOnlyList<CategoryChoice> Categories { get; private set; } = [];
 
     public AgentComparison? Comparison { get; private set; }
     public AgentStanding? Standing { get; private set; }
@@ -43,7 +43,7 @@ public sealed class DetailModel(AgentQueries queries, CallQueries calls, Categor
         if (string.IsNullOrWhiteSpace(Agent)) errors.Add(("agent", "Choose an employee."));
         else if (Agents.FirstOrDefault(a => string.Equals(a.Name, Agent.Trim(), StringComparison.Ordinal)) is { } found) Employee = found;
         else errors.Add(("agent", $"There is no employee '{Agent}'."));
-        Categories = await categories.NamesAsync(cancellationToken).ConfigureAwait(false);
+        Categories = await categories.ChoicesAsync(cancellationToken).ConfigureAwait(false);
         var parsed = new AgentComparisonInput(From, To, null, null, Category).Parse(dashboard.Value, clock.GetUtcNow(), Categories, errors);
         foreach (var (field, message) in errors) ModelState.AddModelError(field, message);
         if (parsed is not { } q || Employee is null) return Page();
@@ -82,7 +82,8 @@ public sealed class DetailModel(AgentQueries queries, CallQueries calls, Categor
         "silence" => call.SilenceMs is { } s && call.DurationMs > 0
             ? $"{Metrics.MetricFormat.Span(s)} ({(100.0 * s / call.DurationMs).ToString("0", CultureInfo.InvariantCulture)}%)" : "–",
         "longSilences" => call.LongestSilenceMs is { } l ? Metrics.MetricFormat.Span(l) : "–",
-        AgentMetric.CategoryKey => call.CustomerSentiment is { } cs ? $"tagged; customer {cs.ToLowerInvariant()}" : "tagged",
+        // A category to encourage lists the calls without it (what kept the share low).
+        AgentMetric.CategoryKey => (metric.HigherIsBetter ? "not tagged" : "tagged") + (call.CustomerSentiment is { } cs ? $"; customer {cs.ToLowerInvariant()}" : ""),
         _ => "",
     };
 

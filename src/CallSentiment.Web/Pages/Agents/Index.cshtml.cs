@@ -24,7 +24,7 @@ public sealed class IndexModel(AgentQueries queries, CallQueries calls, Category
     [BindProperty(SupportsGet = true, Name = "category")] public string? Category { get; set; }
 
     /// <summary>The categories there are, for the category chooser.</summary>
-    public IReadOnlyList<(long Id, string Name)> Categories { get; private set; } = [];
+    public IReadOnlyList<CategoryChoice> Categories { get; private set; } = [];
 
     public AgentComparison? Comparison { get; private set; }
     public IReadOnlyList<AgentStanding> Rows { get; private set; } = [];
@@ -48,7 +48,7 @@ public sealed class IndexModel(AgentQueries queries, CallQueries calls, Category
         await using var writer = new StreamWriter(Response.Body, new UTF8Encoding(false));
         // The category's columns are named "category…" like the others; which category it is, is the column category_name.
         var header = new List<string> { "employee", "agent", "calls", "ranked" };
-        if (c.Category is not null) header.Add("category_name");
+        if (c.Category is not null) header.AddRange(["category_name", "category_polarity"]);
         foreach (var m in c.Metrics) header.AddRange([m.Key, m.Key + "_rank", m.Key + "_team_median", m.Key + "_coaching_point"]);
         header.Add("coach_on");
         await writer.WriteLineAsync(string.Join(',', header)).ConfigureAwait(false);
@@ -58,7 +58,7 @@ public sealed class IndexModel(AgentQueries queries, CallQueries calls, Category
             {
                 CsvField.Safe(a.Agent.Employee), CsvField.Safe(a.Agent.Name), a.Total.Calls.ToString(CultureInfo.InvariantCulture), a.Ranked ? "true" : "false",
             };
-            if (c.Category is { } category) fields.Add(CsvField.Safe(category.Name));
+            if (c.Category is { } category) fields.AddRange([CsvField.Safe(category.Name), category.Polarity.Key()]);
             foreach (var m in c.Metrics)
             {
                 var s = a.Metrics[m.Key];
@@ -75,7 +75,7 @@ public sealed class IndexModel(AgentQueries queries, CallQueries calls, Category
 
     private async Task<bool> LoadAsync(AgentWeeks weeks, CancellationToken cancellationToken)
     {
-        Categories = await categories.NamesAsync(cancellationToken).ConfigureAwait(false);
+        Categories = await categories.ChoicesAsync(cancellationToken).ConfigureAwait(false);
         var errors = new List<(string Field, string Message)>();
         var parsed = new AgentComparisonInput(From, To, Sort, Dir, Category).Parse(dashboard.Value, clock.GetUtcNow(), Categories, errors);
         foreach (var (field, message) in errors) ModelState.AddModelError(field, message);
@@ -101,7 +101,7 @@ public sealed class IndexModel(AgentQueries queries, CallQueries calls, Category
 
     public string SortUrl(string key)
     {
-        var metric = AgentMetric.Find(key);
+        var metric = Comparison?.Metric(key) ?? AgentMetric.Find(key);
         var desc = SortKey == key ? !Descending : key == "calls" || metric?.HigherIsBetter == true;
         return Link("/agents", ("sort", key), ("dir", desc ? "desc" : "asc"));
     }
@@ -133,7 +133,7 @@ public sealed class IndexModel(AgentQueries queries, CallQueries calls, Category
     public string DistributionJson()
     {
         var c = Comparison!;
-        var metric = AgentMetric.Find(SortKey) ?? AgentMetric.All[0];
+        var metric = c.Metric(SortKey) ?? AgentMetric.All[0];
         var values = c.Team[metric.Key].Values;
         const int Bins = 12;
         var labels = new List<string>();

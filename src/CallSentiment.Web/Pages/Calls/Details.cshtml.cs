@@ -15,6 +15,7 @@ public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions>
     CallSentiment.Web.Categories.CategoryStore categories) : PageModel
 {
     private Dictionary<(long Seq, int Word), List<string>> _hits = [];
+    private HashSet<(long Seq, int Word)> _avoided = [];
 
     public CallView View { get; private set; } = null!;
 
@@ -39,12 +40,14 @@ public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions>
         View = view;
         Categories = await categories.ForCallAsync(id, cancellationToken).ConfigureAwait(false);
         _hits = [];
+        _avoided = [];
         foreach (var k in Categories)
             foreach (var span in k.Spans)
                 for (var w = span.From; w <= span.To; w++)
                 {
                     if (!_hits.TryGetValue((span.Seq, w), out var names)) _hits[(span.Seq, w)] = names = [];
                     if (!names.Contains(k.Name)) names.Add(k.Name);
+                    if (k.Polarity == CallSentiment.Web.Categories.CategoryPolarity.Avoid) _avoided.Add((span.Seq, w));
                 }
         CanLabel = (await authorization.AuthorizeAsync(User, Policies.Qa).ConfigureAwait(false)).Succeeded;
         CanSeeDashboard = (await authorization.AuthorizeAsync(User, Policies.Dashboard).ConfigureAwait(false)).Succeeded;
@@ -105,6 +108,9 @@ public sealed class DetailsModel(CallDetails details, IOptions<DashboardOptions>
 
     /// <summary>The categories whose rule matched this word of the transcript, or null (the word is highlighted when not null).</summary>
     public string? Hit(long seq, int word) => _hits.TryGetValue((seq, word), out var names) ? string.Join(", ", names) : null;
+
+    /// <summary>A highlighted word only categories to encourage matched (shown green; a word any category to avoid matched stays amber).</summary>
+    public bool Encouraged(long seq, int word) => _hits.ContainsKey((seq, word)) && !_avoided.Contains((seq, word));
 
     public string Local(DateTimeOffset t) =>
         TimeZoneInfo.ConvertTime(t, options.Value.Zone).ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture);
