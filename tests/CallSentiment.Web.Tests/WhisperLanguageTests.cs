@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AngleSharp.Html.Parser;
-using CallSentiment.Analysis.Tests.Transcription.Whisper;
 using CallSentiment.Web.Access;
 using CallSentiment.Web.Tests.Infrastructure;
 using Dapper;
@@ -19,32 +18,19 @@ namespace CallSentiment.Web.Tests;
 /// </summary>
 public sealed class WhisperLanguageTests : IAsyncLifetime
 {
-    private readonly string _modelFolder = Directory.CreateTempSubdirectory("whisper-multilingual-").FullName;
-    private CallSentimentApp _app = null!;
+    private MultilingualWhisperApp _whisper = null!;
 
-    public async Task InitializeAsync()
-    {
-        var model = Path.Combine(_modelFolder, "ggml-tiny.bin");
-        GgmlWhisperModelWriter.Write(model, GgmlWhisperDimensions.Small with { Vocab = GgmlWhisperDimensions.MultilingualVocab });
-        _app = new CallSentimentApp(settings: new Dictionary<string, string?>
-        {
-            ["Transcription:WhisperModel"] = model, ["Transcription:WhisperLanguage"] = "auto",
-        });
-        SpokenCalls.Write(_app.Recordings, "carla", new DateTime(2026, 6, 1, 9, 0, 0), "auto-call", SpokenCalls.HappyCustomer);
-        using (await _app.SignedInClientAsync()) { }
-        await _app.WaitForJobsAsync(1, TimeSpan.FromMinutes(4));
-    }
+    private CallSentimentApp App => _whisper.App;
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        Directory.Delete(_modelFolder, recursive: true);
-    }
+    public async Task InitializeAsync() =>
+        _whisper = await MultilingualWhisperApp.StartAsync("auto", "carla", "auto-call", new DateTime(2026, 6, 1, 9, 0, 0));
+
+    public async Task DisposeAsync() => await _whisper.DisposeAsync();
 
     [Fact]
     public async Task StereoCall_WhisperLanguageAuto_StoresEachChannelsDetectedLanguageNeverAuto()
     {
-        await using var c = await _app.Db.OpenAsync(CancellationToken.None);
+        await using var c = await App.Db.OpenAsync(CancellationToken.None);
         var detail = JsonDocument.Parse(await c.QuerySingleAsync<string>(
             "SELECT s.detail FROM stage_results s JOIN calls k ON k.id = s.call_id WHERE k.call_ref = 'auto-call' AND s.stage = 'text-sentiment'")).RootElement;
         var language = detail.GetProperty("language").GetString()!;
@@ -61,12 +47,12 @@ public sealed class WhisperLanguageTests : IAsyncLifetime
     [Fact]
     public async Task ApiCall_WhisperLanguageAuto_CarriesTheStoredLanguagesAndWhispersCasing()
     {
-        await using var c = await _app.Db.OpenAsync(CancellationToken.None);
+        await using var c = await App.Db.OpenAsync(CancellationToken.None);
         var (id, detail) = await c.QuerySingleAsync<(long, string)>(
             "SELECT k.id, s.detail FROM stage_results s JOIN calls k ON k.id = s.call_id WHERE k.call_ref = 'auto-call' AND s.stage = 'text-sentiment'");
         var stored = JsonDocument.Parse(detail).RootElement;
-        var (key, _) = await _app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("reporting", AppRoles.Supervisor, null, "test", CancellationToken.None);
-        using var api = _app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var (key, _) = await App.Services.GetRequiredService<ApiKeyStore>().CreateAsync("reporting", AppRoles.Supervisor, null, "test", CancellationToken.None);
+        using var api = App.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
 
         using var response = await api.GetAsync($"/api/v1/calls/{id}");
@@ -86,11 +72,11 @@ public sealed class WhisperLanguageTests : IAsyncLifetime
     [Fact]
     public async Task CallPage_WhisperLanguageAuto_StageDetailNamesTheDetectedLanguage()
     {
-        await using var c = await _app.Db.OpenAsync(CancellationToken.None);
+        await using var c = await App.Db.OpenAsync(CancellationToken.None);
         var (id, detail) = await c.QuerySingleAsync<(long, string)>(
             "SELECT k.id, s.detail FROM stage_results s JOIN calls k ON k.id = s.call_id WHERE k.call_ref = 'auto-call' AND s.stage = 'text-sentiment'");
         var language = JsonDocument.Parse(detail).RootElement.GetProperty("language").GetString();
-        using var http = await _app.SignedInClientAsync();
+        using var http = await App.SignedInClientAsync();
 
         var doc = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync($"/calls/{id}"));
 

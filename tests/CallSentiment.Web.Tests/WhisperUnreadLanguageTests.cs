@@ -1,6 +1,5 @@
 using System.Text.Json;
 using AngleSharp.Html.Parser;
-using CallSentiment.Analysis.Tests.Transcription.Whisper;
 using CallSentiment.Web.Tests.Infrastructure;
 using Dapper;
 
@@ -14,57 +13,44 @@ namespace CallSentiment.Web.Tests;
 /// </summary>
 public sealed class WhisperUnreadLanguageTests : IAsyncLifetime
 {
-    private readonly string _modelFolder = Directory.CreateTempSubdirectory("whisper-german-").FullName;
-    private CallSentimentApp _app = null!;
+    private MultilingualWhisperApp _whisper = null!;
 
-    public async Task InitializeAsync()
-    {
-        var model = Path.Combine(_modelFolder, "ggml-tiny.bin");
-        GgmlWhisperModelWriter.Write(model, GgmlWhisperDimensions.Small with { Vocab = GgmlWhisperDimensions.MultilingualVocab });
-        _app = new CallSentimentApp(settings: new Dictionary<string, string?>
-        {
-            ["Transcription:WhisperModel"] = model, ["Transcription:WhisperLanguage"] = "de",
-        });
-        SpokenCalls.Write(_app.Recordings, "dora", new DateTime(2026, 6, 2, 9, 0, 0), "german-call", SpokenCalls.HappyCustomer);
-        using (await _app.SignedInClientAsync()) { }
-        await _app.WaitForJobsAsync(1, TimeSpan.FromMinutes(4));
-    }
+    private CallSentimentApp App => _whisper.App;
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        Directory.Delete(_modelFolder, recursive: true);
-    }
+    public async Task InitializeAsync() =>
+        _whisper = await MultilingualWhisperApp.StartAsync("de", "dora", "german-call", new DateTime(2026, 6, 2, 9, 0, 0));
+
+    public async Task DisposeAsync() => await _whisper.DisposeAsync();
 
     [Fact]
     public async Task GermanTranscript_OfflineTextModelReadsEnglishOnly_NoChunkScoredAndTheVoiceAloneDecides()
     {
-        await using var c = await _app.Db.OpenAsync(CancellationToken.None);
+        await using var c = await App.Db.OpenAsync(CancellationToken.None);
         var id = await c.QuerySingleAsync<long>("SELECT id FROM calls WHERE call_ref = 'german-call'");
         var chunks = (await c.QueryAsync<(string Text, string? Sentiment, string? Note)>(
             "SELECT text, sentiment, note FROM transcript_chunks WHERE call_id = @id ORDER BY seq", new { id })).ToList();
-        var long_ = chunks.Where(k => k.Text.Trim().Length >= 8).ToList();
+        var longEnough = chunks.Where(k => k.Text.Trim().Length >= 8).ToList();
         var evidence = JsonDocument.Parse(await c.QuerySingleAsync<string>(
             "SELECT evidence FROM call_speakers WHERE call_id = @id AND role = 'customer'", new { id })).RootElement;
         var detail = JsonDocument.Parse(await c.QuerySingleAsync<string>(
             "SELECT detail FROM stage_results WHERE call_id = @id AND stage = 'text-sentiment'", new { id })).RootElement;
 
-        Assert.NotEmpty(long_);
-        Assert.All(long_, k => Assert.Null(k.Sentiment));
-        Assert.All(long_, k => Assert.Equal("not scored: the offline text scorer does not read de", k.Note));
+        Assert.NotEmpty(longEnough);
+        Assert.All(longEnough, k => Assert.Null(k.Sentiment));
+        Assert.All(longEnough, k => Assert.Equal("not scored: the offline text scorer does not read de", k.Note));
         Assert.Equal(0, evidence.GetProperty("textWeight").GetDouble());
         Assert.True(evidence.GetProperty("voiceWeight").GetDouble() > 0);
         Assert.Equal(["de"], detail.GetProperty("unreadLanguages").EnumerateArray().Select(l => l.GetString()));
-        Assert.Equal(long_.Count, detail.GetProperty("notRead").GetInt32());
+        Assert.Equal(longEnough.Count, detail.GetProperty("notRead").GetInt32());
         Assert.Equal(0, detail.GetProperty("failed").GetInt32());
     }
 
     [Fact]
     public async Task CallPage_GermanTranscript_StageDetailSaysTheWordsWereNotReadAndTheVoiceDecides()
     {
-        await using var c = await _app.Db.OpenAsync(CancellationToken.None);
+        await using var c = await App.Db.OpenAsync(CancellationToken.None);
         var id = await c.QuerySingleAsync<long>("SELECT id FROM calls WHERE call_ref = 'german-call'");
-        using var http = await _app.SignedInClientAsync();
+        using var http = await App.SignedInClientAsync();
 
         var doc = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync($"/calls/{id}"));
 
