@@ -121,4 +121,59 @@ public class OnnxSessionTests
         Assert.Equal(4, refused);
         Assert.True(completed > 0);
     }
+
+    [Fact]
+    public async Task Dispose_WhileARunIsInFlight_TheRunCompletesAndTheSessionIsFreedAfterIt()
+    {
+        var session = OnnxSession.Load(EmotionOnnx);
+        var input = Enumerable.Range(0, 300 * 40).Select(i => (float)Math.Cos(i * 0.02)).ToArray();
+        var expected = session.Run([NamedTensor.Float("features", input, 1, 300, 40)])["probabilities"].Floats;
+        using var inputs = new HeldInputs([NamedTensor.Float("features", input, 1, 300, 40)]);
+        // The run holds at its first look at the inputs: it is under way, on a thread of its own, at a known point.
+        var run = Task.Factory.StartNew(() => session.Run(inputs)["probabilities"].Floats, CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Assert.True(inputs.Reached.Wait(TimeSpan.FromSeconds(30)), "the run never looked at its inputs");
+
+        session.Dispose();
+        // Freed now, the run would go on into a session that no longer exists: the check stops here, the run left held.
+        Assert.False(session.IsReleased, "Dispose freed the native session under a run in flight");
+        inputs.Resume();
+
+        Assert.Equal(expected, await run.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(session.IsReleased, "the native session was not freed when the last run ended");
+        Assert.Throws<ObjectDisposedException>(() => session.Run([NamedTensor.Float("features", input, 1, 300, 40)]));
+    }
+
+    /// <summary>Inputs whose first enumeration waits until <see cref="Resume"/>: a run held at a known point.</summary>
+    private sealed class HeldInputs(IReadOnlyList<NamedTensor> inner) : IReadOnlyList<NamedTensor>, IDisposable
+    {
+        private readonly ManualResetEventSlim _resume = new();
+        private int _enumerations;
+
+        public ManualResetEventSlim Reached { get; } = new();
+
+        public void Resume() => _resume.Set();
+
+        public NamedTensor this[int index] => inner[index];
+
+        public int Count => inner.Count;
+
+        public IEnumerator<NamedTensor> GetEnumerator()
+        {
+            if (Interlocked.Increment(ref _enumerations) == 1)
+            {
+                Reached.Set();
+                _resume.Wait();
+            }
+            return inner.GetEnumerator();
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public void Dispose()
+        {
+            Reached.Dispose();
+            _resume.Dispose();
+        }
+    }
 }

@@ -35,8 +35,9 @@ public sealed class OnnxSession : IDisposable
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
 
-    // Runs in flight, and whether Dispose was asked for: the native session is released by whichever of Dispose and the
-    // last running Run comes last, so disposing while another thread runs never frees memory under it.
+    // Runs in flight (from entry to return), and whether Dispose was asked for: the native session is released by
+    // whichever of Dispose and the last running Run comes last, so disposing while another thread runs (a host that gave
+    // up waiting for a job) never frees memory under it.
     private int _active;
     private int _disposed;
     private int _released;
@@ -106,21 +107,21 @@ public sealed class OnnxSession : IDisposable
     /// <exception cref="OnnxRuntimeException">An input is unknown, missing or has the wrong shape, or the run fails.</exception>
     public IReadOnlyDictionary<string, NamedTensor> Run(IReadOnlyList<NamedTensor> inputs, IReadOnlyList<string>? outputNames = null)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        foreach (var t in inputs) Validate(t);
-        foreach (var expected in Inputs)
-            if (!inputs.Any(t => t.Name == expected.Name))
-                throw new OnnxRuntimeException($"input '{expected.Name}' is missing (model {Path.GetFileName(ModelPath)} needs: {Describe(Inputs)})");
-        outputNames ??= [.. Outputs.Select(o => o.Name)];
-        foreach (var o in outputNames)
-            if (!Outputs.Any(x => x.Name == o))
-                throw new OnnxRuntimeException($"the model has no output '{o}' (it has: {Describe(Outputs)})");
-
+        // The call counts as running from here: a Dispose from now on leaves the session to this call to release.
         Interlocked.Increment(ref _active);
         var values = new List<OrtValue>(inputs.Count);
         try
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            foreach (var t in inputs) Validate(t);
+            foreach (var expected in Inputs)
+                if (!inputs.Any(t => t.Name == expected.Name))
+                    throw new OnnxRuntimeException($"input '{expected.Name}' is missing (model {Path.GetFileName(ModelPath)} needs: {Describe(Inputs)})");
+            outputNames ??= [.. Outputs.Select(o => o.Name)];
+            foreach (var o in outputNames)
+                if (!Outputs.Any(x => x.Name == o))
+                    throw new OnnxRuntimeException($"the model has no output '{o}' (it has: {Describe(Outputs)})");
+
             // The values wrap the pinned managed arrays: no copy of the inputs.
             foreach (var t in inputs)
                 values.Add(t.Data is float[] f ? OrtValue.CreateTensorValueFromMemory(f, t.Shape) : OrtValue.CreateTensorValueFromMemory((long[])t.Data, t.Shape));
@@ -175,10 +176,17 @@ public sealed class OnnxSession : IDisposable
     private static string Describe(IEnumerable<OnnxTensorInfo> list) =>
         string.Join(", ", list.Select(i => $"{i.Name}[{string.Join(",", i.Shape)}]"));
 
+    /// <summary>
+    /// Refuses new runs (<see cref="ObjectDisposedException"/>) and frees the native session once no run is in flight: now,
+    /// or when the last run under way returns. Never frees it under a running call.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0 && Volatile.Read(ref _active) == 0) Release();
     }
+
+    /// <summary>Whether the native session has been freed (Dispose called and no run left in flight).</summary>
+    internal bool IsReleased => Volatile.Read(ref _released) != 0;
 
     private void Release()
     {

@@ -24,8 +24,9 @@ public sealed partial class AnalysisWorker(
     public override void Dispose()
     {
         base.Dispose();
-        if (ExecuteTask is { IsCompleted: false } running && !((IAsyncResult)running).AsyncWaitHandle.WaitOne(DrainTimeout))
-            LogDrainTimedOut(logger, DrainTimeout.TotalSeconds);
+        if (ExecuteTask is not { IsCompleted: false } running) return;
+        LogDraining(logger, DrainTimeout.TotalSeconds);
+        if (!((IAsyncResult)running).AsyncWaitHandle.WaitOne(DrainTimeout)) LogDrainTimedOut(logger, DrainTimeout.TotalSeconds);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -227,6 +228,9 @@ public sealed partial class AnalysisWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker heartbeat failed")]
     private static partial void LogHeartbeatFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Waiting up to {Seconds} s for the jobs under way to stop before the engines are released")]
+    private static partial void LogDraining(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Jobs under way had not stopped {Seconds} s after shutdown began; the engines are released anyway")]
     private static partial void LogDrainTimedOut(ILogger logger, double seconds);

@@ -94,4 +94,26 @@ public class PocketSphinxDecoderTests
         var d = WordErrors.Align(["a", "b", "c"], ["a"]);
         Assert.Equal(new WordErrors(3, 0, 2, 0), d);
     }
+
+    [Fact]
+    public async Task Dispose_WhileADecoderIsLeased_TheLeaseDecodesToTheEndAndItsDecoderIsFreedWhenReturned()
+    {
+        var pool = new PocketSphinxDecoderPool(new PocketSphinxSettings(), capacity: 1);
+        var lease = await pool.RentAsync(CancellationToken.None);
+        var decoder = lease.Decoder;
+        var samples = AsrFixtures.Utterance(Utterance);
+        decoder.Reset();
+        var expected = decoder.Decode(samples).Select(w => w.Word).ToList();
+
+        // The host gave up waiting for the job and disposes the engine while the job still recognises a channel.
+        pool.Dispose();
+        decoder.Reset();
+        Assert.Equal(expected, decoder.Decode(samples).Select(w => w.Word));
+        Assert.False(decoder.IsDisposed, "the leased decoder was freed under its job");
+
+        var error = Record.Exception(lease.Dispose);
+        Assert.Null(error);
+        Assert.True(decoder.IsDisposed, "the decoder was not freed when its lease ended");
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => pool.RentAsync(CancellationToken.None));
+    }
 }

@@ -117,9 +117,18 @@ public sealed unsafe class PocketSphinxDecoder : IDisposable
     /// <summary>The best hypothesis text of the last utterance (for checks against <see cref="Decode(ReadOnlySpan{short})"/>).</summary>
     public string? LastHypothesis()
     {
-        int score;
-        var hyp = _lib.PsGetHyp(_decoder.DangerousGetHandle(), &score);
-        return hyp == IntPtr.Zero ? null : Marshal.PtrToStringUTF8(hyp);
+        var added = false;
+        _decoder.DangerousAddRef(ref added);
+        try
+        {
+            int score;
+            var hyp = _lib.PsGetHyp(_decoder.DangerousGetHandle(), &score);
+            return hyp == IntPtr.Zero ? null : Marshal.PtrToStringUTF8(hyp);
+        }
+        finally
+        {
+            if (added) _decoder.DangerousRelease();
+        }
     }
 
     private List<DecodedWord> Words(IntPtr ps)
@@ -170,5 +179,12 @@ public sealed unsafe class PocketSphinxDecoder : IDisposable
         }
     }
 
+    /// <summary>
+    /// Frees the decoder, or, while a <see cref="Decode(ReadOnlySpan{short})"/> runs on another thread, marks it closed and
+    /// lets that call free it when it returns (the handle is referenced for the length of each call).
+    /// </summary>
     public void Dispose() => _decoder.Dispose();
+
+    /// <summary>Whether the decoder has been disposed (its native memory is freed once no call is using it).</summary>
+    internal bool IsDisposed => _decoder.IsClosed;
 }

@@ -1,17 +1,17 @@
-using System.Collections.Concurrent;
-
 namespace CallSentiment.Analysis.Transcription.PocketSphinx;
 
 /// <summary>
 /// A bounded set of decoders shared by threads: each decoder holds its own copy of the model (about 60 MB with the
 /// en-us LM) and is used by one thread at a time. Decoders are created on first need, up to <see cref="Capacity"/>.
+/// Disposing frees the idle decoders at once and a leased one when its lease ends, so a job still recognising a channel
+/// (a host that gave up waiting for it) finishes with its decoder instead of losing it mid-channel.
 /// </summary>
 public sealed class PocketSphinxDecoderPool : IDisposable
 {
     private readonly PocketSphinxSettings _settings;
     private readonly SemaphoreSlim _slots;
-    private readonly ConcurrentBag<PocketSphinxDecoder> _idle = [];
-    private readonly ConcurrentBag<PocketSphinxDecoder> _all = [];
+    private readonly Lock _lock = new();
+    private readonly Stack<PocketSphinxDecoder> _idle = [];
     private bool _disposed;
 
     public PocketSphinxDecoderPool(PocketSphinxSettings settings, int capacity)
@@ -34,12 +34,14 @@ public sealed class PocketSphinxDecoderPool : IDisposable
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!_idle.TryTake(out var decoder))
+            PocketSphinxDecoder? decoder;
+            lock (_lock)
             {
-                decoder = new PocketSphinxDecoder(_settings);
-                _all.Add(decoder);
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                _idle.TryPop(out decoder);
             }
-            return new Lease(this, decoder);
+            // A decoder made while the pool is being disposed is the lease's, and freed when it ends.
+            return new Lease(this, decoder ?? new PocketSphinxDecoder(_settings));
         }
         catch
         {
@@ -66,16 +68,29 @@ public sealed class PocketSphinxDecoderPool : IDisposable
 
     private void Return(PocketSphinxDecoder decoder)
     {
-        _idle.Add(decoder);
+        bool free;
+        lock (_lock)
+        {
+            free = _disposed;
+            if (!free) _idle.Push(decoder);
+        }
+        if (free) decoder.Dispose();
+        // Also after Dispose: a renter still waiting for a slot then wakes up to an ObjectDisposedException.
         _slots.Release();
     }
 
+    /// <summary>Refuses new leases and frees the idle decoders now; each leased one is freed when its lease ends.</summary>
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
-        foreach (var d in _all) d.Dispose();
-        _slots.Dispose();
+        PocketSphinxDecoder[] idle;
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            idle = [.. _idle];
+            _idle.Clear();
+        }
+        foreach (var d in idle) d.Dispose();
     }
 
     public sealed class Lease : IDisposable

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Whisper.net;
 
 namespace CallSentiment.Analysis.Transcription.Whisper;
@@ -13,17 +12,22 @@ namespace CallSentiment.Analysis.Transcription.Whisper;
 /// uses the processor next; disposing it meanwhile throws, or, in the moment before the run takes the processor, lets the
 /// run call back into a processor that no longer exists, which ends the process). Here the caller of a cancelled decode
 /// returns at once, the piece under way runs to its end (whisper.cpp stops a run only before it encodes), and the
-/// processor goes back to the pool, or is disposed, only once that run has ended.
+/// processor goes back to the pool only once that run has ended.
+/// Disposing never frees a processor under a run either: idle processors are freed at once, a leased one when its lease
+/// ends (after the piece it decodes), and the model with the last of them. A host that gives up waiting for a job and
+/// disposes the engine thus cannot free memory whisper.cpp still uses.
 /// </remarks>
 internal sealed class WhisperProcessorPool : IDisposable
 {
     private readonly WhisperFactory _factory;
     private readonly Func<WhisperFactory, WhisperProcessorBuilder> _builder;
     private readonly SemaphoreSlim _slots;
-    private readonly ConcurrentBag<Decoder> _idle = [];
-    private readonly ConcurrentBag<Decoder> _all = [];
-    private readonly ConcurrentDictionary<Task, byte> _running = new();
-    private volatile bool _disposed;
+    private readonly Lock _lock = new();
+    private readonly Stack<Decoder> _idle = [];
+    private int _built;
+    private int _leased;
+    private bool _disposed;
+    private volatile bool _released;
 
     public WhisperProcessorPool(WhisperFactory factory, Func<WhisperFactory, WhisperProcessorBuilder> builder, int capacity)
     {
@@ -37,7 +41,10 @@ internal sealed class WhisperProcessorPool : IDisposable
     public int Capacity { get; }
 
     /// <summary>Processors built so far.</summary>
-    public int Built => _all.Count;
+    public int Built => Volatile.Read(ref _built);
+
+    /// <summary>Whether the model and every processor have been freed (disposed, and no lease left).</summary>
+    internal bool IsReleased => _released;
 
     public async Task<Lease> RentAsync(CancellationToken cancellationToken)
     {
@@ -45,13 +52,18 @@ internal sealed class WhisperProcessorPool : IDisposable
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_idle.TryTake(out var decoder))
+            lock (_lock)
             {
-                decoder = new Decoder(_builder(_factory));
-                _all.Add(decoder);
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                // Built under the lock (a processor is quick to make), so Dispose never frees the model under a build.
+                if (!_idle.TryPop(out var decoder))
+                {
+                    decoder = new Decoder(_builder(_factory));
+                    _built++;
+                }
+                _leased++;
+                return new Lease(this, decoder);
             }
-            return new Lease(this, decoder);
         }
         catch
         {
@@ -62,37 +74,50 @@ internal sealed class WhisperProcessorPool : IDisposable
 
     private void Return(Decoder decoder)
     {
-        if (_disposed) return;
-        _idle.Add(decoder);
+        bool free, last;
+        lock (_lock)
+        {
+            free = _disposed;
+            last = --_leased == 0;
+            if (!free) _idle.Push(decoder);
+        }
+        if (free)
+        {
+            decoder.Processor.Dispose();
+            if (last) Release();
+        }
+        // Also after Dispose: a renter still waiting for a slot then wakes up to an ObjectDisposedException.
         _slots.Release();
     }
 
     // The lease ended while its piece was still being decoded (the caller was cancelled): the processor is free when the run is.
-    private void ReturnWhenDone(Decoder decoder, Task run)
-    {
-        _running.TryAdd(run, 0);
-        run.ContinueWith(done =>
-        {
-            Return(decoder);
-            _running.TryRemove(done, out _);
-        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
+    private void ReturnWhenDone(Decoder decoder, Task run) =>
+        run.ContinueWith(_ => Return(decoder), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
-    /// <summary>Waits for pieces still being decoded for cancelled callers (a piece at most each), then frees the processors and the model.</summary>
+    /// <summary>
+    /// Refuses new leases and frees the idle processors now; a processor still leased (a piece under way, or one a cancelled
+    /// caller left running) is freed when its lease ends, and the model after the last of them. Returns at once.
+    /// </summary>
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
-        try
+        Decoder[] idle;
+        bool last;
+        lock (_lock)
         {
-            Task.WaitAll([.. _running.Keys]);
+            if (_disposed) return;
+            _disposed = true;
+            idle = [.. _idle];
+            _idle.Clear();
+            last = _leased == 0;
         }
-        catch (AggregateException)
-        {
-            // A failed piece of a caller that had gone: nothing is waiting for its error.
-        }
-        foreach (var d in _all) d.Processor.Dispose();
+        foreach (var d in idle) d.Processor.Dispose();
+        if (last) Release();
+    }
+
+    private void Release()
+    {
         _factory.Dispose();
+        _released = true;
     }
 
     /// <summary>A processor and what its handlers report to: the segments of the piece it decodes, and whether to start it.</summary>

@@ -355,5 +355,37 @@ public class WhisperTranscriberTests(GeneratedWhisperModel model) : IClassFixtur
         Assert.Equal((0.6 + 0.4 + 1.0) / 3, words[2].Confidence, 5);
     }
 
+    [Fact]
+    public async Task Dispose_WhileAPieceIsBeingDecoded_ThePieceCompletesAndTheModelIsFreedAfterIt()
+    {
+        using var inSegment = new ManualResetEventSlim();
+        using var resume = new ManualResetEventSlim();
+        // whisper.cpp calls the segment handlers from inside the run: the first one holds the run there, at a known point.
+        var pool = new WhisperProcessorPool(WhisperFactory.FromPath(model.Path), factory => factory.CreateBuilder()
+            .WithThreads(1).WithNoContext().WithTemperatureInc(0).WithLanguage("en").WithMaxTokensPerSegment(24)
+            .WithSuppressRegex(GeneratedWhisperModel.EndAndTimestamps)
+            .WithSegmentEventHandler(_ =>
+            {
+                inSegment.Set();
+                resume.Wait();
+            }), capacity: 1);
+        var lease = await pool.RentAsync(CancellationToken.None);
+        var piece = AsrFixtures.Utterance(First)[..48000];
+        var decoding = lease.DecodeAsync(piece, CancellationToken.None);
+        Assert.True(inSegment.Wait(TimeSpan.FromSeconds(60)), "whisper.cpp never reported a segment");
+
+        // The host gave up waiting for the job and disposes the engine while whisper.cpp is inside the piece.
+        var error = Record.Exception(pool.Dispose);
+        Assert.Null(error);
+        Assert.False(pool.IsReleased, "the model was freed under a running piece");
+        resume.Set();
+
+        Assert.NotEmpty(await decoding.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.False(pool.IsReleased, "the model was freed while its processor was still leased");
+        lease.Dispose();
+        Assert.True(pool.IsReleased, "the model was not freed when the last lease ended");
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => pool.RentAsync(CancellationToken.None));
+    }
+
     private static short[] ToPcm(float[] samples) => [.. samples.Select(s => (short)Math.Clamp(s * 32767f, short.MinValue, short.MaxValue))];
 }
