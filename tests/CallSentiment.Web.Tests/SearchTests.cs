@@ -251,6 +251,10 @@ public abstract class SearchTests
             foreach (var (id, days) in new[] { (5L, 70), (6L, 80), (7L, 90) })
                 await InsertCallAsync(c, id, 1, Today.AddDays(-days).AddHours(12), "POSITIVE",
                     ("agent", "Hello, thank you for calling."), ("customer", "Thank you for calling me back so soon."));
+            // A word both speakers say, older than the scan's budget: who said it newest alternates from call to call.
+            await InsertCallAsync(c, 8, 1, Today.AddDays(-72).AddHours(12), "POSITIVE", ("customer", "Is the warranty still valid?"), ("agent", "Yes, the warranty runs two years."));
+            await InsertCallAsync(c, 9, 2, Today.AddDays(-74).AddHours(12), "POSITIVE", ("agent", "Your warranty has expired, I'm afraid."));
+            await InsertCallAsync(c, 10, 1, Today.AddDays(-76).AddHours(12), "NEGATIVE", ("customer", "Then I want my warranty money back."));
         }
         using var http = await app.SignedInClientAsync(AppRoles.Supervisor);
 
@@ -275,6 +279,9 @@ public abstract class SearchTests
         Assert.Equal(agentHits.Count, agentHits.Distinct(StringComparer.Ordinal).Count());
         // Either speaker: both, newest first, the agent's turn before the customer's in the same call.
         Assert.Equal(["5:0", "5:1", "6:0", "6:1", "7:0", "7:1"], Hits(await ApiAsync(http, Q("\"thank you for calling\"") + $"&to={Day(Today.AddDays(-65))}")));
+        // Either speaker through both indexes (MySQL asks them on two connections at once): one order, newest first.
+        Assert.Equal(["8:0", "8:1", "9:0", "10:0"], Hits(await ApiAsync(http, Q("warranty"))));
+        Assert.Equal(["8:1", "9:0"], Hits(await ApiAsync(http, Q("warranty") + "&speaker=agent")));
 
         // The engine's own index of each speaker lists that speaker's chunks only.
         Assert.Equal(3, await IndexedAsync(app, "calling", "customer"));

@@ -41,7 +41,8 @@ public sealed record SearchResult(IReadOnlyList<SearchHit> Hits, bool HasMore, b
 /// first on SQLite: the first window is sized from the hit rate the scan saw, each next one is four times wider, and
 /// FTS5 reads only the entries of the window's calls (its rowid is call_id * 65536 + seq), so a word in tens of
 /// thousands of chunks costs what one window holds. PostgreSQL and MySQL read every chunk with the words whatever the
-/// bounds, so they ask once for the whole rest of the range.</item>
+/// bounds, so they ask once for the whole rest of the range (MySQL, for either speaker: each role's index on its own
+/// connection, at the same time).</item>
 /// </list>
 /// Both check each chunk with <see cref="SearchTerms.Match"/>, so a hit means the same on every engine.
 /// </summary>
@@ -209,7 +210,11 @@ public sealed partial class TranscriptSearch(Db db, IOptions<SearchOptions> opti
                 query = r.Terms.ToFts5();
                 break;
         }
-        var sql = IndexSql(r);
+        var sql = IndexSql(r, Roles(r.Speaker));
+        // MySQL, either speaker: each role's index on a connection of its own, at the same time (see IndexRowsAsync).
+        var split = db.IsMySql && r.Speaker == SearchSpeaker.Either;
+        string[] roleSql = split ? [IndexSql(r, ["customer"]), IndexSql(r, ["agent"])] : [];
+        await using var second = split ? await db.OpenAsync(ct).ConfigureAwait(false) : null;
         // "+ 0": an aggregate over the window's rows, never PostgreSQL's MIN-by-primary-key walk from the oldest call.
         var idsSql = $"SELECT MIN(c.id + 0) AS Low, MAX(c.id + 0) AS High FROM calls c WHERE {CallWhere(r.Filter)}";
         var found = new List<Found>(recent);
@@ -236,7 +241,9 @@ public sealed partial class TranscriptSearch(Db db, IOptions<SearchOptions> opti
                 for (var limit = (long)(wanted - found.Count); ; limit *= 4)
                 {
                     var p = Parameters(r, new { query, limit, lowId, highId, lowKey = lowId * 65536, highKey = highId * 65536 + 65535 }, lower, upper);
-                    var rows = (await c.QueryAsync<ChunkRow>(new CommandDefinition(sql, p, cancellationToken: ct)).ConfigureAwait(false)).ToList();
+                    List<ChunkRow> rows;
+                    if (second is not null) rows = await IndexRowsAsync(c, second, roleSql, () => Parameters(r, new { query, limit }, lower, upper), limit, ct).ConfigureAwait(false);
+                    else rows = (await c.QueryAsync<ChunkRow>(new CommandDefinition(sql, p, cancellationToken: ct)).ConfigureAwait(false)).ToList();
                     var more = new List<Found>();
                     foreach (var row in rows)
                         if (r.Terms.Match(row.Text) is { } spans) more.Add(new Found(row, spans));
@@ -252,6 +259,26 @@ public sealed partial class TranscriptSearch(Db db, IOptions<SearchOptions> opti
         return found;
     }
 
+    /// <summary>
+    /// The newest <paramref name="limit"/> chunks of both roles, the same rows in the same order as the UNION ALL of
+    /// <see cref="IndexSql"/>: each role's statement on its own connection, both at once, merged here. InnoDB answers a
+    /// FULLTEXT lookup by fetching every row that holds the word (ANALYZE FORMAT=JSON: about one page read per row, a
+    /// medium word's few thousand rows mostly not in the buffer pool), one after the other; the two roles' reads
+    /// overlap this way (on 1,000,000 calls a medium word for either speaker took 0.6 of the time of the UNION ALL).
+    /// </summary>
+    private static async Task<List<ChunkRow>> IndexRowsAsync(DbConnection first, DbConnection second, string[] roleSql, Func<DynamicParameters> parameters,
+        long limit, CancellationToken ct)
+    {
+        var customer = first.QueryAsync<ChunkRow>(new CommandDefinition(roleSql[0], parameters(), cancellationToken: ct));
+        var agent = second.QueryAsync<ChunkRow>(new CommandDefinition(roleSql[1], parameters(), cancellationToken: ct));
+        await Task.WhenAll(customer, agent).ConfigureAwait(false);
+        return (await customer.ConfigureAwait(false)).Concat(await agent.ConfigureAwait(false))
+            .OrderByDescending(k => k.StartedAt).ThenByDescending(k => k.CallId).ThenBy(k => k.Seq).Take((int)Math.Min(limit, int.MaxValue)).ToList();
+    }
+
+    private static string[] Roles(SearchSpeaker speaker) =>
+        speaker switch { SearchSpeaker.Customer => ["customer"], SearchSpeaker.Agent => ["agent"], _ => ["customer", "agent"] };
+
     /// <summary>The largest call id a chunk key (call_id * 65536 + seq) can hold.</summary>
     private const long MaxCallId = long.MaxValue / 65536 - 1;
 
@@ -262,11 +289,10 @@ public sealed partial class TranscriptSearch(Db db, IOptions<SearchOptions> opti
     /// One window's matching chunks, newest first, from the index of each role asked for (the role named as a literal,
     /// so that PostgreSQL can choose the role's partial index), within the window's times (and on SQLite its calls' ids).
     /// </summary>
-    private string IndexSql(SearchRequest r)
+    private string IndexSql(SearchRequest r, string[] roles)
     {
         const string Columns = "t.call_id AS CallId, t.seq AS Seq, t.role AS Role, t.start_ms AS StartMs, t.text AS Text, c.started_at AS StartedAt";
         var where = CallWhere(r.Filter);
-        string[] roles = r.Speaker switch { SearchSpeaker.Customer => ["customer"], SearchSpeaker.Agent => ["agent"], _ => ["customer", "agent"] };
         const string Order = " ORDER BY StartedAt DESC, CallId DESC, Seq LIMIT @limit";
         if (db.IsPostgres)
         {
