@@ -226,13 +226,16 @@ public sealed class AgentQueries(Db db)
     {
         var weeks = WeekBuckets.Between(range.FromUtc, range.ToUtc, zone);
         // The statements are independent and each opens its own connection: they run at once (a request waits for the
-        // slowest instead of their sum).
-        var totals = SumsAsync(weeks, zone, AgentGrouping.Agent, null, npsOnly: false, category?.Id, cancellationToken);
+        // slowest instead of their sum). Task.Run: SQLite's reads complete synchronously, so without it the first statement
+        // would run to its end before the second began (measured: the sum of the three).
+        var totals = Task.Run(() => SumsAsync(weeks, zone, AgentGrouping.Agent, null, npsOnly: false, category?.Id, cancellationToken), cancellationToken);
         var perAgent = weeksOf.Kind == AgentWeeks.Whose.None ? Task.FromResult<IReadOnlyList<AgentWeekSums>>([])
-            : SumsAsync(weeks, zone, AgentGrouping.AgentWeek, weeksOf.AgentId, weeksOf.Kind == AgentWeeks.Whose.Nps, category?.Id, cancellationToken);
+            : Task.Run(() => SumsAsync(weeks, zone, AgentGrouping.AgentWeek, weeksOf.AgentId, weeksOf.Kind == AgentWeeks.Whose.Nps, category?.Id, cancellationToken),
+                cancellationToken);
         // The team's weeks are the sum of everyone's when everyone's were read (the ranking's NPS line, the API); one
         // employee's page reads them on their own.
-        var team = weeksOf.AgentId is null ? null : SumsAsync(weeks, zone, AgentGrouping.Week, null, npsOnly: false, category?.Id, cancellationToken);
+        var team = weeksOf.AgentId is null ? null
+            : Task.Run(() => SumsAsync(weeks, zone, AgentGrouping.Week, null, npsOnly: false, category?.Id, cancellationToken), cancellationToken);
         await Task.WhenAll(team is null ? [totals, perAgent] : [totals, perAgent, team]).ConfigureAwait(false);
         return AgentComparison.Build(range, weeks, agents, await totals.ConfigureAwait(false), team is null ? null : await team.ConfigureAwait(false),
             await perAgent.ConfigureAwait(false), minCalls, category);

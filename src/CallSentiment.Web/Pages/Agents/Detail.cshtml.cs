@@ -49,8 +49,9 @@ public sealed class DetailModel(AgentQueries queries, CallQueries calls, Categor
         if (parsed is not { } q || Employee is null) return Page();
         // The calls behind each figure are read beside the comparison (their own connection), for every figure.
         var comparison = queries.CompareAsync(q.Range, Zone, Agents, options.Value.MinCalls, q.Category, AgentWeeks.Employee(Employee.Id), cancellationToken);
-        var driving = queries.DriversAsync(Employee.Id, q.Range.FromUtc, q.Range.ToUtc, AgentComparison.MetricsFor(q.Category), q.Category, DriverCount,
-            cancellationToken);
+        var employeeId = Employee.Id;
+        var driving = Task.Run(() => queries.DriversAsync(employeeId, q.Range.FromUtc, q.Range.ToUtc, AgentComparison.MetricsFor(q.Category), q.Category,
+            DriverCount, cancellationToken), cancellationToken);
         await Task.WhenAll(comparison, driving).ConfigureAwait(false);
         Comparison = await comparison.ConfigureAwait(false);
         Standing = Comparison.Agents.FirstOrDefault(a => a.Agent.Id == Employee.Id);
