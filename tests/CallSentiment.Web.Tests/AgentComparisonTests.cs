@@ -580,6 +580,147 @@ public abstract class AgentComparisonTests(AgentComparisonTests.App fixture)
     }
 
     [Fact]
+    public async Task Comparison_PeriodFromMidWeekOverTheEndOfSummerTime_EveryWeekTotalAndTeamFigureMatchesTheCalls()
+    {
+        // New York (west of UTC): the period begins on a Wednesday and ends on a Thursday, and summer time ends on 1 November,
+        // so the local week boundary moves from 04:00 to 05:00 UTC; calls around local and UTC midnight every day.
+        var seeds = EveryDay(["oli", "pia"], new DateOnly(2026, 10, 5), 48, TimeZone);
+        await AgentCalls.InsertAsync(Instance.Db, seeds);
+        await SaveCategoryAsync(null, "Long hold (every day)", "longest_silence >= 30s");
+        using var http = await Instance.SignedInClientAsync(AppRoles.Supervisor);
+        await AssertFiguresMatchTheCallsAsync(http, TimeZone, new DateOnly(2026, 10, 7), new DateOnly(2026, 11, 19), seeds,
+            ("Long hold (every day)", s => s.AgentTalkMs is not null && s.LongestSilenceMs >= 30_000));
+    }
+
+    /// <summary>
+    /// Calls of each employee on every day from <paramref name="first"/> for <paramref name="days"/> days, just after and
+    /// just before local midnight, at local noon and just after UTC midnight, with figures that vary from call to call
+    /// (every fifth call without conversation facts).
+    /// </summary>
+    internal static List<SeedCall> EveryDay(string[] agents, DateOnly first, int days, TimeZoneInfo zone)
+    {
+        string[] moods = ["POSITIVE", "NEGATIVE", "NEUTRAL", "POSITIVE", "MIXED", "NEGATIVE", "POSITIVE"];
+        var list = new List<SeedCall>();
+        var n = 0;
+        for (var d = 0; d < days; d++)
+        {
+            var day = first.AddDays(d);
+            for (var k = 0; k < agents.Length; k++)
+            {
+                DateTimeOffset[] times =
+                [
+                    WeekBuckets.LocalToUtc(day.ToDateTime(new TimeOnly(0, 10 + k)), zone),
+                    WeekBuckets.LocalToUtc(day.ToDateTime(new TimeOnly(12, k)), zone),
+                    WeekBuckets.LocalToUtc(day.ToDateTime(new TimeOnly(23, 50 + k)), zone),
+                    new DateTimeOffset(day.ToDateTime(new TimeOnly(0, 5 + k)), TimeSpan.Zero),
+                ];
+                foreach (var t in times)
+                {
+                    n++;
+                    var mood = moods[(n * 3 + d) % moods.Length];
+                    list.Add(n % 5 == 0
+                        ? new SeedCall(agents[k], t, mood, 100_000 + n)
+                        : new SeedCall(agents[k], t, mood, 200_000 + 1000 * (n % 50), (n % 9 - 4) * 0.1, 1000L * (n % 40), n % 3 == 0 ? 35_000 : 5_000,
+                            60_000 + 500L * (n % 30), 70_000, n % 4, n % 2));
+                }
+            }
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// The API (every figure of every employee and week, the team's weeks), the ranking page (each row's weekly NPS) and each
+    /// employee's detail page (their weeks and the team's, every figure) over the period, against the same figures worked out
+    /// here from <paramref name="seeds"/> (the only calls in the period); with a category, its share too.
+    /// </summary>
+    internal static async Task AssertFiguresMatchTheCallsAsync(HttpClient http, TimeZoneInfo zone, DateOnly from, DateOnly to, IReadOnlyList<SeedCall> seeds,
+        (string Name, Func<SeedCall, bool> Rule)? category = null)
+    {
+        var periodFrom = WeekBuckets.LocalToUtc(from.ToDateTime(TimeOnly.MinValue), zone);
+        var periodTo = WeekBuckets.LocalToUtc(to.AddDays(1).ToDateTime(TimeOnly.MinValue), zone);
+        var weeks = WeekBuckets.Between(periodFrom, periodTo, zone);
+        var expected = new Dictionary<string, AgentSumsOracle[]>();
+        var tagged = new Dictionary<string, long[]>();
+        foreach (var s in seeds.Where(s => s.Start >= periodFrom && s.Start < periodTo))
+        {
+            var w = weeks.Select((b, i) => (b, i)).Single(x => s.Start >= x.b.StartUtc && s.Start < x.b.EndUtc).i;
+            if (!expected.TryGetValue(s.Agent, out var a))
+            {
+                expected[s.Agent] = a = Enumerable.Range(0, weeks.Count).Select(_ => new AgentSumsOracle()).ToArray();
+                tagged[s.Agent] = new long[weeks.Count];
+            }
+            a[w].Add(s);
+            if (category is { } k && k.Rule(s)) tagged[s.Agent][w]++;
+        }
+        var team = Enumerable.Range(0, weeks.Count).Select(w => AgentSumsOracle.Sum(expected.Values.Select(a => a[w]))).ToArray();
+        var teamTagged = Enumerable.Range(0, weeks.Count).Select(w => tagged.Values.Sum(a => a[w])).ToArray();
+        Dictionary<string, double?> Figures(AgentSumsOracle o, long tags)
+        {
+            var f = o.Figures();
+            if (category is not null) f["category"] = o.Calls == 0 ? null : 100.0 * tags / o.Calls;
+            return f;
+        }
+        void Near(double? want, JsonElement shown, double tolerance, string what)
+        {
+            if (want is null) Assert.True(shown.ValueKind == JsonValueKind.Null, $"{what}: {shown} shown, none from the calls");
+            else Assert.True(shown.ValueKind == JsonValueKind.Number && Math.Abs(want.Value - shown.GetDouble()) < tolerance, $"{what}: {shown} shown, {want} from the calls");
+        }
+        var query = string.Create(CultureInfo.InvariantCulture, $"from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}")
+            + (category is { } c ? "&category=" + Uri.EscapeDataString(c.Name) : "");
+
+        var json = await JsonAsync(await http.GetAsync($"/api/v1/agents/comparison?{query}"), HttpStatusCode.OK);
+        var agents = json.GetProperty("agents").EnumerateArray().ToDictionary(a => a.GetProperty("agent").GetString()!);
+        Assert.Equal(expected.Keys.Order(), agents.Keys.Order());
+        foreach (var (name, perWeek) in expected)
+        {
+            Assert.Equal(perWeek.Sum(w => w.Calls), agents[name].GetProperty("calls").GetInt64());
+            foreach (var (key, value) in Figures(AgentSumsOracle.Sum(perWeek), tagged[name].Sum()))
+                Near(value, agents[name].GetProperty("metrics").GetProperty(key).GetProperty("value"), 1e-3, $"{name} {key}");
+            var shownWeeks = agents[name].GetProperty("weeks").EnumerateArray().ToList();
+            Assert.Equal(weeks.Count, shownWeeks.Count);
+            for (var w = 0; w < weeks.Count; w++)
+            {
+                Assert.True(perWeek[w].Calls == shownWeeks[w].GetProperty("calls").GetInt64(), $"{name} week {w}: {shownWeeks[w]}");
+                foreach (var (key, value) in Figures(perWeek[w], tagged[name][w]))
+                    Near(value, shownWeeks[w].GetProperty("metrics").GetProperty(key), 1e-3, $"{name} week {w} {key}");
+            }
+        }
+        var teamWeeks = json.GetProperty("teamWeeks").EnumerateArray().ToList();
+        Assert.Equal(team.Select(t => t.Calls), teamWeeks.Select(t => t.GetProperty("calls").GetInt64()));
+        for (var w = 0; w < weeks.Count; w++)
+            foreach (var (key, value) in Figures(team[w], teamTagged[w]))
+                Near(value, teamWeeks[w].GetProperty("metrics").GetProperty(key), 1e-3, $"team week {w} {key}");
+
+        // The ranking page: each row's sparkline is the employee's weekly NPS (to 0.1, empty for a week without calls).
+        var page = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync($"/agents?{query}"));
+        Assert.Null(page.QuerySelector("#filter-errors"));
+        foreach (var (name, perWeek) in expected)
+        {
+            var want = string.Join(',', perWeek.Select(w => w.Figures()["nps"] is { } nps ? nps.ToString("0.#", CultureInfo.InvariantCulture) : ""));
+            Assert.Equal(want, page.QuerySelector($"#agents-table tr[data-agent={name}] svg.sparkline")!.GetAttribute("data-nps"));
+        }
+
+        // Each employee's detail page: their weeks and the team's, every figure.
+        foreach (var (name, perWeek) in expected)
+        {
+            var detail = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync($"/agents/detail?agent={name}&{query}"));
+            Assert.Null(detail.QuerySelector("#filter-errors"));
+            var trend = JsonDocument.Parse(detail.QuerySelector("#agent-trend-data")!.TextContent).RootElement;
+            Assert.Equal(perWeek.Select(w => w.Calls), trend.GetProperty("calls").EnumerateArray().Select(e => e.GetInt64()));
+            foreach (var m in trend.GetProperty("metrics").EnumerateArray())
+            {
+                var key = m.GetProperty("key").GetString()!;
+                List<JsonElement> agentWeeks = [.. m.GetProperty("agent").EnumerateArray()], teamTrend = [.. m.GetProperty("team").EnumerateArray()];
+                for (var w = 0; w < weeks.Count; w++)
+                {
+                    Near(Figures(perWeek[w], tagged[name][w])[key], agentWeeks[w], 2e-3, $"{name}'s page, week {w} {key}");
+                    Near(Figures(team[w], teamTagged[w])[key], teamTrend[w], 2e-3, $"{name}'s page, team week {w} {key}");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task Rollup_ReanalysisEditsAndDeletion_StaysEqualToTheCalls()
     {
         Assert.Empty(await AgentCalls.RollupDifferencesAsync(Instance.Db));
@@ -707,6 +848,19 @@ public sealed class MySqlAgentComparisonTests(AgentComparisonTests.MySqlApp fixt
 /// </summary>
 public sealed class AgentComparisonEastOfUtcTests
 {
+    [Fact]
+    public async Task Comparison_PeriodFromMidWeekInKolkata_EveryWeekTotalAndTeamFigureMatchesTheCalls()
+    {
+        // Kolkata (UTC+05:30): local weeks begin on Sunday 18:30 UTC, so every UTC Sunday is cut in two; the period begins on a
+        // Wednesday and ends on a Thursday.
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata");
+        await using var app = new CallSentimentApp("Sqlite", null, new Dictionary<string, string?> { ["Dashboard:TimeZone"] = "Asia/Kolkata" });
+        using var http = await app.SignedInClientAsync(AppRoles.Supervisor);
+        var seeds = AgentComparisonTests.EveryDay(["uma", "vic"], new DateOnly(2026, 10, 5), 48, zone);
+        await AgentCalls.InsertAsync(app.Db, seeds);
+        await AgentComparisonTests.AssertFiguresMatchTheCallsAsync(http, zone, new DateOnly(2026, 10, 7), new DateOnly(2026, 11, 19), seeds);
+    }
+
     [Fact]
     public async Task ComparisonApi_SundayCallBeforeTheFirstWholeWeekInLondonSummer_CountedOnceInItsWeek()
     {

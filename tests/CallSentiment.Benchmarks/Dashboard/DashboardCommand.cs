@@ -175,83 +175,92 @@ internal static partial class DashboardCommand
         var started = Stopwatch.StartNew();
         await using var app = await AppProcess.StartAsync(settings, TimeSpan.FromMinutes(15));
         Print($"{engine}: app started in {started.Elapsed.TotalSeconds:0.0} s on {agents.Count} agents, calls {first:yyyy-MM-dd}..{last:yyyy-MM-dd} ({zone.Id})");
-        using var http = await SignIn.ClientAsync(app.BaseAddress, "bench-admin", timeout: TimeSpan.FromMinutes(2));
-        var rng = new Random(seed);
-        Func<Request> agentQuarter = () =>
+        try
         {
-            var (id, name) = agents[rng.Next(agents.Count)];
-            var q = quarters[rng.Next(quarters.Count)];
-            return new Request($"/?agent={Uri.EscapeDataString(name)}&from={q:yyyy-MM-dd}&to={q.AddMonths(3).AddDays(-1):yyyy-MM-dd}", id, Midnight(q), Midnight(q.AddMonths(3)));
-        };
-        Func<Request> allYear = () =>
-        {
-            var y = years[rng.Next(years.Count)];
-            return new Request($"/?from={y:yyyy-MM-dd}&to={y.AddMonths(12).AddDays(-1):yyyy-MM-dd}", null, Midnight(y), Midnight(y.AddMonths(12)));
-        };
-        // Checked only: a range whose ends are not on whole hours (sums part of its first and last week from calls).
-        Func<Request> allMinutes = () =>
-        {
-            var from = Midnight(years[rng.Next(years.Count)]).AddDays(rng.Next(60)).AddMinutes(9 * 60 + 17);
-            var to = from.AddDays(20 + rng.Next(60)).AddMinutes(7 * 60 + 29);
-            return new Request($"/?from={from:yyyy-MM-dd}&fromTime={from:HH:mm}&to={to:yyyy-MM-dd}&toTime={to:HH:mm}", null, from, to.AddMinutes(1));
-        };
-        // Not a target of its own: the calls page sorted by a column other than time (longest calls first) has no
-        // index in that order on any engine, so each database sorts the range's calls for the page.
-        Func<Request> allYearByDuration = () =>
-        {
-            var r = allYear();
-            return r with { Url = r.Url + "&sort=duration" };
-        };
-        // The agent comparison (issue 17 item 4): every employee ranked over a 12-month window, and one employee's coaching
-        // page (their standing, weekly trends and the calls behind each figure) over the same kind of window.
-        // Both with the category column a supervisor coaching on greetings would choose (its share per employee, ranked, its
-        // weekly trend and the calls tagged with it).
-        var category = "&category=" + Uri.EscapeDataString(CallDataset.Categories[0].Name);
-        Func<Request> comparisonYear = () =>
-        {
-            var y = years[rng.Next(years.Count)];
-            return new Request($"/agents?from={y:yyyy-MM-dd}&to={y.AddMonths(12).AddDays(-1):yyyy-MM-dd}{category}", null, Midnight(y), Midnight(y.AddMonths(12)));
-        };
-        Func<Request> agentYear = () =>
-        {
-            var (id, name) = agents[rng.Next(agents.Count)];
-            var y = years[rng.Next(years.Count)];
-            return new Request($"/agents/detail?agent={Uri.EscapeDataString(name)}&from={y:yyyy-MM-dd}&to={y.AddMonths(12).AddDays(-1):yyyy-MM-dd}{category}", id, Midnight(y), Midnight(y.AddMonths(12)));
-        };
-        var scenarios = new[]
-        {
-            ("(a) one agent x one quarter", agentQuarter, (double?)TargetAgentQuarterMs),
-            ("(b) all agents x one year", allYear, TargetAllYearMs),
-            ("(c) all agents x one year, calls sorted by duration", allYearByDuration, null),
-            ("(d) agent comparison, all agents x one year", comparisonYear, TargetAllYearMs),
-            ("(e) one agent's comparison page x one year", agentYear, TargetAllYearMs),
-        };
-        foreach (var next in scenarios.Where(s => s.Item3 is not null).Select(s => s.Item2).Append(allMinutes))
-        {
-            for (var i = 0; i < warmup; i++)
+            using var http = await SignIn.ClientAsync(app.BaseAddress, "bench-admin", timeout: TimeSpan.FromMinutes(2));
+            var rng = new Random(seed);
+            Func<Request> agentQuarter = () =>
             {
-                var r = next();
-                var (_, _, html) = await GetAsync(http, r.Url);
-                if (r.Url.StartsWith("/agents", StringComparison.Ordinal)) await CheckComparisonAsync(db, zone, r, html);
-                else await CheckAsync(db, zone, r, html);
-            }
-        }
-        foreach (var (label, next, target) in scenarios)
-        {
-            var server = new List<double>();
-            var wall = new List<double>();
-            for (var i = 0; i < iterations; i++)
+                var (id, name) = agents[rng.Next(agents.Count)];
+                var q = quarters[rng.Next(quarters.Count)];
+                return new Request($"/?agent={Uri.EscapeDataString(name)}&from={q:yyyy-MM-dd}&to={q.AddMonths(3).AddDays(-1):yyyy-MM-dd}", id, Midnight(q), Midnight(q.AddMonths(3)));
+            };
+            Func<Request> allYear = () =>
             {
-                var (s, w, _) = await GetAsync(http, next().Url);
-                server.Add(s);
-                wall.Add(w);
+                var y = years[rng.Next(years.Count)];
+                return new Request($"/?from={y:yyyy-MM-dd}&to={y.AddMonths(12).AddDays(-1):yyyy-MM-dd}", null, Midnight(y), Midnight(y.AddMonths(12)));
+            };
+            // Checked only: a range whose ends are not on whole hours (sums part of its first and last week from calls).
+            Func<Request> allMinutes = () =>
+            {
+                var from = Midnight(years[rng.Next(years.Count)]).AddDays(rng.Next(60)).AddMinutes(9 * 60 + 17);
+                var to = from.AddDays(20 + rng.Next(60)).AddMinutes(7 * 60 + 29);
+                return new Request($"/?from={from:yyyy-MM-dd}&fromTime={from:HH:mm}&to={to:yyyy-MM-dd}&toTime={to:HH:mm}", null, from, to.AddMinutes(1));
+            };
+            // Not a target of its own: the calls page sorted by a column other than time (longest calls first) has no
+            // index in that order on any engine, so each database sorts the range's calls for the page.
+            Func<Request> allYearByDuration = () =>
+            {
+                var r = allYear();
+                return r with { Url = r.Url + "&sort=duration" };
+            };
+            // The agent comparison (issue 17 item 4): every employee ranked over a 12-month window, and one employee's coaching
+            // page (their standing, weekly trends and the calls behind each figure) over the same kind of window.
+            // Both with the category column a supervisor coaching on greetings would choose (its share per employee, ranked, its
+            // weekly trend and the calls tagged with it).
+            var category = "&category=" + Uri.EscapeDataString(CallDataset.Categories[0].Name);
+            Func<Request> comparisonYear = () =>
+            {
+                var y = years[rng.Next(years.Count)];
+                return new Request($"/agents?from={y:yyyy-MM-dd}&to={y.AddMonths(12).AddDays(-1):yyyy-MM-dd}{category}", null, Midnight(y), Midnight(y.AddMonths(12)));
+            };
+            Func<Request> agentYear = () =>
+            {
+                var (id, name) = agents[rng.Next(agents.Count)];
+                var y = years[rng.Next(years.Count)];
+                return new Request($"/agents/detail?agent={Uri.EscapeDataString(name)}&from={y:yyyy-MM-dd}&to={y.AddMonths(12).AddDays(-1):yyyy-MM-dd}{category}", id, Midnight(y), Midnight(y.AddMonths(12)));
+            };
+            var scenarios = new[]
+            {
+                ("(a) one agent x one quarter", agentQuarter, (double?)TargetAgentQuarterMs),
+                ("(b) all agents x one year", allYear, TargetAllYearMs),
+                ("(c) all agents x one year, calls sorted by duration", allYearByDuration, null),
+                ("(d) agent comparison, all agents x one year", comparisonYear, TargetAllYearMs),
+                ("(e) one agent's comparison page x one year", agentYear, TargetAllYearMs),
+            };
+            foreach (var next in scenarios.Where(s => s.Item3 is not null).Select(s => s.Item2).Append(allMinutes))
+            {
+                for (var i = 0; i < warmup; i++)
+                {
+                    var r = next();
+                    var (_, _, html) = await GetAsync(http, r.Url);
+                    if (r.Url.StartsWith("/agents", StringComparison.Ordinal)) await CheckComparisonAsync(db, zone, r, html);
+                    else await CheckAsync(db, zone, r, html);
+                }
             }
-            var serverStats = new Stats(server);
-            if (target is { } t) Print($"{engine} {label}: server {serverStats.Summary("ms")}; target p95 <= {t:0} ms {(serverStats.Percentile(95) <= t ? "met" : "MISSED")}");
-            else Print($"{engine} {label}: server {serverStats.Summary("ms")} (no target)");
-            Print($"{engine} {label}: wall   {new Stats(wall).Summary("ms")}");
+            foreach (var (label, next, target) in scenarios)
+            {
+                var server = new List<double>();
+                var wall = new List<double>();
+                for (var i = 0; i < iterations; i++)
+                {
+                    var (s, w, _) = await GetAsync(http, next().Url);
+                    server.Add(s);
+                    wall.Add(w);
+                }
+                var serverStats = new Stats(server);
+                if (target is { } t) Print($"{engine} {label}: server {serverStats.Summary("ms")}; target p95 <= {t:0} ms {(serverStats.Percentile(95) <= t ? "met" : "MISSED")}");
+                else Print($"{engine} {label}: server {serverStats.Summary("ms")} (no target)");
+                Print($"{engine} {label}: wall   {new Stats(wall).Summary("ms")}");
+            }
+            if (load.Users + load.ApiClients > 0) await LoadAsync(engine, app.BaseAddress, db, load, agentQuarter, allYear, seed);
         }
-        if (load.Users + load.ApiClients > 0) await LoadAsync(engine, app.BaseAddress, db, load, agentQuarter, allYear, seed);
+        catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TaskCanceledException)
+        {
+            // The app's own account of a failed request (its log: the exception behind a 500), not only the status code.
+            await Console.Error.WriteLineAsync(string.Join('\n', app.Output.Split('\n').TakeLast(80)));
+            throw;
+        }
     }
 
     /// <summary>

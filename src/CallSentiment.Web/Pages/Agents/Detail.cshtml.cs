@@ -47,12 +47,17 @@ public sealed class DetailModel(AgentQueries queries, CallQueries calls, Categor
         var parsed = new AgentComparisonInput(From, To, null, null, Category).Parse(dashboard.Value, clock.GetUtcNow(), Categories, errors);
         foreach (var (field, message) in errors) ModelState.AddModelError(field, message);
         if (parsed is not { } q || Employee is null) return Page();
-        Comparison = await queries.CompareAsync(q.Range, Zone, Agents, options.Value.MinCalls, q.Category, AgentWeeks.Employee(Employee.Id), cancellationToken)
-            .ConfigureAwait(false);
+        // The calls behind each figure are read beside the comparison (their own connection), for every figure.
+        var comparison = queries.CompareAsync(q.Range, Zone, Agents, options.Value.MinCalls, q.Category, AgentWeeks.Employee(Employee.Id), cancellationToken);
+        var employeeId = Employee.Id;
+        var driving = Task.Run(() => queries.DriversAsync(employeeId, q.Range.FromUtc, q.Range.ToUtc, AgentComparison.MetricsFor(q.Category), q.Category,
+            DriverCount, cancellationToken), cancellationToken);
+        await Task.WhenAll(comparison, driving).ConfigureAwait(false);
+        Comparison = await comparison.ConfigureAwait(false);
         Standing = Comparison.Agents.FirstOrDefault(a => a.Agent.Id == Employee.Id);
         if (Standing is null) return Page();
         var order = Standing.CoachOn.Concat(Comparison.Metrics.Except(Standing.CoachOn)).ToList();
-        var drivers = await queries.DriversAsync(Employee.Id, q.Range.FromUtc, q.Range.ToUtc, order, q.Category, DriverCount, cancellationToken).ConfigureAwait(false);
+        var drivers = await driving.ConfigureAwait(false);
         Drivers = order.Select(m => (m, drivers[m.Key])).ToList();
         return Page();
     }
