@@ -38,6 +38,9 @@ public sealed class BrowserTests(BrowserFixture fixture)
         Assert.Equal(Nps(expected), await p.Page.Locator("#nps").TextContentAsync());
         Assert.Equal(expected.Select(c => c.Id).Order(), (await RowIdsAsync(p.Page)).Order());
         Assert.All(await p.Page.Locator("#calls-table tbody tr td:nth-child(2)").AllTextContentsAsync(), a => Assert.Equal("alice", a));
+        // No category is defined here: the table has no empty Categories column.
+        Assert.DoesNotContain("Categories", await p.Page.Locator("#calls-table thead th").AllTextContentsAsync());
+        Assert.Equal(0, await p.Page.Locator("#calls-table td.categories").CountAsync());
         // The form shows the filter it applied.
         Assert.Equal("alice", await p.Page.Locator("#agent").InputValueAsync());
         Assert.Equal("2026-03-09", await p.Page.Locator("#from").InputValueAsync());
