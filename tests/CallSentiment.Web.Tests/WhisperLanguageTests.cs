@@ -70,6 +70,17 @@ public sealed class WhisperLanguageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StatusPage_WhisperLanguageAuto_SaysWordsInOtherLanguagesAreNotScored()
+    {
+        using var http = await App.SignedInClientAsync();
+
+        var doc = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync("/status"));
+
+        Assert.Contains("language detected per channel (words in a language the offline text scorer does not read are not scored: the voice decides)",
+            doc.QuerySelector("#engine")!.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CallPage_WhisperLanguageAuto_StageDetailNamesTheDetectedLanguage()
     {
         await using var c = await App.Db.OpenAsync(CancellationToken.None);

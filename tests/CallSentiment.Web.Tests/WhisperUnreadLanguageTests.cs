@@ -46,6 +46,17 @@ public sealed class WhisperUnreadLanguageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StatusPage_WhisperLanguageTheTextScorerDoesNotRead_SaysWordsAreNotScoredBeforeAnyCall()
+    {
+        using var http = await App.SignedInClientAsync();
+
+        var doc = await new HtmlParser().ParseDocumentAsync(await http.GetStringAsync("/status"));
+
+        Assert.Contains("language de: the offline text scorer does not read it, so words are not scored and the voice decides",
+            doc.QuerySelector("#engine")!.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CallPage_GermanTranscript_StageDetailSaysTheWordsWereNotReadAndTheVoiceDecides()
     {
         await using var c = await App.Db.OpenAsync(CancellationToken.None);

@@ -71,7 +71,7 @@ public static class TranscriptionExtensions
                 new ComprehendSentimentScorer(sp.GetRequiredService<IOptions<ComprehendSettings>>().Value, new HttpClient(), time: sp.GetRequiredService<TimeProvider>()));
         }
 
-        builder.Services.AddSingleton(sp => WhisperEngine.Describe(sp.GetRequiredService<ITranscriber>()));
+        builder.Services.AddSingleton(sp => WhisperEngine.Describe(sp.GetRequiredService<ITranscriber>(), sp.GetRequiredService<ITextSentimentScorer>()));
         builder.Services.AddHealthChecks().AddCheck<TranscriptionHealthCheck>("transcription", tags: ["ready"]);
         builder.Services.AddSingleton<IAnalysisStage>(sp => new TranscriptStage(sp.GetRequiredService<ITranscriber>(),
             sp.GetRequiredService<ITextSentimentScorer>(), sp.GetRequiredService<IOptions<TranscriptionOptions>>().Value.StageSettings(), sp.Redactor()));

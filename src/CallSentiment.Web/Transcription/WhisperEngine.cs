@@ -63,10 +63,19 @@ internal static class WhisperEngine
         });
     }
 
-    public static TranscriptionEngineInfo Describe(ITranscriber transcriber) => transcriber switch
+    /// <summary>
+    /// The recogniser in words, and what the text scorer makes of Whisper's language: words in a language it does not
+    /// read are not scored (<see cref="TranscriptStage"/>), which an operator should see before the first call.
+    /// </summary>
+    public static TranscriptionEngineInfo Describe(ITranscriber transcriber, ITextSentimentScorer scorer) => transcriber switch
     {
         WhisperTranscriber w => new("whisper", $"Whisper {w.Model.Describe()}, {w.Settings.Threads} threads per decoder, " +
-            (w.Settings.BeamSize > 1 ? $"beam {w.Settings.BeamSize}" : "greedy")),
+            (w.Settings.BeamSize > 1 ? $"beam {w.Settings.BeamSize}" : "greedy") +
+            (w.Settings.Language == "auto"
+                ? $", language detected per channel (words in a language the {scorer.Name} text scorer does not read are not scored: the voice decides)"
+                : !scorer.Reads(w.Settings.Language)
+                    ? $", language {w.Settings.Language}: the {scorer.Name} text scorer does not read it, so words are not scored and the voice decides"
+                    : "")),
         OfflineTranscriber => new("pocketsphinx", "pocketsphinx (US English; scripts/setup --whisper base.en fetches a Whisper model, far more accurate)"),
         _ => new(transcriber.Name, transcriber.Name),
     };
