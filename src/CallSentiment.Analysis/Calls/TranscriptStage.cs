@@ -46,22 +46,25 @@ public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScor
         // scorer does not read are not scored at all: the English model's verdict on German words would be trusted as
         // evidence by the fusion, and Comprehend refuses the language; the voice decides for that speaker instead.
         var scoreWatch = Stopwatch.StartNew();
+        // A transcript that names no language (a Transcribe output without language_code) is in the configured one.
+        var callLanguage = string.IsNullOrWhiteSpace(transcript.LanguageCode) ? o.LanguageCode : transcript.LanguageCode;
         var languageOf = transcript.Speakers.Where(s => s.Language is not null).ToDictionary(s => s.Id, s => s.Language!);
         var scoredBy = new Dictionary<int, TextSentimentResult>();
         var unread = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var group in scoredIndex.GroupBy(i => languageOf.GetValueOrDefault(chunks[i].Speaker, transcript.LanguageCode)))
+        var notRead = 0;
+        foreach (var group in scoredIndex.GroupBy(i => languageOf.GetValueOrDefault(chunks[i].Speaker, callLanguage)))
         {
             var ids = group.ToList();
             if (!scorer.Reads(group.Key))
             {
                 unread.Add(group.Key);
+                notRead += ids.Count;
                 foreach (var i in ids) scoredBy[i] = TextSentimentResult.Failed($"the {scorer.Name} text scorer does not read {group.Key}");
                 continue;
             }
             var scores = await scorer.ScoreAsync(ids.Select(i => chunks[i].Text).ToList(), group.Key, cancellationToken).ConfigureAwait(false);
             for (var j = 0; j < ids.Count; j++) scoredBy[ids[j]] = scores[j];
         }
-        var notRead = unread.Count == 0 ? 0 : scoredIndex.Count(i => unread.Contains(languageOf.GetValueOrDefault(chunks[i].Speaker, transcript.LanguageCode)));
 
         var results = new List<ChunkResult>(chunks.Count);
         for (var i = 0; i < chunks.Count; i++)
@@ -95,7 +98,7 @@ public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScor
         var customerText = customer is null ? null : ConversationFusion.TextVerdict(results
             .Where(k => k.Speaker == customer.Speaker && k.Verdict is not null)
             .Select(k => new MoodSpan(k.StartMs / 1000.0, k.EndMs / 1000.0, k.Verdict!.Scores, k.Confidence)).ToList());
-        var customerLanguage = customer is null ? null : languageOf.GetValueOrDefault(customer.Speaker, transcript.LanguageCode);
+        var customerLanguage = customer is null ? null : languageOf.GetValueOrDefault(customer.Speaker, callLanguage);
         var detail = JsonSerializer.Serialize(new
         {
             transcriber = transcriber.Name,
