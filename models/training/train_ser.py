@@ -106,6 +106,17 @@ class SerCnn(nn.Module):
         return self.head(self.dropout(h))
 
 
+class Ensemble(nn.Module):
+    """K members trained alike with different seeds; returns log(mean of their softmax outputs), so softmax() of it is
+    the members' mean probability (predict() and Exported() treat it as any single network)."""
+    def __init__(self, nets):
+        super().__init__()
+        self.members = nn.ModuleList(nets)
+
+    def forward(self, x):
+        return torch.log(torch.stack([torch.softmax(m(x), dim=1) for m in self.members]).mean(dim=0))
+
+
 class Exported(nn.Module):
     """What goes into the ONNX file: frames-major input as the product holds it, softmax output."""
     def __init__(self, net):
@@ -282,7 +293,7 @@ def export(net, cfg, channels, dim, out):
                       output_names=["probabilities"], dynamic_axes={"features": {0: "batch"}, "probabilities": {0: "batch"}},
                       opset_version=13, do_constant_folding=True)
     cfg_out = {"labels": LABELS, "windowFrames": WINDOW, "hopFrames": WINDOW // 2, "features": cfg,
-               "input": "features", "output": "probabilities", "architecture": {"channels": list(channels)},
+               "input": "features", "output": "probabilities", "architecture": {"channels": list(channels), "members": len(net.members) if isinstance(net, Ensemble) else 1},
                "aliases": LABEL_MAP,
                "valence": {"negative": sorted(NEGATIVE), "positive": sorted(POSITIVE),
                            "neutral": sorted(set(LABELS) - NEGATIVE - POSITIVE)}}
@@ -308,6 +319,9 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--threads", type=int, default=1, help="1 is the most efficient; run CV and LOCO as two processes")
     ap.add_argument("--channels", default="24,48,64,96", help="conv channels of the four blocks")
+    ap.add_argument("--only-loco", default="", help="run only these held-out corpora of --loco (comma-separated), e.g. in parallel processes")
+    ap.add_argument("--members", type=int, default=1,
+                    help="train K networks per model (seeds SEED, SEED+1000, ...) and average their probabilities")
     ap.add_argument("--only-folds", default="", help="run only these CV folds (1-based, comma-separated), e.g. to train folds in parallel processes")
     ap.add_argument("--save-folds", action="store_true",
                     help="also write each CV fold's model to OUT/fold-K (for out-of-fold voice evidence, e.g. a fusion refit)")
@@ -337,10 +351,16 @@ def main():
             allowed.setdefault(clips[i]["corpus"], set()).add(clips[i]["label"])
         for c in clips:
             c["mask"] = np.array([not args.mask_labels or k in allowed.get(c["corpus"], ()) for k in range(len(LABELS))])
-        net = train(data, clips, train_idx, scale, args.epochs, seed, channels, variants, calls, args.corpus_cap, args.crop)
-        return net, evaluate(net, data, clips, test_idx, scale, calls)
+        nets = [train(data, clips, train_idx, scale, args.epochs, seed + 1000 * m, channels, variants, calls, args.corpus_cap, args.crop)
+                for m in range(args.members)]
+        net = nets[0] if len(nets) == 1 else Ensemble(nets).eval()
+        ev = evaluate(net, data, clips, test_idx, scale, calls)
+        if len(nets) > 1:  # member 0 alone is the single-model recipe with the same seed: the like-for-like baseline
+            single = evaluate(nets[0], data, clips, test_idx, scale, None)
+            ev["wideband_member0"], ev["telephone_member0"] = single["wideband"], single["telephone"]
+        return net, ev
 
-    result = {"labels": LABELS, "window_frames": WINDOW, "epochs": args.epochs, "mask_labels": args.mask_labels, "corpus_cap": args.corpus_cap, "crop": args.crop, "channels": list(channels),
+    result = {"labels": LABELS, "window_frames": WINDOW, "epochs": args.epochs, "mask_labels": args.mask_labels, "corpus_cap": args.corpus_cap, "crop": args.crop, "channels": list(channels), "members": args.members,
               "train_variants": sorted(variants), "norm": args.norm, "features": args.features}
     if args.cv:
         by_corpus = {}
@@ -381,13 +401,17 @@ def main():
             for corpus in corpora:
                 sel = [i for i, c in enumerate(pooled["corpus"]) if c == corpus]
                 result[f"cv_{name}_{corpus}"] = metrics([pooled["y"][i] for i in sel], [pooled[name][i] for i in sel])
-        for name in ("wideband", "telephone"):
-            print(summary(f"CV {name}", result[f"cv_{name}"]), flush=True)
+        for name in ("wideband", "telephone", "wideband_member0", "telephone_member0"):
+            if f"cv_{name}" in result:
+                print(summary(f"CV {name}", result[f"cv_{name}"]), flush=True)
         if calls:
             print(summary("CV wideband, mixed-emotion call statistics (optimistic)", result["cv_wideband_mixedcall"]), flush=True)
     if args.loco:
         result["loco"] = {}
+        only_loco = {c for c in args.only_loco.split(",") if c}
         for k, corpus in enumerate(corpora):
+            if only_loco and corpus not in only_loco:
+                continue
             test_idx = [i for i, c in enumerate(clips) if c["corpus"] == corpus]
             train_idx = [i for i, c in enumerate(clips) if c["corpus"] != corpus]
             print(f"LOCO: held-out corpus {corpus}", flush=True)
@@ -395,8 +419,9 @@ def main():
             result["loco"][corpus] = {name: metrics(ev["y"], ev[name]) for name in ev if name != "y"}
             print("  " + summary("wideband", result["loco"][corpus]["wideband"]) + " | " +
                   summary("telephone", result["loco"][corpus]["telephone"]), flush=True)
-        for name in ("wideband", "telephone"):
-            result[f"loco_mean_{name}_UA"] = float(np.mean([result["loco"][c][name]["UA"] for c in corpora]))
+        done = [c for c in corpora if c in result["loco"]]
+        for name in [n for n in ("wideband", "telephone", "wideband_member0", "telephone_member0") if n in result["loco"][done[0]]]:
+            result[f"loco_mean_{name}_UA"] = float(np.mean([result["loco"][c][name]["UA"] for c in done]))
             print(f"LOCO mean {name} UA={result[f'loco_mean_{name}_UA']:.3f}", flush=True)
     if args.cv and args.loco:
         result["score"] = (result["cv_wideband"]["UA"] + result["loco_mean_wideband_UA"]) / 2
