@@ -59,8 +59,7 @@ public sealed class VaderSentimentScorer : ITextSentimentScorer
         return d;
     }
 
-    /// <summary>The lexicon reads every speaker alike.</summary>
-    public Task<IReadOnlyList<TextSentimentResult>> ScoreAsync(IReadOnlyList<string> texts, string languageCode, TextSpeaker speaker, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<TextSentimentResult>> ScoreAsync(IReadOnlyList<string> texts, string languageCode, CancellationToken cancellationToken)
     {
         var results = new TextSentimentResult[texts.Count];
         for (var i = 0; i < texts.Count; i++)

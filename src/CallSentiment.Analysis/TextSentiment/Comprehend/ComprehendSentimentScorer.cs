@@ -108,8 +108,7 @@ public sealed class ComprehendSentimentScorer : ITextSentimentScorer
 
     public bool Reads(string languageCode) => !string.IsNullOrWhiteSpace(languageCode) && TryComprehendLanguage(languageCode) is not null;
 
-    /// <summary>Comprehend has no notion of who speaks: every speaker's words are read alike.</summary>
-    public async Task<IReadOnlyList<TextSentimentResult>> ScoreAsync(IReadOnlyList<string> texts, string languageCode, TextSpeaker speaker, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TextSentimentResult>> ScoreAsync(IReadOnlyList<string> texts, string languageCode, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var language = ToComprehendLanguage(languageCode);
