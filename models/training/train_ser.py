@@ -423,7 +423,8 @@ def main():
         for name in [n for n in ("wideband", "telephone", "wideband_member0", "telephone_member0") if n in result["loco"][done[0]]]:
             result[f"loco_mean_{name}_UA"] = float(np.mean([result["loco"][c][name]["UA"] for c in done]))
             print(f"LOCO mean {name} UA={result[f'loco_mean_{name}_UA']:.3f}", flush=True)
-    if args.cv and args.loco:
+    # S needs every fold and every held-out corpus: a partial run (--only-folds / --only-loco) leaves it to be combined
+    if args.cv and args.loco and not args.only_folds and not args.only_loco:
         result["score"] = (result["cv_wideband"]["UA"] + result["loco_mean_wideband_UA"]) / 2
         print(f"score S = (CV UA + LOCO UA) / 2 = {result['score']:.4f}", flush=True)
     result["seconds"] = time.time() - t_start
