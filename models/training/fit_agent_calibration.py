@@ -8,7 +8,8 @@ The text model learnt from complaints (tweets, reviews), so it reads an agent's 
 The shift adds two log-odds offsets, a to NEGATIVE:NEUTRAL and b to POSITIVE:NEUTRAL, to every agent chunk's scores
 (`TextOffsets.Shift` in src/CallSentiment.Analysis/Calls/FusionModel.cs; this file applies the same rule).
 
-- Scores: the product's own scorer, `callsentiment evaluate-text --predictions` over models/training/conversational/lines.csv.
+- Scores: the product's own scorer, `callsentiment evaluate-text --predictions --role-column role` over
+  models/training/conversational/lines.csv (agent lines through the model's agent reading, as the analysis reads them).
 - Fit: agent lines of the *train* scenarios only; maximum likelihood of the three labels under the shifted scores,
   read as the fusion reads them (negative + mixed/2, neutral, positive + mixed/2), minus (l2/2)·(a² + b²).
 - Report: agent lines of the *test* scenarios (call types never fitted on), before and after: macro-F1, the share of
@@ -46,7 +47,7 @@ def scores(lines, model):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "predictions.csv")
         cmd = ["dotnet", CLI, "evaluate-text", "--input", lines, "--text-column", "text", "--label-column", "label",
-               "--predictions", out]
+               "--predictions", out, "--role-column", "role"]
         if model:
             cmd += ["--model", model]
         report = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout.strip().splitlines()

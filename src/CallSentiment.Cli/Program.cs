@@ -49,7 +49,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
                            [--group COLUMN] [--fusion models/fusion] [--out fusion.json [--force]] [--version NAME] [--lambda X]
                            [--cache DIR] [--parallel 2] [--model DIR] [--text-model DIR] [--vad-model PATH]
           evaluate-text    --input FILE.csv --text-column NAME --label-column NAME [--engine offline|vader]
-                           [--model models/text-sentiment] [--lexicon vader_lexicon.txt] [--predictions OUT.csv]
+                           [--model models/text-sentiment] [--lexicon vader_lexicon.txt] [--predictions OUT.csv] [--role-column NAME]
         """);
     return 0;
 }

@@ -52,17 +52,19 @@ public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScor
         var scoredBy = new Dictionary<int, TextSentimentResult>();
         var unread = new SortedSet<string>(StringComparer.Ordinal);
         var notRead = 0;
-        foreach (var group in scoredIndex.GroupBy(i => languageOf.GetValueOrDefault(chunks[i].Speaker, callLanguage)))
+        // An agent's words go to the scorer as an agent's: apologies and refunds are service, not complaints.
+        foreach (var group in scoredIndex.GroupBy(i => (Language: languageOf.GetValueOrDefault(chunks[i].Speaker, callLanguage), Speaker: TextSpeakerOf(roles, chunks[i].Speaker))))
         {
             var ids = group.ToList();
-            if (!scorer.Reads(group.Key))
+            var language = group.Key.Language;
+            if (!scorer.Reads(language))
             {
-                unread.Add(group.Key);
+                unread.Add(language);
                 notRead += ids.Count;
-                foreach (var i in ids) scoredBy[i] = TextSentimentResult.Failed($"the {scorer.Name} text scorer does not read {group.Key}");
+                foreach (var i in ids) scoredBy[i] = TextSentimentResult.Failed($"the {scorer.Name} text scorer does not read {language}");
                 continue;
             }
-            var scores = await scorer.ScoreAsync(ids.Select(i => chunks[i].Text).ToList(), group.Key, cancellationToken).ConfigureAwait(false);
+            var scores = await scorer.ScoreAsync(ids.Select(i => chunks[i].Text).ToList(), language, group.Key.Speaker, cancellationToken).ConfigureAwait(false);
             for (var j = 0; j < ids.Count; j++) scoredBy[ids[j]] = scores[j];
         }
 
@@ -128,6 +130,13 @@ public sealed class TranscriptStage(ITranscriber transcriber, ITextSentimentScor
         });
         return new StageOutput(new StageResult(StageName, customerText, detail, total.ElapsedMilliseconds), Conversation: conversation);
     }
+
+    private static TextSpeaker TextSpeakerOf(IReadOnlyDictionary<int, string> roles, int speaker) => roles.GetValueOrDefault(speaker) switch
+    {
+        Roles.Agent => TextSpeaker.Agent,
+        Roles.Customer => TextSpeaker.Customer,
+        _ => TextSpeaker.Unknown,
+    };
 
     /// <summary>Speaker id → role. Stereo: by channel metadata. Diarized mono: by the agent rule. Otherwise one "mixed" speaker.</summary>
     public static IReadOnlyDictionary<int, string> AssignRoles(Transcript transcript, AnalysisContext meta, AgentRule rule)

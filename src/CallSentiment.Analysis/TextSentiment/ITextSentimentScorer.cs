@@ -9,6 +9,10 @@ public sealed record TextSentimentResult(Verdict? Verdict, string? Error = null)
     public static TextSentimentResult Failed(string error) => new(null, error);
 }
 
+/// <summary>Who said the texts: an agent's service language (apologies, refunds) is not a complaint, and a scorer that
+/// knows the difference reads it as such.</summary>
+public enum TextSpeaker { Unknown, Customer, Agent }
+
 /// <summary>The seam between the offline text model and Amazon Comprehend.</summary>
 public interface ITextSentimentScorer
 {
@@ -20,6 +24,6 @@ public interface ITextSentimentScorer
     /// </summary>
     bool Reads(string languageCode);
 
-    /// <summary>Scores each text; the result list has one entry per text, in order.</summary>
-    Task<IReadOnlyList<TextSentimentResult>> ScoreAsync(IReadOnlyList<string> texts, string languageCode, CancellationToken cancellationToken);
+    /// <summary>Scores each text, all said by <paramref name="speaker"/>; the result list has one entry per text, in order.</summary>
+    Task<IReadOnlyList<TextSentimentResult>> ScoreAsync(IReadOnlyList<string> texts, string languageCode, TextSpeaker speaker, CancellationToken cancellationToken);
 }

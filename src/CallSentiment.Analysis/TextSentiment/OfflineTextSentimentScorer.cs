@@ -28,6 +28,26 @@ public sealed record HeadsGraph
     public string Output { get; init; } = "probabilities";
 }
 
+/// <summary>
+/// text-sentiment.json "agent": how an agent's words are read. The training data (tweets, reviews) wrote "sorry",
+/// "refund" and "I understand" as complaints, so an agent's apologies read as NEGATIVE; this small graph corrects the
+/// heads' probabilities from the sentence embedding, fitted on labelled agent lines
+/// (models/training/fit_agent_reading.py). It corrects those heads only: the card names their SHA-256.
+/// </summary>
+public sealed record AgentReading
+{
+    public string Model { get; init; } = "text-agent.onnx";
+
+    public string ProbabilitiesInput { get; init; } = "probabilities";
+
+    public string EmbeddingInput { get; init; } = "embedding";
+
+    public string Output { get; init; } = "agent_probabilities";
+
+    /// <summary>SHA-256 of the heads file the reading was fitted on.</summary>
+    public required string HeadsSha256 { get; init; }
+}
+
 /// <summary>text-sentiment.json, written by models/training/train_text.py (and split_text_model.py) beside the three
 /// ONNX files it names.</summary>
 public sealed record TextSentimentModelCard
@@ -55,6 +75,9 @@ public sealed record TextSentimentModelCard
 
     /// <summary>The sentence-encoder branch's input and SentencePiece vocabulary; absent when the model has none.</summary>
     public EncoderBranch? Encoder { get; init; }
+
+    /// <summary>The agent reading; absent when agents' words are read as anyone's.</summary>
+    public AgentReading? Agent { get; init; }
 }
 
 /// <summary>
@@ -73,16 +96,18 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
     private readonly OnnxSession _lexical;
     private readonly OnnxSession? _encoder;
     private readonly OnnxSession _heads;
+    private readonly OnnxSession? _agent;
     private readonly TextFeaturizer _featurizer;
     private readonly TokenVocabulary? _vocabulary;
     private readonly SentencePieceTokenizer? _pieces;
 
-    private OfflineTextSentimentScorer(OnnxSession lexical, OnnxSession? encoder, OnnxSession heads, TextFeaturizer featurizer,
-        TokenVocabulary? vocabulary, SentencePieceTokenizer? pieces, TextSentimentModelCard card)
+    private OfflineTextSentimentScorer(OnnxSession lexical, OnnxSession? encoder, OnnxSession heads, OnnxSession? agent,
+        TextFeaturizer featurizer, TokenVocabulary? vocabulary, SentencePieceTokenizer? pieces, TextSentimentModelCard card)
     {
         _lexical = lexical;
         _encoder = encoder;
         _heads = heads;
+        _agent = agent;
         _featurizer = featurizer;
         _vocabulary = vocabulary;
         _pieces = pieces;
@@ -131,13 +156,20 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
             // the heads were trained on this encoder's embeddings: a different encoder file must not load silently
             VerifiedFile.Verify(Path.Combine(modelDirectory, encoder.Model), encoder.ModelSha256, "Sentence encoder");
         }
+        if (card.Agent is { } agentReading)
+        {
+            if (card.Encoder is null)
+                throw new InvalidDataException($"{cardPath}: agent reads the sentence embedding, but the card has no encoder");
+            VerifiedFile.Verify(Path.Combine(modelDirectory, card.Heads.Model), agentReading.HeadsSha256, "Text heads the agent reading was fitted on");
+        }
         List<OnnxSession> sessions = [];
         try
         {
             var lexicalGraph = LoadGraph(modelDirectory, card.Lexical.Model, options, sessions);
             var encoderGraph = card.Encoder is null ? null : LoadGraph(modelDirectory, card.Encoder.Model, options, sessions);
             var headsGraph = LoadGraph(modelDirectory, card.Heads.Model, options, sessions);
-            var scorer = new OfflineTextSentimentScorer(lexicalGraph, encoderGraph, headsGraph, featurizer, vocabulary, pieces, card);
+            var agentGraph = card.Agent is null ? null : LoadGraph(modelDirectory, card.Agent.Model, options, sessions);
+            var scorer = new OfflineTextSentimentScorer(lexicalGraph, encoderGraph, headsGraph, agentGraph, featurizer, vocabulary, pieces, card);
             scorer.CheckDimension(modelDirectory);
             return scorer;
         }
@@ -164,20 +196,32 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
     {
         try
         {
-            var p = Run([Card.Features.Dimension - 1], [0f], _vocabulary is null ? null : [_vocabulary.Count - 1],
-                _pieces is null ? null : [_pieces.Count - 1]);
-            if (p.Length != 3) throw new InvalidDataException($"{Card.Heads.Model}: output '{Card.Heads.Output}' has {p.Length} values, expected 3");
+            foreach (var speaker in _agent is null ? [TextSpeaker.Unknown] : new[] { TextSpeaker.Unknown, TextSpeaker.Agent })
+            {
+                var p = Run([Card.Features.Dimension - 1], [0f], _vocabulary is null ? null : [_vocabulary.Count - 1],
+                    _pieces is null ? null : [_pieces.Count - 1], speaker);
+                if (p.Length != 3)
+                    throw new InvalidDataException($"{(speaker == TextSpeaker.Agent ? Card.Agent!.Model : Card.Heads.Model)}: output has {p.Length} values, expected 3");
+            }
         }
         catch (OnnxRuntimeException e)
         {
-            var files = string.Join(", ", new[] { Card.Lexical.Model, Card.Encoder?.Model, Card.Heads.Model }.OfType<string>());
+            var files = string.Join(", ", new[] { Card.Lexical.Model, Card.Encoder?.Model, Card.Heads.Model, Card.Agent?.Model }.OfType<string>());
             throw new InvalidDataException(
                 $"{modelDirectory}: the graphs ({files}) do not accept the {Card.Features.Dimension} features{(_vocabulary is null ? "" : $", {_vocabulary.Count} tokens")}{(_pieces is null ? "" : $", {_pieces.Count} pieces")} text-sentiment.json describes, or do not fit together: {e.Message}", e);
         }
     }
 
-    private float[] Run(long[] indices, float[] values, long[]? tokens, long[]? pieces) =>
-        _heads.Run(Branches(indices, values, tokens, pieces), [Card.Heads.Output])[Card.Heads.Output].Floats;
+    private float[] Run(long[] indices, float[] values, long[]? tokens, long[]? pieces, TextSpeaker speaker)
+    {
+        var branches = Branches(indices, values, tokens, pieces);
+        var p = _heads.Run(branches, [Card.Heads.Output])[Card.Heads.Output].Floats;
+        if (speaker != TextSpeaker.Agent || _agent is null) return p;
+        var agent = Card.Agent!;
+        var embedding = branches.Single(b => b.Name == Card.Encoder!.Output);
+        return _agent.Run([NamedTensor.Float(agent.ProbabilitiesInput, p, p.Length), embedding with { Name = agent.EmbeddingInput }],
+            [agent.Output])[agent.Output].Floats;
+    }
 
     // lexical branches and encoder, whose outputs the heads read by name
     private List<NamedTensor> Branches(long[] indices, float[] values, long[]? tokens, long[]? pieces)
@@ -193,11 +237,12 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
         return branches;
     }
 
-    /// <summary>Calibrated probabilities in label order (NEGATIVE, NEUTRAL, POSITIVE).</summary>
-    public float[] Probabilities(string text)
+    /// <summary>Calibrated probabilities in label order (NEGATIVE, NEUTRAL, POSITIVE); an agent's words through the
+    /// agent reading when the card has one.</summary>
+    public float[] Probabilities(string text, TextSpeaker speaker = TextSpeaker.Unknown)
     {
         var (indices, values, tokens, pieces) = Inputs(text);
-        return Run(indices, values, tokens, pieces);
+        return Run(indices, values, tokens, pieces, speaker);
     }
 
     /// <summary>
@@ -229,7 +274,7 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
         return ids.Length == 0 ? [SentencePieceTokenizer.UnknownId] : Array.ConvertAll(ids, i => (long)i);
     }
 
-    public Verdict Score(string text) => ToVerdict(Probabilities(text), Card.Mixed.Threshold);
+    public Verdict Score(string text, TextSpeaker speaker = TextSpeaker.Unknown) => ToVerdict(Probabilities(text, speaker), Card.Mixed.Threshold);
 
     /// <summary>
     /// The MIXED rule: when both the positive and the negative probability reach <paramref name="mixedThreshold"/>,
@@ -253,7 +298,7 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
 
     /// <summary>Empty or blank texts are per-item errors (Comprehend rejects them too); language is not checked: the
     /// model is English-only.</summary>
-    public Task<IReadOnlyList<TextSentimentResult>> ScoreAsync(IReadOnlyList<string> texts, string languageCode, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<TextSentimentResult>> ScoreAsync(IReadOnlyList<string> texts, string languageCode, TextSpeaker speaker, CancellationToken cancellationToken)
     {
         var results = new TextSentimentResult[texts.Count];
         for (var i = 0; i < texts.Count; i++)
@@ -261,13 +306,14 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
             cancellationToken.ThrowIfCancellationRequested();
             results[i] = string.IsNullOrWhiteSpace(texts[i])
                 ? TextSentimentResult.Failed("text is empty")
-                : new TextSentimentResult(Score(texts[i]));
+                : new TextSentimentResult(Score(texts[i], speaker));
         }
         return Task.FromResult<IReadOnlyList<TextSentimentResult>>(results);
     }
 
     public void Dispose()
     {
+        _agent?.Dispose();
         _heads.Dispose();
         _encoder?.Dispose();
         _lexical.Dispose();

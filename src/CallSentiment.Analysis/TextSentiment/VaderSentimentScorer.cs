@@ -59,7 +59,8 @@ public sealed class VaderSentimentScorer : ITextSentimentScorer
         return d;
     }
 
-    public Task<IReadOnlyList<TextSentimentResult>> ScoreAsync(IReadOnlyList<string> texts, string languageCode, CancellationToken cancellationToken)
+    /// <summary>The lexicon reads every speaker alike.</summary>
+    public Task<IReadOnlyList<TextSentimentResult>> ScoreAsync(IReadOnlyList<string> texts, string languageCode, TextSpeaker speaker, CancellationToken cancellationToken)
     {
         var results = new TextSentimentResult[texts.Count];
         for (var i = 0; i < texts.Count; i++)

@@ -133,7 +133,7 @@ internal static class BenchPipelineCommand
             sw.Restart();
             // As the web pipeline: per-speaker turns (back-channels kept apart, short turns skipped) cut to the scorer's size.
             var texts = TranscriptChunker.Chunk(transcript).Select(c => c.Text).ToList();
-            var results = textScorer.ScoreAsync(texts, transcript.LanguageCode, cancellationToken).GetAwaiter().GetResult();
+            var results = textScorer.ScoreAsync(texts, transcript.LanguageCode, TextSpeaker.Unknown, cancellationToken).GetAwaiter().GetResult();
             var failed = results.FirstOrDefault(r => r.Error is not null);
             if (failed is not null) throw new InvalidOperationException($"text sentiment failed on a chunk of {Path.GetFileName(file)}: {failed.Error}");
             chunks = texts.Count;

@@ -9,6 +9,8 @@ namespace CallSentiment.Cli.TextSentiment;
 /// matrix, per-class precision/recall/F1 and, as the last line, "macroF1=… accuracy=… n=…". A MIXED verdict counts
 /// as whichever of its positive and negative scores is larger. With --predictions it also writes each scored row's
 /// scores (row = the row's number in the input, header excluded), for fitting scripts that need more than the totals.
+/// With --role-column, rows whose role is "agent" are read as an agent's words (the model's agent reading), as the
+/// analysis reads an agent's chunks.
 /// </summary>
 internal static class EvaluateTextCommand
 {
@@ -21,14 +23,16 @@ internal static class EvaluateTextCommand
         var modelOption = args.Get("model");
         var lexiconOption = args.Get("lexicon");
         var predictionsPath = args.Get("predictions");
+        var roleColumn = args.Get("role-column");
         args.EnsureAllUsed();
         if (engine is not ("offline" or "vader")) throw new UsageException($"--engine must be offline or vader (got '{engine}')");
 
         var table = TextTable.Read(input);
         var t = table.Column(textColumn);
         var l = table.Column(labelColumn);
+        var roleAt = roleColumn is null ? -1 : table.Column(roleColumn);
         var unknown = new Dictionary<string, int>(StringComparer.Ordinal);
-        var examples = new List<(string Text, int Gold, int Row)>();
+        var examples = new List<(string Text, int Gold, int Row, TextSpeaker Speaker)>();
         for (var r = 0; r < table.Rows.Count; r++)
         {
             var row = table.Rows[r];
@@ -39,10 +43,11 @@ internal static class EvaluateTextCommand
                 unknown[raw] = unknown.GetValueOrDefault(raw) + 1;
                 continue;
             }
-            examples.Add((row[t], gold, r + 1));
+            var agent = roleAt >= 0 && roleAt < row.Length && string.Equals(row[roleAt].Trim(), "agent", StringComparison.OrdinalIgnoreCase);
+            examples.Add((row[t], gold, r + 1, agent ? TextSpeaker.Agent : TextSpeaker.Unknown));
         }
 
-        Func<string, Verdict> score;
+        Func<string, TextSpeaker, Verdict> score;
         IDisposable? owned = null;
         string description;
         if (engine == "offline")
@@ -56,7 +61,8 @@ internal static class EvaluateTextCommand
         else
         {
             var lexicon = ModelLocator.VaderLexicon(lexiconOption);
-            score = VaderSentimentScorer.Load(lexicon).Score;
+            var vader = VaderSentimentScorer.Load(lexicon);
+            score = (text, _) => vader.Score(text);
             description = $"VADER baseline ({lexicon})";
         }
 
@@ -64,7 +70,7 @@ internal static class EvaluateTextCommand
         var verdicts = new Verdict[examples.Count];
         using (owned)
         {
-            Parallel.For(0, examples.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => verdicts[i] = score(examples[i].Text));
+            Parallel.For(0, examples.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => verdicts[i] = score(examples[i].Text, examples[i].Speaker));
             for (var i = 0; i < examples.Count; i++) confusion[examples[i].Gold, ToClass(verdicts[i])]++;
         }
 

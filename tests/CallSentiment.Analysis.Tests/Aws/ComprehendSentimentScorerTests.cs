@@ -53,7 +53,7 @@ public sealed class ComprehendSentimentScorerTests
             _ => $"thank you so much for your help {i}",
         }).ToArray();
 
-        var results = await Scorer(server).ScoreAsync(texts, "en-US", CancellationToken.None);
+        var results = await Scorer(server).ScoreAsync(texts, "en-US", TextSpeaker.Unknown, CancellationToken.None);
 
         Assert.Equal(30, results.Count);
         var batches = server.Calls("BatchDetectSentiment");
@@ -85,7 +85,7 @@ public sealed class ComprehendSentimentScorerTests
             });
         });
 
-        var results = await Scorer(server).ScoreAsync(["fine", "also fine", "throttled"], "en", CancellationToken.None);
+        var results = await Scorer(server).ScoreAsync(["fine", "also fine", "throttled"], "en", TextSpeaker.Unknown, CancellationToken.None);
 
         Assert.Equal(Sentiment.Neutral, results[0].Verdict!.Sentiment);
         Assert.Equal(Sentiment.Neutral, results[1].Verdict!.Sentiment);
@@ -101,7 +101,7 @@ public sealed class ComprehendSentimentScorerTests
             ? Reply.Error(400, "ThrottlingException", "Rate exceeded")
             : Reply.Ok(new { ResultList = new[] { new { Index = 0, Sentiment = "MIXED", SentimentScore = Score(0.3, 0.3, 0.1, 0.4) } }, ErrorList = Array.Empty<object>() }));
 
-        var results = await Scorer(server).ScoreAsync(["good and bad"], "en-GB", CancellationToken.None);
+        var results = await Scorer(server).ScoreAsync(["good and bad"], "en-GB", TextSpeaker.Unknown, CancellationToken.None);
 
         Assert.Equal(Sentiment.Mixed, Assert.Single(results).Verdict!.Sentiment);
         Assert.Equal(3, server.Requests.Count);
@@ -113,7 +113,7 @@ public sealed class ComprehendSentimentScorerTests
         using var server = new LocalAwsServer("comprehend", _ => Reply.Ok(new { ResultList = Array.Empty<object>(), ErrorList = Array.Empty<object>() }));
         var big = new string('é', 2501); // 5002 UTF-8 bytes, 2501 characters
 
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => Scorer(server).ScoreAsync(["ok", big], "en", CancellationToken.None));
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => Scorer(server).ScoreAsync(["ok", big], "en", TextSpeaker.Unknown, CancellationToken.None));
 
         Assert.Contains("text 1 is 5002 UTF-8 bytes", e.Message, StringComparison.Ordinal);
         Assert.Empty(server.Requests);

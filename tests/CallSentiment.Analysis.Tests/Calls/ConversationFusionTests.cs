@@ -155,7 +155,9 @@ public class ConversationFusionTests
     {
         var model = FusionModel.Load(Path.Combine(Paths.Root, "models", "fusion"));
         Assert.Equal(FusionEvidence.FeatureNames.Length, model.NegativeWeights.Length);
-        Assert.True(model.AgentText is { Negative: < 0 }, "the shipped model shifts the agent's words away from NEGATIVE");
+        // The offline text model reads an agent's words itself (text-agent.onnx); a constant shift on top would clear
+        // every rude agent line again (models/fusion/MODEL_CARD.md).
+        Assert.Null(model.AgentText);
     }
 
     [Fact]

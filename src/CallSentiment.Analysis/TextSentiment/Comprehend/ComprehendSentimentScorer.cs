@@ -108,7 +108,8 @@ public sealed class ComprehendSentimentScorer : ITextSentimentScorer
 
     public bool Reads(string languageCode) => !string.IsNullOrWhiteSpace(languageCode) && TryComprehendLanguage(languageCode) is not null;
 
-    public async Task<IReadOnlyList<TextSentimentResult>> ScoreAsync(IReadOnlyList<string> texts, string languageCode, CancellationToken cancellationToken)
+    /// <summary>Comprehend has no notion of who speaks: every speaker's words are read alike.</summary>
+    public async Task<IReadOnlyList<TextSentimentResult>> ScoreAsync(IReadOnlyList<string> texts, string languageCode, TextSpeaker speaker, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var language = ToComprehendLanguage(languageCode);
