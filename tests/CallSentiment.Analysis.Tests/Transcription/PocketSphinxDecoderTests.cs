@@ -42,6 +42,35 @@ public class PocketSphinxDecoderTests
     }
 
     [Fact]
+    public void Constructor_BesideOtherDecoders_LeavesTheProcessWideLogStreamAsItWas()
+    {
+        // sphinxbase writes every decoder's log to one stream per process; a decoder that replaced it (ps_init with
+        // -logfn) closed the old stream while decoders on other threads wrote to it, which crashed the process now and then.
+        var library = PocketSphinxLibrary.Load();
+        var stream = library.LogStream;
+        using var busy = new PocketSphinxDecoder(new PocketSphinxSettings());
+        busy.Decode(AsrFixtures.Utterance(Utterance));
+
+        using var another = new PocketSphinxDecoder(new PocketSphinxSettings());
+        another.Decode(AsrFixtures.Utterance(Utterance));
+
+        Assert.NotEqual(IntPtr.Zero, stream);
+        Assert.Equal(stream, library.LogStream);
+    }
+
+    [Fact]
+    public void Constructor_LogFileArgument_RefusedBecauseTheLogIsProcessWide()
+    {
+        var settings = new PocketSphinxSettings { Arguments = new Dictionary<string, string?> { ["-logfn"] = "/tmp/ps.log" } };
+
+        var e = Assert.Throws<PocketSphinxException>(() => new PocketSphinxDecoder(settings));
+        var parse = Assert.Throws<ArgumentException>(() => PocketSphinxSettings.ParseArguments("-beam 1e-60 -logfn /tmp/ps.log"));
+
+        Assert.Contains("-logfn cannot be given", e.Message, StringComparison.Ordinal);
+        Assert.Contains("-logfn cannot be given", parse.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Constructor_MissingModelFolder_ThrowsNamingTheFolderAndTheFix()
     {
         var settings = new PocketSphinxSettings { AcousticModel = "/nonexistent/en-us" };

@@ -33,11 +33,12 @@ public sealed unsafe class PocketSphinxDecoder : IDisposable
             "-hmm", settings.AcousticModel,
             "-dict", settings.Dictionary,
             "-lm", settings.LanguageModel,
-            // The decoder's progress log goes to stderr otherwise; errors come back through return codes.
-            "-logfn", "/dev/null",
+            // No "-logfn": the log is discarded once for the process (PocketSphinxLibrary.Load); errors come back through
+            // return codes.
         };
         foreach (var (k, v) in settings.EffectiveArguments())
         {
+            if (PocketSphinxSettings.Refusal(k) is { } refusal) throw new PocketSphinxException(refusal);
             args.Add(k);
             args.Add(v);
         }
@@ -47,7 +48,7 @@ public sealed unsafe class PocketSphinxDecoder : IDisposable
         {
             throw new PocketSphinxException(
                 $"pocketsphinx could not start a decoder with {settings.AcousticModel}, {settings.Dictionary} and {settings.LanguageModel} " +
-                "(a model file is unreadable or a decoder argument is invalid; run with -logfn unset to see its log).");
+                "(a model file is unreadable or a decoder argument is invalid).");
         }
         // ps_init keeps its own reference to the configuration, so ours can go when this constructor ends.
         _decoder = new DecoderHandle(_lib, ps);

@@ -14,6 +14,7 @@ internal sealed unsafe class PocketSphinxLibrary
 
     private static readonly Lock CacheLock = new();
     private static readonly Dictionary<string, PocketSphinxLibrary> Cache = new(StringComparer.Ordinal);
+    private static readonly HashSet<IntPtr> QuietSphinxBases = [];
 
     // pocketsphinx.h
     public readonly delegate* unmanaged<IntPtr> PsArgs;
@@ -37,6 +38,10 @@ internal sealed unsafe class PocketSphinxLibrary
     public readonly delegate* unmanaged<IntPtr, int> CmdLnFreeR;
     public readonly delegate* unmanaged<IntPtr, int, double> LogmathExp;
 
+    // sphinxbase: err.h. Debian's build keeps ONE log stream for the whole process (not one per thread).
+    private readonly delegate* unmanaged<IntPtr> _errGetLogfp;
+    private readonly delegate* unmanaged<IntPtr, int> _errSetLogfile;
+
     private PocketSphinxLibrary(IntPtr ps, IntPtr sb, string psName)
     {
         PsArgs = (delegate* unmanaged<IntPtr>)Export(ps, psName, "ps_args");
@@ -57,6 +62,30 @@ internal sealed unsafe class PocketSphinxLibrary
         CmdLnParseR = (delegate* unmanaged<IntPtr, IntPtr, int, IntPtr*, int, IntPtr>)Export(sb, DefaultSphinxBase, "cmd_ln_parse_r");
         CmdLnFreeR = (delegate* unmanaged<IntPtr, int>)Export(sb, DefaultSphinxBase, "cmd_ln_free_r");
         LogmathExp = (delegate* unmanaged<IntPtr, int, double>)Export(sb, DefaultSphinxBase, "logmath_exp");
+        _errGetLogfp = (delegate* unmanaged<IntPtr>)Export(sb, DefaultSphinxBase, "err_get_logfp");
+        _errSetLogfile = (delegate* unmanaged<IntPtr, int>)Export(sb, DefaultSphinxBase, "err_set_logfile");
+    }
+
+    /// <summary>The process-wide stream (a C <c>FILE*</c>) sphinxbase writes its log to.</summary>
+    internal IntPtr LogStream => _errGetLogfp();
+
+    // The decoders' progress log (several lines per utterance) goes to /dev/null instead of stderr, set once per
+    // library before its first decoder, and never again. ps_init's "-logfn" would do it per decoder, but sphinxbase's
+    // err_set_logfile opens a new stream, makes it the process-wide one and fcloses the old one while decoders on
+    // other threads may be writing to it: a use-after-free that crashed or hung the process now and then (free():
+    // invalid pointer, SIGSEGV) whenever a pool built a decoder beside running ones. Decoders must not be given -logfn.
+    private void DiscardLog()
+    {
+        var path = Marshal.StringToCoTaskMemUTF8("/dev/null");
+        try
+        {
+            // Fails only without /dev/null; the log then stays on stderr, which is noisy but safe.
+            _ = _errSetLogfile(path);
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(path);
+        }
     }
 
     /// <summary>Loads libpocketsphinx (and the libsphinxbase it links to) once per path.</summary>
@@ -75,6 +104,9 @@ internal sealed unsafe class PocketSphinxLibrary
             if (!NativeLibrary.TryLoad(sbName, out var sb) && !NativeLibrary.TryLoad(DefaultSphinxBase, out sb))
                 throw new PocketSphinxException($"The library {DefaultSphinxBase} could not be loaded: {PocketSphinxException.InstallHint}.");
             var lib = new PocketSphinxLibrary(ps, sb, psName);
+            // Another path may name a library already loaded (the loader hands back the same sphinxbase): its log stream
+            // is already set, and setting it again would close it under its decoders.
+            if (QuietSphinxBases.Add(sb)) lib.DiscardLog();
             Cache[psName] = lib;
             return lib;
         }

@@ -66,10 +66,18 @@ public sealed record PocketSphinxSettings
         for (var i = 0; i < parts.Length; i += 2)
         {
             if (!parts[i].StartsWith('-')) throw new ArgumentException($"'{parts[i]}' is not a decoder option (options start with '-')", nameof(text));
+            if (Refusal(parts[i]) is { } refusal) throw new ArgumentException(refusal, nameof(text));
             result[parts[i]] = parts[i + 1];
         }
         return result;
     }
+
+    /// <summary>Why a decoder option cannot be set (one acting on the whole process rather than on one decoder), or null.</summary>
+    public static string? Refusal(string name) => name == "-logfn"
+        // sphinxbase has one log stream per process: a decoder given -logfn replaces and closes it under the others.
+        ? "-logfn cannot be given to a decoder: pocketsphinx's log stream is shared by the whole process and switching it " +
+          "while other decoders run crashes the process (the log is discarded)"
+        : null;
 
     /// <summary>Defaults merged with <see cref="Arguments"/>.</summary>
     public Dictionary<string, string> EffectiveArguments()
