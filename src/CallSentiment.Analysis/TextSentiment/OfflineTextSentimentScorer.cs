@@ -29,20 +29,21 @@ public sealed record HeadsGraph
 }
 
 /// <summary>
-/// text-sentiment.json "agent": how an agent's words are read. The training data (tweets, reviews) wrote "sorry",
-/// "refund" and "I understand" as complaints, so an agent's apologies read as NEGATIVE; this small graph corrects the
-/// heads' probabilities from the sentence embedding, fitted on labelled agent lines
-/// (models/training/fit_agent_reading.py). It corrects those heads only: the card names their SHA-256.
+/// text-sentiment.json "agent" / "customer": how one role's words in a call are read. The training data (tweets,
+/// reviews) wrote "sorry", "refund" and "I understand" as complaints, so an agent's apologies read as NEGATIVE, and
+/// barely wrote a plain statement without an opinion, so a customer's "my card was declined" (or a misheard fragment)
+/// reads as one; this small graph corrects the heads' probabilities from the sentence embedding, fitted on labelled
+/// call lines of that role (models/training/fit_reading.py). It corrects those heads only: the card names their SHA-256.
 /// </summary>
-public sealed record AgentReading
+public sealed record SpeakerReading
 {
-    public string Model { get; init; } = "text-agent.onnx";
+    public required string Model { get; init; }
 
     public string ProbabilitiesInput { get; init; } = "probabilities";
 
     public string EmbeddingInput { get; init; } = "embedding";
 
-    public string Output { get; init; } = "agent_probabilities";
+    public required string Output { get; init; }
 
     /// <summary>SHA-256 of the heads file the reading was fitted on.</summary>
     public required string HeadsSha256 { get; init; }
@@ -77,7 +78,17 @@ public sealed record TextSentimentModelCard
     public EncoderBranch? Encoder { get; init; }
 
     /// <summary>The agent reading; absent when agents' words are read as anyone's.</summary>
-    public AgentReading? Agent { get; init; }
+    public SpeakerReading? Agent { get; init; }
+
+    /// <summary>The customer reading; absent when customers' words are read as anyone's.</summary>
+    public SpeakerReading? Customer { get; init; }
+
+    /// <summary>The readings the card has, by the role they read.</summary>
+    public IEnumerable<(TextSpeaker Speaker, SpeakerReading Reading)> Readings()
+    {
+        if (Agent is { } agent) yield return (TextSpeaker.Agent, agent);
+        if (Customer is { } customer) yield return (TextSpeaker.Customer, customer);
+    }
 }
 
 /// <summary>
@@ -96,18 +107,18 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
     private readonly OnnxSession _lexical;
     private readonly OnnxSession? _encoder;
     private readonly OnnxSession _heads;
-    private readonly OnnxSession? _agent;
+    private readonly Dictionary<TextSpeaker, OnnxSession> _readings;
     private readonly TextFeaturizer _featurizer;
     private readonly TokenVocabulary? _vocabulary;
     private readonly SentencePieceTokenizer? _pieces;
 
-    private OfflineTextSentimentScorer(OnnxSession lexical, OnnxSession? encoder, OnnxSession heads, OnnxSession? agent,
+    private OfflineTextSentimentScorer(OnnxSession lexical, OnnxSession? encoder, OnnxSession heads, Dictionary<TextSpeaker, OnnxSession> readings,
         TextFeaturizer featurizer, TokenVocabulary? vocabulary, SentencePieceTokenizer? pieces, TextSentimentModelCard card)
     {
         _lexical = lexical;
         _encoder = encoder;
         _heads = heads;
-        _agent = agent;
+        _readings = readings;
         _featurizer = featurizer;
         _vocabulary = vocabulary;
         _pieces = pieces;
@@ -156,11 +167,12 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
             // the heads were trained on this encoder's embeddings: a different encoder file must not load silently
             VerifiedFile.Verify(Path.Combine(modelDirectory, encoder.Model), encoder.ModelSha256, "Sentence encoder");
         }
-        if (card.Agent is { } agentReading)
+        foreach (var (speaker, reading) in card.Readings())
         {
+            var role = speaker.ToString().ToLowerInvariant();
             if (card.Encoder is null)
-                throw new InvalidDataException($"{cardPath}: agent reads the sentence embedding, but the card has no encoder");
-            VerifiedFile.Verify(Path.Combine(modelDirectory, card.Heads.Model), agentReading.HeadsSha256, "Text heads the agent reading was fitted on");
+                throw new InvalidDataException($"{cardPath}: {role} reads the sentence embedding, but the card has no encoder");
+            VerifiedFile.Verify(Path.Combine(modelDirectory, card.Heads.Model), reading.HeadsSha256, $"Text heads the {role} reading was fitted on");
         }
         List<OnnxSession> sessions = [];
         try
@@ -168,8 +180,8 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
             var lexicalGraph = LoadGraph(modelDirectory, card.Lexical.Model, options, sessions);
             var encoderGraph = card.Encoder is null ? null : LoadGraph(modelDirectory, card.Encoder.Model, options, sessions);
             var headsGraph = LoadGraph(modelDirectory, card.Heads.Model, options, sessions);
-            var agentGraph = card.Agent is null ? null : LoadGraph(modelDirectory, card.Agent.Model, options, sessions);
-            var scorer = new OfflineTextSentimentScorer(lexicalGraph, encoderGraph, headsGraph, agentGraph, featurizer, vocabulary, pieces, card);
+            var readings = card.Readings().ToDictionary(r => r.Speaker, r => LoadGraph(modelDirectory, r.Reading.Model, options, sessions));
+            var scorer = new OfflineTextSentimentScorer(lexicalGraph, encoderGraph, headsGraph, readings, featurizer, vocabulary, pieces, card);
             scorer.CheckDimension(modelDirectory);
             return scorer;
         }
@@ -196,17 +208,18 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
     {
         try
         {
-            foreach (var speaker in _agent is null ? [TextSpeaker.Unknown] : new[] { TextSpeaker.Unknown, TextSpeaker.Agent })
+            foreach (var speaker in _readings.Keys.Prepend(TextSpeaker.Unknown))
             {
                 var p = Run([Card.Features.Dimension - 1], [0f], _vocabulary is null ? null : [_vocabulary.Count - 1],
                     _pieces is null ? null : [_pieces.Count - 1], speaker);
                 if (p.Length != 3)
-                    throw new InvalidDataException($"{(speaker == TextSpeaker.Agent ? Card.Agent!.Model : Card.Heads.Model)}: output has {p.Length} values, expected 3");
+                    throw new InvalidDataException($"{ReadingOf(speaker)?.Model ?? Card.Heads.Model}: output has {p.Length} values, expected 3");
             }
         }
         catch (OnnxRuntimeException e)
         {
-            var files = string.Join(", ", new[] { Card.Lexical.Model, Card.Encoder?.Model, Card.Heads.Model, Card.Agent?.Model }.OfType<string>());
+            var files = string.Join(", ", new[] { Card.Lexical.Model, Card.Encoder?.Model, Card.Heads.Model }.OfType<string>()
+                .Concat(Card.Readings().Select(r => r.Reading.Model)));
             throw new InvalidDataException(
                 $"{modelDirectory}: the graphs ({files}) do not accept the {Card.Features.Dimension} features{(_vocabulary is null ? "" : $", {_vocabulary.Count} tokens")}{(_pieces is null ? "" : $", {_pieces.Count} pieces")} text-sentiment.json describes, or do not fit together: {e.Message}", e);
         }
@@ -216,12 +229,19 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
     {
         var branches = Branches(indices, values, tokens, pieces);
         var p = _heads.Run(branches, [Card.Heads.Output])[Card.Heads.Output].Floats;
-        if (speaker != TextSpeaker.Agent || _agent is null) return p;
-        var agent = Card.Agent!;
+        if (!_readings.TryGetValue(speaker, out var graph)) return p;
+        var reading = ReadingOf(speaker)!;
         var embedding = branches.Single(b => b.Name == Card.Encoder!.Output);
-        return _agent.Run([NamedTensor.Float(agent.ProbabilitiesInput, p, p.Length), embedding with { Name = agent.EmbeddingInput }],
-            [agent.Output])[agent.Output].Floats;
+        return graph.Run([NamedTensor.Float(reading.ProbabilitiesInput, p, p.Length), embedding with { Name = reading.EmbeddingInput }],
+            [reading.Output])[reading.Output].Floats;
     }
+
+    private SpeakerReading? ReadingOf(TextSpeaker speaker) => speaker switch
+    {
+        TextSpeaker.Agent => Card.Agent,
+        TextSpeaker.Customer => Card.Customer,
+        _ => null,
+    };
 
     // lexical branches and encoder, whose outputs the heads read by name
     private List<NamedTensor> Branches(long[] indices, float[] values, long[]? tokens, long[]? pieces)
@@ -237,8 +257,8 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
         return branches;
     }
 
-    /// <summary>Calibrated probabilities in label order (NEGATIVE, NEUTRAL, POSITIVE); an agent's words through the
-    /// agent reading when the card has one.</summary>
+    /// <summary>Calibrated probabilities in label order (NEGATIVE, NEUTRAL, POSITIVE); an agent's or a customer's words
+    /// through that role's reading when the card has one.</summary>
     public float[] Probabilities(string text, TextSpeaker speaker = TextSpeaker.Unknown)
     {
         var (indices, values, tokens, pieces) = Inputs(text);
@@ -313,7 +333,7 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
 
     public void Dispose()
     {
-        _agent?.Dispose();
+        foreach (var reading in _readings.Values) reading.Dispose();
         _heads.Dispose();
         _encoder?.Dispose();
         _lexical.Dispose();

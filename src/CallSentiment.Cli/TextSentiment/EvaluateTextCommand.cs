@@ -9,8 +9,8 @@ namespace CallSentiment.Cli.TextSentiment;
 /// matrix, per-class precision/recall/F1 and, as the last line, "macroF1=… accuracy=… n=…". A MIXED verdict counts
 /// as whichever of its positive and negative scores is larger. With --predictions it also writes each scored row's
 /// scores (row = the row's number in the input, header excluded), for fitting scripts that need more than the totals.
-/// With --role-column, rows whose role is "agent" are read as an agent's words (the model's agent reading), as the
-/// analysis reads an agent's chunks.
+/// With --role-column, rows whose role is "agent" or "customer" are read as that role's words (the model's reading of
+/// that role), as the analysis reads that speaker's chunks.
 /// </summary>
 internal static class EvaluateTextCommand
 {
@@ -43,8 +43,8 @@ internal static class EvaluateTextCommand
                 unknown[raw] = unknown.GetValueOrDefault(raw) + 1;
                 continue;
             }
-            var agent = roleAt >= 0 && roleAt < row.Length && string.Equals(row[roleAt].Trim(), "agent", StringComparison.OrdinalIgnoreCase);
-            examples.Add((row[t], gold, r + 1, agent ? TextSpeaker.Agent : TextSpeaker.Unknown));
+            var role = roleAt >= 0 && roleAt < row.Length ? row[roleAt].Trim().ToLowerInvariant() : "";
+            examples.Add((row[t], gold, r + 1, role switch { "agent" => TextSpeaker.Agent, "customer" => TextSpeaker.Customer, _ => TextSpeaker.Unknown }));
         }
 
         Func<string, TextSpeaker, Verdict> score;

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Fits the text model's agent reading (`text-agent.onnx`, "agent" in text-sentiment.json) on the labelled
-conversational lines and measures it on the call scenarios kept for testing.
+"""Fits one of the text model's speaker readings (`text-agent.onnx` / `text-customer.onnx`, "agent" / "customer" in
+text-sentiment.json) on the labelled conversational lines of that role and measures it on the call scenarios kept for
+testing.
 
     callsentiment export-text-branches --input models/training/conversational/lines.csv --out work/lines.branches.f32
-    python3 models/training/fit_agent_reading.py --branches work/lines.branches.f32 [--write]
+    python3 models/training/fit_reading.py --role agent|customer --branches work/lines.branches.f32 [--write]
 
 Why: the text model learnt sentiment from tweets and reviews, where "sorry", "refund" and "I understand" come with
 complaints, so an agent's apologies read as NEGATIVE (a third of polite agent lines). A constant shift of the agent's
@@ -14,19 +15,25 @@ lines above polite ones barely better than chance. This reading looks at what th
 
 where p are the heads' calibrated probabilities and embedding the frozen sentence encoder's vector of the same text
 (the one the heads read), W [512 x 3] and b [3] fitted by maximum likelihood on agent lines with an L2 pull on W
-towards 0 (W = 0 leaves only the constant shift b). Customers' lines are not touched.
+towards 0 (W = 0 leaves only the constant shift b). Customers' lines are not touched by it.
 
-- Fit: agent lines of the *train* scenarios only. The pull lambda is chosen from a grid fixed here
+The customer reading is the same form fitted on customer lines: customers on the phone say short factual things
+("my card was declined at the shop"), which tweets rarely do without complaining, so the model gives NEUTRAL too
+little; misheard fragments ("doctor sitting by the door") read as complaints. For customers "polite" below means
+neutral or positive lines, "rude" negative ones.
+
+- Fit: the role's lines of the *train* scenarios only. The pull lambda is chosen from a grid fixed here
   (1, 3, 10, 30, 100, 300) by the log-loss of leave-one-scenario-out predictions on those lines (each scenario is
   scored by a fit on the others), never on the test scenarios.
-- Report: agent lines of the *test* scenarios (call types never fitted on): macro-F1, polite (not negative) lines
+- Report: the role's lines of the *test* scenarios (call types never fitted on): macro-F1, polite (not negative) lines
   judged NEGATIVE, rude (negative) lines judged NEGATIVE, log-loss; against the heads alone and against the constant
   shift alone (W = 0). A line is judged as the product judges a single chunk: MIXED (both poles >= the card's
   threshold) counts as the larger pole, else the largest probability.
 
---write stores the graph as models/text-sentiment/text-agent.onnx (standardisation folded into W and b, float32) and
-its record in text-sentiment.json, with the SHA-256 of the heads file it was fitted on (the product refuses to load it
-beside other heads: W corrects those heads' probabilities); `OfflineTextSentimentScorer` applies it to agent chunks.
+--write stores the graph as models/text-sentiment/text-<role>.onnx (standardisation folded into W and b, float32) and
+its record in text-sentiment.json under the role, with the SHA-256 of the heads file it was fitted on (the product
+refuses to load it beside other heads: W corrects those heads' probabilities); `OfflineTextSentimentScorer` applies it
+to that role's chunks.
 """
 import argparse
 import csv
@@ -113,26 +120,28 @@ def line(tag, f):
             f"log-loss {f['logLoss']:.3f}")
 
 
-def write_graph(path, W, b, mu, sd):
-    """probabilities [3], embedding [512] -> agent_probabilities [3] = softmax(log p + ((e - mu) / sd) W + b), with the
+def write_graph(path, role, W, b, mu, sd):
+    """probabilities [3], embedding [512] -> <role>_probabilities [3] = softmax(log p + ((e - mu) / sd) W + b), with the
     standardisation folded into the weights."""
     Wf = (W / sd[:, None]).astype(np.float32)
     bf = (b - (mu / sd) @ W).astype(np.float32)
     nodes = [
         helper.make_node("Clip", ["probabilities", "floor"], ["p_floored"], name="floor"),
         helper.make_node("Log", ["p_floored"], ["log_p"], name="log"),
-        helper.make_node("MatMul", ["embedding", "agent.weight"], ["shift_e"], name="embedding_shift"),
+        helper.make_node("MatMul", ["embedding", f"{role}.weight"], ["shift_e"], name="embedding_shift"),
         helper.make_node("Add", ["log_p", "shift_e"], ["z0"], name="add_shift"),
-        helper.make_node("Add", ["z0", "agent.bias"], ["z"], name="add_bias"),
-        helper.make_node("Softmax", ["z"], ["agent_probabilities"], name="softmax", axis=-1),
+        helper.make_node("Add", ["z0", f"{role}.bias"], ["z"], name="add_bias"),
+        helper.make_node("Softmax", ["z"], [f"{role}_probabilities"], name="softmax", axis=-1),
     ]
     inits = [numpy_helper.from_array(np.array(1e-12, dtype=np.float32), "floor"),
-             numpy_helper.from_array(Wf, "agent.weight"), numpy_helper.from_array(bf, "agent.bias")]
-    graph = helper.make_graph(nodes, "text_agent_reading",
+             numpy_helper.from_array(Wf, f"{role}.weight"), numpy_helper.from_array(bf, f"{role}.bias")]
+    graph = helper.make_graph(nodes, f"text_{role}_reading",
                               [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [3]),
                                helper.make_tensor_value_info("embedding", TensorProto.FLOAT, [512])],
-                              [helper.make_tensor_value_info("agent_probabilities", TensorProto.FLOAT, [3])], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="fit_agent_reading.py")
+                              [helper.make_tensor_value_info(f"{role}_probabilities", TensorProto.FLOAT, [3])], inits)
+    # the agent reading was first written under the script's old name; kept so a refit of it gives the same bytes
+    producer = "fit_agent_reading.py" if role == "agent" else "fit_reading.py"
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name=producer)
     model.ir_version = 7
     onnx.checker.check_model(model)
     data = model.SerializeToString(deterministic=True)
@@ -143,6 +152,7 @@ def write_graph(path, W, b, mu, sd):
 
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--role", choices=("agent", "customer"), default="agent")
     ap.add_argument("--branches", required=True, help="export-text-branches output for lines.csv")
     ap.add_argument("--model", default=MODEL)
     ap.add_argument("--write", action="store_true")
@@ -156,14 +166,14 @@ def main():
     p = mix["sparse"] * sparse + mix["cnn"] * cnn + mix["encoder"] * R.head_proba(heads, emb, inv_t)
     logp = np.log(np.maximum(p, 1e-12))
     y = np.array([LABEL[r["label"]] for r in rows])
-    agent = np.array([r["role"] == "agent" for r in rows])
+    agent = np.array([r["role"] == args.role for r in rows])
     split = np.array([r["split"] for r in rows])
     scenario = np.array([r["scenario"] for r in rows])
     fit_rows = np.where(agent & (split == "train"))[0]
     test_rows = np.where(agent & (split == "test"))[0]
     mu, sd = emb[fit_rows].mean(0).astype(np.float64), emb[fit_rows].std(0).astype(np.float64) + 1e-6
     x = (emb.astype(np.float64) - mu) / sd
-    print(f"agent lines: {len(fit_rows)} to fit ({len(set(scenario[fit_rows]))} scenarios), {len(test_rows)} to report "
+    print(f"{args.role} lines: {len(fit_rows)} to fit ({len(set(scenario[fit_rows]))} scenarios), {len(test_rows)} to report "
           f"({len(set(scenario[test_rows]))} scenarios never fitted on)")
 
     chosen, best = None, None
@@ -183,27 +193,27 @@ def main():
     b0, W0 = fit(x[fit_rows], logp[fit_rows], y[fit_rows], 0, shift_only=True)
     report = {"heads alone": figures(p[test_rows], y[test_rows], mixed),
               "constant shift only (W = 0)": figures(predict(b0, W0, x[test_rows], logp[test_rows]), y[test_rows], mixed),
-              "agent reading": figures(predict(b, W, x[test_rows], logp[test_rows]), y[test_rows], mixed)}
+              f"{args.role} reading": figures(predict(b, W, x[test_rows], logp[test_rows]), y[test_rows], mixed)}
     for tag, f in report.items():
         print(line(f"test: {tag}", f))
     fitted = figures(predict(b, W, x[fit_rows], logp[fit_rows]), y[fit_rows], mixed)
     print(line("fitted lines (in-sample)", fitted))
 
     if args.write:
-        out = os.path.join(args.model, "text-agent.onnx")
-        sha = write_graph(out, W, b, mu, sd)
+        out = os.path.join(args.model, f"text-{args.role}.onnx")
+        sha = write_graph(out, args.role, W, b, mu, sd)
         heads_sha = hashlib.sha256(open(os.path.join(args.model, card["heads"]["model"]), "rb").read()).hexdigest()
-        card["agent"] = {"model": "text-agent.onnx", "probabilitiesInput": "probabilities", "embeddingInput": "embedding",
-                         "output": "agent_probabilities", "headsSha256": heads_sha,
-                         "training": {"data": "models/training/conversational/lines.csv, agent lines of the train scenarios",
-                                      "lambda": chosen, "lambdaGrid": list(GRID), "fittedLines": int(len(fit_rows)),
-                                      "test": report["agent reading"], "testHeadsAlone": report["heads alone"],
-                                      "testConstantShift": report["constant shift only (W = 0)"],
-                                      "command": "python3 models/training/fit_agent_reading.py --branches B --write"}}
+        card[args.role] = {"model": f"text-{args.role}.onnx", "probabilitiesInput": "probabilities",
+                           "embeddingInput": "embedding", "output": f"{args.role}_probabilities", "headsSha256": heads_sha,
+                           "training": {"data": f"models/training/conversational/lines.csv, {args.role} lines of the train scenarios",
+                                        "lambda": chosen, "lambdaGrid": list(GRID), "fittedLines": int(len(fit_rows)),
+                                        "test": report[f"{args.role} reading"], "testHeadsAlone": report["heads alone"],
+                                        "testConstantShift": report["constant shift only (W = 0)"],
+                                        "command": f"python3 models/training/fit_reading.py --role {args.role} --branches B --write"}}
         with open(card_path, "w") as f:
             json.dump(card, f, indent=2)
             f.write("\n")
-        print(f"wrote {out} ({os.path.getsize(out)} bytes, sha256 {sha}) and the card's \"agent\" record")
+        print(f"wrote {out} ({os.path.getsize(out)} bytes, sha256 {sha}) and the card's \"{args.role}\" record")
 
 
 if __name__ == "__main__":
