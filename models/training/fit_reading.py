@@ -153,11 +153,13 @@ def write_graph(path, role, W, b, mu, sd):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--role", choices=("agent", "customer"), default="agent")
-    ap.add_argument("--branches", required=True, help="export-text-branches output for lines.csv")
+    ap.add_argument("--lines", default=LINES, help="labelled lines (text,label,role,scenario,split); default lines.csv, "
+                    "or recognised_lines.py's recognised.csv (its rows with an empty text left out)")
+    ap.add_argument("--branches", required=True, help="export-text-branches output for the --lines rows")
     ap.add_argument("--model", default=MODEL)
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
-    rows = list(csv.DictReader(open(LINES, newline="", encoding="utf-8")))
+    rows = list(csv.DictReader(open(args.lines, newline="", encoding="utf-8")))
     sparse, cnn, emb = R.read_branches(args.branches, len(rows))
     card_path = os.path.join(args.model, "text-sentiment.json")
     card = json.load(open(card_path))
@@ -205,11 +207,12 @@ def main():
         heads_sha = hashlib.sha256(open(os.path.join(args.model, card["heads"]["model"]), "rb").read()).hexdigest()
         card[args.role] = {"model": f"text-{args.role}.onnx", "probabilitiesInput": "probabilities",
                            "embeddingInput": "embedding", "output": f"{args.role}_probabilities", "headsSha256": heads_sha,
-                           "training": {"data": f"models/training/conversational/lines.csv, {args.role} lines of the train scenarios",
+                           "training": {"data": f"{os.path.relpath(args.lines, ROOT)}, {args.role} lines of the train scenarios",
                                         "lambda": chosen, "lambdaGrid": list(GRID), "fittedLines": int(len(fit_rows)),
                                         "test": report[f"{args.role} reading"], "testHeadsAlone": report["heads alone"],
                                         "testConstantShift": report["constant shift only (W = 0)"],
-                                        "command": f"python3 models/training/fit_reading.py --role {args.role} --branches B --write"}}
+                                        "command": f"python3 models/training/fit_reading.py --role {args.role}"
+                                                   + ("" if args.lines == LINES else " --lines L") + " --branches B --write"}}
         with open(card_path, "w") as f:
             json.dump(card, f, indent=2)
             f.write("\n")
