@@ -264,6 +264,23 @@ public sealed class OfflineTextSentimentScorerTests : IDisposable
         Assert.Contains("text-agent.onnx", e.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A card may name a reading per role; a customer's words go through the customer reading (here the agent
+    /// graph named a second time, so the two roles must read alike) and nobody else's do.</summary>
+    [Fact]
+    public void Load_CardWithCustomerReading_ReadsCustomerWordsThroughIt()
+    {
+        using var dir = CopyOfModel();
+        var card = Path.Combine(dir.Path, OfflineTextSentimentScorer.CardFile);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(card))!.AsObject();
+        json["customer"] = json["agent"]!.DeepClone();
+        File.WriteAllText(card, json.ToJsonString());
+        using var scorer = OfflineTextSentimentScorer.Load(dir.Path);
+        const string text = "I have been on hold for forty minutes.";
+        Assert.Equal(scorer.Probabilities(text, TextSpeaker.Agent), scorer.Probabilities(text, TextSpeaker.Customer));
+        Assert.NotEqual(scorer.Probabilities(text), scorer.Probabilities(text, TextSpeaker.Customer));
+        Assert.Equal(_scorer.Probabilities(text), scorer.Probabilities(text));
+    }
+
     private static TempDir CopyOfModel(bool withoutAgentReading = false)
     {
         var dir = new TempDir();
