@@ -139,9 +139,7 @@ def write_graph(path, role, W, b, mu, sd):
                               [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [3]),
                                helper.make_tensor_value_info("embedding", TensorProto.FLOAT, [512])],
                               [helper.make_tensor_value_info(f"{role}_probabilities", TensorProto.FLOAT, [3])], inits)
-    # the agent reading was first written under the script's old name; kept so a refit of it gives the same bytes
-    producer = "fit_agent_reading.py" if role == "agent" else "fit_reading.py"
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name=producer)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="fit_reading.py")
     model.ir_version = 7
     onnx.checker.check_model(model)
     data = model.SerializeToString(deterministic=True)
@@ -168,11 +166,11 @@ def main():
     p = mix["sparse"] * sparse + mix["cnn"] * cnn + mix["encoder"] * R.head_proba(heads, emb, inv_t)
     logp = np.log(np.maximum(p, 1e-12))
     y = np.array([LABEL[r["label"]] for r in rows])
-    agent = np.array([r["role"] == args.role for r in rows])
+    of_role = np.array([r["role"] == args.role for r in rows])
     split = np.array([r["split"] for r in rows])
     scenario = np.array([r["scenario"] for r in rows])
-    fit_rows = np.where(agent & (split == "train"))[0]
-    test_rows = np.where(agent & (split == "test"))[0]
+    fit_rows = np.where(of_role & (split == "train"))[0]
+    test_rows = np.where(of_role & (split == "test"))[0]
     mu, sd = emb[fit_rows].mean(0).astype(np.float64), emb[fit_rows].std(0).astype(np.float64) + 1e-6
     x = (emb.astype(np.float64) - mu) / sd
     print(f"{args.role} lines: {len(fit_rows)} to fit ({len(set(scenario[fit_rows]))} scenarios), {len(test_rows)} to report "

@@ -46,8 +46,11 @@ def speak(voice, text, wav):
 
 
 def recognise(cli, files):
-    """file -> (text, mean confidence), one transcribe process for the batch."""
+    """file -> (text, mean confidence), one transcribe process for the batch; a clip it could not read is left out
+    (transcribe prints the reason and goes on)."""
     out = subprocess.run([cli, "transcribe", *files, "--speakers", "1", "--json"], check=False, capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"transcribe exited {out.returncode}: {out.stderr.strip()[-500:]}", file=sys.stderr)
     result, text, at = {}, out.stdout, 0
     decoder = json.JSONDecoder()
     while (at := text.find("{", at)) >= 0:  # one indented JSON object per file; a failed file prints a plain line

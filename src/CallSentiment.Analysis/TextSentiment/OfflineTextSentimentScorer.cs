@@ -107,12 +107,12 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
     private readonly OnnxSession _lexical;
     private readonly OnnxSession? _encoder;
     private readonly OnnxSession _heads;
-    private readonly Dictionary<TextSpeaker, OnnxSession> _readings;
+    private readonly Dictionary<TextSpeaker, (SpeakerReading Reading, OnnxSession Graph)> _readings;
     private readonly TextFeaturizer _featurizer;
     private readonly TokenVocabulary? _vocabulary;
     private readonly SentencePieceTokenizer? _pieces;
 
-    private OfflineTextSentimentScorer(OnnxSession lexical, OnnxSession? encoder, OnnxSession heads, Dictionary<TextSpeaker, OnnxSession> readings,
+    private OfflineTextSentimentScorer(OnnxSession lexical, OnnxSession? encoder, OnnxSession heads, Dictionary<TextSpeaker, (SpeakerReading, OnnxSession)> readings,
         TextFeaturizer featurizer, TokenVocabulary? vocabulary, SentencePieceTokenizer? pieces, TextSentimentModelCard card)
     {
         _lexical = lexical;
@@ -180,7 +180,7 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
             var lexicalGraph = LoadGraph(modelDirectory, card.Lexical.Model, options, sessions);
             var encoderGraph = card.Encoder is null ? null : LoadGraph(modelDirectory, card.Encoder.Model, options, sessions);
             var headsGraph = LoadGraph(modelDirectory, card.Heads.Model, options, sessions);
-            var readings = card.Readings().ToDictionary(r => r.Speaker, r => LoadGraph(modelDirectory, r.Reading.Model, options, sessions));
+            var readings = card.Readings().ToDictionary(r => r.Speaker, r => (r.Reading, LoadGraph(modelDirectory, r.Reading.Model, options, sessions)));
             var scorer = new OfflineTextSentimentScorer(lexicalGraph, encoderGraph, headsGraph, readings, featurizer, vocabulary, pieces, card);
             scorer.CheckDimension(modelDirectory);
             return scorer;
@@ -213,7 +213,7 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
                 var p = Run([Card.Features.Dimension - 1], [0f], _vocabulary is null ? null : [_vocabulary.Count - 1],
                     _pieces is null ? null : [_pieces.Count - 1], speaker);
                 if (p.Length != 3)
-                    throw new InvalidDataException($"{ReadingOf(speaker)?.Model ?? Card.Heads.Model}: output has {p.Length} values, expected 3");
+                    throw new InvalidDataException($"{(_readings.TryGetValue(speaker, out var r) ? r.Reading.Model : Card.Heads.Model)}: output has {p.Length} values, expected 3");
             }
         }
         catch (OnnxRuntimeException e)
@@ -229,19 +229,12 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
     {
         var branches = Branches(indices, values, tokens, pieces);
         var p = _heads.Run(branches, [Card.Heads.Output])[Card.Heads.Output].Floats;
-        if (!_readings.TryGetValue(speaker, out var graph)) return p;
-        var reading = ReadingOf(speaker)!;
+        if (!_readings.TryGetValue(speaker, out var r)) return p;
+        var (reading, graph) = r;
         var embedding = branches.Single(b => b.Name == Card.Encoder!.Output);
         return graph.Run([NamedTensor.Float(reading.ProbabilitiesInput, p, p.Length), embedding with { Name = reading.EmbeddingInput }],
             [reading.Output])[reading.Output].Floats;
     }
-
-    private SpeakerReading? ReadingOf(TextSpeaker speaker) => speaker switch
-    {
-        TextSpeaker.Agent => Card.Agent,
-        TextSpeaker.Customer => Card.Customer,
-        _ => null,
-    };
 
     // lexical branches and encoder, whose outputs the heads read by name
     private List<NamedTensor> Branches(long[] indices, float[] values, long[]? tokens, long[]? pieces)
@@ -333,7 +326,7 @@ public sealed class OfflineTextSentimentScorer : ITextSentimentScorer, IDisposab
 
     public void Dispose()
     {
-        foreach (var reading in _readings.Values) reading.Dispose();
+        foreach (var (_, graph) in _readings.Values) graph.Dispose();
         _heads.Dispose();
         _encoder?.Dispose();
         _lexical.Dispose();
