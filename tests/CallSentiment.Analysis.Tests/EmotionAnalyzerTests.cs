@@ -1,4 +1,5 @@
 using CallSentiment.Analysis.Audio;
+using CallSentiment.Analysis.Features;
 using CallSentiment.Analysis.SpeechEmotion;
 
 namespace CallSentiment.Analysis.Tests;
@@ -90,6 +91,24 @@ public class EmotionAnalyzerTests
         }
         // The second and third turns follow identical silence: identical windows, identical answers.
         Assert.Equal(byTurn[1].Select(w => w.Probabilities), byTurn[2].Select(w => w.Probabilities));
+    }
+
+    [Fact]
+    public void Analyze_ShortTurn_WindowHoldsTheSpeechWithTrainingsMargins()
+    {
+        const int rate = 16000;
+        var model = Model.Value;
+        var audio = Concat(new float[rate], Clip("03-01-01-01-01-01-01.flac", rate), new float[rate]);
+        var fps = model.Features.FramesPerSecond;
+        // What export-features trains on: the voiced span with VoicedSpan.MarginFrames of silence either side.
+        var (start, count) = VoicedSpan.Find(new FeatureExtractor(model.Features).ComputeAll(audio), fps);
+        using var reader = AudioReader.OpenWav(new MemoryStream(TestWav.Build([audio], rate, SampleEncoding.Pcm16)));
+
+        var window = new EmotionAnalyzer(model).Analyze(reader).Channels.Single().Timeline.Single();
+
+        // A short turn is tiled into one window: wider margins would fill it with silence the model never saw there.
+        Assert.Equal(start / fps, window.StartSeconds, 0.011);
+        Assert.Equal((start + count) / fps, window.EndSeconds, 0.011);
     }
 
     [Fact]
