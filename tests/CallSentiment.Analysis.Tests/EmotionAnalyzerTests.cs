@@ -94,21 +94,29 @@ public class EmotionAnalyzerTests
     }
 
     [Fact]
-    public void Analyze_ShortTurn_WindowHoldsTheSpeechWithTrainingsMargins()
+    public void Analyze_ShortTurn_IsReadAsTrainingAndEvaluateEmotionReadIt()
     {
         const int rate = 16000;
         var model = Model.Value;
-        var audio = Concat(new float[rate], Clip("03-01-01-01-01-01-01.flac", rate), new float[rate]);
         var fps = model.Features.FramesPerSecond;
-        // What export-features trains on: the voiced span with VoicedSpan.MarginFrames of silence either side.
+        var said = Clip("03-01-01-01-01-01-01.flac", rate);
+        var (from, frames) = VoicedSpan.Find(new FeatureExtractor(model.Features).ComputeAll(said), fps);
+        var hop = (int)(rate / fps);
+        var speech = said[(from * hop)..((from + frames) * hop)];
+        // One turn with a 0.4 s pause inside it, between silences longer than any pause inside a turn.
+        var audio = Concat(new float[rate], speech, new float[rate * 4 / 10], speech, new float[rate]);
+        // What export-features trains on: the voiced span, its pauses included, with VoicedSpan.MarginFrames either side.
         var (start, count) = VoicedSpan.Find(new FeatureExtractor(model.Features).ComputeAll(audio), fps);
         using var reader = AudioReader.OpenWav(new MemoryStream(TestWav.Build([audio], rate, SampleEncoding.Pcm16)));
 
-        var window = new EmotionAnalyzer(model).Analyze(reader).Channels.Single().Timeline.Single();
+        var channel = new EmotionAnalyzer(model).Analyze(reader).Channels.Single();
 
-        // A short turn is tiled into one window: wider margins would fill it with silence the model never saw there.
-        Assert.Equal(start / fps, window.StartSeconds, 0.011);
-        Assert.Equal((start + count) / fps, window.EndSeconds, 0.011);
+        // Wider margins filled the turn's windows with silence the model never saw there, and a shortened pause gave
+        // them a rhythm it never heard: the worker must read a turn as training and evaluate-emotion do.
+        Assert.Equal(start / fps, channel.Timeline[0].StartSeconds, 0.011);
+        Assert.Equal((start + count) / fps, channel.Timeline[^1].EndSeconds, 0.011);
+        var clip = new EmotionAnalyzer(model).AnalyzeClip(audio);
+        for (var k = 0; k < clip.Length; k++) Assert.Equal(clip[k], channel.Mean[k], 1e-4);
     }
 
     [Fact]

@@ -31,6 +31,9 @@ public sealed record EmotionAnalyzerOptions
 /// </summary>
 public sealed class EmotionAnalyzer(SpeechEmotionModel model, EmotionAnalyzerOptions? options = null)
 {
+    /// <summary>Raised whenever the way windows are cut from a recording changes, so stored stage outputs are not reused.</summary>
+    public const int Revision = 2;
+
     private const int ReadBlockFrames = 8192;
     private readonly EmotionAnalyzerOptions _options = options ?? new EmotionAnalyzerOptions();
 
@@ -124,8 +127,11 @@ public sealed class EmotionAnalyzer(SpeechEmotionModel model, EmotionAnalyzerOpt
         private readonly FrameBuffer _fresh;
         private readonly FrameBuffer _kept;
         private readonly List<long> _keptIndex = []; // original frame index of each kept frame
-        private readonly Queue<long> _lookback = new(); // unvoiced frames that become kept if speech follows
-        private readonly FrameBuffer _lookbackFrames;
+        // Unvoiced frames past the hang-over: kept whole if speech follows within MaxGapFrames (training windows keep
+        // a clip's pauses), else only the last HangoverFrames of them, before the next turn.
+        private readonly FrameBuffer _pause;
+        private long _pauseStart; // original frame index of _pause's first frame
+        private bool _pauseTooLong;
         private readonly List<EmotionWindow> _timeline = [];
         private readonly float[] _window;
         private readonly double _fps;
@@ -149,7 +155,7 @@ public sealed class EmotionAnalyzer(SpeechEmotionModel model, EmotionAnalyzerOpt
             _vad = new VoiceActivity(framesPerSecond: _fps);
             _fresh = new FrameBuffer(cfg.Dim, 64);
             _kept = new FrameBuffer(cfg.Dim, model.Card.WindowFrames * 2);
-            _lookbackFrames = new FrameBuffer(cfg.Dim, options.HangoverFrames + 1);
+            _pause = new FrameBuffer(cfg.Dim, Math.Max(options.MaxGapFrames, options.HangoverFrames) + 1);
             _window = new float[model.Card.WindowFrames * cfg.Dim];
         }
 
@@ -198,8 +204,9 @@ public sealed class EmotionAnalyzer(SpeechEmotionModel model, EmotionAnalyzerOpt
                 if (voiced)
                 {
                     _voicedFrames++;
-                    while (_lookback.Count > 0) Keep(_lookbackFrames.Frame(_lookbackFrames.Count - _lookback.Count), _lookback.Dequeue());
-                    _lookbackFrames.Clear();
+                    for (var k = 0; k < _pause.Count; k++) Keep(_pause.Frame(k), _pauseStart + k);
+                    _pause.Clear();
+                    _pauseTooLong = false;
                     Keep(_fresh.Frame(i), _frameIndex);
                     _sinceVoiced = 0;
                 }
@@ -209,15 +216,19 @@ public sealed class EmotionAnalyzer(SpeechEmotionModel model, EmotionAnalyzerOpt
                 }
                 else
                 {
-                    if (_lookback.Count == h)
+                    if (_pause.Count == 0)
                     {
-                        _lookback.Dequeue();
-                        _lookbackFrames.RemoveFirst(1);
+                        _pauseStart = _frameIndex;
+                        _pauseTooLong = _voicedFrames == 0; // the silence before anyone spoke is no pause inside a turn
                     }
-                    if (h > 0)
+                    _fresh.Frame(i).CopyTo(_pause.AddFrame(_fresh.Energy(i)));
+                    if (!_pauseTooLong && _pause.Count > _options.MaxGapFrames) _pauseTooLong = true;
+                    if (_pauseTooLong && _pause.Count > h)
                     {
-                        _lookback.Enqueue(_frameIndex);
-                        _fresh.Frame(i).CopyTo(_lookbackFrames.AddFrame(_fresh.Energy(i)));
+                        // Too long to be a pause inside a turn: only the lead-in of the next turn is kept.
+                        var drop = _pause.Count - h;
+                        _pause.RemoveFirst(drop);
+                        _pauseStart += drop;
                     }
                 }
                 _frameIndex++;

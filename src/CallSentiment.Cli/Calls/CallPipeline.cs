@@ -58,7 +58,7 @@ internal sealed class CallPipeline : IDisposable
         var textDir = withTranscript ? ModelLocator.TextSentimentFolder(textArg) : null;
         var fingerprints = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            [VoiceEmotionStage.StageName] = HashOf([Path.Combine(voiceDir, SpeechEmotionModel.CardFile), Path.Combine(voiceDir, SpeechEmotionModel.OnnxFile)], new EmotionAnalyzerOptions().ToString()),
+            [VoiceEmotionStage.StageName] = HashOf([Path.Combine(voiceDir, SpeechEmotionModel.CardFile), Path.Combine(voiceDir, SpeechEmotionModel.OnnxFile)], $"{new EmotionAnalyzerOptions()} revision={EmotionAnalyzer.Revision}"),
         };
         var recogniser = "";
         if (textDir is not null)
