@@ -141,7 +141,6 @@ public sealed class EmotionAnalyzer(SpeechEmotionModel model, EmotionAnalyzerOpt
         private long _voicedFrames;
         private int _nextStart; // next window start, relative to _kept[0]
         private int _segmentWindows; // windows run in the current segment
-        private long _lastKeptIndex = long.MinValue / 2;
 
         public ChannelState(SpeechEmotionModel model, EmotionAnalyzerOptions options, int sourceRate, int channel)
         {
@@ -204,6 +203,7 @@ public sealed class EmotionAnalyzer(SpeechEmotionModel model, EmotionAnalyzerOpt
                 if (voiced)
                 {
                     _voicedFrames++;
+                    if (_pauseTooLong) EndSegment(); // a new turn: windows never span the other party's talking
                     for (var k = 0; k < _pause.Count; k++) Keep(_pause.Frame(k), _pauseStart + k);
                     _pause.Clear();
                     _pauseTooLong = false;
@@ -216,13 +216,13 @@ public sealed class EmotionAnalyzer(SpeechEmotionModel model, EmotionAnalyzerOpt
                 }
                 else
                 {
-                    if (_pause.Count == 0)
+                    if (_pause.Count == 0 && !_pauseTooLong)
                     {
                         _pauseStart = _frameIndex;
                         _pauseTooLong = _voicedFrames == 0; // the silence before anyone spoke is no pause inside a turn
                     }
                     _fresh.Frame(i).CopyTo(_pause.AddFrame(_fresh.Energy(i)));
-                    if (!_pauseTooLong && _pause.Count > _options.MaxGapFrames) _pauseTooLong = true;
+                    _pauseTooLong |= _pause.Count > _options.MaxGapFrames;
                     if (_pauseTooLong && _pause.Count > h)
                     {
                         // Too long to be a pause inside a turn: only the lead-in of the next turn is kept.
@@ -256,8 +256,6 @@ public sealed class EmotionAnalyzer(SpeechEmotionModel model, EmotionAnalyzerOpt
 
         private void Keep(ReadOnlySpan<float> frame, long index)
         {
-            if (index - _lastKeptIndex > _options.MaxGapFrames) EndSegment();
-            _lastKeptIndex = index;
             frame.CopyTo(_kept.AddFrame(0));
             _keptIndex.Add(index);
             var w = _model.Card.WindowFrames;
