@@ -63,7 +63,8 @@ public sealed class EvaluateCallsTests : IAsyncLifetime
         foreach (var line in (await File.ReadAllLinesAsync(predictions)).Skip(1))
         {
             var key = line[..line.IndexOf(',', StringComparison.Ordinal)];
-            var json = line[(line.IndexOf(",\"{", StringComparison.Ordinal) + 2)..^1].Replace("\"\"", "\"", StringComparison.Ordinal);
+            var start = line.IndexOf(",\"{", StringComparison.Ordinal) + 2;
+            var json = line[start..(line.IndexOf("}\",", start, StringComparison.Ordinal) + 1)].Replace("\"\"", "\"", StringComparison.Ordinal);
             using var fromCli = JsonDocument.Parse(json);
             using var fromDb = JsonDocument.Parse(storedEvidence.Single(e => e.Key == key).Evidence);
             static double? Number(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : e.GetDouble();
@@ -75,6 +76,17 @@ public sealed class EvaluateCallsTests : IAsyncLifetime
                 Assert.True(Number(p.Value) is not { } v ? kept is null : Math.Abs(v - kept!.Value) <= 1e-4,
                     $"{key}: {p.Name} {p.Value} stored as {kept}"); // stored to 4 decimals
             }
+        }
+
+        // The last column is what the recogniser heard from the customer, chunk by chunk, as the worker stored it.
+        Assert.Equal(14, (await File.ReadAllLinesAsync(predictions))[0].Split(',').ToList().IndexOf("customer_transcript"));
+        var customerChunks = (await c.QueryAsync<(string Key, string Text)>(
+            "SELECT r.source_key, t.text FROM transcript_chunks t JOIN calls k ON k.id = t.call_id JOIN recordings r ON r.id = k.recording_id WHERE t.role = 'customer'")).ToList();
+        Assert.NotEmpty(customerChunks);
+        foreach (var chunk in customerChunks)
+        {
+            var line = (await File.ReadAllLinesAsync(predictions)).Single(l => l.StartsWith(chunk.Key + ",", StringComparison.Ordinal));
+            Assert.Contains("] " + chunk.Text, line, StringComparison.Ordinal);
         }
 
         // QA corrections exported from the product are a manifest evaluate-calls reads as it is.

@@ -122,7 +122,7 @@ internal static class EvaluateCallsCommand
     private static void WritePredictions(string path, List<LabelledCall> calls, CallOutcome?[] results, string?[] failures)
     {
         var ci = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder("path,customer,agent,voice,text,fused,fusedConfidence,agentVoice,agentText,agentFused,lowConfidence,queued,error,customer_evidence\n");
+        var sb = new StringBuilder("path,customer,agent,voice,text,fused,fusedConfidence,agentVoice,agentText,agentFused,lowConfidence,queued,error,customer_evidence,customer_transcript\n");
         for (var i = 0; i < calls.Count; i++)
         {
             var c = calls[i];
@@ -131,8 +131,9 @@ internal static class EvaluateCallsCommand
                 sb.Append(ci, $"{r.Voice.Sentiment.ToLabel()},{r.Text.Sentiment.ToLabel()},{r.Fused.Sentiment.ToLabel()},{r.Fused.Confidence:0.###},")
                   .Append(ci, $"{r.AgentVoice?.Sentiment.ToLabel()},{r.AgentText?.Sentiment.ToLabel()},{r.AgentFused?.Sentiment.ToLabel()},")
                   .Append(r.LowConfidence ? "true," : "false,").Append(r.ForRecovery ? "true," : "false,").Append(',')
-                  .Append(r.CustomerEvidence is { } e ? Csv(JsonSerializer.Serialize(e, CompactJson)) : "").Append('\n');
-            else sb.Append(",,,,,,,,,").Append(Csv(failures[i] ?? "")).Append(",\n");
+                  .Append(r.CustomerEvidence is { } e ? Csv(JsonSerializer.Serialize(e, CompactJson)) : "").Append(',')
+                  .Append(Csv(r.CustomerTranscript)).Append('\n');
+            else sb.Append(",,,,,,,,,").Append(Csv(failures[i] ?? "")).Append(",,\n");
         }
         File.WriteAllText(path, sb.ToString());
     }
@@ -210,7 +211,7 @@ internal sealed record LabelledCall(string Path, CallLabel Customer, CallLabel? 
 /// whether the fused verdict is low-confidence and whether the call would enter the QA queue.
 /// </summary>
 internal sealed record CallOutcome(Verdict Voice, Verdict Text, Verdict Fused, Verdict? AgentVoice, Verdict? AgentText, Verdict? AgentFused,
-    bool LowConfidence = false, bool ForRecovery = false, FusionEvidence? CustomerEvidence = null)
+    bool LowConfidence = false, bool ForRecovery = false, FusionEvidence? CustomerEvidence = null, string CustomerTranscript = "")
 {
     private static readonly Verdict Nothing = new(Sentiment.Neutral, new SentimentScores(0, 0, 1, 0));
 
@@ -226,8 +227,15 @@ internal sealed record CallOutcome(Verdict Voice, Verdict Text, Verdict Fused, V
         return new CallOutcome(customerVoice ?? Nothing, customer?.Mood?.Text ?? Nothing, a.Verdict,
             hasAgent ? agentVoice ?? Nothing : null,
             hasAgent ? agent?.Mood?.Text ?? Nothing : null,
-            hasAgent ? agent?.Mood?.Fused ?? agentVoice ?? Nothing : null, a.LowConfidence, a.ForRecovery, customer?.Mood?.Evidence);
+            hasAgent ? agent?.Mood?.Fused ?? agentVoice ?? Nothing : null, a.LowConfidence, a.ForRecovery, customer?.Mood?.Evidence,
+            Transcript(a.Conversation, customer));
     }
+
+    // What the recogniser heard from the customer, chunk by chunk with its mean word confidence and the words' reading,
+    // so a misread verdict can be traced to the words behind it: "[0.41 NEGATIVE] text | [0.80 NEUTRAL] text".
+    private static string Transcript(ConversationResult? conversation, SpeakerResult? customer) => conversation is null || customer is null ? ""
+        : string.Join(" | ", conversation.Chunks.Where(c => c.Speaker == customer.Speaker).Select(c => string.Create(CultureInfo.InvariantCulture,
+            $"[{c.Confidence:0.00} {c.Verdict?.Sentiment.ToLabel() ?? "not scored"}] {c.Text}")));
 
     public (Sentiment Customer, Sentiment? Agent) For(string stage) => stage switch
     {
