@@ -120,6 +120,45 @@ public class EmotionAnalyzerTests
     }
 
     [Fact]
+    public void Analyze_SpeakerChanges_EndTheTurnSoEachVoiceIsReadAlone()
+    {
+        const int rate = 16000;
+        var model = Model.Value;
+        var fps = model.Features.FramesPerSecond;
+        var hop = (int)(rate / fps);
+        float[] Voiced(float[] clip)
+        {
+            var (from, frames) = VoicedSpan.Find(new FeatureExtractor(model.Features).ComputeAll(clip), fps);
+            return clip[(from * hop)..((from + frames) * hop)];
+        }
+        var agent = Voiced(Clip("03-01-01-01-01-01-01.flac", rate));
+        var customer = Voiced(AudioLoader.LoadMono(Paths.Dataset("ser/ravdess/Actor_02/03-01-05-02-02-01-02.flac"), rate));
+        // A diarized mono call: the agent, a 0.3 s gap (a pause short enough to be inside one turn), the customer, the agent.
+        var gap = new float[rate * 3 / 10];
+        var audio = Concat(new float[rate], agent, gap, customer, gap, agent, new float[rate]);
+        double customerStart = (rate + agent.Length + gap.Length) / (double)rate, customerEnd = customerStart + customer.Length / (double)rate;
+        double[] changes = [customerStart - 0.15, customerEnd + 0.15]; // mid-gap, where SpeakerChanges puts them
+
+        EmotionWindow[] Read(IReadOnlyList<double>? speakerChanges)
+        {
+            using var reader = AudioReader.OpenWav(new MemoryStream(TestWav.Build([audio], rate, SampleEncoding.Pcm16)));
+            return [.. new EmotionAnalyzer(model).Analyze(reader, speakerChanges).Channels.Single().Timeline];
+        }
+        var merged = Read(null);
+        var cut = Read(changes);
+
+        // Without the changes the turns run together and a window hears both voices; with them none does.
+        Assert.Contains(merged, w => w.StartSeconds < changes[0] && w.EndSeconds > changes[0]);
+        Assert.All(cut, w => Assert.DoesNotContain(changes, t => w.StartSeconds < t && w.EndSeconds > t));
+        // The customer's turn is read as training and evaluate-emotion read the customer's clip alone.
+        var turn = cut.Where(w => w.StartSeconds > changes[0] && w.EndSeconds < changes[1]).ToList();
+        Assert.NotEmpty(turn);
+        var alone = new EmotionAnalyzer(model).AnalyzeClip(Concat(new float[rate / 2], customer, new float[rate / 2]));
+        var mean = EmotionAnalyzer.MeanRows([.. turn.SelectMany(w => w.Probabilities)], turn.Count, model.Labels.Count);
+        for (var k = 0; k < alone.Length; k++) Assert.Equal(alone[k], mean[k], 1e-4);
+    }
+
+    [Fact]
     public void AnalyzeClip_StronglyAngryUtterance_IsAngryAndNegative()
     {
         var model = Model.Value;

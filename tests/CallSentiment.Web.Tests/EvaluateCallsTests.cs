@@ -89,6 +89,20 @@ public sealed class EvaluateCallsTests : IAsyncLifetime
             Assert.Contains("] " + chunk.Text, line, StringComparison.Ordinal);
         }
 
+        // On the mono call the voice is read one speaker at a time: the worker cut its windows where the diarized
+        // speakers change, so no window spans the gap between two speakers' words.
+        var mono = await c.QuerySingleAsync<(long Id, string Detail)>(
+            "SELECT k.id, s.detail FROM calls k JOIN recordings r ON r.id = k.recording_id JOIN stage_results s ON s.call_id = k.id WHERE r.source_key LIKE '%mono%' AND s.stage = 'voice-emotion'");
+        using (var detail = JsonDocument.Parse(mono.Detail))
+            Assert.True(detail.RootElement.GetProperty("speakerChanges").GetInt32() >= 1, mono.Detail);
+        var monoChunks = (await c.QueryAsync<(int Speaker, long StartMs, long EndMs)>(
+            "SELECT speaker, start_ms, end_ms FROM transcript_chunks WHERE call_id = @Id ORDER BY start_ms", new { mono.Id })).ToList();
+        var monoWindows = (await c.QueryAsync<(long StartMs, long EndMs)>("SELECT start_ms, end_ms FROM emotion_windows WHERE call_id = @Id", new { mono.Id })).ToList();
+        var turnGaps = monoChunks.Zip(monoChunks.Skip(1)).Where(p => p.First.Speaker != p.Second.Speaker).Select(p => (From: p.First.EndMs, To: p.Second.StartMs)).ToList();
+        Assert.NotEmpty(turnGaps);
+        Assert.NotEmpty(monoWindows);
+        Assert.All(monoWindows, w => Assert.DoesNotContain(turnGaps, g => w.StartMs < g.From && w.EndMs > g.To));
+
         // QA corrections exported from the product are a manifest evaluate-calls reads as it is.
         var labels = _app.Services.GetRequiredService<CallSentiment.Web.Qa.VerdictLabels>();
         foreach (var id in await c.QueryAsync<long>("SELECT id FROM calls ORDER BY id"))

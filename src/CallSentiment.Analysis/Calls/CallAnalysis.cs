@@ -39,9 +39,11 @@ public sealed record StageResult(string Stage, Verdict? Verdict, string? Detail,
 /// <summary>
 /// Everything a stage may read about the recording it analyses: where the audio is (<paramref name="RemoteUri"/>: s3://…
 /// when in S3), which channel is whose on a stereo call, and whether a supervisor swapped the roles of a mono call.
+/// <paramref name="SpeakerChanges"/>: on a diarized mono call, the seconds at which another speaker's turn starts (given by
+/// <see cref="CallAnalyzer"/> to the stages that read them, from the transcript's speakers).
 /// </summary>
 public sealed record AnalysisContext(string AudioPath, string CallId, int AgentChannel, int CustomerChannel, bool RolesSwapped = false,
-    IProgress<double>? Progress = null, string? RemoteUri = null);
+    IProgress<double>? Progress = null, string? RemoteUri = null, IReadOnlyList<double>? SpeakerChanges = null);
 
 /// <summary>
 /// What the transcript told about the conversation: its chunks (with text sentiment), its speakers with their roles,
@@ -61,6 +63,26 @@ public sealed record ConversationResult(
         ?? (Speakers.Count == 1 ? Speakers[0] : null);
 
     public SpeakerResult? Agent => Speakers.FirstOrDefault(s => s.Role == Roles.Agent);
+
+    /// <summary>
+    /// Seconds at which another speaker's turn starts, when the speakers were found by diarization of one channel
+    /// (none when each speaker has a channel of its own, or nothing was separated): the middle of the gap between the
+    /// two turns, so each keeps the short lead-in and hang-over of silence its training windows had; where the turns
+    /// touch or overlap, the next one's start.
+    /// </summary>
+    public IReadOnlyList<double> SpeakerChanges()
+    {
+        if (Separation != nameof(Transcription.SpeakerSeparation.Diarization)) return [];
+        var turns = Speakers.SelectMany(s => s.Speech.Select(x => (x.Start, x.End, s.Speaker))).OrderBy(t => t.Start).ThenBy(t => t.End).ToList();
+        var changes = new List<double>();
+        for (var i = 1; i < turns.Count; i++)
+        {
+            var (previous, next) = (turns[i - 1], turns[i]);
+            if (next.Speaker != previous.Speaker)
+                changes.Add(next.Start > previous.End ? (previous.End + next.Start) / 2 : next.Start);
+        }
+        return changes;
+    }
 
     /// <summary>Where personal data was taken out of the transcript (placeholders in the chunks' words and text).</summary>
     public IReadOnlyList<PiiSpan> Redactions { get; init; } = [];
@@ -94,6 +116,12 @@ public static class Roles
 public interface IAnalysisStage
 {
     string Name { get; }
+
+    /// <summary>
+    /// The stage reads <see cref="AnalysisContext.SpeakerChanges"/>: on a mono recording it runs after the stages that find
+    /// the speakers (the transcript), not beside them.
+    /// </summary>
+    bool ReadsSpeakerChanges => false;
 
     Task<StageOutput> RunAsync(AnalysisContext context, CancellationToken cancellationToken);
 }

@@ -13,7 +13,7 @@ namespace CallSentiment.Analysis.Calls;
 /// <param name="limits">When set, a recording over them is refused from its header before any stage decodes it.</param>
 public sealed class CallAnalyzer(IEnumerable<IAnalysisStage> stages, FusionModel fusion, AudioLimits? limits = null)
 {
-    private readonly IReadOnlyList<IAnalysisStage> _stages = stages.ToList();
+    private readonly List<IAnalysisStage> _stages = stages.ToList();
 
     public IReadOnlyList<IAnalysisStage> Stages => _stages;
 
@@ -23,26 +23,76 @@ public sealed class CallAnalyzer(IEnumerable<IAnalysisStage> stages, FusionModel
     public async Task<CallAnalysis> AnalyseAsync(AnalysisContext context, CancellationToken cancellationToken) =>
         Fuse(await RunStagesAsync(context, cancellationToken).ConfigureAwait(false));
 
-    /// <summary>The stages' own outputs, before fusion (what <see cref="Fuse"/> turns into the call's result).</summary>
-    public async Task<StageOutput[]> RunStagesAsync(AnalysisContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// The stages' own outputs, before fusion (what <see cref="Fuse"/> turns into the call's result). Stages run side by
+    /// side, except on a mono recording: there the stages that read speaker changes (the voice) run after the others,
+    /// with the changes the transcript found, so the voice is read one speaker at a time as it was trained.
+    /// <paramref name="run"/> runs one stage (default: the stage itself; evaluate-calls reads and keeps outputs on disk).
+    /// </summary>
+    public async Task<StageOutput[]> RunStagesAsync(AnalysisContext context, CancellationToken cancellationToken,
+        Func<IAnalysisStage, AnalysisContext, CancellationToken, Task<StageOutput>>? run = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (limits is not null)
             await Task.Run(() => limits.Check(context.AudioPath), cancellationToken).ConfigureAwait(false);
+        run ??= (stage, c, token) => stage.RunAsync(c, token);
+        var outputs = new StageOutput[_stages.Count];
+        var afterSpeakers = _stages.Any(s => s.ReadsSpeakerChanges) && _stages.Any(s => !s.ReadsSpeakerChanges)
+            && await Task.Run(() => IsMono(context.AudioPath), cancellationToken).ConfigureAwait(false);
+        if (!afterSpeakers)
+        {
+            await RunAsync(Enumerable.Range(0, _stages.Count), context).ConfigureAwait(false);
+            return outputs;
+        }
+        var readers = Enumerable.Range(0, _stages.Count).Where(i => _stages[i].ReadsSpeakerChanges).ToList();
+        await RunAsync(Enumerable.Range(0, _stages.Count).Except(readers), context).ConfigureAwait(false);
+        var changes = outputs.Select(o => o?.Conversation).OfType<ConversationResult>().FirstOrDefault()?.SpeakerChanges() ?? [];
+        await RunAsync(readers, changes.Count > 0 ? context with { SpeakerChanges = changes } : context).ConfigureAwait(false);
+        return outputs;
+
         // Stages are independent readers of the same file (voice and transcript), so they run side by side: a fresh
         // negative call reaches the QA queue sooner when the worker has cores to spare.
         // A failing stage cancels the others, and its own error (not their cancellation) is what the caller sees.
-        using var stagesCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var tasks = _stages.Select(s => RunStageAsync(s, context, stagesCancel)).ToList();
+        async Task RunAsync(IEnumerable<int> which, AnalysisContext c)
+        {
+            using var stagesCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var tasks = which.Select(i => RunStageAsync(i, c, stagesCancel)).ToList();
+            try
+            {
+                await Task.WhenAll(tasks).ConfigureAwait(false);
+            }
+            catch when (!cancellationToken.IsCancellationRequested)
+            {
+                var failure = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
+                if (failure is not null) ExceptionDispatchInfo.Throw(failure);
+                throw;
+            }
+        }
+
+        async Task RunStageAsync(int i, AnalysisContext c, CancellationTokenSource cancel)
+        {
+            try
+            {
+                outputs[i] = await run(_stages[i], c, cancel.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                await cancel.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    // A recording whose header cannot be read is left to the stages, which report what is wrong with it.
+    private static bool IsMono(string path)
+    {
         try
         {
-            return await Task.WhenAll(tasks).ConfigureAwait(false);
+            return AudioProbe.Read(path, null).Channels == 1;
         }
-        catch when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is AudioFormatException or IOException)
         {
-            var failure = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
-            if (failure is not null) ExceptionDispatchInfo.Throw(failure);
-            throw;
+            return false;
         }
     }
 
@@ -72,18 +122,5 @@ public sealed class CallAnalyzer(IEnumerable<IAnalysisStage> stages, FusionModel
         return new CallAnalysis(voice.DurationMs ?? 0, voice.SampleRate ?? 0, voice.ChannelCount ?? 0, verdict, voice.DominantEmotion,
             voice.Channels!, results.Select(r => r.Result).ToList(), conversation, lowConfidence, forRecovery,
             conversation is null ? null : fusion.Version);
-    }
-
-    private static async Task<StageOutput> RunStageAsync(IAnalysisStage stage, AnalysisContext context, CancellationTokenSource cancel)
-    {
-        try
-        {
-            return await stage.RunAsync(context, cancel.Token).ConfigureAwait(false);
-        }
-        catch
-        {
-            await cancel.CancelAsync().ConfigureAwait(false);
-            throw;
-        }
     }
 }

@@ -20,6 +20,9 @@ public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model, SpeechEnha
 
     public string Name => StageName;
 
+    /// <summary>On a diarized mono call, windows end where another speaker starts: the model was trained on one voice per window.</summary>
+    public bool ReadsSpeakerChanges => true;
+
     public Task<StageOutput> RunAsync(AnalysisContext context, CancellationToken cancellationToken) =>
         Task.Run(() => Run(context, cancellationToken), cancellationToken);
 
@@ -32,8 +35,9 @@ public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model, SpeechEnha
         var sourceRate = source.Info.SampleRate;
         var decoded = enhancement is null ? source : enhancement.Wrap(source, enhancement.ForVoice, cancellationToken);
         var enhanced = !ReferenceEquals(decoded, source);
+        var speakerChanges = source.Info.Channels == 1 ? context.SpeakerChanges : null;
         using (var reader = new ProgressReader(decoded, context.Progress))
-            emotion = new EmotionAnalyzer(loaded).Analyze(reader, cancellationToken);
+            emotion = new EmotionAnalyzer(loaded).Analyze(reader, speakerChanges, cancellationToken);
 
         var mono = emotion.Channels.Count == 1;
         var channels = emotion.Channels.Select(c => ToChannelResult(c, loaded, mono ? Roles.Mixed :
@@ -48,6 +52,7 @@ public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model, SpeechEnha
             voicedSeconds = judged?.VoicedSeconds ?? 0,
             note = verdict is null ? "no speech heard on the judged channel" : null,
             enhanced,
+            speakerChanges = speakerChanges?.Count,
         });
         var dominant = emotion.Dominant >= 0 ? loaded.Labels[emotion.Dominant] : null;
         return new StageOutput(

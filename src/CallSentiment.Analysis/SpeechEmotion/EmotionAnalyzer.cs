@@ -37,11 +37,21 @@ public sealed class EmotionAnalyzer(SpeechEmotionModel model, EmotionAnalyzerOpt
     private const int ReadBlockFrames = 8192;
     private readonly EmotionAnalyzerOptions _options = options ?? new EmotionAnalyzerOptions();
 
-    public RecordingEmotion Analyze(AudioReader reader, CancellationToken cancellationToken = default)
+    public RecordingEmotion Analyze(AudioReader reader, CancellationToken cancellationToken = default) => Analyze(reader, null, cancellationToken);
+
+    /// <param name="reader">The recording, every channel read.</param>
+    /// <param name="speakerChanges">
+    /// Seconds at which another speaker's turn starts (a diarized mono call): a speech segment ends there, so no window
+    /// mixes two voices; the model was trained on windows of one speaker. Null or empty: segments end at long pauses only.
+    /// </param>
+    /// <param name="cancellationToken">Stops the analysis between blocks.</param>
+    public RecordingEmotion Analyze(AudioReader reader, IReadOnlyList<double>? speakerChanges, CancellationToken cancellationToken = default)
     {
         var info = reader.Info;
         var states = new ChannelState[info.Channels];
-        for (var c = 0; c < states.Length; c++) states[c] = new ChannelState(model, _options, info.SampleRate, c);
+        var fps = model.Features.FramesPerSecond;
+        long[] cuts = [.. (speakerChanges ?? []).Where(t => t > 0 && double.IsFinite(t)).Select(t => (long)Math.Round(t * fps)).Distinct().Order()];
+        for (var c = 0; c < states.Length; c++) states[c] = new ChannelState(model, _options, info.SampleRate, c, cuts);
         var block = new float[ReadBlockFrames * info.Channels];
         var mono = new float[ReadBlockFrames];
         long frames = 0;
@@ -141,9 +151,12 @@ public sealed class EmotionAnalyzer(SpeechEmotionModel model, EmotionAnalyzerOpt
         private long _voicedFrames;
         private int _nextStart; // next window start, relative to _kept[0]
         private int _segmentWindows; // windows run in the current segment
+        private readonly long[] _cuts; // frame indexes where another speaker's turn starts
+        private int _nextCut;
 
-        public ChannelState(SpeechEmotionModel model, EmotionAnalyzerOptions options, int sourceRate, int channel)
+        public ChannelState(SpeechEmotionModel model, EmotionAnalyzerOptions options, int sourceRate, int channel, long[] cuts)
         {
+            _cuts = cuts;
             _model = model;
             _options = options;
             _channel = channel;
@@ -199,6 +212,11 @@ public sealed class EmotionAnalyzer(SpeechEmotionModel model, EmotionAnalyzerOpt
             var h = _options.HangoverFrames;
             for (var i = 0; i < _fresh.Count; i++)
             {
+                while (_nextCut < _cuts.Length && _cuts[_nextCut] <= _frameIndex)
+                {
+                    _nextCut++;
+                    SpeakerChange();
+                }
                 var voiced = _vad.IsVoiced(_fresh.Energy(i));
                 if (voiced)
                 {
@@ -234,6 +252,19 @@ public sealed class EmotionAnalyzer(SpeechEmotionModel model, EmotionAnalyzerOpt
                 _frameIndex++;
             }
             _fresh.Clear();
+        }
+
+        /// <summary>
+        /// Another speaker starts here: the current turn's segment ends (its trailing pause and hang-over stay out of it,
+        /// as a clip's silence stays out of training windows), and what follows is read as the start of a new turn.
+        /// </summary>
+        private void SpeakerChange()
+        {
+            EndSegment();
+            _pause.Clear();
+            _pauseStart = _frameIndex;
+            _pauseTooLong = true;
+            _sinceVoiced = Math.Max(_sinceVoiced, _options.HangoverFrames);
         }
 
         /// <summary>Closes the current speech segment: a tiled window if it had none, or one aligned to its end.</summary>

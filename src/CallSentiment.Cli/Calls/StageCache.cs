@@ -13,25 +13,19 @@ internal sealed class StageCache(string? folder, IReadOnlyDictionary<string, str
 {
     private static readonly JsonSerializerOptions Options = new(Json.Options) { IncludeFields = true, WriteIndented = false };
 
-    /// <summary>The stages' outputs in the analyzer's order: from the cache where it has them, else run now (and kept).</summary>
-    public async Task<StageOutput[]> RunAsync(CallAnalyzer analyzer, AnalysisContext context, CancellationToken cancellationToken)
+    /// <summary>The stages' outputs in the analyzer's order (and as it runs them): from the cache where it has them, else run now (and kept).</summary>
+    public Task<StageOutput[]> RunAsync(CallAnalyzer analyzer, AnalysisContext context, CancellationToken cancellationToken)
     {
-        var audio = folder is null ? "" : AudioHash(context.AudioPath);
-        var outputs = new StageOutput[analyzer.Stages.Count];
-        for (var i = 0; i < outputs.Length; i++)
+        if (folder is null) return analyzer.RunStagesAsync(context, cancellationToken);
+        var audio = AudioHash(context.AudioPath);
+        return analyzer.RunStagesAsync(context, cancellationToken, async (stage, c, token) =>
         {
-            var stage = analyzer.Stages[i];
-            var file = folder is null ? null : Path.Combine(folder, Key(audio, context, stage.Name) + ".json");
-            var cached = file is null ? null : TryRead(file);
-            if (cached is not null)
-            {
-                outputs[i] = cached;
-                continue;
-            }
-            outputs[i] = await stage.RunAsync(context, cancellationToken).ConfigureAwait(false);
-            if (file is not null) Write(file, outputs[i]);
-        }
-        return outputs;
+            var file = Path.Combine(folder, Key(audio, c, stage.Name) + ".json");
+            if (TryRead(file) is { } cached) return cached;
+            var output = await stage.RunAsync(c, token).ConfigureAwait(false);
+            Write(file, output);
+            return output;
+        });
     }
 
     private static string AudioHash(string path)
@@ -40,8 +34,10 @@ internal sealed class StageCache(string? folder, IReadOnlyDictionary<string, str
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
+    // A mono call's voice is cut at the transcript's speaker changes, so they are part of what its output depends on.
     private string Key(string audio, AnalysisContext context, string stage) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
-        $"{audio}|{stage}|{fingerprints.GetValueOrDefault(stage)}|{context.AgentChannel}|{context.CustomerChannel}|{context.RolesSwapped}")));
+        $"{audio}|{stage}|{fingerprints.GetValueOrDefault(stage)}|{context.AgentChannel}|{context.CustomerChannel}|{context.RolesSwapped}"
+        + (context.SpeakerChanges is { Count: > 0 } changes ? "|" + string.Join(',', changes.Select(t => t.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) : ""))));
 
     private static StageOutput? TryRead(string file)
     {

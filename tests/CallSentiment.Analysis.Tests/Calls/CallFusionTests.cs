@@ -129,4 +129,25 @@ public class CallFusionTests
 
         Assert.Equal(new TextOffsets(-2.5, 0.75), FusionModel.Load(dir.Path).AgentText);
     }
+
+    [Fact]
+    public void SpeakerChanges_DiarizedMonoCall_AreMidGapBetweenDifferentSpeakersOnly()
+    {
+        // Agent 0–4 s, customer 4.6–8 s and 8.3–10 s (a pause inside the customer's turn), agent again from 10 s while the
+        // customer is still finishing (overlap): changes mid-gap at 4.3 s, and at the agent's start where turns overlap.
+        List<SpeakerResult> speakers =
+        [
+            new(0, Roles.Agent, null, 6_000, 20, 0, [(0, 4), (9.8, 12)]),
+            new(1, Roles.Customer, null, 5_100, 20, 0, [(4.6, 8), (8.3, 10)]),
+        ];
+        var diarized = new ConversationResult("offline", "Diarization", speakers, [], 0, 0, 0, 0);
+        var changes = diarized.SpeakerChanges();
+        Assert.Equal(2, changes.Count);
+        Assert.Equal(4.3, changes[0], 9);
+        Assert.Equal(9.8, changes[1], 9);
+
+        // Each speaker on a channel of its own, or nothing separated: there is nothing to cut.
+        Assert.Empty((diarized with { Separation = "Channels" }).SpeakerChanges());
+        Assert.Empty((diarized with { Separation = "None" }).SpeakerChanges());
+    }
 }
