@@ -40,6 +40,7 @@ internal static class BuildCallCorpusCommand
         var speakersPerCorpus = args.Int("speakers-per-corpus", 0, 0, 1000);
         var seed = args.Int("seed", 1);
         var force = args.Flag("force");
+        var mono = args.Flag("mono");
         args.EnsureAllUsed();
 
         var report = ReadReportSpeakers(reportFile);
@@ -57,7 +58,7 @@ internal static class BuildCallCorpusCommand
         var rng = new Random(seed);
         var acted = ReadActed(ser, speakersPerCorpus, report);
         var tts = new Festival(Path.Combine(outDir, ".tts-cache"));
-        var builder = new CorpusWriter(outDir, tts);
+        var builder = new CorpusWriter(outDir, tts, mono);
         var ci = CultureInfo.InvariantCulture;
 
         // Voice-carried: per acted speaker, negative, neutral and positive calls in a fixed rotation.
@@ -258,10 +259,16 @@ internal sealed record CallTurn(bool IsAgent, string? Text, string? ClipPath)
 internal sealed record CorpusCall(string Kind, string Split, CallLabel Customer, string CustomerSpeaker, string AgentVoice, string Corpus,
     string Emotion, string Words, string CustomerVoice, List<CallTurn> Script);
 
-/// <summary>Lays out the turns on two channels, puts them through the telephone line and writes recording, sidecar and manifest.</summary>
-internal sealed class CorpusWriter(string outDir, Festival tts)
+/// <summary>
+/// Lays out the turns on two channels, puts them through the telephone line and writes recording, sidecar and manifest.
+/// <paramref name="mono"/>: the two lines mixed into one channel, as a recorder on a single line hears the call, and a
+/// sidecar that names no channels, so the analysis finds the speakers itself (diarization and the agent rule).
+/// </summary>
+internal sealed class CorpusWriter(string outDir, Festival tts, bool mono = false)
 {
     private static readonly DateTime Start = new(2026, 11, 2, 8, 0, 0, DateTimeKind.Utc);
+
+    private static readonly JsonSerializerOptions SkipNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
     public List<(CorpusCall Call, string Path, double Seconds)> Calls { get; } = [];
 
@@ -286,6 +293,7 @@ internal sealed class CorpusWriter(string outDir, Festival tts)
             Silence(0.4 + 0.6 * rng.NextDouble());
         }
         float[][] line = [ToLine([.. agent], rng), ToLine([.. customer], rng)];
+        if (mono) line = [[.. line[0].Zip(line[1], (a, c) => Math.Clamp(a + c, -1f, 1f))]];
 
         var n = Calls.Count;
         var when = Start.AddDays(n / 40).AddMinutes(n % 40 * 12);
@@ -298,8 +306,8 @@ internal sealed class CorpusWriter(string outDir, Festival tts)
         File.WriteAllText(Path.ChangeExtension(path, ".json"), JsonSerializer.Serialize(new
         {
             agent = agentName, callId, customerId = call.CustomerSpeaker, startedAt = when.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-            channels = new { agent = 0, customer = 1 },
-        }));
+            channels = mono ? null : new { agent = 0, customer = 1 },
+        }, SkipNulls));
         Calls.Add((call, key, (double)line[0].Length / TelephoneChannel.LineRate));
     }
 

@@ -64,6 +64,32 @@ public partial class CallCorpusTests(SmallCallCorpus corpus) : IClassFixture<Sma
     }
 
     [Fact]
+    public void BuildCallCorpus_Mono_WritesTheSameCallsMixedOnOneChannelWithoutChannelRoles()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, stderr) = Cli("build-call-corpus", "--out", dir.Path, "--speakers-per-corpus", "1",
+            "--voice-calls-per-speaker", "2", "--word-calls", "3", "--mixed-calls", "3", "--seed", "3", "--mono");
+        Assert.True(code == 0, stderr + stdout);
+
+        Assert.Equal(File.ReadAllText(corpus.Manifest), File.ReadAllText(Path.Combine(dir.Path, "calls.csv")));
+        foreach (var r in Rows())
+        {
+            var path = Path.Combine(dir.Path, r["path"]);
+            using var sidecar = JsonDocument.Parse(File.ReadAllBytes(Path.ChangeExtension(path, ".json")));
+            Assert.False(sidecar.RootElement.TryGetProperty("channels", out _), r["path"]);
+            using var mono = AudioReader.Open(path);
+            using var stereo = AudioReader.Open(Path.Combine(corpus.Folder, r["path"]));
+            Assert.Equal((1, 8000), (mono.Info.Channels, mono.Info.SampleRate));
+            var mixed = mono.ReadAllChannels()[0];
+            var parts = stereo.ReadAllChannels();
+            Assert.Equal(parts[0].Length, mixed.Length);
+            // The two lines summed (each was µ-law coded on its own, so allow a few quantisation steps).
+            var error = mixed.Select((m, i) => Math.Abs(m - (parts[0][i] + parts[1][i]))).Max();
+            Assert.True(error < 0.05, $"{r["path"]}: mono differs from the sum of the stereo channels by up to {error}");
+        }
+    }
+
+    [Fact]
     public void BuildCallCorpus_Small_NoSpeakerIsInBothTheFittingAndTheReportingPart()
     {
         var rows = Rows();
