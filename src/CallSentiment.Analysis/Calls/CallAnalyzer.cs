@@ -33,12 +33,12 @@ public sealed class CallAnalyzer(IEnumerable<IAnalysisStage> stages, FusionModel
         Func<IAnalysisStage, AnalysisContext, CancellationToken, Task<StageOutput>>? run = null)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (limits is not null)
-            await Task.Run(() => limits.Check(context.AudioPath), cancellationToken).ConfigureAwait(false);
+        var header = limits is null ? null
+            : await Task.Run(() => limits.Check(context.AudioPath), cancellationToken).ConfigureAwait(false);
         run ??= (stage, c, token) => stage.RunAsync(c, token);
         var outputs = new StageOutput[_stages.Count];
         var afterSpeakers = _stages.Any(s => s.ReadsSpeakerChanges) && _stages.Any(s => !s.ReadsSpeakerChanges)
-            && await Task.Run(() => IsMono(context.AudioPath), cancellationToken).ConfigureAwait(false);
+            && (header?.Channels ?? await Task.Run(() => Channels(context.AudioPath), cancellationToken).ConfigureAwait(false)) == 1;
         if (!afterSpeakers)
         {
             await RunAsync(Enumerable.Range(0, _stages.Count), context).ConfigureAwait(false);
@@ -84,15 +84,15 @@ public sealed class CallAnalyzer(IEnumerable<IAnalysisStage> stages, FusionModel
     }
 
     // A recording whose header cannot be read is left to the stages, which report what is wrong with it.
-    private static bool IsMono(string path)
+    private static int Channels(string path)
     {
         try
         {
-            return AudioProbe.Read(path, null).Channels == 1;
+            return AudioProbe.Read(path, null).Channels;
         }
         catch (Exception e) when (e is AudioFormatException or IOException)
         {
-            return false;
+            return 0;
         }
     }
 
