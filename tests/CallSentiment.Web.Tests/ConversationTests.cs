@@ -112,6 +112,10 @@ public abstract class ConversationTests : IAsyncLifetime
         var customerText = string.Join(' ', chunks.Where(k => k.Role == "customer").Select(k => k.Text)).ToLowerInvariant();
         Assert.Contains("refund", customerText);
         Assert.Equal("NEGATIVE", await c.ExecuteScalarAsync<string>("SELECT customer_sentiment FROM calls WHERE id = @id", new { id }));
+
+        // The call page says the voice was read one speaker at a time.
+        var doc = await new HtmlParser().ParseDocumentAsync(await _http.GetStringAsync($"/calls/{id}"));
+        Assert.Contains(doc.QuerySelectorAll("td.detail"), td => td.TextContent.Contains("speaker changes the diarization found, so each hears one speaker", StringComparison.Ordinal));
     }
 
     [Fact]
