@@ -44,7 +44,7 @@ public static class StageDetail
         string Voice()
         {
             if (Num("judgedChannel") is not { } channel) return "No channel was judged: the recording has no customer channel.";
-            var who = Str("judgedRole") is "mixed" ? "both speakers together (a mono recording)" : Str("judgedRole") ?? "the customer";
+            var who = Str("judgedRole") is "mixed" ? "both speakers, a mono recording" : Str("judgedRole") ?? "the customer";
             var heard = string.Create(ci, $"The emotion model listened to channel {channel:0} ({who}): {Num("windows") ?? 0:0} windows of speech, {Num("voicedSeconds") ?? 0:0.0} s voiced.");
             return Num("speakerChanges") is > 0 and var changes
                 ? heard + string.Create(ci, $" Its windows end at the {changes:0} speaker changes the diarization found, so each hears one speaker.")
