@@ -116,6 +116,9 @@ public abstract class ConversationTests : IAsyncLifetime
         // The call page says the voice was read one speaker at a time.
         var doc = await new HtmlParser().ParseDocumentAsync(await _http.GetStringAsync($"/calls/{id}"));
         Assert.Contains(doc.QuerySelectorAll("td.detail"), td => td.TextContent.Contains("speaker changes the diarization found, so each hears one speaker", StringComparison.Ordinal));
+        // Its stage row judges the whole channel, so it is not titled as the customer's voice.
+        Assert.Contains(doc.QuerySelectorAll("td"), td => td.TextContent.StartsWith("The voice of both speakers", StringComparison.Ordinal));
+        Assert.DoesNotContain(doc.QuerySelectorAll("td"), td => td.TextContent.StartsWith("The customer's voice", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -10,12 +10,28 @@ namespace CallSentiment.Web.Calls;
 public static class StageDetail
 {
     /// <summary>What the stage is, for people: "The customer's voice" rather than "voice-emotion".</summary>
-    public static string Title(string stage) => stage switch
+    public static string Title(string stage, string? detail = null) => stage switch
     {
-        VoiceEmotionStage.StageName => "The customer's voice",
+        // A mono recording's voice stage judges the whole channel; each speaker's own voice is in the conversation table.
+        VoiceEmotionStage.StageName => JudgedRole(detail) == Roles.Mixed ? "The voice of both speakers" : "The customer's voice",
         TranscriptStage.StageName => "The customer's words",
         _ => stage,
     };
+
+    private static string? JudgedRole(string? detail)
+    {
+        if (string.IsNullOrWhiteSpace(detail)) return null;
+        try
+        {
+            using var d = JsonDocument.Parse(detail);
+            return d.RootElement.ValueKind == JsonValueKind.Object && d.RootElement.TryGetProperty("judgedRole", out var r)
+                && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The detail as sentences; a detail that is not the JSON this version writes is shown as it is.</summary>
     public static string Describe(string stage, string? detail)
