@@ -41,7 +41,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
                            [--pieces models/text-sentiment/pieces.tsv [--max-pieces 128]]
           export-text-branches --input A.csv --out A.branches.f32 [--text-column text] [--model models/text-sentiment]
           build-call-corpus --out DIR [--ser ../shared/datasets/ser] [--voice-calls-per-speaker 6] [--word-calls 96]
-                           [--mixed-calls 72] [--speakers-per-corpus N] [--seed 1] [--mono] [--force]
+                           [--mixed-calls 72] [--speakers-per-corpus N] [--seed 1] [--mono | --echo DB] [--force]
           evaluate-calls   --manifest calls.csv [--data DIR] [--stages voice,text,fused] [--where col=value[,...]] [--by COLUMN]
                            [--parallel 2] [--cache DIR] [--out predictions.csv] [--model DIR] [--text-model DIR] [--vad-model PATH]
                            [--fusion DIR|FILE.json]

@@ -41,7 +41,9 @@ internal static class BuildCallCorpusCommand
         var seed = args.Int("seed", 1);
         var force = args.Flag("force");
         var mono = args.Flag("mono");
+        var echo = args.Get("echo") is not null ? args.Double("echo", 15, 0, 60) : (double?)null;
         args.EnsureAllUsed();
+        if (mono && echo is not null) throw new UsageException("--echo adds one channel's echo to the other: it needs two channels, not --mono");
 
         var report = ReadReportSpeakers(reportFile);
         var reportVoice = Festival.Voices.Where(v => report.Contains("tts_" + v.Split('_')[0])).ToList();
@@ -58,7 +60,7 @@ internal static class BuildCallCorpusCommand
         var rng = new Random(seed);
         var acted = ReadActed(ser, speakersPerCorpus, report);
         var tts = new Festival(Path.Combine(outDir, ".tts-cache"));
-        var builder = new CorpusWriter(outDir, tts, mono);
+        var builder = new CorpusWriter(outDir, tts, mono, echo);
         var ci = CultureInfo.InvariantCulture;
 
         // Voice-carried: per acted speaker, negative, neutral and positive calls in a fixed rotation.
@@ -263,9 +265,14 @@ internal sealed record CorpusCall(string Kind, string Split, CallLabel Customer,
 /// Lays out the turns on two channels, puts them through the telephone line and writes recording, sidecar and manifest.
 /// <paramref name="mono"/>: the two lines mixed into one channel, as a recorder on a single line hears the call, and a
 /// sidecar that names no channels, so the analysis finds the speakers itself (diarization and the agent rule).
+/// <paramref name="echoDb"/>: crosstalk between the channels as real lines have it: the agent's voice returned into the
+/// customer's channel by the far end's line, that many dB down after a delay of 40–250 ms (drawn per call), and the
+/// customer picked up by the agent's headset 30 dB down.
 /// </summary>
-internal sealed class CorpusWriter(string outDir, Festival tts, bool mono = false)
+internal sealed class CorpusWriter(string outDir, Festival tts, bool mono = false, double? echoDb = null)
 {
+    private const double HeadsetLeakDb = 30;
+
     private static readonly DateTime Start = new(2026, 11, 2, 8, 0, 0, DateTimeKind.Utc);
 
     private static readonly JsonSerializerOptions SkipNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
@@ -293,6 +300,7 @@ internal sealed class CorpusWriter(string outDir, Festival tts, bool mono = fals
             Silence(0.4 + 0.6 * rng.NextDouble());
         }
         float[][] line = [ToLine([.. agent], rng), ToLine([.. customer], rng)];
+        if (echoDb is { } erl) line = Crosstalk(line[0], line[1], erl, new Random(Calls.Count + 1));
         if (mono) line = [[.. line[0].Zip(line[1], (a, c) => Math.Clamp(a + c, -1f, 1f))]];
 
         var n = Calls.Count;
@@ -323,6 +331,20 @@ internal sealed class CorpusWriter(string outDir, Festival tts, bool mono = fals
         var manifest = Path.Combine(outDir, "calls.csv");
         File.WriteAllText(manifest, sb.ToString());
         return manifest;
+    }
+
+    private static float[][] Crosstalk(float[] agent, float[] customer, double echoDb, Random rng)
+    {
+        var delay = (int)Math.Round((0.040 + 0.210 * rng.NextDouble()) * TelephoneChannel.LineRate);
+        float echo = (float)Math.Pow(10, -echoDb / 20), leak = (float)Math.Pow(10, -HeadsetLeakDb / 20);
+        var a = new float[agent.Length];
+        var c = new float[customer.Length];
+        for (var i = 0; i < a.Length; i++)
+        {
+            a[i] = Math.Clamp(agent[i] + leak * customer[i], -1f, 1f);
+            c[i] = Math.Clamp(customer[i] + (i >= delay ? echo * agent[i - delay] : 0f), -1f, 1f);
+        }
+        return [a, c];
     }
 
     /// <summary>Cuts the silence an acted clip starts and ends with (keeps 0.15 s around the speech).</summary>

@@ -90,6 +90,50 @@ public partial class CallCorpusTests(SmallCallCorpus corpus) : IClassFixture<Sma
     }
 
     [Fact]
+    public async Task BuildCallCorpus_Echo_TheAgentsLineReturnsIntoTheCustomersAndTheAnalysisHearsOnlyTheCustomer()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, stderr) = Cli("build-call-corpus", "--out", dir.Path, "--speakers-per-corpus", "1",
+            "--voice-calls-per-speaker", "2", "--word-calls", "3", "--mixed-calls", "3", "--seed", "3", "--echo", "15");
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Equal(await File.ReadAllTextAsync(corpus.Manifest, CancellationToken.None), await File.ReadAllTextAsync(Path.Combine(dir.Path, "calls.csv"), CancellationToken.None));
+
+        var voiceCall = Rows().First(r => r["kind"] == "voice")["path"];
+        using var pipeline = CallPipeline.Load(new Args([]), withTranscript: false, parallelCalls: 1);
+        foreach (var r in Rows())
+        {
+            using var echoed = AudioReader.Open(Path.Combine(dir.Path, r["path"]));
+            using var plain = AudioReader.Open(Path.Combine(corpus.Folder, r["path"]));
+            var e = echoed.ReadAllChannels();
+            var p = plain.ReadAllChannels();
+            // What was added to the customer's line is the agent's line 15 dB down (µ-law coding adds a little).
+            var added = Db(e[1].Select((v, i) => v - p[1][i]));
+            Assert.InRange(added - Db(p[0]), -16.5, -13.5);
+            if (r["path"] != voiceCall) continue;
+
+            // The worker's voice stage hears the customer's own voice only: as long, and as sure, as on the clean line.
+            var withEcho = await pipeline.Analyzer.AnalyseAsync(new AnalysisContext(Path.Combine(dir.Path, r["path"]), r["path"], 0, 1), CancellationToken.None);
+            var without = await pipeline.Analyzer.AnalyseAsync(new AnalysisContext(Path.Combine(corpus.Folder, r["path"]), r["path"], 0, 1), CancellationToken.None);
+            var customerEcho = withEcho.Channels.Single(c => c.Role == "customer");
+            var customerPlain = without.Channels.Single(c => c.Role == "customer");
+            Assert.InRange(customerEcho.VoicedSeconds, 0.9 * customerPlain.VoicedSeconds, 1.1 * customerPlain.VoicedSeconds + 0.3);
+            Assert.InRange(customerEcho.Negative - customerPlain.Negative, -0.1, 0.1);
+        }
+    }
+
+    private static double Db(IEnumerable<float> x)
+    {
+        double s = 0;
+        long n = 0;
+        foreach (var v in x)
+        {
+            s += v * v;
+            n++;
+        }
+        return 10 * Math.Log10(s / Math.Max(1, n) + 1e-20);
+    }
+
+    [Fact]
     public void BuildCallCorpus_Small_NoSpeakerIsInBothTheFittingAndTheReportingPart()
     {
         var rows = Rows();
