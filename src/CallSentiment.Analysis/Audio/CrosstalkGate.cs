@@ -6,9 +6,12 @@ namespace CallSentiment.Analysis.Audio;
 /// down, 20–300 ms late) and a headset picks up the other party; the analysis would read that as the channel's own
 /// speaker. A 10 ms frame of a channel is crosstalk when this channel's loudest frame over the last
 /// <see cref="LookbackSeconds"/> is at least <see cref="MarginDb"/> below another channel's loudest over that span and
-/// a round trip (<see cref="MaxEchoDelaySeconds"/>) before it; such a frame is replaced by the line's own noise, replayed
-/// from the channel's recent quiet frames (comfort noise, as echo cancellers insert; before any was heard, the frame is
-/// scaled down to the channel's noise floor), so VADs, the recogniser and the voice model hear the line as it is between words.
+/// a round trip (<see cref="MaxEchoDelaySeconds"/>) before it, and the frame itself is that far below the other's
+/// loudest within a round trip (louder, it cannot be their echo: a reply right after the other stops). Such a frame,
+/// when it stands 6 dB or more above the channel's noise floor (nearer the floor it is the line's own noise and passes
+/// untouched), is replaced by the line's own noise, replayed from the channel's recent quiet frames (comfort noise, as
+/// echo cancellers insert; before any was heard, the frame is scaled down to the channel's noise floor), so VADs, the
+/// recogniser and the voice model hear the line as it is between words.
 /// The numbers come from telephone echo, not from fitting: ITU-T G.168 asks a line for at least 6 dB of echo return
 /// loss and real lines give well over 10, while two people talking over each other on their own lines are rarely
 /// 10 dB apart; a round trip on a mobile or VoIP line is up to 300 ms. Streaming and causal: one block of
@@ -18,7 +21,7 @@ namespace CallSentiment.Analysis.Audio;
 public sealed class CrosstalkGate : AudioReader
 {
     /// <summary>Raised whenever what the gate lets through changes, so stored analyses are not reused.</summary>
-    public const int Revision = 2;
+    public const int Revision = 3;
 
     public const double MarginDb = 10;
     public const double LookbackSeconds = 0.6;
@@ -27,6 +30,7 @@ public sealed class CrosstalkGate : AudioReader
     private const int BlockFrames = 4096;
     private const int NoiseFrames = 32;
     private const double NoiseWithinDb = 3;
+    private const double AboveFloorDb = 6;
 
     private readonly AudioReader _inner;
     private readonly int _channels;
@@ -39,6 +43,7 @@ public sealed class CrosstalkGate : AudioReader
     private int _carryFrames;
     private readonly double[][] _history;
     private readonly int _ownSpan;
+    private readonly int _roundTrip;
     private int _historyNext;
     private readonly double[] _floor;
     private readonly double[] _gain;
@@ -61,8 +66,8 @@ public sealed class CrosstalkGate : AudioReader
         _held = new float[(BlockFrames + _frame) * _channels];
         _carry = new float[_frame * _channels];
         _ownSpan = (int)Math.Round(LookbackSeconds * 100);
-        _history = [.. Enumerable.Range(0, _channels).Select(_ => Enumerable.Repeat(double.NegativeInfinity,
-            _ownSpan + (int)Math.Round(MaxEchoDelaySeconds * 100)).ToArray())];
+        _roundTrip = (int)Math.Round(MaxEchoDelaySeconds * 100);
+        _history = [.. Enumerable.Range(0, _channels).Select(_ => Enumerable.Repeat(double.NegativeInfinity, _ownSpan + _roundTrip).ToArray())];
         _floor = Enumerable.Repeat(double.NaN, _channels).ToArray();
         _gain = Enumerable.Repeat(1.0, _channels).ToArray();
         _level = new double[_channels];
@@ -83,8 +88,8 @@ public sealed class CrosstalkGate : AudioReader
     }
 
     /// <summary>
-    /// 10 ms frames quieted so far by at least 6 dB, per channel: crosstalk that was there (a line's own noise under the
-    /// other party's speech is judged crosstalk too, but is already at the floor and is not counted).
+    /// 10 ms frames replaced so far, per channel: crosstalk that stood at least 6 dB above the line's noise (the line's
+    /// own noise under the other party's speech is left as it is).
     /// </summary>
     public long[] QuietedFrames { get; }
 
@@ -164,20 +169,30 @@ public sealed class CrosstalkGate : AudioReader
             // Peak against peak, not a frame against the other's peak: a speaker's own quiet frames between loud ones
             // are not crosstalk. The other channels' span reaches back a round trip further, since echo comes late.
             // A channel holding the same audio as another (one mix stored on every channel) is never crosstalk.
+            // And a frame louder than the echo of anything the other channels said within a round trip cannot be that
+            // echo: without this, a party's first syllables right after the other stops (their own span still quiet,
+            // the other's still loud) would be cut.
             var loudestOther = double.NegativeInfinity;
+            var loudestOtherRoundTrip = double.NegativeInfinity;
             var duplicate = false;
             for (var d = 0; d < _channels; d++)
             {
                 if (d == c) continue;
                 loudestOther = Math.Max(loudestOther, _history[d].Max());
+                loudestOtherRoundTrip = Math.Max(loudestOtherRoundTrip, LoudestRecent(_history[d], _roundTrip));
                 duplicate |= Same(frame, length, c, d);
             }
-            var crosstalk = !duplicate && LoudestRecent(_history[c], _ownSpan) <= loudestOther - MarginDb;
+            var crosstalk = !duplicate && LoudestRecent(_history[c], _ownSpan) <= loudestOther - MarginDb
+                && _level[c] <= loudestOtherRoundTrip - MarginDb;
             // The floor follows a quieter frame at once and creeps up otherwise, but not through crosstalk: a long
             // stretch of echo would otherwise lift it to the echo's level.
             _floor[c] = double.IsNaN(_floor[c]) ? _level[c] : Math.Min(_level[c], crosstalk ? _floor[c] : _floor[c] + _floorRise);
-            _target[c] = crosstalk ? Math.Min(1, Math.Pow(10, (_floor[c] - _level[c]) / 20)) : 1;
-            if (_target[c] < 0.5) QuietedFrames[c]++;
+            // Only crosstalk that stands out of the line's noise is taken out: a frame near the floor is the line itself
+            // (its noise under the other party's speech on a clean line), and swapping it for replayed noise would move
+            // the recogniser's and the voice's segment edges for nothing.
+            var audible = _level[c] >= _floor[c] + AboveFloorDb;
+            _target[c] = crosstalk && audible ? Math.Pow(10, (_floor[c] - _level[c]) / 20) : 1;
+            if (_target[c] < 1) QuietedFrames[c]++;
             if (!crosstalk && length == _frame && _level[c] <= _floor[c] + NoiseWithinDb) KeepNoise(frame, c);
         }
         for (var c = 0; c < _channels; c++)
@@ -188,7 +203,8 @@ public sealed class CrosstalkGate : AudioReader
                 // scaled down keeps speech's spectrum, which pulls an energy VAD's noise floor below the line's.
                 var k = _noiseNext[c]++ % _noiseFrames[c];
                 for (var i = 0; i < length; i++) frame[i * _channels + c] = _noise[c][k * _frame + i];
-                _gain[c] = 0;
+                // The replayed noise is at the line's level, so the next frame needs no fade in.
+                _gain[c] = 1;
                 continue;
             }
             // Down at once (a ramp from the previous frame's gain would let a louder syllable's onset through), up
