@@ -31,7 +31,8 @@ public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model, SpeechEnha
         var stopwatch = Stopwatch.StartNew();
         var loaded = model();
         RecordingEmotion emotion;
-        var source = AudioReader.Open(context.AudioPath);
+        // Each channel without the other parties' crosstalk: the agent's echo in the customer's line is not the customer.
+        var source = CrosstalkGate.Wrap(AudioReader.Open(context.AudioPath));
         var sourceRate = source.Info.SampleRate;
         var decoded = enhancement is null ? source : enhancement.Wrap(source, enhancement.ForVoice, cancellationToken);
         var enhanced = !ReferenceEquals(decoded, source);
@@ -53,6 +54,8 @@ public sealed class VoiceEmotionStage(Func<SpeechEmotionModel> model, SpeechEnha
             note = verdict is null ? "no speech heard on the judged channel" : null,
             enhanced,
             speakerChanges = speakerChanges?.Count,
+            // Seconds of the other party quieted on the judged channel (echo of the agent in the customer's line).
+            crosstalkSeconds = source is CrosstalkGate gate && judged is not null ? gate.QuietedFrames[judged.Channel] / 100.0 : (double?)null,
         });
         var dominant = emotion.Dominant >= 0 ? loaded.Labels[emotion.Dominant] : null;
         return new StageOutput(

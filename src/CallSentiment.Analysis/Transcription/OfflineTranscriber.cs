@@ -287,11 +287,14 @@ public sealed class OfflineTranscriber : ITranscriber, IDisposable
         return kept.Count == 1 && channels.Count > 1 ? kept : [.. channels];
     }
 
-    /// <summary>The recording as the recogniser should hear it: enhanced when so configured (SpeechEnhancement:Mode).</summary>
+    /// <summary>
+    /// The recording as the recogniser should hear it: each channel without the other parties' crosstalk (echo of the
+    /// agent in the customer's line), then enhanced when so configured (SpeechEnhancement:Mode).
+    /// </summary>
     internal static AudioReader OpenForRecognition(string path, AudioDecodeOptions? audio, Enhancement.SpeechEnhancement? enhancement,
         CancellationToken cancellationToken)
     {
-        var reader = AudioReader.Open(path, audio);
+        var reader = CrosstalkGate.Wrap(AudioReader.Open(path, audio));
         return enhancement is null ? reader : enhancement.Wrap(reader, enhancement.ForTranscript, cancellationToken);
     }
 

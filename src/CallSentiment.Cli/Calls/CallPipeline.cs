@@ -58,14 +58,14 @@ internal sealed class CallPipeline : IDisposable
         var textDir = withTranscript ? ModelLocator.TextSentimentFolder(textArg) : null;
         var fingerprints = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            [VoiceEmotionStage.StageName] = HashOf([Path.Combine(voiceDir, SpeechEmotionModel.CardFile), Path.Combine(voiceDir, SpeechEmotionModel.OnnxFile)], $"{new EmotionAnalyzerOptions()} revision={EmotionAnalyzer.Revision}"),
+            [VoiceEmotionStage.StageName] = HashOf([Path.Combine(voiceDir, SpeechEmotionModel.CardFile), Path.Combine(voiceDir, SpeechEmotionModel.OnnxFile)], $"{new EmotionAnalyzerOptions()} revision={EmotionAnalyzer.Revision} crosstalk={CrosstalkGate.Revision}"),
         };
         var recogniser = "";
         if (textDir is not null)
         {
             var settings = string.Join(' ', options.Recognizer.EffectiveArguments().OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"))
                 + $" maxUtterance={options.MaxUtteranceSeconds} {options.Recognizer.AcousticModel} {options.Recognizer.LanguageModel}"
-                + $" revision={Analysis.Transcription.PocketSphinx.PocketSphinxDecoder.Revision}";
+                + $" revision={Analysis.Transcription.PocketSphinx.PocketSphinxDecoder.Revision} crosstalk={CrosstalkGate.Revision}";
             recogniser = HashOf([options.VadModelPath], settings);
             fingerprints[TranscriptStage.StageName] = HashOf(
                 Directory.GetFiles(textDir).Where(f => !f.EndsWith(".md", StringComparison.Ordinal)).Order(StringComparer.Ordinal), recogniser + new TranscriptStageSettings());

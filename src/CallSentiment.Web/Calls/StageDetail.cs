@@ -62,9 +62,11 @@ public static class StageDetail
             if (Num("judgedChannel") is not { } channel) return "No channel was judged: the recording has no customer channel.";
             var who = Str("judgedRole") is "mixed" ? "both speakers, a mono recording" : Str("judgedRole") ?? "the customer";
             var heard = string.Create(ci, $"The emotion model listened to channel {channel:0} ({who}): {Num("windows") ?? 0:0} windows of speech, {Num("voicedSeconds") ?? 0:0.0} s voiced.");
-            return Num("speakerChanges") is > 0 and var changes
-                ? heard + string.Create(ci, $" Its windows end at the {changes:0} speaker changes the diarization found, so each hears one speaker.")
-                : heard;
+            if (Num("speakerChanges") is > 0 and var changes)
+                heard += string.Create(ci, $" Its windows end at the {changes:0} speaker changes the diarization found, so each hears one speaker.");
+            if (Num("crosstalkSeconds") is >= 0.05 and var crosstalk)
+                heard += string.Create(ci, $" {crosstalk:0.0} s of the other party heard on this channel (echo or crosstalk) were quieted first.");
+            return heard;
         }
 
         string Words()

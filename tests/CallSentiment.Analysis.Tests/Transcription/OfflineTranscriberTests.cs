@@ -70,6 +70,26 @@ public class OfflineTranscriberTests
     }
 
     [Fact]
+    public async Task TranscribeAsync_AgentEchoInTheCustomersLine_CustomerGetsNoneOfTheAgentsWords()
+    {
+        using var dir = new TempDir();
+        var (_, heard, agentEnd, customerStart) = CrosstalkGateTests.Call(echoDb: 15);
+        var path = Path.Combine(dir.Path, "call.wav");
+        await File.WriteAllBytesAsync(path, TestWav.Build(heard, 8000, SampleEncoding.MuLaw), CancellationToken.None);
+        using var transcriber = OfflineTranscriber.Load(AsrFixtures.Options);
+
+        var t = await transcriber.TranscribeAsync(new TranscriptionRequest(path, "call"), CancellationToken.None);
+
+        var agent = t.Words.Where(w => w.Speaker == 0).ToList();
+        var customer = t.Words.Where(w => w.Speaker == 1).ToList();
+        Assert.True(AsrFixtures.Errors(First, agent).Rate <= 0.5, "agent: " + string.Join(' ', agent.Select(w => w.Text)));
+        Assert.True(AsrFixtures.Errors(Second, customer).Rate <= 0.5, "customer: " + string.Join(' ', customer.Select(w => w.Text)));
+        Assert.All(customer, w => Assert.True(w.Start > customerStart - 0.3,
+            $"customer word '{w.Text}' at {w.Start:0.00} s, while only the agent spoke (until {agentEnd:0.00} s): the agent's echo was transcribed"));
+        Assert.All(agent, w => Assert.True(w.End < customerStart, $"agent word '{w.Text}' at {w.Start:0.00} s, while only the customer spoke"));
+    }
+
+    [Fact]
     public async Task TranscribeAsync_EnhancementForTheTranscript_WidebandCallInSteadyNoiseHasFewerWordErrors()
     {
         using var dir = new TempDir();
@@ -107,8 +127,9 @@ public class OfflineTranscriberTests
         var path = Path.Combine(dir.Path, "call.wav");
         await File.WriteAllBytesAsync(path, TestWav.Build([Resampler.ResampleAll(left, 16000, 8000), Resampler.ResampleAll(right, 16000, 8000)], 8000, SampleEncoding.MuLaw), CancellationToken.None);
         using var transcriber = OfflineTranscriber.Load(AsrFixtures.Options);
-        // The former path: every channel decoded whole at 16 kHz (in the decoder's blocks), then transcribed from memory.
-        using var reader = AudioReader.Open(path);
+        // The former path: every channel decoded whole at 16 kHz (in the decoder's blocks), then transcribed from memory;
+        // through the crosstalk gate, as the recogniser hears a stereo call.
+        using var reader = CrosstalkGate.Wrap(AudioReader.Open(path));
         var channels = reader.ReadAllChannels().Select(c =>
         {
             var r = new Resampler(8000, 16000);
