@@ -12,7 +12,7 @@ public class StageDetailTests
         var text = StageDetail.Describe(VoiceEmotionStage.StageName, Detail);
 
         Assert.Equal("The emotion model listened to channel 1 (customer): 9 windows of speech, 12.4 s voiced. "
-            + "14.3 s of the other party heard on this channel (echo or crosstalk) were quieted first.", text);
+            + "14.3 s of the other party heard on this channel (echo or crosstalk) were replaced by the line's own noise first.", text);
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public static class StageDetail
             if (Num("speakerChanges") is > 0 and var changes)
                 heard += string.Create(ci, $" Its windows end at the {changes:0} speaker changes the diarization found, so each hears one speaker.");
             if (Num("crosstalkSeconds") is >= 0.05 and var crosstalk)
-                heard += string.Create(ci, $" {crosstalk:0.0} s of the other party heard on this channel (echo or crosstalk) were quieted first.");
+                heard += string.Create(ci, $" {crosstalk:0.0} s of the other party heard on this channel (echo or crosstalk) were replaced by the line's own noise first.");
             return heard;
         }
 
