@@ -41,10 +41,9 @@ public sealed class CrosstalkGate : AudioReader
     private int _heldOffset;
     private readonly float[] _carry;
     private int _carryFrames;
-    private readonly double[][] _history;
-    private readonly int _ownSpan;
-    private readonly int _roundTrip;
-    private int _historyNext;
+    private readonly SlidingMax[] _ownPeak;
+    private readonly SlidingMax[] _peak;
+    private readonly SlidingMax[] _peakRoundTrip;
     private readonly double[] _floor;
     private readonly double[] _gain;
     private readonly double[] _level;
@@ -65,9 +64,11 @@ public sealed class CrosstalkGate : AudioReader
         _block = new float[BlockFrames * _channels];
         _held = new float[(BlockFrames + _frame) * _channels];
         _carry = new float[_frame * _channels];
-        _ownSpan = (int)Math.Round(LookbackSeconds * 100);
-        _roundTrip = (int)Math.Round(MaxEchoDelaySeconds * 100);
-        _history = [.. Enumerable.Range(0, _channels).Select(_ => Enumerable.Repeat(double.NegativeInfinity, _ownSpan + _roundTrip).ToArray())];
+        var ownSpan = (int)Math.Round(LookbackSeconds * 100);
+        var roundTrip = (int)Math.Round(MaxEchoDelaySeconds * 100);
+        _ownPeak = [.. Enumerable.Range(0, _channels).Select(_ => new SlidingMax(ownSpan))];
+        _peak = [.. Enumerable.Range(0, _channels).Select(_ => new SlidingMax(ownSpan + roundTrip))];
+        _peakRoundTrip = [.. Enumerable.Range(0, _channels).Select(_ => new SlidingMax(roundTrip))];
         _floor = Enumerable.Repeat(double.NaN, _channels).ToArray();
         _gain = Enumerable.Repeat(1.0, _channels).ToArray();
         _level = new double[_channels];
@@ -160,9 +161,10 @@ public sealed class CrosstalkGate : AudioReader
             }
             var level = 10 * Math.Log10(energy / length + 1e-12);
             _level[c] = level;
-            _history[c][_historyNext] = level;
+            _ownPeak[c].Push(level);
+            _peak[c].Push(level);
+            _peakRoundTrip[c].Push(level);
         }
-        _historyNext = (_historyNext + 1) % _history[0].Length;
 
         for (var c = 0; c < _channels; c++)
         {
@@ -174,16 +176,16 @@ public sealed class CrosstalkGate : AudioReader
             // the other's still loud) would be cut.
             var loudestOther = double.NegativeInfinity;
             var loudestOtherRoundTrip = double.NegativeInfinity;
-            var duplicate = false;
             for (var d = 0; d < _channels; d++)
             {
                 if (d == c) continue;
-                loudestOther = Math.Max(loudestOther, _history[d].Max());
-                loudestOtherRoundTrip = Math.Max(loudestOtherRoundTrip, LoudestRecent(_history[d], _roundTrip));
-                duplicate |= Same(frame, length, c, d);
+                loudestOther = Math.Max(loudestOther, _peak[d].Max);
+                loudestOtherRoundTrip = Math.Max(loudestOtherRoundTrip, _peakRoundTrip[d].Max);
             }
-            var crosstalk = !duplicate && LoudestRecent(_history[c], _ownSpan) <= loudestOther - MarginDb
+            var crosstalk = _ownPeak[c].Max <= loudestOther - MarginDb
                 && _level[c] <= loudestOtherRoundTrip - MarginDb;
+            for (var d = 0; crosstalk && d < _channels; d++)
+                crosstalk = d == c || !Same(frame, length, c, d);
             // The floor follows a quieter frame at once and creeps up otherwise, but not through crosstalk: a long
             // stretch of echo would otherwise lift it to the echo's level.
             _floor[c] = double.IsNaN(_floor[c]) ? _level[c] : Math.Min(_level[c], crosstalk ? _floor[c] : _floor[c] + _floorRise);
@@ -241,13 +243,34 @@ public sealed class CrosstalkGate : AudioReader
         return difference <= 0.01 * energy;
     }
 
-    /// <summary>The loudest of the last <paramref name="span"/> frames in the ring (the newest was just written).</summary>
-    private double LoudestRecent(double[] ring, int span)
+    /// <summary>
+    /// The largest of the last <c>span</c> values pushed (none pushed yet counts as −∞), in constant time per value: a
+    /// queue of the values that can still become the largest, newest last, each smaller than the one before it.
+    /// </summary>
+    private sealed class SlidingMax(int span)
     {
-        var loudest = double.NegativeInfinity;
-        var newest = (_historyNext - 1 + ring.Length) % ring.Length;
-        for (var k = 0; k < span; k++) loudest = Math.Max(loudest, ring[(newest - k + ring.Length) % ring.Length]);
-        return loudest;
+        private readonly double[] _values = new double[span + 1];
+        private readonly long[] _positions = new long[span + 1];
+        private int _head;
+        private int _count;
+        private long _pushed;
+
+        public double Max => _count > 0 ? _values[_head] : double.NegativeInfinity;
+
+        public void Push(double value)
+        {
+            var capacity = _values.Length;
+            while (_count > 0 && _values[(_head + _count - 1) % capacity] <= value) _count--;
+            var tail = (_head + _count) % capacity;
+            _values[tail] = value;
+            _positions[tail] = _pushed++;
+            _count++;
+            if (_positions[_head] <= _pushed - 1 - span)
+            {
+                _head = (_head + 1) % capacity;
+                _count--;
+            }
+        }
     }
 
     protected override void Dispose(bool disposing)
