@@ -181,6 +181,20 @@ def masked_ce(logits, y, allowed, weights, smoothing=0.05):
     return (w * -(target * logp).sum(dim=1)).sum() / w.sum()
 
 
+# label index -> valence group (0 negative, 1 neutral, 2 positive), the groups the product reads (model.json "valence")
+VALENCE_GROUPS = torch.tensor([[1.0 if g == (0 if l in NEGATIVE else 2 if l in POSITIVE else 1) else 0.0 for g in range(3)] for l in LABELS])
+
+
+def valence_ce(logits, y, allowed, weights):
+    """Cross-entropy of the three valence groups: each group's probability is the summed softmax of its labels (the
+    mass the product's verdict reads), over the labels the clip's corpus has, class-weighted by the true label as
+    masked_ce is. A happy clip read as angry costs more here than an angry one read as disgust."""
+    p = torch.softmax(logits.masked_fill(~allowed, -1e4), dim=1) @ VALENCE_GROUPS
+    target = VALENCE_GROUPS[y].argmax(dim=1)
+    w = weights[y]
+    return (w * -torch.log(p.gather(1, target[:, None]).squeeze(1).clamp_min(1e-6))).sum() / w.sum()
+
+
 def predict(net, data, clip, variant, scale, call_mean=None):
     off, n = clip["variants"][variant]
     ws = [normalise(w, scale, call_mean) for w in windows_for_inference(data[off:off + n])]
@@ -233,7 +247,7 @@ def epoch_order(clips, train_idx, cap, rng):
     return order
 
 
-def train(data, clips, train_idx, scale, epochs, seed, channels, variants, calls, cap, crop, lr=3e-3, mixup=0.5, log=print):
+def train(data, clips, train_idx, scale, epochs, seed, channels, variants, calls, cap, crop, lr=3e-3, mixup=0.5, valence=0.0, log=print):
     torch.manual_seed(seed)
     np.random.seed(seed)
     rng = random.Random(seed)
@@ -259,8 +273,13 @@ def train(data, clips, train_idx, scale, epochs, seed, channels, variants, calls
                 union = allowed | allowed[perm]
                 out = net(x)
                 loss = lam * masked_ce(out, y, union, weights) + (1 - lam) * masked_ce(out, y[perm], union, weights)
+                if valence:
+                    loss = loss + valence * (lam * valence_ce(out, y, union, weights) + (1 - lam) * valence_ce(out, y[perm], union, weights))
             else:
-                loss = masked_ce(net(x), y, allowed, weights)
+                out = net(x)
+                loss = masked_ce(out, y, allowed, weights)
+                if valence:
+                    loss = loss + valence * valence_ce(out, y, allowed, weights)
             opt.zero_grad(); loss.backward(); opt.step(); sched.step()
             total += float(loss)
         if ep % 5 == 0 or ep == epochs - 1:
@@ -317,11 +336,18 @@ def main():
     ap.add_argument("--crop", type=int, default=WINDOW, help="training crop in frames (inference always uses WINDOW)")
     ap.add_argument("--corpus-cap", type=int, default=600, help="most clips a corpus contributes to one epoch (0 = all)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--valence-loss", type=float, default=0.0,
+                    help="weight of an added cross-entropy over the three valence groups (0 = seven-way loss only)")
     ap.add_argument("--threads", type=int, default=1, help="1 is the most efficient; run CV and LOCO as two processes")
     ap.add_argument("--channels", default="24,48,64,96", help="conv channels of the four blocks")
     ap.add_argument("--only-loco", default="", help="run only these held-out corpora of --loco (comma-separated), e.g. in parallel processes")
     ap.add_argument("--members", type=int, default=1,
                     help="train K networks per model (seeds SEED, SEED+1000, ...) and average their probabilities")
+    ap.add_argument("--save-torch", action="store_true",
+                    help="with --final: also write the network's weights (OUT/model.pt) for --ensemble-of")
+    ap.add_argument("--ensemble-of", default="",
+                    help="DIR,DIR,...: export the --final --save-torch networks in these folders as one averaged model in OUT "
+                         "(members trained in parallel processes: --members 1 --seed SEED + 1000 * k equals member k of --members K)")
     ap.add_argument("--only-folds", default="", help="run only these CV folds (1-based, comma-separated), e.g. to train folds in parallel processes")
     ap.add_argument("--save-folds", action="store_true",
                     help="also write each CV fold's model to OUT/fold-K (for out-of-fold voice evidence, e.g. a fusion refit)")
@@ -345,13 +371,23 @@ def main():
           f"train variants {sorted(variants)}, channels {channels}, norm {args.norm}", flush=True)
     t_start = time.time()
 
+    if args.ensemble_of:
+        nets = []
+        for folder in args.ensemble_of.split(","):
+            net = SerCnn(data.shape[1], ch=channels)
+            net.load_state_dict(torch.load(os.path.join(folder, "model.pt")))
+            nets.append(net.eval())
+        export(Ensemble(nets).eval(), cfg, channels, data.shape[1], args.out)
+        return
+
     def run(train_idx, test_idx, seed):
         allowed = {}
         for i in train_idx:
             allowed.setdefault(clips[i]["corpus"], set()).add(clips[i]["label"])
         for c in clips:
             c["mask"] = np.array([not args.mask_labels or k in allowed.get(c["corpus"], ()) for k in range(len(LABELS))])
-        nets = [train(data, clips, train_idx, scale, args.epochs, seed + 1000 * m, channels, variants, calls, args.corpus_cap, args.crop)
+        nets = [train(data, clips, train_idx, scale, args.epochs, seed + 1000 * m, channels, variants, calls, args.corpus_cap, args.crop,
+                      valence=args.valence_loss)
                 for m in range(args.members)]
         net = nets[0] if len(nets) == 1 else Ensemble(nets).eval()
         ev = evaluate(net, data, clips, test_idx, scale, calls)
@@ -361,7 +397,7 @@ def main():
         return net, ev
 
     result = {"labels": LABELS, "window_frames": WINDOW, "epochs": args.epochs, "mask_labels": args.mask_labels, "corpus_cap": args.corpus_cap, "crop": args.crop, "channels": list(channels), "members": args.members,
-              "train_variants": sorted(variants), "norm": args.norm, "features": args.features}
+              "train_variants": sorted(variants), "norm": args.norm, "valence_loss": args.valence_loss, "features": args.features}
     if args.cv:
         by_corpus = {}
         for s in sorted({c["speaker"] for c in clips}):
@@ -436,6 +472,8 @@ def main():
         print("final model on all pool speakers", flush=True)
         net, _ = run(list(range(len(clips))), [], args.seed + 100)
         export(net, cfg, channels, data.shape[1], args.out)
+        if args.save_torch:
+            torch.save(net.state_dict(), os.path.join(args.out, "model.pt"))
 
 if __name__ == "__main__":
     main()
