@@ -36,6 +36,9 @@ def main():
         for key in keys:
             cm = sum(np.asarray(run[key]["confusion"]) for run in cv if key in run)
             joined[key] = {"UA": ua(cm), "n": int(cm.sum()), "confusion": cm.tolist()}
+            if all("valenceConfusion" in run[key] for run in cv if key in run):  # runs before 2026-12-07 lack it
+                vcm = sum(np.asarray(run[key]["valenceConfusion"]) for run in cv if key in run)
+                joined[key].update(valenceUA=ua(vcm), valenceConfusion=vcm.tolist())
         print(f"CV {name}: UA {joined[f'cv_{name}']['UA']:.3f} over {len(folds)} folds; per fold "
               + " ".join(f"{f[name]['UA']:.3f}" for f in folds) + "; "
               + " ".join(f"{k.split('_')[-1]} {joined[k]['UA']:.3f}" for k in keys if k != f"cv_{name}"))

@@ -231,9 +231,12 @@ def metrics(y, probs, k=len(LABELS)):
     vmass = np.stack([probs[:, neg].sum(axis=1), 1 - probs[:, neg].sum(axis=1) - probs[:, pos].sum(axis=1), probs[:, pos].sum(axis=1)], axis=1)
     vt, vp = np.array([valence_of(a) for a in y]), vmass.argmax(axis=1)
     valence_ua = np.mean([np.mean(vp[vt == v] == v) for v in range(3) if (vt == v).any()])
+    vcm = np.zeros((3, 3), dtype=int)
+    for a, b in zip(vt, vp):
+        vcm[a, b] += 1
     return {"UA": float(np.mean(recall)), "WA": float(np.mean(y == p)), "macroF1": float(np.mean(f1s)),
             "binaryNeg": float(binary), "binaryNegMass": float(binary_mass), "valenceUA": float(valence_ua),
-            "n": int(len(y)), "confusion": cm.tolist()}
+            "n": int(len(y)), "confusion": cm.tolist(), "valenceConfusion": vcm.tolist()}
 
 
 def epoch_order(clips, train_idx, cap, rng):
