@@ -28,6 +28,7 @@ LABEL_MAP = {"calm": "neutral"}  # same as ser_manifests.py, so raw manifests wo
 NEGATIVE = {"sad", "angry", "fear", "disgust"}
 POSITIVE = {"happy", "surprise"}
 WINDOW = 300  # frames (3 s at 10 ms hop); must match SpeechEmotionModel.WindowFrames in model.json
+PITCH_DIMS = 2  # FeatureConfig.Pitch: ln F0 and cepstral peak prominence after the spectral values (PitchFeatures.cs)
 
 
 def clip_key(corpus, path):
@@ -44,7 +45,7 @@ def load(specs):
         offset = int(offset or 0)
         c = json.load(open(os.path.join(folder, "feature-config.json")))
         cfg = cfg or c
-        dim = c["nMfcc"] if c["kind"] == "Mfcc" else c["nMels"]
+        dim = spectral_dim(c) + (PITCH_DIMS if c.get("pitch") else 0)
         data = np.fromfile(os.path.join(folder, "features.f32"), dtype=np.float32).reshape(-1, dim)
         with open(os.path.join(folder, "index.csv")) as f:
             for r in csv.DictReader(f):
@@ -57,6 +58,10 @@ def load(specs):
         parts.append(data)
         base += data.shape[0]
     return cfg, np.concatenate(parts), [clips[k] for k in sorted(clips)]
+
+
+def spectral_dim(cfg):
+    return cfg["nMfcc"] if cfg["kind"] == "Mfcc" else cfg["nMels"]
 
 
 def parse_variants(spec):
@@ -88,8 +93,15 @@ def windows_for_inference(x):
 
 
 class SerCnn(nn.Module):
-    def __init__(self, n_in, n_classes=len(LABELS), ch=(16, 32, 48, 64), dropout=0.3):
+    """A 2-D CNN over the spectral values; with `pitch` > 0 the last `pitch` values of each frame (FeatureConfig.Pitch)
+    go to a small 1-D branch over time instead, whose pooled output joins the CNN's before the last layer."""
+    def __init__(self, n_in, n_classes=len(LABELS), ch=(16, 32, 48, 64), dropout=0.3, pitch=0):
         super().__init__()
+        self.pitch = pitch
+        if pitch:
+            def block1(cin, cout):
+                return nn.Sequential(nn.Conv1d(cin, cout, 5, padding=2, bias=False), nn.BatchNorm1d(cout), nn.ReLU(inplace=True))
+            self.prosody = nn.Sequential(nn.BatchNorm1d(pitch), block1(pitch, 32), nn.MaxPool1d(2), block1(32, 64), nn.MaxPool1d(2), block1(64, 64))
         def block(cin, cout, k=3, stride=1, pad=1):
             return nn.Sequential(nn.Conv2d(cin, cout, k, stride=stride, padding=pad, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
         self.features = nn.Sequential(
@@ -98,11 +110,16 @@ class SerCnn(nn.Module):
             block(ch[1], ch[2]), nn.MaxPool2d(2),
             block(ch[2], ch[3]))
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(2 * ch[3], n_classes)
+        self.head = nn.Linear(2 * ch[3] + (128 if pitch else 0), n_classes)
 
-    def forward(self, x):  # x: [N, 1, mels, frames]
+    def forward(self, x):  # x: [N, 1, dim, frames]
+        if self.pitch:
+            p = self.prosody(x[:, 0, -self.pitch:, :])  # [N, 64, T']
+            x = x[:, :, :-self.pitch, :]
         h = self.features(x).mean(dim=2)  # over frequency -> [N, C, T']
         h = torch.cat([h.mean(dim=2), h.amax(dim=2)], dim=1)
+        if self.pitch:
+            h = torch.cat([h, p.mean(dim=2), p.amax(dim=2)], dim=1)
         return self.head(self.dropout(h))
 
 
@@ -147,7 +164,7 @@ class CallMeans:
         return np.concatenate(frames).mean(axis=0, keepdims=True)
 
 
-def batch_train(data, clips, idx, scale, rng, variants, calls, crop=WINDOW):
+def batch_train(data, clips, idx, scale, rng, variants, calls, crop=WINDOW, spectral=None):
     """Random crops of `crop` frames (short clips tiled, as the product tiles them into a window). The network pools
     over time, so it can train on crops shorter than the 3 s inference window."""
     xs, ys, masks = [], [], []
@@ -164,7 +181,8 @@ def batch_train(data, clips, idx, scale, rng, variants, calls, crop=WINDOW):
         x = normalise(x, scale, calls.mean(i, v, rng) if calls else None).copy()
         # SpecAugment: two frequency masks, two time masks (up to a tenth of the crop each)
         for _ in range(2):
-            f = rng.randrange(0, 7); f0 = rng.randrange(0, x.shape[1] - f + 1); x[:, f0:f0 + f] = 0
+            bands = spectral or x.shape[1]  # frequency masks on the spectral values only, never on the pitch values
+            f = rng.randrange(0, 7); f0 = rng.randrange(0, bands - f + 1); x[:, f0:f0 + f] = 0
             t = rng.randrange(0, crop // 10 + 1); t0 = rng.randrange(0, crop - t + 1); x[t0:t0 + t, :] = 0
         xs.append(x); ys.append(c["label"]); masks.append(c["mask"])
     x = torch.from_numpy(np.stack(xs)).transpose(1, 2).unsqueeze(1).contiguous(memory_format=torch.channels_last)
@@ -250,12 +268,12 @@ def epoch_order(clips, train_idx, cap, rng):
     return order
 
 
-def train(data, clips, train_idx, scale, epochs, seed, channels, variants, calls, cap, crop, lr=3e-3, mixup=0.5, valence=0.0, log=print):
+def train(data, clips, train_idx, scale, epochs, seed, channels, variants, calls, cap, crop, lr=3e-3, mixup=0.5, valence=0.0, pitch=0, log=print):
     torch.manual_seed(seed)
     np.random.seed(seed)
     rng = random.Random(seed)
     # channels-last is ~25 % faster for these small convolutions on CPU (oneDNN)
-    net = SerCnn(data.shape[1], ch=channels).to(memory_format=torch.channels_last)
+    net = SerCnn(data.shape[1], ch=channels, pitch=pitch).to(memory_format=torch.channels_last)
     counts = np.bincount([clips[i]["label"] for i in train_idx], minlength=len(LABELS)).astype(np.float64)
     weights = torch.tensor(counts.sum() / np.maximum(counts, 1) / len(LABELS), dtype=torch.float32)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-3)
@@ -268,7 +286,8 @@ def train(data, clips, train_idx, scale, epochs, seed, channels, variants, calls
         total = 0.0
         t0 = time.time()
         for s in range(steps_per_epoch):
-            x, y, allowed = batch_train(data, clips, order[s * bs:(s + 1) * bs], scale, rng, variants, calls, crop)
+            x, y, allowed = batch_train(data, clips, order[s * bs:(s + 1) * bs], scale, rng, variants, calls, crop,
+                                        data.shape[1] - pitch)
             if rng.random() < mixup:
                 lam = float(np.random.beta(0.2, 0.2))
                 perm = torch.randperm(x.shape[0])
@@ -364,20 +383,21 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     calls = CallMeans(data, clips) if args.norm == "call" else None
 
-    # Global scale: the spread of normalised clean features.
-    sample = np.concatenate([normalise(data[o:o + n], 1.0, calls.mean(i, 0) if calls else None)
+    pitch = PITCH_DIMS if cfg.get("pitch") else 0
+    # Global scale: the spread of normalised clean spectral features (the pitch branch has its own batch norm).
+    sample = np.concatenate([normalise(data[o:o + n], 1.0, calls.mean(i, 0) if calls else None)[:, :spectral_dim(cfg)]
                              for i, c in enumerate(clips) for v, (o, n) in c["variants"].items() if v == 0])
     scale = float(1.0 / sample.std())
     cfg["scale"] = scale
     cfg["normalization"] = "WindowMean"
     print(f"{len(clips)} clips, {len(set(c['speaker'] for c in clips))} speakers, corpora {corpora}, scale {scale:.4f}, "
-          f"train variants {sorted(variants)}, channels {channels}, norm {args.norm}", flush=True)
+          f"train variants {sorted(variants)}, channels {channels}, norm {args.norm}, pitch values {pitch}", flush=True)
     t_start = time.time()
 
     if args.ensemble_of:
         nets = []
         for folder in args.ensemble_of.split(","):
-            net = SerCnn(data.shape[1], ch=channels)
+            net = SerCnn(data.shape[1], ch=channels, pitch=pitch)
             net.load_state_dict(torch.load(os.path.join(folder, "model.pt")))
             nets.append(net.eval())
         export(Ensemble(nets).eval(), cfg, channels, data.shape[1], args.out)
@@ -390,7 +410,7 @@ def main():
         for c in clips:
             c["mask"] = np.array([not args.mask_labels or k in allowed.get(c["corpus"], ()) for k in range(len(LABELS))])
         nets = [train(data, clips, train_idx, scale, args.epochs, seed + 1000 * m, channels, variants, calls, args.corpus_cap, args.crop,
-                      valence=args.valence_loss)
+                      valence=args.valence_loss, pitch=pitch)
                 for m in range(args.members)]
         net = nets[0] if len(nets) == 1 else Ensemble(nets).eval()
         ev = evaluate(net, data, clips, test_idx, scale, calls)
@@ -400,7 +420,8 @@ def main():
         return net, ev
 
     result = {"labels": LABELS, "window_frames": WINDOW, "epochs": args.epochs, "mask_labels": args.mask_labels, "corpus_cap": args.corpus_cap, "crop": args.crop, "channels": list(channels), "members": args.members,
-              "train_variants": sorted(variants), "norm": args.norm, "valence_loss": args.valence_loss, "features": args.features}
+              "train_variants": sorted(variants), "norm": args.norm, "valence_loss": args.valence_loss, "features": args.features,
+              "pitch": pitch}
     if args.cv:
         by_corpus = {}
         for s in sorted({c["speaker"] for c in clips}):

@@ -47,8 +47,19 @@ public sealed record FeatureConfig
     public FeatureNormalization Normalization { get; init; } = FeatureNormalization.WindowMean;
     public double Scale { get; init; } = 1.0;
 
+    /// <summary>
+    /// Two prosody values after the spectral ones in every frame: ln(F0 / 100 Hz) and the cepstral peak's prominence
+    /// (how periodic, i.e. voiced, the frame is), both from the real cepstrum of the frame's 0–4 kHz log spectrum
+    /// (<see cref="PitchFeatures"/>). Off for models trained without them.
+    /// </summary>
+    public bool Pitch { get; init; }
+
+    /// <summary>Values per frame: the spectral ones, then <see cref="PitchFeatures.Dims"/> more with <see cref="Pitch"/>.</summary>
     [JsonIgnore]
-    public int Dim => Kind == FeatureKind.Mfcc ? NMfcc : NMels;
+    public int Dim => SpectralDim + (Pitch ? PitchFeatures.Dims : 0);
+
+    [JsonIgnore]
+    public int SpectralDim => Kind == FeatureKind.Mfcc ? NMfcc : NMels;
 
     [JsonIgnore]
     public double FramesPerSecond => (double)SampleRate / HopLength;
@@ -70,5 +81,7 @@ public sealed record FeatureConfig
         Check(PreEmphasis is >= 0 and < 1, $"{nameof(PreEmphasis)} must be 0..1 (is {PreEmphasis})");
         Check(LogOffset > 0, $"{nameof(LogOffset)} must be positive (is {LogOffset})");
         Check(Scale > 0 && double.IsFinite(Scale), $"{nameof(Scale)} must be positive (is {Scale})");
+        Check(!Pitch || PitchFeatures.BandBins(this) >= 32,
+            $"{nameof(Pitch)} needs at least 32 FFT bins below {PitchFeatures.CeilingHz} Hz (NFft {NFft} at {SampleRate} Hz gives {PitchFeatures.BandBins(this)})");
     }
 }

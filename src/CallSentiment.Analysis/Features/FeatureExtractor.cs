@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace CallSentiment.Analysis.Features;
 
 /// <summary>
-/// Streaming log-mel / MFCC extractor. Feed samples in blocks of any size; frames come out as soon as their
+/// Streaming log-mel / MFCC extractor (with optional pitch values, <see cref="FeatureConfig.Pitch"/>). Feed samples in blocks of any size; frames come out as soon as their
 /// samples are in, and <see cref="Flush"/> finishes the stream with torchaudio's centre reflect padding, so the
 /// frames equal torchaudio's on the whole signal. Memory is O(n_fft), whatever the length. Not thread-safe.
 /// </summary>
@@ -14,6 +14,7 @@ public sealed class FeatureExtractor
     private readonly MelFilterbank _mel;
     private readonly float[] _window; // n_fft long, zero outside the centred win_length
     private readonly float[]? _dct; // [n_mfcc][n_mels]
+    private readonly PitchFeatures? _pitch;
     private readonly int _pad;
     private readonly float[] _frame;
     private readonly float[] _power;
@@ -37,6 +38,7 @@ public sealed class FeatureExtractor
         for (var i = 0; i < config.WinLength; i++)
             _window[offset + i] = (float)(0.5 - 0.5 * Math.Cos(2 * Math.PI * i / config.WinLength));
         if (config.Kind == FeatureKind.Mfcc) _dct = BuildDct(config.NMfcc, config.NMels);
+        if (config.Pitch) _pitch = new PitchFeatures(config);
         _pad = config.NFft / 2;
         _frame = new float[config.NFft];
         _power = new float[_fft.Bins];
@@ -175,7 +177,8 @@ public sealed class FeatureExtractor
         _fft.PowerSpectrum(frame, _power);
         _mel.Apply(_power, _melOut);
         var energy = MathF.Log(TensorPrimitives.Sum(_melOut) + (float)_config.LogOffset);
-        var dst = output.AddFrame(energy);
+        var row = output.AddFrame(energy);
+        var dst = row[.._config.SpectralDim];
         var logTarget = _dct is null ? dst : _melOut;
         if (_dct is null) _melOut.CopyTo(dst);
         TensorPrimitives.Add(logTarget, (float)_config.LogOffset, logTarget);
@@ -185,6 +188,7 @@ public sealed class FeatureExtractor
             var nMels = _config.NMels;
             for (var k = 0; k < dst.Length; k++) dst[k] = TensorPrimitives.Dot(_dct.AsSpan(k * nMels, nMels), _melOut);
         }
+        _pitch?.Compute(_power, row[_config.SpectralDim..]);
         _nextFrame++;
     }
 

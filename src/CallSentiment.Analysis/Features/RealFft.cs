@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 namespace CallSentiment.Analysis.Features;
 
 /// <summary>
-/// Power spectrum of a real frame of power-of-two length N: an N/2-point complex radix-2 FFT on the packed
+/// Power spectrum (or real part) of a real frame of power-of-two length N: an N/2-point complex radix-2 FFT on the packed
 /// even/odd samples, then the split step that recovers the N/2 + 1 one-sided bins. Stages with eight or more
 /// butterflies per group run on 256-bit vectors; twiddles are stored per stage, contiguously.
 /// </summary>
@@ -54,13 +54,21 @@ internal sealed unsafe class RealFft
     public int Bins => _half + 1;
 
     /// <summary>Writes |X[k]|² for k = 0..N/2 into <paramref name="power"/>.</summary>
+    public void PowerSpectrum(ReadOnlySpan<float> frame, Span<float> power) => Transform(frame, power, squared: true);
+
+    /// <summary>
+    /// Writes Re X[k] for k = 0..N/2 into <paramref name="real"/>. For an even sequence (x[n] = x[N − n]) that is
+    /// the whole transform: the real cepstrum of a log spectrum, for one.
+    /// </summary>
+    public void RealPart(ReadOnlySpan<float> frame, Span<float> real) => Transform(frame, real, squared: false);
+
     // Hot loop: compile fully optimised at once instead of starting in tier 0.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public void PowerSpectrum(ReadOnlySpan<float> frame, Span<float> power)
+    private void Transform(ReadOnlySpan<float> frame, Span<float> output, bool squared)
     {
-        if (frame.Length < 2 * _half || power.Length < _half + 1) throw new ArgumentException("frame or output too short");
+        if (frame.Length < 2 * _half || output.Length < _half + 1) throw new ArgumentException("frame or output too short");
         var half = _half;
-        fixed (float* re = _re, im = _im, twRe = _twRe, twIm = _twIm, sRe = _splitRe, sIm = _splitIm, x = frame, pw = power)
+        fixed (float* re = _re, im = _im, twRe = _twRe, twIm = _twIm, sRe = _splitRe, sIm = _splitIm, x = frame, pw = output)
         fixed (int* rev = _bitReverse)
         {
             for (var i = 0; i < half; i++)
@@ -135,7 +143,7 @@ internal sealed unsafe class RealFft
                 var oi = -0.5f * (zr - cr);
                 var xr = er + (or * sRe[k] - oi * sIm[k]);
                 var xi = ei + (or * sIm[k] + oi * sRe[k]);
-                pw[k] = xr * xr + xi * xi;
+                pw[k] = squared ? xr * xr + xi * xi : xr;
             }
         }
     }

@@ -1,5 +1,8 @@
 """Independent reference for FeatureTests: torchaudio's MelSpectrogram / MFCC on the same samples.
-usage: torchaudio_features.py SIGNAL.f32 CONFIG.json OUT.f32   (writes frames x dim float32)"""
+usage: torchaudio_features.py SIGNAL.f32 CONFIG.json OUT.f32   (writes frames x dim float32)
+With "pitch": the two pitch values per frame (FeatureConfig.Pitch) from numpy's inverse real FFT of torch's power
+spectrum: ln(F0 / 100) at the cepstral peak for 60-400 Hz (parabolic interpolation) and the peak's height over the
+least-squares line of the cepstrum there."""
 import json, sys
 import numpy as np
 import torch
@@ -21,4 +24,24 @@ if c["kind"] == "Mfcc":
 else:
     t = torchaudio.transforms.MelSpectrogram(sample_rate=c["sampleRate"], **melkw)
     y = torch.log(t.double()(x) + c["logOffset"])
-y.T.contiguous().float().numpy().tofile(out_path)
+y = y.T.contiguous().numpy()
+if c.get("pitch"):
+    power = torch.stft(x, n_fft=c["nFft"], hop_length=c["hopLength"], win_length=c["winLength"],
+                       window=torch.hann_window(c["winLength"], periodic=True, dtype=torch.float64), center=True,
+                       pad_mode="reflect", return_complex=True).abs().pow(2).T.numpy()
+    bins = c["nFft"] * 4000 // c["sampleRate"]
+    bins = 1 << int(np.log2(min(bins, c["nFft"] // 2)))
+    cep = np.fft.irfft(np.log(power[:, :bins + 1] + c["logOffset"]), n=2 * bins, axis=1)
+    rate = 2.0 * bins * c["sampleRate"] / c["nFft"]
+    qs = np.arange(int(np.ceil(rate / 400)), min(int(np.floor(rate / 60)), bins - 1) + 1)
+    pitch = np.zeros((cep.shape[0], 2))
+    for t, row in enumerate(cep):
+        seg = row[qs]
+        i = int(np.argmax(seg))
+        slope, intercept = np.polyfit(qs, seg, 1)
+        pos = float(qs[i])
+        if 0 < i < len(qs) - 1 and seg[i - 1] - 2 * seg[i] + seg[i + 1] < 0:
+            pos += float(np.clip(0.5 * (seg[i - 1] - seg[i + 1]) / (seg[i - 1] - 2 * seg[i] + seg[i + 1]), -0.5, 0.5))
+        pitch[t] = [np.log(rate / pos / 100), seg[i] - (intercept + slope * qs[i])]
+    y = np.concatenate([y, pitch], axis=1)
+y.astype(np.float32).tofile(out_path)
