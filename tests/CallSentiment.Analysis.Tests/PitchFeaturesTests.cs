@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CallSentiment.Analysis.Audio;
 using CallSentiment.Analysis.Features;
 
@@ -71,24 +70,6 @@ public class PitchFeaturesTests
     }
 
     [Fact]
-    public void Process_InOddSizedBlocks_EqualsWholeSignal()
-    {
-        var samples = AudioLoader.LoadMono(Paths.Dataset("ser/emodb/03a01Wa.flac"), 16000);
-        var whole = new FeatureExtractor(PitchConfig).ComputeAll(samples).ToArray();
-        var streaming = new FeatureExtractor(PitchConfig);
-        var output = new FrameBuffer(PitchConfig.Dim);
-        var rng = new Random(5);
-        for (var i = 0; i < samples.Length;)
-        {
-            var n = Math.Min(samples.Length - i, 1 + rng.Next(900));
-            streaming.Process(samples.AsSpan(i, n), output);
-            i += n;
-        }
-        streaming.Flush(output);
-        Assert.Equal(whole, output.ToArray());
-    }
-
-    [Fact]
     public void Validate_PitchWithTooFewBandBins_NamesIt()
     {
         var e = Assert.Throws<ArgumentException>(() => new FeatureConfig { Pitch = true, NFft = 64, WinLength = 64, HopLength = 32 }.Validate());
@@ -100,14 +81,7 @@ public class PitchFeaturesTests
     {
         var samples = AudioLoader.LoadMono(Paths.Dataset("ser/ravdess/Actor_01/03-01-05-01-01-01-01.flac"), 16000);
         var ours = new FeatureExtractor(PitchConfig).ComputeAll(samples);
-        using var dir = new TempDir();
-        var signal = Path.Combine(dir.Path, "signal.f32");
-        File.WriteAllBytes(signal, System.Runtime.InteropServices.MemoryMarshal.AsBytes(samples.AsSpan()).ToArray());
-        var configPath = Path.Combine(dir.Path, "config.json");
-        File.WriteAllText(configPath, JsonSerializer.Serialize(PitchConfig, Cli.Json.Options));
-        var output = Path.Combine(dir.Path, "reference.f32");
-        FeatureTests.RunPython(Path.Combine(Paths.Root, "tests", "CallSentiment.Analysis.Tests", "Reference", "torchaudio_features.py"), signal, configPath, output);
-        var reference = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(output)).ToArray();
+        var reference = FeatureTests.Reference(samples, PitchConfig);
 
         var dim = PitchConfig.Dim;
         Assert.Equal(reference.Length, ours.Count * dim);
