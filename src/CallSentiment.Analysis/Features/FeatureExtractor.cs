@@ -3,9 +3,9 @@ using System.Numerics.Tensors;
 namespace CallSentiment.Analysis.Features;
 
 /// <summary>
-/// Streaming log-mel / MFCC extractor (with optional pitch values, <see cref="FeatureConfig.Pitch"/>). Feed samples in blocks of any size; frames come out as soon as their
-/// samples are in, and <see cref="Flush"/> finishes the stream with torchaudio's centre reflect padding, so the
-/// frames equal torchaudio's on the whole signal. Memory is O(n_fft), whatever the length. Not thread-safe.
+/// Streaming log-mel / MFCC extractor, optionally with pitch values (<see cref="FeatureConfig.Pitch"/>). Feed samples
+/// in blocks of any size; frames come out as soon as their samples are in, and <see cref="Flush"/> finishes the
+/// stream with torchaudio's centre reflect padding, so the frames equal torchaudio's on the whole signal. Memory is O(n_fft), whatever the length. Not thread-safe.
 /// </summary>
 public sealed class FeatureExtractor
 {

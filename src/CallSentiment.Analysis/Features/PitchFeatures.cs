@@ -9,7 +9,8 @@ namespace CallSentiment.Analysis.Features;
 /// up to 4 kHz are used, as for the mel bands, so a telephone line and a wideband recording give the same values;
 /// the harmonics' spacing still shows where the line has removed the fundamental itself. The model reads the
 /// F0 channel together with the prominence: where a frame is unvoiced its F0 means nothing, and the network learns
-/// to gate it. It reuses the power spectrum the mel bands are computed from, so it costs one FFT of half the size.
+/// to gate it. It reuses the power spectrum the mel bands are computed from and adds a half-size FFT and 129
+/// logarithms per frame: measured, the feature stage's share of the voice analysis rose from 26 % to 37 %.
 /// </summary>
 internal sealed class PitchFeatures
 {
