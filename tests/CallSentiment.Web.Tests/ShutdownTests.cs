@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using CallSentiment.Web.Ingestion;
 using CallSentiment.Web.Tests.Infrastructure;
 using Dapper;
@@ -6,7 +5,6 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace CallSentiment.Web.Tests;
 
@@ -25,12 +23,11 @@ public sealed class ShutdownTests
             ["Ingestion:Concurrency"] = "1",
         });
         var stage = new StageHold();
-        var logs = new LogCapture();
+        var logs = app.Logs;
         var probe = new DisposalProbe();
         var host = app.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
         {
             services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.Zero);
-            services.AddSingleton<ILoggerProvider>(logs);
             // Built before every other hosted service, so before the engines: the container disposes it after them.
             services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(_ => probe));
             // Each stage is held at its start, then runs on whatever it is given, deaf to the stop as a native call is.
@@ -95,38 +92,6 @@ public sealed class ShutdownTests
             hold.Entered.TrySetResult();
             await hold.Resumed.ConfigureAwait(false);
             return await inner.RunAsync(context, CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    private sealed class LogCapture : ILoggerProvider, ILogger
-    {
-        private readonly ConcurrentDictionary<string, TaskCompletionSource> _awaited = new(StringComparer.Ordinal);
-
-        public ConcurrentQueue<string> Messages { get; } = new();
-
-        public Task Seen(string text)
-        {
-            var seen = _awaited.GetOrAdd(text, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-            if (Messages.Any(m => m.Contains(text, StringComparison.Ordinal))) seen.TrySetResult();
-            return seen.Task;
-        }
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            var message = formatter(state, exception) + (exception is null ? "" : " " + exception);
-            Messages.Enqueue(message);
-            foreach (var (text, seen) in _awaited)
-                if (message.Contains(text, StringComparison.Ordinal)) seen.TrySetResult();
-        }
-
-        public void Dispose()
-        {
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using CallSentiment.Web.Access;
 using CallSentiment.Web.Storage;
 using Dapper;
@@ -17,7 +16,6 @@ namespace CallSentiment.Web.Tests.Infrastructure;
 public sealed class CallSentimentApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
-    private readonly ConcurrentQueue<string> _errors = new();
 
     static CallSentimentApp() => FileWatching.UsePolling();
 
@@ -59,19 +57,22 @@ public sealed class CallSentimentApp : WebApplicationFactory<Program>
         // configuration before the app is built (which engines, which background services); app configuration is not.
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
-        builder.ConfigureLogging(logging => logging.AddProvider(new ErrorCapture(_errors)));
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
 
     /// <summary>
-    /// Starts the app expecting it to refuse, and returns why: the exception and the errors the host logged. The host
+    /// Starts the app expecting it to refuse, and returns why: the exception and what the host logged. The host
     /// logs its start failure before it disposes itself, but what reaches the caller is now and then an
     /// ObjectDisposedException from WebApplicationFactory racing that disposal instead of the failure itself.
     /// </summary>
     public string StartFailure()
     {
         var e = Assert.ThrowsAny<Exception>(() => CreateClient());
-        return e + Environment.NewLine + string.Join(Environment.NewLine, _errors);
+        return e + Environment.NewLine + string.Join(Environment.NewLine, Logs.Messages);
     }
+
+    /// <summary>What the app has logged.</summary>
+    public LogCapture Logs { get; } = new();
 
     public Db Db => Services.GetRequiredService<Db>();
 
@@ -112,24 +113,5 @@ public sealed class CallSentimentApp : WebApplicationFactory<Program>
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
-    }
-}
-
-/// <summary>Keeps what the app logs at Error and above, with the exception.</summary>
-internal sealed class ErrorCapture(ConcurrentQueue<string> errors) : ILoggerProvider, ILogger
-{
-    public ILogger CreateLogger(string categoryName) => this;
-
-    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-    public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
-
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-    {
-        if (IsEnabled(logLevel)) errors.Enqueue(formatter(state, exception) + (exception is null ? "" : " " + exception));
-    }
-
-    public void Dispose()
-    {
     }
 }
